@@ -1,0 +1,44 @@
+# Every target sets itself up: a fresh clone needs only `make serve` or `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PY_READY := $(VENV)/.installed
+NODE_READY := node_modules/.installed
+
+.PHONY: serve test lint bench setup clean system-check
+
+serve: setup
+	@scripts/system-check java
+	$(PY) build.py serve
+
+test: setup
+	@scripts/system-check java chromium
+	$(MAKE) --no-print-directory lint
+	$(PY) -m pytest
+
+lint: $(PY_READY)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: setup
+	@scripts/system-check java hugo
+	$(PY) bench/build.py
+	$(PY) bench/cold_start.py
+
+setup: $(PY_READY) $(NODE_READY)
+
+$(PY_READY): pyproject.toml constraints.txt
+	@scripts/system-check python node
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(NODE_READY): package.json package-lock.json
+	@scripts/system-check node
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+clean:
+	rm -rf public .cache .aws-sam .mypy_cache .ruff_cache .pytest_cache

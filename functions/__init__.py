@@ -1,0 +1,1 @@
+"""Lambda functions; each subpackage is one deployable unit."""

@@ -1,0 +1,1 @@
+"""Static site generator for the Ask for Help campaign site."""

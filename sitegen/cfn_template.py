@@ -1,0 +1,76 @@
+"""Read `infra/template.yaml` (CloudFormation short-form tags included) as plain data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.yaml"
+TABLE_LOGICAL_ID = "HelpRequestsTable"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """SafeLoader that turns `!Ref X` into `{"Ref": "X"}`, `!Sub s` into `{"Fn::Sub": s}`."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    key = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+        if suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        assert isinstance(node, yaml.MappingNode)
+        value = loader.construct_mapping(node, deep=True)
+    return {key: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+def parse_template(text: str) -> dict[str, Any]:
+    """Parse CloudFormation YAML text into plain dicts and lists."""
+    data = yaml.load(text, Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    if not isinstance(data, dict):
+        raise ValueError("a CloudFormation template must be a mapping")
+    return data
+
+
+def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
+    """Read and parse the template file."""
+    return parse_template(path.read_text(encoding="utf-8"))
+
+
+def table_properties(template: dict[str, Any], logical_id: str = TABLE_LOGICAL_ID) -> dict[str, Any]:
+    """The `Properties` of the table resource."""
+    resource = template["Resources"][logical_id]
+    properties: dict[str, Any] = resource["Properties"]
+    return properties
+
+
+def create_table_kwargs(template: dict[str, Any], table_name: str) -> dict[str, Any]:
+    """Arguments for `dynamodb.create_table` that build the template's table under `table_name`."""
+    props = table_properties(template)
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if "GlobalSecondaryIndexes" in props:
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if "StreamSpecification" in props:
+        view = props["StreamSpecification"]["StreamViewType"]
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
+    return kwargs
+
+
+def ttl_attribute(template: dict[str, Any]) -> str | None:
+    """The table's TTL attribute name, if TTL is enabled."""
+    spec = table_properties(template).get("TimeToLiveSpecification", {})
+    return spec.get("AttributeName") if spec.get("Enabled") else None
