@@ -1,0 +1,253 @@
+"""Build speed against Hugo: cold build, no-op rebuild, one-story rebuild, serve latency."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: make `bench` importable
+
+from bench import corpus, report  # noqa: E402
+from bench.latency import ServeError, edit, free_port, save_to_served  # noqa: E402
+from bench.measure import Measure, run_measured  # noqa: E402
+
+CORPUS = ROOT / "bench" / ".corpus"
+OUT = ROOT / "bench" / ".out"
+EDITED = "story-{middle:05d}"
+
+
+@dataclass
+class Tool:
+    """How to build and serve one generator's copy of a corpus."""
+
+    name: str
+    source: Path
+    output: Path
+    cache: Path
+    figures: dict[str, Measure | float | str] = field(default_factory=dict)
+
+    def story(self, slug: str) -> Path:
+        """The source file of story `slug`."""
+        folder = self.source / ("stories" if self.name == "ours" else "content/stories")
+        return folder / f"{slug}.md"
+
+    def build_command(self) -> list[str]:
+        """The command line of one build."""
+        if self.name == "hugo":
+            return [
+                "hugo",
+                "--quiet",
+                "--source",
+                str(self.source),
+                "--destination",
+                str(self.output),
+                "--cacheDir",
+                str(self.cache),
+            ]
+        return [
+            sys.executable,
+            "build.py",
+            "build",
+            "--content",
+            str(self.source),
+            "--output",
+            str(self.output),
+            "--cache",
+            str(self.cache),
+        ]
+
+    def serve_command(self, port: int) -> list[str]:
+        """The command line of the development server."""
+        if self.name == "hugo":
+            return [
+                "hugo",
+                "server",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--source",
+                str(self.source),
+                "--cacheDir",
+                str(self.cache),
+                "--disableLiveReload",
+            ]
+        return [
+            sys.executable,
+            "build.py",
+            "serve",
+            "--content",
+            str(self.source),
+            "--output",
+            str(self.output),
+            "--cache",
+            str(self.cache),
+            "--port",
+            str(port),
+        ]
+
+    def page(self, slug: str) -> Path | None:
+        """The built page of story `slug`, wherever its section put it."""
+        found = sorted(self.output.glob(f"**/{slug}/index.html"))
+        return found[0] if found else None
+
+
+def clean(*paths: Path) -> None:
+    """Remove build outputs and caches."""
+    for path in paths:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def build(tool: Tool, label: str, size: int) -> Measure:
+    """One measured build; a failing build is reported with the end of its log."""
+    log = OUT / "logs" / f"{tool.name}-{size}-{label}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    measure = run_measured(tool.build_command(), log, ROOT)
+    if measure.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-15:]
+        print(f"  {tool.name} {label} build failed (exit {measure.returncode}), {log}:")
+        print("\n".join(f"    {line}" for line in tail))
+    return measure
+
+
+def repeated(tool: Tool, label: str, size: int, times: int) -> Measure:
+    """The median-time run of `times` builds, with the highest peak seen; failures win."""
+    runs = []
+    for _ in range(times):
+        if label == "cold":
+            clean(tool.output, tool.cache)
+        runs.append(build(tool, label, size))
+        if runs[-1].returncode != 0:
+            return runs[-1]
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return Measure(middle.seconds, max(run.peak_kb for run in runs), 0)
+
+
+def edited(tool: Tool, size: int, slug: str, times: int) -> Measure | str:
+    """Rebuilds after saving one story, each checked to show the edit."""
+    runs = []
+    for _ in range(times):
+        marker = f"rebuild-edit-{time.time_ns()}"
+        edit(tool.story(slug), marker)
+        runs.append(build(tool, "edit", size))
+        page = tool.page(slug)
+        if runs[-1].returncode != 0:
+            return runs[-1]
+        if page is None or marker not in page.read_text():
+            return "wrong output: the edited story's page was not rebuilt"
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    return Measure(middle.seconds, max(run.peak_kb for run in runs), 0)
+
+
+def builds(tool: Tool, size: int, slug: str, times: int) -> None:
+    """Cold build, rebuild with nothing changed, rebuild after one story edit."""
+    tool.figures["cold"] = repeated(tool, "cold", size, times)
+    print(f"  {tool.name}: cold {report.seconds(tool.figures['cold'])}", flush=True)
+    tool.figures["noop"] = repeated(tool, "noop", size, times)
+    tool.figures["edit"] = edited(tool, size, slug, times)
+
+
+def serve(tool: Tool, size: int, slug: str) -> None:
+    """Save-to-served latency, when the tool has a development server."""
+    if tool.name == "ours" and not (ROOT / "sitegen" / "serve.py").exists():
+        tool.figures["serve"] = "skipped: sitegen/serve.py does not exist yet"
+        return
+    page = tool.page(slug)
+    if page is None:
+        tool.figures["serve"] = "skipped: no built page to find the story's URL"
+        return
+    url_path = "/" + page.parent.relative_to(tool.output).as_posix() + "/"
+    port = free_port()
+    log = OUT / "logs" / f"{tool.name}-{size}-serve.log"
+    try:
+        tool.figures["serve"] = save_to_served(
+            tool.serve_command(port),
+            f"http://127.0.0.1:{port}{url_path}",
+            tool.story(slug),
+            log,
+            ROOT,
+        )
+    except ServeError as exc:
+        tool.figures["serve"] = f"failed: {exc} (see {log})"
+
+
+def run_size(size: int, base: Path, with_serve: bool, times: int) -> dict[str, Tool]:
+    """Every figure for one corpus size."""
+    print(f"corpus of {size:,} stories ...", flush=True)
+    source, hugo_source = CORPUS / f"c{size}", CORPUS / f"c{size}-hugo"
+    corpus.make_corpus(size, source, hugo_source, base)
+    tools = {
+        "ours": Tool("ours", source, OUT / f"ours-{size}", OUT / f"ours-{size}-cache"),
+        "hugo": Tool("hugo", hugo_source, OUT / f"hugo-{size}", OUT / f"hugo-{size}-cache"),
+    }
+    slug = EDITED.format(middle=size // 2)
+    for tool in tools.values():
+        builds(tool, size, slug, times)
+        if with_serve:
+            serve(tool, size, slug)
+    return tools
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--sizes", default="1000,10000", help="comma-separated corpus sizes (default: 1000,10000)"
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="builds per figure; the median counts (default: 3)"
+    )
+    parser.add_argument("--no-serve", action="store_true", help="skip the serve latency rows")
+    parser.add_argument(
+        "--base",
+        type=Path,
+        default=ROOT / "content",
+        help="content whose site.yaml, i18n and pages the corpus uses",
+    )
+    return parser.parse_args(argv)
+
+
+def sizes_of(text: str) -> list[int]:
+    """Parse --sizes; every size a positive integer."""
+    sizes = [int(part) for part in text.replace("_", "").split(",") if part.strip()]
+    if not sizes or min(sizes) < 1:
+        raise ValueError(text)
+    return sizes
+
+
+def main(argv: list[str]) -> int:
+    """Run the benchmark and print its table."""
+    args = parse_args(argv)
+    try:
+        sizes = sizes_of(args.sizes)
+    except ValueError:
+        print(
+            f"bench: --sizes wants positive integers like 1000,10000, not {args.sizes!r}",
+            file=sys.stderr,
+        )
+        return 2
+    if shutil.which("hugo") is None:
+        print(
+            "bench: hugo is missing; it is the reference. Install it with: "
+            "sudo apt-get install hugo",
+            file=sys.stderr,
+        )
+        return 2
+    results = {size: run_size(size, args.base, not args.no_serve, args.repeat) for size in sizes}
+    print()
+    print(
+        report.table(
+            {size: {n: t.figures for n, t in tools.items()} for size, tools in results.items()}
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

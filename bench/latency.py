@@ -1,0 +1,88 @@
+"""Save-to-served latency of a development server: edit a story, poll until it shows."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+POLL_SECONDS = 0.005
+READY_TIMEOUT = 900.0
+CHANGE_TIMEOUT = 60.0
+
+
+class ServeError(Exception):
+    """The server did not start, or never served the edited page."""
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def fetch(url: str) -> str | None:
+    """The page body, or None while the server is not answering it."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (local URL)
+            body: bytes = response.read()
+            return body.decode("utf-8", "replace")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(
+    url: str, test: Callable[[str], bool], timeout: float, server: subprocess.Popen[bytes]
+) -> None:
+    """Poll `url` until its body passes `test`; fail when the server exits or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = fetch(url)
+        if body is not None and test(body):
+            return
+        if server.poll() is not None:
+            raise ServeError(f"server exited with code {server.returncode}")
+        time.sleep(POLL_SECONDS)
+    raise ServeError(f"{url} did not change within {timeout:.0f} s")
+
+
+def edit(story: Path, marker: str) -> None:
+    """Save `story` with one more paragraph naming `marker`."""
+    text = story.read_text(encoding="utf-8")
+    story.write_text(f"{text}\nEdited for the benchmark: {marker}.\n", encoding="utf-8")
+
+
+def save_to_served(
+    command: list[str], url: str, story: Path, log: Path, cwd: Path, *, edits: int = 3
+) -> float:
+    """Median seconds from saving `story` to `url` serving the new text, over `edits` saves."""
+    with log.open("wb") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+        try:
+            wait_for(url, lambda body: True, READY_TIMEOUT, server)
+            return statistics.median(one_edit(url, story, server, n) for n in range(edits))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def one_edit(url: str, story: Path, server: subprocess.Popen[bytes], number: int) -> float:
+    """Seconds for one save to show up at `url`."""
+    # Let the watcher settle so one save is not merged with the previous one.
+    time.sleep(1.0)
+    marker = f"served-edit-{number}-{time.time_ns()}"
+    start = time.perf_counter()
+    edit(story, marker)
+    wait_for(url, lambda body: marker in body, CHANGE_TIMEOUT, server)
+    return time.perf_counter() - start
