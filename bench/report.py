@@ -58,8 +58,8 @@ def size_table(size: int, figures: Figures) -> list[str]:
     """The rows for one corpus size."""
     hugo_cold = figures["hugo"].get("cold")
     hugo_time, hugo_peak = time_of(hugo_cold), peak_of(hugo_cold)
-    head = f"{size:,} stories".ljust(30) + "".join(f"| {label:<38}" for _, label in TOOLS)
-    sub = " " * 30 + "| time       x hugo cold  peak      x peak  " * 2
+    head = f"{size:,} stories".ljust(30) + "".join(f"| {label:<43}" for _, label in TOOLS)
+    sub = " " * 30 + f"| {'time':<10} {'x hugo cold':<12} {'peak':<9} {'x peak':<9}" * 2
     lines = [head, sub, "-" * len(sub)]
     notes = []
     for key, label in ROWS:
