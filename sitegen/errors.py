@@ -1,0 +1,59 @@
+"""Errors of the site generator: every content problem names a file, a line and a fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, at `path:line`, with a hint on how to fix it."""
+
+    path: Path
+    line: int | None
+    message: str
+    hint: str = ""
+
+    def format(self, root: Path | None = None) -> str:
+        """Render as `path:line: message` plus an indented hint line."""
+        where = (
+            f"{display_path(self.path, root)}:{self.line}"
+            if self.line
+            else str(display_path(self.path, root))
+        )
+        text = f"{where}: {self.message}"
+        return f"{text}\n  hint: {self.hint}" if self.hint else text
+
+
+class SiteError(Exception):
+    """Base class of every error the generator reports to a person."""
+
+
+class ContentError(SiteError):
+    """The input has problems; nothing was written."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
+        super().__init__(f"{len(self.problems)} problem(s) in the content")
+
+    def format(self, root: Path | None = None) -> str:
+        """Every problem, one block each, then a count."""
+        lines = [p.format(root) for p in self.problems]
+        count = len(self.problems)
+        lines.append(f"{count} error{'s' if count != 1 else ''}; nothing was written.")
+        return "\n".join(lines)
+
+
+class OutputError(SiteError):
+    """The output folder cannot be used."""
+
+
+def display_path(path: Path, root: Path | None = None) -> Path:
+    """Show a path relative to `root` (the working directory by default) when it lies inside."""
+    base = (root or Path.cwd()).resolve()
+    try:
+        return path.resolve().relative_to(base)
+    except ValueError:
+        return path

@@ -1,0 +1,119 @@
+"""YAML parsing that remembers the line of every key, so errors can point at it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from sitegen.errors import ContentError, Problem
+
+
+@dataclass(frozen=True)
+class Field:
+    """A value read from YAML and the 1-based line of its key."""
+
+    value: object
+    line: int
+
+
+def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Field]:
+    """Parse YAML text whose top level is a mapping; `first_line` is the text's line in the file."""
+    node = _compose(text, path, first_line)
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + first_line
+        raise ContentError([Problem(path, line, "expected 'key: value' lines", _MAPPING_HINT)])
+    return _fields(node, path, first_line)
+
+
+def load_flat_strings(text: str, path: Path) -> dict[str, Field]:
+    """Parse nested YAML mappings of text into dotted keys (`form.name.label`)."""
+    fields: dict[str, Field] = {}
+    problems: list[Problem] = []
+    _flatten(load_mapping(text, path), "", path, fields, problems)
+    if problems:
+        raise ContentError(problems)
+    return fields
+
+
+_MAPPING_HINT = "write one 'key: value' per line, e.g. 'title: My story'"
+
+
+def _compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + first_line if mark else first_line
+        message = f"YAML syntax error: {exc.problem or exc.context}"
+        hint = "check indentation, and quote values that contain ': ' or start with a quote"
+        raise ContentError([Problem(path, line, message, hint)]) from exc
+    except yaml.YAMLError as exc:
+        raise ContentError([Problem(path, first_line, f"YAML error: {exc}")]) from exc
+
+
+def _fields(node: yaml.MappingNode, path: Path, first_line: int) -> dict[str, Field]:
+    fields: dict[str, Field] = {}
+    problems: list[Problem] = []
+    for key_node, value_node in node.value:
+        line = key_node.start_mark.line + first_line
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.append(Problem(path, line, "a key must be plain text", _MAPPING_HINT))
+            continue
+        key = str(key_node.value)
+        if key in fields:
+            first = fields[key].line
+            problems.append(
+                Problem(
+                    path, line, f"'{key}' appears twice", f"keep one; the other is line {first}"
+                )
+            )
+            continue
+        fields[key] = Field(_construct(value_node, path, first_line), line)
+    if problems:
+        raise ContentError(problems)
+    return fields
+
+
+def _construct(node: yaml.Node, path: Path, first_line: int) -> object:
+    if isinstance(node, yaml.MappingNode):
+        return _fields(node, path, first_line)
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(node)
+    except (ValueError, yaml.YAMLError):
+        # Values that look like timestamps but are not (2019-13-45) raise here; keep the text so
+        # the schema can say what is wrong with it.
+        return node.value if isinstance(node, yaml.ScalarNode) else None
+    finally:
+        loader.dispose()
+
+
+def _flatten(
+    fields: dict[str, Field],
+    prefix: str,
+    path: Path,
+    out: dict[str, Field],
+    problems: list[Problem],
+) -> None:
+    for key, field in fields.items():
+        name = f"{prefix}{key}"
+        if isinstance(field.value, dict):
+            _flatten(field.value, f"{name}.", path, out, problems)
+        elif isinstance(field.value, str) and field.value.strip():
+            out[name] = field
+        else:
+            hint = "write the text after the colon; quote it if it starts with { or ["
+            problems.append(Problem(path, field.line, f"'{name}' must be non-empty text", hint))
+
+
+def plain(value: object) -> object:
+    """Strip line information from a value that came from `load_mapping`."""
+    if isinstance(value, dict):
+        return {k: plain(f.value) for k, f in value.items() if isinstance(f, Field)}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
