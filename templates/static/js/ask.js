@@ -1,0 +1,337 @@
+/* The help-request form: inline validation, a draft kept on this device, and sending that survives a bad connection. */
+(() => {
+  "use strict";
+
+  const form = document.querySelector('form[action="/api/help-requests"]');
+  if (!form || !window.fetch) return;
+
+  const DRAFT_KEY = "ask-for-help:draft";
+  const TEXT_FIELDS = ["name", "contact", "message"];
+  const CHECKED_FIELDS = ["name", "contact", "topic", "message", "consent"];
+  const TRANSIENT = new Set([429, 500, 502, 503, 504]);
+  const REQUEST_TIMEOUT_MS = 15000;
+  const MAX_BACKOFF_MS = 30000;
+  const MAX_RETRY_AFTER_MS = 600000;
+
+  const catalogue = document.getElementById("ask-messages");
+  const summary = document.getElementById("error-summary");
+  const statusBox = document.getElementById("ask-status");
+  const language = form.elements.namedItem("language").value;
+  const thanksUrl = form.dataset.thanks || `/${language}/ask/thanks/`;
+
+  const loadedAt = Date.now();
+  let draft = readDraft() || { fields: {} };
+  let busy = false;
+
+  // Text measured in code points, as the API counts it.
+  const length = (text) => Array.from(text).length;
+  const field = (name) => form.elements.namedItem(name);
+  const errorBox = (name) => document.getElementById(`${name}-error`);
+
+  function text(selector) {
+    const node = catalogue && catalogue.content.querySelector(selector);
+    return node ? node.textContent.trim() : "";
+  }
+
+  function message(name, code) {
+    return (
+      text(`[data-field="${name}"][data-code="${code}"]`) ||
+      text(`[data-code="${code}"]:not([data-field])`) ||
+      field(name).validationMessage ||
+      code
+    );
+  }
+
+  // The same patterns as the API, so the page never refuses what the API accepts.
+  const EMAIL = /^[^@\s<>()[\],;:"]{1,64}@[^@\s<>()[\],;:"]+\.[^@\s<>()[\],;:".]{2,}$/;
+  const PHONE = /^(\+|00)?\d{6,15}$/;
+
+  function isContact(value) {
+    return value.includes("@") ? EMAIL.test(value) : PHONE.test(value.replace(/[\s().\-/]/g, ""));
+  }
+
+  const RULES = {
+    name: (value) => (length(value) > 100 ? "too_long" : null),
+    contact: (value) => {
+      if (!value) return "required";
+      if (length(value) > 200) return "too_long";
+      return isContact(value) ? null : "invalid";
+    },
+    topic: (value) => {
+      if (!value) return "required";
+      const allowed = Array.from(field("topic").options, (option) => option.value);
+      return allowed.includes(value) ? null : "invalid_choice";
+    },
+    message: (value) => {
+      if (!value) return "required";
+      if (length(value) < 10) return "too_short";
+      return length(value) > 5000 ? "too_long" : null;
+    },
+    consent: () => (field("consent").checked ? null : "must_accept"),
+  };
+
+  function valueOf(name) {
+    const element = field(name);
+    return element.type === "checkbox" ? element.checked : element.value.normalize("NFC").trim();
+  }
+
+  function check(name) {
+    return RULES[name](valueOf(name));
+  }
+
+  function describe(element, id) {
+    const ids = (element.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean);
+    if (!ids.includes(id)) element.setAttribute("aria-describedby", ids.concat(id).join(" "));
+  }
+
+  function showError(name, code) {
+    const element = field(name);
+    const box = errorBox(name);
+    if (!element || !box) return;
+    box.textContent = code ? message(name, code) : "";
+    box.hidden = !code;
+    if (code) {
+      element.setAttribute("aria-invalid", "true");
+      describe(element, box.id);
+    } else {
+      element.removeAttribute("aria-invalid");
+    }
+  }
+
+  function showSummary(errors) {
+    if (!summary) return;
+    let list = summary.querySelector("ul");
+    if (!list) list = summary.appendChild(document.createElement("ul"));
+    list.replaceChildren(
+      ...errors.map(({ field: name, code }) => {
+        const item = document.createElement("li");
+        const link = item.appendChild(document.createElement("a"));
+        const target = field(name);
+        link.href = `#${target ? target.id : "ask-form"}`;
+        link.textContent = message(name, code);
+        link.dataset.field = name;
+        return item;
+      }),
+    );
+    summary.hidden = false;
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+
+  function hideSummary() {
+    if (summary) summary.hidden = true;
+  }
+
+  function showErrors(errors) {
+    const known = errors.filter(({ field: name }) => errorBox(name) && field(name));
+    for (const name of CHECKED_FIELDS) {
+      const found = known.find((error) => error.field === name);
+      showError(name, found ? found.code : null);
+    }
+    showSummary(errors);
+  }
+
+  function setStatus(key) {
+    if (!statusBox) return;
+    statusBox.textContent = key ? text(`[data-status="${key}"]`) : "";
+    statusBox.dataset.state = key || "";
+  }
+
+  function readDraft() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(DRAFT_KEY) || "null");
+      return stored && typeof stored === "object" && stored.fields ? stored : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function saveDraft() {
+    draft.fields = {};
+    for (const name of [...TEXT_FIELDS, "topic"]) draft.fields[name] = field(name).value;
+    draft.fields.consent = field("consent").checked;
+    draft.id = draft.id || newId();
+    draft.started_at = draft.started_at || loadedAt;
+    try {
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+    } catch {
+      // Storage can be full or switched off; the form still works without a draft.
+    }
+  }
+
+  function eraseDraft() {
+    draft = { fields: {} };
+    try {
+      localStorage.removeItem(DRAFT_KEY);
+    } catch {
+      // Nothing was stored.
+    }
+  }
+
+  function restoreDraft() {
+    const fields = draft.fields;
+    let restored = false;
+    for (const name of [...TEXT_FIELDS, "topic"]) {
+      if (typeof fields[name] === "string" && fields[name]) {
+        field(name).value = fields[name];
+        restored = true;
+      }
+    }
+    if (typeof fields.consent === "boolean") field("consent").checked = fields.consent;
+    if (restored) setStatus("restored");
+  }
+
+  function newId() {
+    if (crypto.randomUUID) return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function payload() {
+    return {
+      id: draft.id,
+      name: valueOf("name"),
+      contact: valueOf("contact"),
+      topic: valueOf("topic"),
+      message: valueOf("message"),
+      language,
+      consent: field("consent").checked,
+      website: field("website") ? field("website").value : "",
+      started_at: draft.started_at,
+    };
+  }
+
+  function retryDelay(attempt, response) {
+    const header = response && response.headers.get("Retry-After");
+    if (header) {
+      const seconds = /^\d+$/.test(header.trim())
+        ? Number(header) * 1000
+        : Date.parse(header) - Date.now();
+      if (seconds >= 0) return Math.min(seconds, MAX_RETRY_AFTER_MS);
+    }
+    const ceiling = Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  function pause(ms) {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        window.removeEventListener("online", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      window.addEventListener("online", done);
+    });
+  }
+
+  async function post(body) {
+    try {
+      return await fetch(form.action, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+        credentials: "same-origin",
+        cache: "no-store",
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  async function errorsOf(response) {
+    try {
+      const body = await response.json();
+      return Array.isArray(body.errors) ? body.errors : [];
+    } catch {
+      return [];
+    }
+  }
+
+  // Retries reuse the same id, so however often a request is sent it is stored once.
+  async function deliver(body) {
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await post(body);
+      if (response && (response.status === 200 || response.status === 201)) return { sent: true };
+      if (response && response.status === 422) return { errors: await errorsOf(response) };
+      if (response && response.status === 409) return { conflict: true };
+      if (response && !TRANSIENT.has(response.status)) return { failed: true };
+      setStatus("retrying");
+      await pause(retryDelay(attempt, response));
+    }
+  }
+
+  function lock(locked) {
+    busy = locked;
+    form.setAttribute("aria-busy", String(locked));
+    for (const name of TEXT_FIELDS) field(name).readOnly = locked;
+  }
+
+  async function submit() {
+    saveDraft();
+    lock(true);
+    setStatus("sending");
+    let outcome = await deliver(payload());
+    if (outcome.conflict) {
+      // The id was already used for an earlier version of this text; send this one as a new request.
+      draft.id = newId();
+      saveDraft();
+      outcome = await deliver(payload());
+    }
+    lock(false);
+    if (outcome.sent) {
+      eraseDraft();
+      setStatus("sent");
+      window.location.assign(thanksUrl);
+    } else if (outcome.errors && outcome.errors.length) {
+      setStatus(null);
+      showErrors(outcome.errors);
+    } else {
+      setStatus("failed");
+    }
+  }
+
+  function onSubmit(event) {
+    event.preventDefault();
+    if (busy) return;
+    const errors = CHECKED_FIELDS.map((name) => ({ field: name, code: check(name) })).filter(
+      (error) => error.code,
+    );
+    if (errors.length) {
+      setStatus(null);
+      showErrors(errors);
+      return;
+    }
+    CHECKED_FIELDS.forEach((name) => showError(name, null));
+    hideSummary();
+    submit();
+  }
+
+  function onChange(event) {
+    const name = event.target.name;
+    if (!(name in RULES)) return;
+    saveDraft();
+    if (event.type === "change" || field(name).hasAttribute("aria-invalid")) {
+      showError(name, check(name));
+    }
+  }
+
+  function onSummaryClick(event) {
+    const link = event.target.closest("a[data-field]");
+    if (!link) return;
+    event.preventDefault();
+    const target = field(link.dataset.field);
+    if (target) target.focus();
+  }
+
+  form.noValidate = true;
+  restoreDraft();
+  form.addEventListener("submit", onSubmit);
+  form.addEventListener("input", onChange);
+  form.addEventListener("change", onChange);
+  if (summary) summary.addEventListener("click", onSummaryClick);
+})();
