@@ -46,7 +46,9 @@ def load_template(path: Path = TEMPLATE_PATH) -> dict[str, Any]:
     return parse_template(path.read_text(encoding="utf-8"))
 
 
-def table_properties(template: dict[str, Any], logical_id: str = TABLE_LOGICAL_ID) -> dict[str, Any]:
+def table_properties(
+    template: dict[str, Any], logical_id: str = TABLE_LOGICAL_ID
+) -> dict[str, Any]:
     """The `Properties` of the table resource."""
     resource = template["Resources"][logical_id]
     properties: dict[str, Any] = resource["Properties"]
@@ -74,3 +76,24 @@ def ttl_attribute(template: dict[str, Any]) -> str | None:
     """The table's TTL attribute name, if TTL is enabled."""
     spec = table_properties(template).get("TimeToLiveSpecification", {})
     return spec.get("AttributeName") if spec.get("Enabled") else None
+
+
+def embed_block(text: str, key: str, content: str) -> str:
+    """Replace the literal block scalar `key: |` in template text with `content`."""
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.strip() == f"{key}: |"]
+    if len(starts) != 1:
+        raise ValueError(f"expected one `{key}: |` block in the template, found {len(starts)}")
+    start = starts[0]
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + 1
+    while end < len(lines) and _inside_block(lines[end], indent):
+        end += 1
+    pad = " " * (indent + 2)
+    block = [f"{pad}{line}".rstrip() + "\n" for line in content.splitlines()]
+    return "".join([*lines[: start + 1], *block, *lines[end:]])
+
+
+def _inside_block(line: str, indent: int) -> bool:
+    stripped = line.strip()
+    return not stripped or len(line) - len(line.lstrip()) > indent
