@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Build the Ask for Help site from content/ and templates/ into public/, or check it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sitegen.build import TEMPLATES, BuildOptions, build_site, render_site
+from sitegen.errors import ContentError, SiteError
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the exit code is 1 when the content or output has problems."""
+    args = make_parser().parse_args(
+        _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    )
+    command: Command = args.run
+    try:
+        return command(args)
+    except ContentError as error:
+        print(error.format(), file=sys.stderr)
+    except SiteError as error:
+        print(f"error: {error}", file=sys.stderr)
+    return 1
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """The command line: `build` (the default), `check` and `serve`."""
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Render the campaign site from Markdown in three languages.",
+        epilog="Without a command, 'build' runs. 'build.py COMMAND --help' shows its options.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    build = commands.add_parser("build", help="render the site into the output folder")
+    add_site_options(build)
+    build.add_argument("--output", type=Path, default=Path("public"), help="default: public")
+    build.add_argument(
+        "--progress", action="store_true", help="show pages done/total (default: on a terminal)"
+    )
+    build.set_defaults(run=run_build)
+    check = commands.add_parser("check", help="validate content and internal links; write nothing")
+    add_site_options(check)
+    check.set_defaults(run=run_check)
+    serve = commands.add_parser(
+        "serve", help="build, then serve site and API on one origin, rebuilding on change"
+    )
+    add_site_options(serve)
+    serve.add_argument("--output", type=Path, default=Path("public"), help="default: public")
+    serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000, help="default: 8000")
+    serve.set_defaults(run=run_serve)
+    return parser
+
+
+def add_site_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that reads the content shares."""
+    parser.add_argument("--content", type=Path, default=Path("content"), help="default: content")
+    parser.add_argument("--templates", type=Path, default=TEMPLATES, help="default: templates")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(".cache"), help="resized images; default: .cache"
+    )
+    parser.add_argument("--drafts", action="store_true", help="include pages marked 'draft: true'")
+    parser.add_argument("--future", action="store_true", help="include pages dated after today")
+
+
+def options_from(args: argparse.Namespace, **overrides: object) -> BuildOptions:
+    """Build options from parsed command-line arguments."""
+    values: dict[str, object] = {
+        "content": args.content,
+        "output": getattr(args, "output", Path("public")),
+        "templates": args.templates,
+        "cache": args.cache,
+        "drafts": args.drafts,
+        "future": args.future,
+    }
+    return BuildOptions(**(values | overrides))  # type: ignore[arg-type]
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """`build.py build`."""
+    show = args.progress or sys.stderr.isatty()
+    progress = ProgressLine(sys.stderr) if show else None
+    try:
+        result = build_site(options_from(args, progress=progress))
+    finally:
+        if progress:
+            progress.finish()
+    print(
+        f"built {result.pages} pages, {result.files} files ({result.written} written,"
+        f" {result.unchanged} unchanged, {result.removed} removed) in {result.seconds:.2f} s"
+        f" → {args.output}"
+    )
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """`build.py check`."""
+    rendered = render_site(options_from(args))
+    print(f"ok: {rendered.pages} pages and every internal link check out; nothing written")
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """`build.py serve`."""
+    from sitegen.serve import ServeOptions, serve
+
+    return serve(ServeOptions(options_from(args), host=args.host, port=args.port))
+
+
+class ProgressLine:
+    """`rendering pages 1200/3000` on one line, redrawn at most ten times a second."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - self.shown >= 0.1:
+            self.shown = now
+            self.stream.write(f"\rrendering pages {done}/{total}")
+            self.stream.flush()
+
+    def finish(self) -> None:
+        """End the progress line."""
+        if self.shown:
+            self.stream.write("\n")
+
+
+def _with_default_command(argv: list[str]) -> list[str]:
+    commands = {"build", "check", "serve", "publish"}
+    if argv and (argv[0] in commands or argv[0] in {"-h", "--help"}):
+        return argv
+    return ["build", *argv]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,144 @@
+"""The build as a list of steps: load, model, markdown, images, render, outputs, check, write."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sitegen import form, i18n
+from sitegen.assets import collect_assets
+from sitegen.errors import ContentError, Problem
+from sitegen.images import process_images
+from sitegen.links import link_problems, output_path
+from sitegen.load import load_content
+from sitegen.markdown import render_markdown
+from sitegen.model import CHROME_KEYS, Site, build_model, is_visible
+from sitegen.outputs import atom_feed, robots_txt, sitemap
+from sitegen.render import Renderer, template_uses
+from sitegen.write import Output, check_output_dir, write_outputs
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What to build, from where, to where."""
+
+    content: Path = Path("content")
+    output: Path = Path("public")
+    templates: Path = TEMPLATES
+    cache: Path = Path(".cache")
+    drafts: bool = False
+    future: bool = False
+    today: date | None = None
+    progress: Progress | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class RenderedSite:
+    """Every output file in memory (bytes, or a cached file to copy), not yet written."""
+
+    files: dict[str, Output]
+    pages: int
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What a build did."""
+
+    pages: int
+    files: int
+    written: int
+    unchanged: int
+    removed: int
+    seconds: float
+
+
+def build_site(options: BuildOptions) -> BuildResult:
+    """Render the site and write it; on any error nothing in the output folder changes."""
+    started = time.perf_counter()
+    check_output_dir(options.output, options.content, options.templates)
+    rendered = render_site(options)
+    stats = write_outputs(rendered.files, options.output)
+    seconds = time.perf_counter() - started
+    return BuildResult(
+        rendered.pages,
+        len(rendered.files),
+        stats.written,
+        stats.unchanged,
+        stats.removed,
+        seconds,
+    )
+
+
+def render_site(options: BuildOptions) -> RenderedSite:
+    """Read and check everything, then render every file in memory; raise ContentError."""
+    today = options.today or date.today()
+    content = load_content(options.content, required_strings(options.templates))
+    visible = [
+        doc
+        for doc in content.documents
+        if is_visible(doc, today=today, drafts=options.drafts, future=options.future)
+    ]
+    translators = i18n.translators(content.strings)
+    site = build_model(content.config, visible, translators, options.content / "site.yaml")
+    bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
+    names = [doc.image for doc in visible if doc.image]
+    images = process_images(names, content.images, options.cache)
+    assets = collect_assets(options.templates / "static")
+    renderer = Renderer(options.templates, site, assets, images, translators)
+    texts = _render_pages(renderer, site, bodies, options.progress)
+    files: dict[str, Output] = {output_path(url): text.encode() for url, text in texts.items()}
+    files |= {name: data.encode() for name, data in _site_files(site, renderer, bodies, today)}
+    files |= {path: data for path, data in assets.files.items()}
+    files |= {v.url.lstrip("/"): v.cached for image in images.values() for v in image.variants}
+    pages = {page.url: page for page in site.pages}
+    problems = link_problems(pages, texts, set(files), options.templates)
+    if problems:
+        raise ContentError(problems)
+    return RenderedSite(files, len(texts))
+
+
+def required_strings(templates: Path) -> list[i18n.Use]:
+    """Every UI string the templates and the generator need."""
+    code = Path(__file__)
+    keys = [*form.required_keys(), *i18n.DATE_KEYS, *CHROME_KEYS]
+    return [*template_uses(templates), *(i18n.Use(key, code, None) for key in keys)]
+
+
+def _render_pages(
+    renderer: Renderer, site: Site, bodies: dict[str, str], progress: Progress | None
+) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    problems: set[Problem] = set()
+    total = len(site.pages)
+    for done, page in enumerate(site.pages, 1):
+        try:
+            texts[page.url] = renderer.render(page, bodies.get(page.url, ""))
+        except ContentError as exc:
+            problems.update(exc.problems)
+        if progress:
+            progress(done, total)
+    if problems:
+        raise ContentError(problems)
+    return texts
+
+
+def _site_files(
+    site: Site, renderer: Renderer, bodies: dict[str, str], today: date
+) -> list[tuple[str, str]]:
+    config = site.config
+    files = [
+        ("index.html", renderer.render_root()),
+        ("sitemap.xml", sitemap(config, site.pages)),
+        ("robots.txt", robots_txt(config)),
+    ]
+    for code in config.codes:
+        t = renderer.translators[code]
+        feed = atom_feed(config, code, t, site.stories[code], bodies, today)
+        files.append((f"{code}/feed.xml", feed))
+    return files

@@ -1,0 +1,71 @@
+"""Check that every internal link and asset in the rendered HTML resolves to an output file."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+from sitegen.errors import Problem
+from sitegen.model import Page
+
+_ATTRIBUTE = re.compile(r'\s(href|src|srcset)="([^"]*)"')
+_SKIPPED_PREFIXES = ("/api/",)
+
+
+def links_in(text: str) -> list[str]:
+    """Every href, src and srcset URL in an HTML text, unescaped."""
+    found = []
+    for name, value in _ATTRIBUTE.findall(text):
+        value = html.unescape(value)
+        if name == "srcset":
+            found += [part.split()[0] for part in value.split(",") if part.strip()]
+        else:
+            found.append(value)
+    return found
+
+
+def output_path(url: str) -> str:
+    """The file a site URL is served from: `/en/` → `en/index.html`."""
+    path = unquote(url).lstrip("/")
+    return f"{path}index.html" if path.endswith("/") or not path else path
+
+
+def broken_links(page_url: str, text: str, files: Iterable[str] | set[str]) -> list[str]:
+    """The internal links of one page that lead to no file."""
+    existing = files if isinstance(files, set) else set(files)
+    broken = []
+    for link in links_in(text):
+        parts = urlsplit(urljoin(page_url, link))
+        if parts.scheme or parts.netloc or parts.path.startswith(_SKIPPED_PREFIXES):
+            continue
+        if parts.path and output_path(parts.path) not in existing:
+            broken.append(link)
+    return broken
+
+
+def link_problems(
+    pages: Mapping[str, Page], texts: Mapping[str, str], files: set[str], templates: Path
+) -> list[Problem]:
+    """Problems for broken links, naming the content file (and line) they come from."""
+    problems: set[Problem] = set()
+    for url, text in texts.items():
+        page = pages[url]
+        for link in broken_links(url, text, files):
+            problems.add(_problem(page, link, templates))
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
+
+
+def _problem(page: Page, link: str, templates: Path) -> Problem:
+    hint = "no page or file has this URL; check the spelling and the trailing slash"
+    doc = page.document
+    if doc is not None:
+        line = next(
+            (doc.body_line + i for i, text in enumerate(doc.body.split("\n")) if link in text), None
+        )
+        if line is not None:
+            return Problem(doc.path, line, f"the link '{link}' leads nowhere", hint)
+    message = f"{page.url} links to '{link}', which does not exist"
+    return Problem(templates / page.template, None, message, hint)

@@ -1,0 +1,179 @@
+"""Render pages with Jinja2: autoescape on, undefined variables are errors, `t()` for UI text."""
+
+from __future__ import annotations
+
+import json
+import re
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen import form
+from sitegen.assets import Assets
+from sitegen.errors import ContentError, Problem
+from sitegen.i18n import Translator, Use
+from sitegen.images import ImageSet
+from sitegen.listing import Tag
+from sitegen.model import Page, Site
+
+_T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One entry of the language switcher."""
+
+    code: str
+    name: str
+    url: str
+    current: bool
+
+
+class Renderer:
+    """Turns pages of the site model into HTML text."""
+
+    def __init__(
+        self,
+        templates_dir: Path,
+        site: Site,
+        assets: Assets,
+        images: Mapping[str, ImageSet],
+        translators: Mapping[str, Translator],
+    ) -> None:
+        self.templates_dir = templates_dir
+        self.env = make_environment(templates_dir)
+        self.site, self.assets, self.images, self.translators = site, assets, images, translators
+
+    def render(self, page: Page, body: str = "") -> str:
+        """The HTML of one page; `body` is its document's Markdown already turned into HTML."""
+        return self._render(page.template, self._context(page, body))
+
+    def render_root(self) -> str:
+        """The page at `/` that sends visitors to a language."""
+        config = self.site.config
+        choices = [
+            Switch(
+                lang.code, self.translators[lang.code]("language.choose"), f"/{lang.code}/", False
+            )
+            for lang in config.languages
+        ]
+        context = {"config": config, "choices": choices, "static": self.assets.url}
+        return self._render("root.html", context)
+
+    def absolute(self, url: str) -> str:
+        """A site URL with the site's base URL in front."""
+        return self.site.config.base_url + url
+
+    def _render(self, name: str, context: dict[str, object]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            path = self.templates_dir / (exc.name or name)
+            raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+        except (jinja2.TemplateError, KeyError, AttributeError, TypeError) as exc:
+            raise ContentError([self._problem(name, exc)]) from exc
+
+    def _problem(self, name: str, exc: Exception) -> Problem:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
+        ]
+        path = Path(frames[-1].filename) if frames else self.templates_dir / name
+        line = frames[-1].lineno if frames else None
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        return Problem(path, line, f"cannot render: {detail}", "fix the template")
+
+    def _context(self, page: Page, body: str) -> dict[str, object]:
+        t = self.translators[page.lang]
+        chrome = self.site.chrome[page.lang]
+        return {
+            **page.data,
+            "page": page,
+            "doc": page.document,
+            "body": Markup(body),  # noqa: S704 - sanitised by sitegen.markdown
+            "t": t,
+            "date": t.date,
+            "config": self.site.config,
+            "chrome": chrome,
+            "languages": self._switcher(page),
+            "static": self.assets.url,
+            "has_static": self.assets.urls.__contains__,
+            "image": self.images.__getitem__,
+            "absolute": self.absolute,
+            "tag_url": lambda tag: self.tag_url(page.lang, tag),
+            "og_image": self._og_image(page),
+            "json_ld": self._json_ld(page),
+            "form": form,
+        }
+
+    def tag_url(self, lang: str, tag: Tag) -> str:
+        """The first page listing a tag's stories."""
+        return f"/{lang}/{self.site.config.language(lang).sections['tags']}/{tag.slug}/"
+
+    def _switcher(self, page: Page) -> list[Switch]:
+        return [
+            Switch(
+                lang.code,
+                lang.name,
+                page.alternates.get(lang.code, self.site.chrome[lang.code].home_url),
+                lang.code == page.lang,
+            )
+            for lang in self.site.config.languages
+        ]
+
+    def _og_image(self, page: Page) -> str | None:
+        doc = page.document
+        if doc is None or doc.image is None:
+            return None
+        return self.absolute(self.images[doc.image].fallback.url)
+
+    def _json_ld(self, page: Page) -> Markup | None:
+        doc = page.document
+        if doc is None or doc.kind != "stories" or doc.date is None:
+            return None
+        data: dict[str, object] = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": doc.title,
+            "description": doc.summary,
+            "datePublished": doc.date.isoformat(),
+            "inLanguage": doc.lang,
+            "url": self.absolute(page.url),
+            "publisher": {"@type": "Organization", "name": self.site.config.title},
+        }
+        if doc.image:
+            data["image"] = self._og_image(page)
+        if doc.source:
+            data["isBasedOn"] = doc.source.url
+        return script_json(data)
+
+
+def script_json(data: object) -> Markup:
+    """JSON that is safe inside a `<script>` element (no `</script>`, no HTML entities)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - every character that could end the element is escaped
+
+
+def make_environment(templates_dir: Path) -> jinja2.Environment:
+    """A Jinja2 environment that escapes by default and fails on undefined names."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def template_uses(templates_dir: Path) -> list[Use]:
+    """Every `t('key')` a template calls with a literal key, with its line."""
+    uses = []
+    for path in sorted(templates_dir.rglob("*.html")):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
+    return uses
