@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sitegen.errors import Problem
+from sitegen.errors import Problem, display_path
 from sitegen.yamltext import Field
 
 DATE_KEYS = ("date.format", *(f"months.{month}" for month in range(1, 13)))
@@ -59,11 +59,14 @@ def check_languages(files: Iterable[StringsFile]) -> list[Problem]:
         first = having[0]
         for f in files:
             if key not in f.fields:
-                hint = f"{first.path}:{first.fields[key].line} has it; add the text for '{f.lang}'"
+                where = f"{display_path(first.path)}:{first.fields[key].line}"
+                hint = f"{where} has it; add the text for '{f.lang}'"
                 problems.append(Problem(f.path, None, f"missing UI string '{key}'", hint))
             elif _placeholders(f.fields[key]) != _placeholders(first.fields[key]):
                 wanted = ", ".join(sorted(_placeholders(first.fields[key]))) or "none"
-                message = f"'{key}' must use the same placeholders as {first.path} ({wanted})"
+                message = (
+                    f"'{key}' must use the placeholders of {display_path(first.path)} ({wanted})"
+                )
                 problems.append(Problem(f.path, f.fields[key].line, message))
     return problems
 

@@ -37,7 +37,7 @@ def load_content(content_dir: Path, uses: Iterable[Use] = ()) -> Content:
         raise ContentError([Problem(content_dir, None, "the content folder does not exist")])
     config = load_config(content_dir)
     problems: list[Problem] = []
-    strings = _collect(problems, lambda: load_strings(content_dir, config))
+    strings = load_strings(content_dir, config, problems)
     if strings:
         problems += check_languages(strings) + check_uses(strings, uses)
     images = find_images(content_dir / "images")
@@ -57,12 +57,13 @@ def load_config(content_dir: Path) -> SiteConfig:
     return parse_site_config(read_text(path), path) if path.is_file() else DEFAULT_CONFIG
 
 
-def load_strings(content_dir: Path, config: SiteConfig) -> list[StringsFile]:
-    """The UI strings of every language; the built-in English when there is no i18n folder."""
+def load_strings(
+    content_dir: Path, config: SiteConfig, problems: list[Problem]
+) -> list[StringsFile]:
+    """The UI strings of every language (built-in English without an i18n folder)."""
     folder = content_dir / "i18n"
     if not folder.is_dir():
         folder = DEFAULTS / "i18n"
-    problems: list[Problem] = []
     files = []
     for code in config.codes:
         path = folder / f"{code}.yaml"
@@ -76,8 +77,6 @@ def load_strings(content_dir: Path, config: SiteConfig) -> list[StringsFile]:
     for extra in sorted(set(folder.glob("*.yaml")) - {folder / f"{c}.yaml" for c in config.codes}):
         hint = "add the language to site.yaml, or remove the file"
         problems.append(Problem(extra, None, f"'{extra.stem}' is not a language of the site", hint))
-    if problems:
-        raise ContentError(problems)
     return files
 
 

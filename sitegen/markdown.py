@@ -23,6 +23,8 @@ _ATTRIBUTES = {
     "td": {"align"},
     "th": {"align"},
 }
+# The page title is the only h1, so a '#' heading in the text becomes an h2.
+_H1 = re.compile(r"<(/?)h1\b")
 _SCHEMES = {"http", "https", "mailto", "tel"}
 # nh3 writes every attribute value in double quotes, so this matches whole start tags.
 _LINK = re.compile(r'<a((?:\s+[\w:.-]+(?:="[^"]*")?)*)\s*>')
@@ -33,11 +35,7 @@ _EXTERNAL_HREF = re.compile(r'\shref="(?:https?:)?//')
 def _converter() -> markdown.Markdown:
     return markdown.Markdown(
         extensions=["tables", "footnotes", "attr_list", "toc"],
-        extension_configs={
-            # The page title is the only h1; the text's headings start one level below it.
-            "toc": {"baselevel": 2},
-            "tables": {"use_align_attribute": True},
-        },
+        extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
 
@@ -49,7 +47,7 @@ def render_markdown(text: str) -> str:
         html = converter.convert(text)
     finally:
         converter.reset()
-    return mark_external_links(sanitize(html))
+    return mark_external_links(sanitize(_H1.sub(r"<\1h2", html)))
 
 
 def sanitize(html: str) -> str:
