@@ -1,0 +1,140 @@
+"""The ASGI app behind `POST /api/help-requests`, built by `create_app`."""
+
+from __future__ import annotations
+
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from . import logs, responses, web
+from .config import Config
+from .errors import HelpRequestError, MethodNotAllowed, NotFound, StorageUnavailable
+from .parsing import body_kind, parse_body
+from .ratelimit import Limits, sender_hash
+from .storage import RequestStore
+from .validation import LANGUAGES, UUID, HelpRequest, clean_text, trap, validate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Clock = Callable[[], float]
+DEFAULT_LANGUAGE = "en"
+
+
+def create_app(
+    config: Config, client: DynamoDBClient | None = None, *, clock: Clock = time.time
+) -> HelpRequestsApp:
+    """The app for `config`; without a client, one is built from the configuration."""
+    if client is None:
+        from .aws import dynamodb_client
+
+        client = dynamodb_client(config)
+    store = RequestStore(
+        client,
+        config.table_name,
+        limits=Limits(per_hour=config.rate_limit_per_hour, per_day=config.rate_limit_per_day),
+        retention_days=config.retention_days,
+        consent_version=config.consent_version,
+    )
+    return HelpRequestsApp(config, store, clock)
+
+
+class HelpRequestsApp:
+    """Validate a submission, store it once, and answer the browser or the script."""
+
+    def __init__(self, config: Config, store: RequestStore, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        log = logs.RequestLog(request_id=_request_id(scope), method=request.method)
+        origin: str | None = None
+        try:
+            origin = self._route(request)
+            response = await self._dispatch(request, origin, log)
+        except HelpRequestError as exc:
+            response = responses.error_response(exc)
+            log.outcome = responses.error_code(exc)[1]
+            log.cause = str(exc) if isinstance(exc, StorageUnavailable) else None
+        # The last line of defence: never a 500, never a trace.
+        except Exception as exc:
+            response = responses.error_response(HelpRequestError())
+            log.outcome, log.cause = "internal_error", _where(exc)
+        response = responses.finish(response, request_id=log.request_id, origin=origin)
+        log.status = response.status_code
+        await response(scope, receive, send)
+        logs.write(log)
+
+    def _route(self, request: Request) -> str | None:
+        """Check the path and the origin; return the origin allowed to read the answer."""
+        if not web.is_endpoint(request.url.path):
+            raise NotFound(request.url.path)
+        return web.checked_origin(request.headers, request.url.scheme, self.config.allowed_origins)
+
+    async def _dispatch(
+        self, request: Request, origin: str | None, log: logs.RequestLog
+    ) -> Response:
+        if request.method == "OPTIONS":
+            log.outcome = "preflight"
+            return responses.preflight(origin)
+        if request.method != "POST":
+            raise MethodNotAllowed(request.method)
+        kind = body_kind(request.headers.get("content-type"))
+        log.via = kind
+        data = parse_body(kind, await web.read_body(request))
+        as_json = kind == "json" or web.wants_json(request.headers)
+        reply = responses.Reply(as_json=as_json, language=_language(data), origin=origin)
+        now = self.clock()
+        bot = trap(data, now_ms=now * 1000, min_fill_seconds=self.config.min_fill_seconds)
+        if bot is not None:
+            log.outcome = bot
+            return reply.received(_claimed_id(data))
+        result = validate(data, default_id=None if kind == "json" else str(uuid.uuid4()))
+        if not isinstance(result, HelpRequest):
+            log.outcome, log.errors = "invalid", [error.label() for error in result]
+            return reply.invalid(result)
+        sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
+        stored = await run_in_threadpool(self.store.submit, result, sender=sender, now=now)
+        log.outcome = stored
+        return reply.received(result.id, status=201 if stored == "created" else 200)
+
+
+def _sender_address(request: Request) -> str | None:
+    return web.sender_address(request.headers, request.client.host if request.client else None)
+
+
+def _request_id(scope: Scope) -> str:
+    context = scope.get("aws.context")
+    request_id = getattr(context, "aws_request_id", None)
+    return request_id if isinstance(request_id, str) else uuid.uuid4().hex
+
+
+def _language(data: dict[str, object]) -> str:
+    language = data.get("language")
+    language = clean_text(language) if isinstance(language, str) else None
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _claimed_id(data: dict[str, object]) -> str:
+    claimed = data.get("id")
+    if isinstance(claimed, str) and UUID.match(claimed.strip().lower()):
+        return claimed.strip().lower()
+    return str(uuid.uuid4())
+
+
+def _where(exc: Exception) -> str:
+    """The exception's type and the line it came from; its message may quote personal data."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    place = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return f"{type(exc).__name__}{place}"

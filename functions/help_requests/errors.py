@@ -1,0 +1,51 @@
+"""Errors of the help-request handler; `responses.py` maps each to an HTTP status."""
+
+from __future__ import annotations
+
+
+class HelpRequestError(Exception):
+    """Base class of every error the handler raises on purpose."""
+
+
+class ConfigError(HelpRequestError):
+    """A configuration value is missing or malformed; the message names the key."""
+
+
+class BadRequest(HelpRequestError):
+    """The body is not well-formed JSON or form data."""
+
+
+class PayloadTooLarge(HelpRequestError):
+    """The body is larger than the limit."""
+
+
+class UnsupportedMediaType(HelpRequestError):
+    """The body is neither JSON nor form-urlencoded."""
+
+
+class ForbiddenOrigin(HelpRequestError):
+    """The `Origin` header names a site that may not post here."""
+
+
+class IdConflict(HelpRequestError):
+    """The request id is already stored with different content."""
+
+
+class RateLimited(HelpRequestError):
+    """The sender has used up the submissions allowed for now."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"rate limited; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
+class StorageUnavailable(HelpRequestError):
+    """DynamoDB failed or timed out; the request was not stored."""
+
+
+class NotFound(HelpRequestError):
+    """No endpoint at this path."""
+
+
+class MethodNotAllowed(HelpRequestError):
+    """The endpoint takes POST (and OPTIONS for CORS preflight) only."""

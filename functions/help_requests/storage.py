@@ -1,0 +1,160 @@
+"""Store help requests in DynamoDB: one transaction that is idempotent and rate-limited."""
+
+from __future__ import annotations
+
+import random
+import time
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import IdConflict, RateLimited, StorageUnavailable
+from .ratelimit import DAY_COUNT, Limits, RateWindow, rate_window, retry_after
+from .validation import HelpRequest
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+Stored = Literal["created", "replayed"]
+DAY_SECONDS = 24 * 3600
+CONFLICT_ATTEMPTS = 3
+
+
+def request_key(request_id: str) -> str:
+    """The partition key of a request item."""
+    return f"request#{request_id}"
+
+
+def iso_utc(epoch: float) -> str:
+    """`2024-05-01T12:00:00.123Z`: sortable, and what the `by-status` index orders by."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RequestStore:
+    """The help-requests table, behind an injected boto3 DynamoDB client."""
+
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        *,
+        limits: Limits,
+        retention_days: int,
+        consent_version: str,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.limits = limits
+        self.retention_seconds = retention_days * DAY_SECONDS
+        self.consent_version = consent_version
+
+    def submit(self, request: HelpRequest, *, sender: str, now: float) -> Stored:
+        """Store `request` once, counting it against the sender's limits, in one round trip."""
+        window = rate_window(sender, now)
+        items = [self._put_request(request, now), self._count(window)]
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=items)
+            except ClientError as exc:
+                reasons = _cancellation_codes(exc)
+                if "ConditionalCheckFailed" in reasons:
+                    return self._resolve(exc, request, window, now)
+                if "TransactionConflict" not in reasons:
+                    raise StorageUnavailable(_error_code(exc)) from exc
+                # Another write to the same counter or id is in flight; a short pause settles it.
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311
+            except BotoCoreError as exc:
+                raise StorageUnavailable(type(exc).__name__) from exc
+            else:
+                return "created"
+        raise StorageUnavailable("TransactionConflict")
+
+    def _put_request(self, request: HelpRequest, now: float) -> TransactWriteItemTypeDef:
+        item: dict[str, Any] = {
+            "pk": {"S": request_key(request.id)},
+            "id": {"S": request.id},
+            "contact": {"S": request.contact},
+            "topic": {"S": request.topic},
+            "message": {"S": request.message},
+            "language": {"S": request.language},
+            "status": {"S": "new"},
+            "created_at": {"S": iso_utc(now)},
+            "consent_version": {"S": self.consent_version},
+            "payload_hash": {"S": request.payload_hash()},
+            "expires_at": {"N": str(int(now) + self.retention_seconds)},
+        }
+        if request.name:
+            item["name"] = {"S": request.name}
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": item,
+                # An item past its retention may linger until TTL deletes it; it does not count.
+                "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
+                "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _count(self, window: RateWindow) -> TransactWriteItemTypeDef:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": {"pk": {"S": window.key}},
+                "UpdateExpression": "ADD #day :one, #hour :one SET expires_at = :expires",
+                "ConditionExpression": (
+                    "(attribute_not_exists(#day) OR #day < :per_day)"
+                    " AND (attribute_not_exists(#hour) OR #hour < :per_hour)"
+                ),
+                "ExpressionAttributeNames": {"#day": DAY_COUNT, "#hour": window.hour_attribute},
+                "ExpressionAttributeValues": {
+                    ":one": {"N": "1"},
+                    ":per_day": {"N": str(self.limits.per_day)},
+                    ":per_hour": {"N": str(self.limits.per_hour)},
+                    ":expires": {"N": str(window.expires_at)},
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        }
+
+    def _resolve(
+        self, exc: ClientError, request: HelpRequest, window: RateWindow, now: float
+    ) -> Stored:
+        """Tell a same-content retry from a conflicting id from a sender over the limit."""
+        put, count = [*_cancellation_reasons(exc), {}, {}][:2]
+        if put.get("Code") == "ConditionalCheckFailed":
+            stored = put.get("Item") or self._get(request.id)
+            if stored.get("payload_hash", {}).get("S") == request.payload_hash():
+                return "replayed"
+            raise IdConflict(request.id)
+        counts = {
+            name: int(value["N"]) for name, value in count.get("Item", {}).items() if "N" in value
+        }
+        raise RateLimited(retry_after(window, counts, self.limits, now))
+
+    def _get(self, request_id: str) -> dict[str, Any]:
+        try:
+            response = self.client.get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": request_key(request_id)}},
+                ConsistentRead=True,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StorageUnavailable(type(exc).__name__) from exc
+        return dict(response.get("Item", {}))
+
+
+def _cancellation_reasons(exc: ClientError) -> list[dict[str, Any]]:
+    reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
+    return reasons
+
+
+def _cancellation_codes(exc: ClientError) -> list[str]:
+    return [reason.get("Code", "") for reason in _cancellation_reasons(exc)]
+
+
+def _error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "ClientError")

@@ -1,0 +1,225 @@
+"""Check and clean a submission's fields; pure functions, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+TOPICS = ("job-search", "career-change", "mentoring", "business", "returning-to-work", "other")
+LANGUAGES = ("en", "de", "pl")
+FIELDS = (
+    "id",
+    "name",
+    "contact",
+    "topic",
+    "message",
+    "language",
+    "consent",
+    "website",
+    "started_at",
+)
+MAX_NAME = 100
+MAX_CONTACT = 200
+MIN_MESSAGE = 10
+MAX_MESSAGE = 5000
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
+PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
+PHONE_DIGITS = re.compile(r"^(\+|00)?\d{6,15}$")
+NUMBER = re.compile(r"\s*\d{1,16}(\.\d+)?\s*")
+ACCEPTED = frozenset({"on", "true"})
+# Bidirectional overrides and isolates can disguise text in a moderator's terminal.
+INVISIBLE = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
+LINE_BREAKS = re.compile(r"\r\n|[\r\u2028\u2029\x85]")
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field and its stable error code."""
+
+    field: str
+    code: str
+
+    def label(self) -> str:
+        """`field.code`, safe in a URL or a log: an unknown field's name is the sender's text."""
+        field = re.sub(r"[^A-Za-z0-9_-]", "", self.field)[:40] or "field"
+        return f"{field}.{self.code}"
+
+
+@dataclass(frozen=True)
+class HelpRequest:
+    """A valid, cleaned help request, ready to store."""
+
+    id: str
+    name: str
+    contact: str
+    topic: str
+    message: str
+    language: str
+
+    def payload_hash(self) -> str:
+        """A digest of the content, to tell a same-content retry from a conflicting one."""
+        content = [self.name, self.contact, self.topic, self.message, self.language]
+        encoded = json.dumps(content, ensure_ascii=False).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """NFC-normalise, drop control characters, unify line breaks, and trim."""
+    text = LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", value))
+    kept = "\n\t" if multiline else ""
+    chars = (ch if multiline or ch not in "\n\t" else " " for ch in text)
+    return "".join(ch for ch in chars if ch in kept or not _is_control(ch)).strip()
+
+
+def _is_control(ch: str) -> bool:
+    return ch in INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def is_contact(value: str) -> bool:
+    """Whether `value` looks like an e-mail address or a phone number."""
+    if "@" in value:
+        return EMAIL.match(value) is not None
+    return PHONE_DIGITS.match(PHONE_SEPARATORS.sub("", value)) is not None
+
+
+def validate(
+    data: Mapping[str, object], *, default_id: str | None
+) -> HelpRequest | list[FieldError]:
+    """The cleaned request, or every failing field in field order."""
+    errors = [FieldError(key, "unknown_field") for key in data if key not in FIELDS]
+    values: dict[str, str] = {}
+    for key, check in CHECKS.items():
+        value, code = check(data.get(key))
+        if code is not None:
+            errors.append(FieldError(key, code))
+        values[key] = value
+    if not values["id"] and not any(error.field == "id" for error in errors):
+        if default_id is None:
+            errors.append(FieldError("id", "required"))
+        values["id"] = default_id or ""
+    errors.sort(key=lambda error: FIELDS.index(error.field) if error.field in FIELDS else -1)
+    if errors:
+        return errors
+    return HelpRequest(**{key: values[key] for key in HelpRequest.__dataclass_fields__})
+
+
+Checked = tuple[str, str | None]
+
+
+def _text(raw: object, *, multiline: bool = False) -> str | None:
+    if raw is None:
+        return ""
+    return clean_text(raw, multiline=multiline) if isinstance(raw, str) else None
+
+
+def _check_id(raw: object) -> Checked:
+    text = _text(raw)
+    if text is None:
+        return "", "invalid"
+    if not text:
+        return "", None
+    uuid = text.lower()
+    return uuid, None if UUID.match(uuid) and uuid.strip("0-") else "invalid"
+
+
+def _check_name(raw: object) -> Checked:
+    text = _text(raw)
+    if text is None:
+        return "", "invalid"
+    return text, "too_long" if len(text) > MAX_NAME else None
+
+
+def _check_contact(raw: object) -> Checked:
+    text = _text(raw)
+    if text is None:
+        return "", "invalid"
+    if not text:
+        return "", "required"
+    if len(text) > MAX_CONTACT:
+        return text, "too_long"
+    return text, None if is_contact(text) else "invalid"
+
+
+def _choice(raw: object, choices: tuple[str, ...]) -> Checked:
+    text = _text(raw)
+    if text is None:
+        return "", "invalid_choice"
+    if not text:
+        return "", "required"
+    return text, None if text in choices else "invalid_choice"
+
+
+def _check_message(raw: object) -> Checked:
+    text = _text(raw, multiline=True)
+    if text is None:
+        return "", "invalid"
+    if not text:
+        return "", "required"
+    if len(text) < MIN_MESSAGE:
+        return text, "too_short"
+    return text, "too_long" if len(text) > MAX_MESSAGE else None
+
+
+def _check_consent(raw: object) -> Checked:
+    accepted = raw is True or (isinstance(raw, str) and raw.strip().lower() in ACCEPTED)
+    return "", None if accepted else "must_accept"
+
+
+def _check_started_at(raw: object) -> Checked:
+    if raw is None or raw == "":
+        return "", None
+    return "", None if parse_started_at(raw) is not None else "invalid"
+
+
+def _ignored(raw: object) -> Checked:
+    return "", None
+
+
+CHECKS = {
+    "id": _check_id,
+    "name": _check_name,
+    "contact": _check_contact,
+    "topic": lambda raw: _choice(raw, TOPICS),
+    "message": _check_message,
+    "language": lambda raw: _choice(raw, LANGUAGES),
+    "consent": _check_consent,
+    "website": _ignored,
+    "started_at": _check_started_at,
+}
+
+
+def parse_started_at(raw: object) -> float | None:
+    """Milliseconds since the epoch from a JSON number or a form string; None if malformed."""
+    number = _as_number(raw)
+    return number if number is not None and math.isfinite(number) and number >= 0 else None
+
+
+def _as_number(raw: object) -> float | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int) and abs(raw) < 10**16:
+        return float(raw)
+    if isinstance(raw, float):
+        return raw
+    if isinstance(raw, str) and NUMBER.fullmatch(raw):
+        return float(raw)
+    return None
+
+
+def trap(data: Mapping[str, object], *, now_ms: float, min_fill_seconds: float) -> str | None:
+    """`honeypot` or `time_trap` when a robot sent the form, else None."""
+    website = data.get("website")
+    if website not in (None, "") and not (isinstance(website, str) and not website.strip()):
+        return "honeypot"
+    started_at = parse_started_at(data.get("started_at"))
+    # A clock ahead of ours gives a negative time; that says nothing about a robot.
+    if started_at is not None and 0 <= now_ms - started_at < min_fill_seconds * 1000:
+        return "time_trap"
+    return None

@@ -1,0 +1,67 @@
+"""Read what the handler needs from an HTTP request: origin, sender, body, preferences."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect, Request
+
+from .errors import BadRequest, ForbiddenOrigin, PayloadTooLarge
+
+MAX_BODY = 16 * 1024
+ENDPOINT = re.compile(r"^(/[^/]+)?/api/help-requests/?$")
+
+
+def is_endpoint(path: str) -> bool:
+    """Whether `path` is the endpoint, also behind an API Gateway stage or a mount prefix."""
+    return ENDPOINT.match(path) is not None
+
+
+def own_origin(headers: Headers, scheme: str) -> str:
+    """The origin the request was sent to, from `Host` and the forwarded scheme."""
+    proto = headers.get("x-forwarded-proto", scheme).split(",")[0].strip()
+    return f"{proto}://{headers.get('host', '')}".lower()
+
+
+def checked_origin(headers: Headers, scheme: str, allowed: frozenset[str]) -> str | None:
+    """The request's `Origin` if it may post here, None if it has none; else ForbiddenOrigin."""
+    origin = headers.get("origin")
+    if origin is None:
+        return None
+    origin = origin.strip().lower()
+    if origin in allowed or origin == own_origin(headers, scheme):
+        return origin
+    raise ForbiddenOrigin(origin)
+
+
+def wants_json(headers: Headers) -> bool:
+    """Whether the client asked for JSON rather than a page to go to."""
+    return "json" in headers.get("accept", "").lower()
+
+
+def sender_address(headers: Headers, client_host: str | None) -> str | None:
+    """The viewer's IP: CloudFront's `CloudFront-Viewer-Address` when it forwards one."""
+    viewer = headers.get("cloudfront-viewer-address")
+    if viewer:
+        # "198.51.100.10:46532" or "2001:db8::1:46532": the port follows the last colon.
+        return viewer.rsplit(":", 1)[0].strip("[]")
+    return client_host
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The whole body, refusing to read past `limit` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"the body is larger than {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect as exc:
+        raise BadRequest("the client went away before sending the whole body") from exc
+    return b"".join(chunks)

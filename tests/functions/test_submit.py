@@ -1,0 +1,217 @@
+"""Accepted submissions: stored once, retried safely, answered in JSON or with a redirect."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+Call = Callable[..., httpx.Response]
+ItemsOf = Callable[[str], list[dict[str, Any]]]
+FORM = {
+    "name": "",
+    "contact": "+48 600 700 800",
+    "topic": "business",
+    "message": "Mój mały sklep potrzebuje pomocy z eksportem.",
+    "language": "pl",
+    "consent": "on",
+    "website": "",
+}
+
+pytestmark = pytest.mark.dynamodb
+
+
+def test_json_request_is_stored_with_status_consent_and_retention(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    before = time.time()
+    response = post(json=valid_request, headers={"Accept": "application/json"})
+
+    assert response.status_code == 201
+    assert response.json() == {"id": valid_request["id"], "status": "received"}
+    [item] = table_items("request#")
+    assert item["pk"] == {"S": f"request#{valid_request['id']}"}
+    assert {key: item[key]["S"] for key in ("name", "contact", "topic", "message", "language")} == {
+        key: valid_request[key] for key in ("name", "contact", "topic", "message", "language")
+    }
+    assert item["status"] == {"S": "new"}
+    assert item["consent_version"] == {"S": "2019-12-01"}
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", item["created_at"]["S"])
+    retention = int(item["expires_at"]["N"]) - before
+    assert 180 * 86400 - 5 < retention < 180 * 86400 + 5
+    assert "website" not in item
+    assert "started_at" not in item
+
+
+def test_the_raw_ip_is_stored_nowhere(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    post(json=valid_request, client_ip="198.51.100.23")
+
+    everything = json.dumps(table_items(""))
+    assert "198.51.100.23" not in everything
+    [counter] = table_items("rate#")
+    assert re.fullmatch(r"rate#[0-9a-f]{32}#d#\d+", counter["pk"]["S"])
+
+
+def test_the_same_request_again_is_answered_200_and_stored_once(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    first = post(json=valid_request)
+    again = post(json=valid_request)
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert len(table_items("request#")) == 1
+    [counter] = table_items("rate#")
+    assert counter["day_count"] == {"N": "1"}
+
+
+def test_a_retry_differing_only_in_unicode_form_and_spacing_is_the_same_request(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    valid_request["message"] = "Cze\u015b\u0107, potrzebuj\u0119 pomocy z CV."
+    first = post(json=valid_request)
+    decomposed = "  Czes\u0301c\u0301, potrzebuje\u0328 pomocy z CV.\u0007 "
+    again = post(json={**valid_request, "message": decomposed})
+
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert len(table_items("request#")) == 1
+
+
+def test_the_same_id_with_different_content_is_a_conflict(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    post(json=valid_request)
+    response = post(json={**valid_request, "message": "Something else entirely, please."})
+
+    assert response.status_code == 409
+    assert response.json() == {"error": "id_conflict"}
+    [item] = table_items("request#")
+    assert item["message"]["S"] == valid_request["message"]
+
+
+def test_text_is_normalised_and_kept_as_written_never_as_html(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    message = "  <b>Hilfe</b> & <script>alert(1)</script>\r\nZeile\u202e zwei\x00 e\u0301  "
+    response = post(json={**valid_request, "message": message, "name": " Jo\tanna\n "})
+
+    assert response.status_code == 201
+    [item] = table_items("request#")
+    assert item["message"]["S"] == "<b>Hilfe</b> & <script>alert(1)</script>\nZeile zwei \u00e9"
+    assert item["name"]["S"] == "Jo anna"
+
+
+def test_an_anonymous_request_has_no_name(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    del valid_request["name"]
+    assert post(json=valid_request).status_code == 201
+    [item] = table_items("request#")
+    assert "name" not in item
+
+
+def test_the_plain_form_is_redirected_to_the_thanks_page_in_its_language(
+    post: Call, table_items: ItemsOf
+) -> None:
+    response = post(data={**FORM, "language": "de"}, headers={"Accept": "text/html"})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/de/ask/thanks/"
+    [item] = table_items("request#")
+    assert uuid.UUID(item["id"]["S"]).version == 4
+    assert item["contact"] == {"S": "+48 600 700 800"}
+    assert "name" not in item
+
+
+def test_a_form_with_an_id_is_idempotent_too(post: Call, table_items: ItemsOf) -> None:
+    form = {**FORM, "id": str(uuid.uuid4())}
+    responses = [post(data=form) for _ in range(2)]
+
+    assert [r.status_code for r in responses] == [303, 303]
+    assert len(table_items("request#")) == 1
+
+
+def test_a_form_that_asks_for_json_gets_json(post: Call) -> None:
+    response = post(data={**FORM, "id": str(uuid.uuid4())}, headers={"Accept": "application/json"})
+    assert response.status_code == 201
+    assert response.json()["status"] == "received"
+
+
+def test_an_allowed_origin_is_sent_back_to_its_own_thanks_page(post: Call) -> None:
+    response = post(data=FORM, headers={"Origin": "https://ask.example.org"})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "https://ask.example.org/pl/ask/thanks/"
+    assert response.headers["access-control-allow-origin"] == "https://ask.example.org"
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_honeypot_hit_looks_like_success_and_stores_nothing(
+    post: Call,
+    valid_request: dict[str, Any],
+    table_items: ItemsOf,
+    capsys: pytest.CaptureFixture[str],
+    as_json: bool,
+) -> None:
+    if as_json:
+        response = post(json={**valid_request, "website": "https://spam.example"})
+        assert (response.status_code, response.json()["id"]) == (201, valid_request["id"])
+    else:
+        response = post(data={**FORM, "website": "cheap pills"})
+        assert (response.status_code, response.headers["location"]) == (303, "/pl/ask/thanks/")
+    assert table_items("") == []
+    assert json.loads(capsys.readouterr().out)["outcome"] == "honeypot"
+
+
+def test_a_form_sent_faster_than_a_person_can_is_a_time_trap(
+    post: Call,
+    valid_request: dict[str, Any],
+    table_items: ItemsOf,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    opened_a_second_ago = int(time.time() * 1000) - 1000
+    response = post(json={**valid_request, "started_at": opened_a_second_ago})
+
+    assert response.status_code == 201
+    assert table_items("") == []
+    assert json.loads(capsys.readouterr().out)["outcome"] == "time_trap"
+
+
+def test_a_form_filled_in_at_human_speed_or_by_a_clock_ahead_of_ours_is_stored(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    now_ms = int(time.time() * 1000)
+    assert post(json={**valid_request, "started_at": now_ms - 4000}).status_code == 201
+    ahead = {**valid_request, "id": str(uuid.uuid4()), "started_at": str(now_ms + 60_000)}
+    assert post(json=ahead).status_code == 201
+    assert len(table_items("request#")) == 2
+
+
+def test_each_request_logs_one_json_line_without_personal_data(
+    post: Call, valid_request: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    response = post(json=valid_request, client_ip="198.51.100.99")
+
+    [line] = capsys.readouterr().out.splitlines()
+    record = json.loads(line)
+    assert record["outcome"] == "created"
+    assert record["status"] == 201
+    assert record["request_id"] == response.headers["x-request-id"]
+    assert record["latency_ms"] >= 0
+    assert record["via"] == "json"
+    for private in ("alicja", "Alicja", "parental", "198.51.100.99", valid_request["id"]):
+        assert private not in line
+
+
+def test_responses_are_never_cached_or_sniffed(post: Call, valid_request: dict[str, Any]) -> None:
+    response = post(json=valid_request)
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
