@@ -1,0 +1,68 @@
+"""build.py on the command line: defaults for a folder of bare stories, check, progress, help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+STORY = """---
+title: Story {n}
+date: 2020-01-{day:02d}
+tags: [jobs, tag-{m}]
+summary: Summary {n}.
+---
+Body of story {n}.
+"""
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(ROOT / "build.py"), *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, cwd=cwd)
+
+
+def stories_only(folder: Path, count: int) -> Path:
+    (folder / "stories").mkdir(parents=True)
+    for n in range(count):
+        text = STORY.format(n=n, day=n % 28 + 1, m=n % 3)
+        (folder / "stories" / f"story-{n}.md").write_text(text, "utf-8")
+    return folder
+
+
+def test_builds_a_folder_of_bare_stories_with_defaults(tmp_path: Path) -> None:
+    content = stories_only(tmp_path / "corpus", 25)
+    built = run("build", "--content", "corpus", "--output", "out", "--progress", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "rendering pages 37/37" in built.stderr
+    out = tmp_path / "out"
+    assert (out / "en/stories/story-3/index.html").is_file()
+    assert (out / "en/stories/page/3/index.html").is_file()
+    assert (out / "en/tags/tag-1/index.html").is_file()
+    assert (out / "en/feed.xml").is_file()
+    assert not (content / "out").exists()
+    again = run("build", "--content", "corpus", "--output", "out", cwd=tmp_path)
+    assert "0 written" in again.stdout
+    assert again.stderr == ""
+
+
+def test_build_is_the_default_command(tmp_path: Path) -> None:
+    stories_only(tmp_path / "corpus", 1)
+    built = run("--content", "corpus", "--output", "site", cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "site/en/index.html").is_file()
+
+
+def test_check_writes_nothing(tmp_path: Path) -> None:
+    stories_only(tmp_path / "corpus", 2)
+    checked = run("check", "--content", "corpus", cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith("ok: 9 pages")
+    assert [p.name for p in tmp_path.iterdir()] == ["corpus"]
+
+
+def test_help_documents_every_option(tmp_path: Path) -> None:
+    shown = run("build", "--help", cwd=tmp_path).stdout
+    for option in ("--content", "--output", "--drafts", "--future", "--progress", "--cache"):
+        assert option in shown
+    assert "check" in run("--help", cwd=tmp_path).stdout

@@ -1,0 +1,73 @@
+"""The ask page carries the API's form contract; the error page lists every rule."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sitegen import form
+from sitegen.build import BuildOptions, render_site
+
+FIXTURE = Path(__file__).resolve().parent / "fixture"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    cache = tmp_path_factory.mktemp("cache")
+    rendered = render_site(BuildOptions(content=FIXTURE, cache=cache, today=date(2024, 6, 1)))
+    return {k: v.decode() for k, v in rendered.files.items() if isinstance(v, bytes)}
+
+
+def test_form_posts_the_contract_fields(files: dict[str, str]) -> None:
+    page = files["en/ask/index.html"]
+    assert '<form id="ask-form" class="ask-form" method="post" action="/api/help-requests"' in page
+    form_html = page.split("<form ")[1].split("</form>")[0]
+    names = re.findall(r'name="([a-z_]+)"', form_html)
+    assert sorted(set(names)) == [
+        "consent",
+        "contact",
+        "language",
+        "message",
+        "name",
+        "topic",
+        "website",
+    ]
+    assert 'name="id"' not in page
+    assert 'name="started_at"' not in page
+    assert '<input type="hidden" name="language" value="en">' in page
+    assert 'minlength="10" maxlength="5000"' in page
+    assert 'type="checkbox" value="on" required' in page
+
+
+def test_every_field_has_label_hint_and_error(files: dict[str, str]) -> None:
+    page = files["en/ask/index.html"]
+    for field in ("name", "contact", "topic", "message", "consent"):
+        assert f'<label for="{field}">' in page
+        assert f'id="{field}-hint"' in page
+        assert f'<p class="field-error" id="{field}-error" hidden></p>' in page
+    assert 'id="error-summary"' in page
+    assert 'aria-live="polite"' in page
+    assert '<div class="trap" aria-hidden="true">' in page
+
+
+def test_messages_for_every_rule_are_in_the_page(files: dict[str, str]) -> None:
+    template = files["en/ask/index.html"].split('<template id="ask-messages">')[1]
+    for rule in form.RULES + form.HIDDEN_RULES:
+        assert f'data-field="{rule.field}" data-code="{rule.code}"' in template
+    for status in form.STATUSES:
+        assert f'data-status="{status}"' in template
+
+
+def test_error_page_lists_every_rule(files: dict[str, str]) -> None:
+    page = files["en/ask/error/index.html"]
+    ids = re.findall(r'<li id="(error-[a-z_]+-[a-z_]+)">', page)
+    assert ids == [rule.element_id for rule in form.RULES]
+    assert '<meta name="robots" content="noindex">' in page
+
+
+def test_topics_match_the_api(files: dict[str, str]) -> None:
+    values = re.findall(r'<option value="([a-z-]*)">', files["en/ask/index.html"])
+    assert values == ["", *form.TOPICS]
