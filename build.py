@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sitegen import publish
 from sitegen.build import TEMPLATES, BuildOptions, build_site, render_site
 from sitegen.errors import ContentError, SiteError
 
@@ -32,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The command line: `build` (the default), `check` and `serve`."""
+    """The command line: `build` (the default), `check`, `serve` and `publish`."""
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Render the campaign site from Markdown in three languages.",
@@ -57,6 +58,11 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve.set_defaults(run=run_serve)
+    publish_command = commands.add_parser(
+        "publish", help="upload public/ to the site's bucket and invalidate CloudFront"
+    )
+    publish.add_arguments(publish_command)
+    publish_command.set_defaults(run=publish.run)
     return parser
 
 

@@ -57,3 +57,7 @@ def display_path(path: Path, root: Path | None = None) -> Path:
         return path.resolve().relative_to(base)
     except ValueError:
         return path
+
+
+class PublishError(SiteError):
+    """The site cannot be published: `public/` is not ready, or AWS refused a request."""
