@@ -1,0 +1,35 @@
+"""UI strings: the built-in English matches the site's, and every language is complete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitegen.build import required_strings
+from sitegen.i18n import StringsFile, check_languages, check_uses
+from sitegen.load import DEFAULTS
+from sitegen.yamltext import load_flat_strings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def strings(path: Path, lang: str) -> StringsFile:
+    return StringsFile(lang, path, load_flat_strings(path.read_text("utf-8"), path))
+
+
+def test_site_strings_are_complete_in_every_language() -> None:
+    files = [strings(ROOT / "content/i18n" / f"{lang}.yaml", lang) for lang in ("en", "de", "pl")]
+    assert check_languages(files) == []
+    assert check_uses(files, required_strings(ROOT / "templates")) == []
+
+
+def test_built_in_english_has_the_same_keys_as_the_site() -> None:
+    built_in = strings(DEFAULTS / "i18n/en.yaml", "en")
+    site = strings(ROOT / "content/i18n/en.yaml", "en")
+    assert set(built_in.fields) == set(site.fields)
+
+
+def test_german_and_polish_are_written_with_their_letters() -> None:
+    german = (ROOT / "content/i18n/de.yaml").read_text("utf-8")
+    polish = (ROOT / "content/i18n/pl.yaml").read_text("utf-8")
+    assert all(letter in german for letter in "äöü")
+    assert all(letter in polish for letter in "ąęłóśźż")

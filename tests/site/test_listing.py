@@ -1,0 +1,62 @@
+"""Ordering, pagination, tags and related stories."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sitegen.listing import Entry, group_tags, newest_first, pagers, paginate, related, tag_slug
+from sitegen.schema import Document
+
+
+def entry(slug: str, day: int, *tags: str) -> Entry:
+    doc = Document(
+        "stories",
+        slug,
+        "en",
+        Path(f"{slug}.md"),
+        slug,
+        "s",
+        date=date(2020, 1, 1) + timedelta(day),
+        tags=tags,
+    )
+    return Entry(doc, f"/en/stories/{slug}/")
+
+
+def test_newest_first_then_by_slug() -> None:
+    entries = newest_first([entry("b", 1), entry("a", 1), entry("c", 5)])
+    assert [e.doc.slug for e in entries] == ["c", "a", "b"]
+
+
+def test_tags_merge_by_url_name_and_keep_the_common_spelling() -> None:
+    entries = [entry("a", 3, "Jobs"), entry("b", 2, "jobs"), entry("c", 1, "jobs", "Łódź")]
+    tags = {tag.slug: tag for tag in group_tags(entries)}
+    assert sorted(tags) == ["jobs", "lodz"]
+    assert tags["jobs"].name == "jobs"
+    assert [e.doc.slug for e in tags["jobs"].entries] == ["a", "b", "c"]
+    assert tag_slug("日本").startswith("tag-")
+
+
+def test_pagination_links_neighbours() -> None:
+    assert [len(p) for p in paginate(list(range(5)), 2)] == [2, 2, 1]
+    assert paginate([], 2) == [[]]
+    first, middle, last = pagers("/en/stories/", 3)
+    assert (first.newer_url, first.older_url) == (None, "/en/stories/page/2/")
+    assert (middle.newer_url, middle.older_url) == ("/en/stories/", "/en/stories/page/3/")
+    assert last.older_url is None
+
+
+def test_related_prefers_more_shared_tags_then_nearer_dates() -> None:
+    entries = newest_first(
+        [entry("a", 9, "x", "y"), entry("b", 8, "x"), entry("c", 7, "x", "y"), entry("d", 1, "z")]
+    )
+    result = related(entries, group_tags(entries))
+    assert [e.doc.slug for e in result["/en/stories/a/"]] == ["c", "b"]
+    assert "/en/stories/d/" not in result
+
+
+def test_related_work_stays_bounded_for_a_crowded_tag() -> None:
+    entries = newest_first([entry(f"s{i:05d}", i, "jobs") for i in range(5000)])
+    result = related(entries, group_tags(entries))
+    assert all(len(found) == 3 for found in result.values())
+    assert [e.doc.slug for e in result["/en/stories/s02500/"]] == ["s02501", "s02499", "s02502"]
