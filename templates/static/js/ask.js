@@ -22,6 +22,7 @@
   const loadedAt = Date.now();
   let draft = readDraft() || { fields: {} };
   let busy = false;
+  let pressingSubmit = false;
 
   // Text measured in code points, as the API counts it.
   const length = (text) => Array.from(text).length;
@@ -37,7 +38,7 @@
     return (
       text(`[data-field="${name}"][data-code="${code}"]`) ||
       text(`[data-code="${code}"]:not([data-field])`) ||
-      field(name).validationMessage ||
+      text('[data-code="fallback"]') ||
       code
     );
   }
@@ -98,21 +99,24 @@
     }
   }
 
+  // Errors of fields a person can change link to the field; the rest are plain items.
+  function summaryItem({ field: name, code }) {
+    const item = document.createElement("li");
+    const target = errorBox(name) && field(name);
+    const holder = target ? item.appendChild(document.createElement("a")) : item;
+    if (target) {
+      holder.href = `#${target.id}`;
+      holder.dataset.field = name;
+    }
+    holder.textContent = message(name, code);
+    return item;
+  }
+
   function showSummary(errors) {
     if (!summary) return;
     let list = summary.querySelector("ul");
     if (!list) list = summary.appendChild(document.createElement("ul"));
-    list.replaceChildren(
-      ...errors.map(({ field: name, code }) => {
-        const item = document.createElement("li");
-        const link = item.appendChild(document.createElement("a"));
-        const target = field(name);
-        link.href = `#${target ? target.id : "ask-form"}`;
-        link.textContent = message(name, code);
-        link.dataset.field = name;
-        return item;
-      }),
-    );
+    list.replaceChildren(...errors.map(summaryItem));
     summary.hidden = false;
     summary.setAttribute("tabindex", "-1");
     summary.focus();
@@ -315,9 +319,23 @@
     const name = event.target.name;
     if (!(name in RULES)) return;
     saveDraft();
+    // Leaving a field by pressing Send: an error shown now would move the button away
+    // under the pointer and swallow the click; the submit shows every error anyway.
+    if (pressingSubmit) return;
     if (event.type === "change" || field(name).hasAttribute("aria-invalid")) {
       showError(name, check(name));
     }
+  }
+
+  function watchSubmitPress() {
+    const button = form.querySelector('[type="submit"]');
+    if (!button) return;
+    button.addEventListener("pointerdown", () => {
+      pressingSubmit = true;
+    });
+    const release = () => setTimeout(() => (pressingSubmit = false), 0);
+    document.addEventListener("pointerup", release);
+    document.addEventListener("pointercancel", release);
   }
 
   function onSummaryClick(event) {
@@ -330,6 +348,7 @@
 
   form.noValidate = true;
   restoreDraft();
+  watchSubmitPress();
   form.addEventListener("submit", onSubmit);
   form.addEventListener("input", onChange);
   form.addEventListener("change", onChange);

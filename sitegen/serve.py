@@ -1,0 +1,279 @@
+"""`build.py serve`: the whole product on one origin, rebuilt and reloaded as files change."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+import watchfiles
+from starlette.applications import Starlette
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sitegen.build import BuildOptions, build_site
+from sitegen.dynamodb_local import local_client
+from sitegen.errors import SiteError
+from sitegen.livereload import EVENTS_PATH, SCRIPT_PATH, LiveReload
+from sitegen.load import load_config
+from sitegen.serve_site import Languages, SiteFiles
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+DEFAULT_TABLE = "help-requests-dev"
+# Generous, so that trying the form over and over in development is never refused.
+DEV_RATE_LIMIT = 1000
+API_SETTINGS = (
+    "TABLE_NAME",
+    "IP_HASH_KEY",
+    "CONSENT_VERSION",
+    "SITE_ORIGIN",
+    "ALLOWED_ORIGINS",
+    "RETENTION_DAYS",
+    "RATE_LIMIT_PER_HOUR",
+    "RATE_LIMIT_PER_DAY",
+    "MIN_FILL_SECONDS",
+)
+
+
+class ServeError(SiteError):
+    """The development server cannot start."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What to build and where to listen."""
+
+    build: BuildOptions
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def origin(self) -> str:
+        """The one origin site and API share."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """Folders whose changes trigger a rebuild (static files live under templates/)."""
+        return (self.build.content, self.build.templates)
+
+
+def serve(options: ServeOptions) -> int:
+    """Build, start DynamoDB Local and the API, serve until Ctrl-C, then stop it all."""
+    check_port(options.host, options.port)
+    stop_on_sigterm()
+    livereload = LiveReload()
+    languages = Languages(load_config(options.build.content).codes)
+
+    def rebuild(changed: set[Path]) -> None:
+        # The one place a rebuild happens; `changed` lets it become incremental.
+        build_site(options.build)
+
+    first = first_build(options.build)
+    if first is not None:
+        livereload.failed(first)
+    with dynamodb_endpoint() as endpoint:
+        environment = api_environment(options, endpoint, os.environ)
+        ensure_table(local_client(endpoint), environment["TABLE_NAME"])
+        api = create_api(environment)
+        files = SiteFiles(options.build.output, languages, livereload)
+        watcher = Watcher(options.watched, rebuild, livereload)
+        app = with_api(api, site_app(files, livereload, watcher))
+        print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            run_server(app, options)
+    return 0
+
+
+def first_build(build: BuildOptions) -> str | None:
+    """Build once before serving; the error text when it fails (the server starts anyway)."""
+    try:
+        result = build_site(build)
+    except SiteError as error:
+        message = error_text(error)
+        print(message, file=sys.stderr, flush=True)
+        return message
+    print(f"built {result.pages} pages in {result.seconds:.2f} s → {build.output}", flush=True)
+    return None
+
+
+def run_server(app: ASGIApp, options: ServeOptions) -> None:
+    """Run uvicorn in this thread until a signal stops it."""
+    config = uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
+    uvicorn.Server(config).run()
+
+
+def with_api(api: ASGIApp, site: ASGIApp) -> ASGIApp:
+    """Send `/api/...` to the API, path unchanged (it routes it itself); the rest to the site."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if scope["type"] == "http" and (path == "/api" or path.startswith("/api/")):
+            await api(scope, receive, send)
+        else:
+            await site(scope, receive, send)
+
+    return app
+
+
+def site_app(files: SiteFiles, livereload: LiveReload, watcher: Watcher) -> Starlette:
+    """The built site plus the live-reload endpoints; the lifespan runs the watcher."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(watcher.run())
+        try:
+            yield
+        finally:
+            watcher.stop()
+            livereload.close()
+            await task
+
+    routes = [
+        Route(EVENTS_PATH, livereload.events),
+        Route(SCRIPT_PATH, livereload.script),
+        Route("/{path:path}", files.respond, methods=["GET", "HEAD"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+class Watcher:
+    """Rebuilds when watched files change and tells open pages."""
+
+    def __init__(
+        self, paths: tuple[Path, ...], rebuild: Callable[[set[Path]], None], livereload: LiveReload
+    ) -> None:
+        self.paths = paths
+        self.rebuild = rebuild
+        self.livereload = livereload
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        """Watch until stopped."""
+        changes_seen = watchfiles.awatch(
+            *self.paths, stop_event=self._stop, step=30, debounce=400, recursive=True
+        )
+        async for changes in changes_seen:
+            await self.apply({Path(path) for _, path in changes})
+
+    async def apply(self, changed: set[Path]) -> None:
+        """Rebuild once for a batch of changes."""
+        try:
+            await asyncio.to_thread(self.rebuild, changed)
+        except SiteError as error:
+            message = error_text(error)
+            print(message, file=sys.stderr, flush=True)
+            self.livereload.failed(message)
+        else:
+            print(f"rebuilt: {describe(changed)}", flush=True)
+            self.livereload.built()
+
+    def stop(self) -> None:
+        """End the watch loop."""
+        self._stop.set()
+
+
+def error_text(error: SiteError) -> str:
+    """A build error as a person reads it: every problem with its file and line."""
+    formatter = getattr(error, "format", None)
+    return formatter() if callable(formatter) else str(error)
+
+
+def describe(changed: set[Path]) -> str:
+    """A short list of changed files for the terminal."""
+    names = sorted(str(path) for path in changed)
+    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a clear message when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ServeError(
+                f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port"
+            ) from exc
+
+
+@contextlib.contextmanager
+def dynamodb_endpoint() -> Iterator[str]:
+    """`DYNAMODB_ENDPOINT` when set, else a DynamoDB Local started here and stopped on exit."""
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT", "").strip()
+    if endpoint:
+        yield endpoint
+        return
+    from sitegen.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
+
+    try:
+        with DynamoDBLocal() as started:
+            yield started
+    except DynamoDBLocalError as exc:
+        raise ServeError(str(exc)) from exc
+
+
+def ensure_table(client: DynamoDBClient, name: str) -> None:
+    """Create the table from `infra/template.yaml` unless it exists."""
+    from sitegen.dynamodb_local import create_table
+
+    if name not in client.list_tables()["TableNames"]:
+        create_table(client, name)
+
+
+def api_environment(
+    options: ServeOptions, endpoint: str, environ: Mapping[str, str]
+) -> dict[str, str]:
+    """The API's settings for this run; settings already in the environment win."""
+    defaults = {
+        "TABLE_NAME": DEFAULT_TABLE,
+        "DYNAMODB_ENDPOINT": endpoint,
+        # A fresh key per run: development hashes never match production ones.
+        "IP_HASH_KEY": secrets.token_hex(32),
+        "CONSENT_VERSION": "development",
+        "SITE_ORIGIN": options.origin,
+        "ALLOWED_ORIGINS": f"http://localhost:{options.port}",
+        "RATE_LIMIT_PER_HOUR": str(DEV_RATE_LIMIT),
+        "RATE_LIMIT_PER_DAY": str(DEV_RATE_LIMIT),
+    }
+    given = {key: environ[key] for key in API_SETTINGS if environ.get(key, "").strip()}
+    return defaults | given
+
+
+def create_api(environment: dict[str, str]) -> ASGIApp:
+    """The same ASGI app that runs in Lambda, configured for this run."""
+    from functions.help_requests import create_app, load_config
+    from functions.help_requests.errors import ConfigError
+
+    try:
+        config = load_config(environment)
+    except ConfigError as exc:
+        raise ServeError(f"the API's settings are wrong: {exc}") from exc
+    api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))
+    return api
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so everything started here is stopped."""
+
+    def exit_now(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_now)

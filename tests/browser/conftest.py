@@ -1,0 +1,189 @@
+"""Browser fixtures: `build.py serve` on a copy of the site, DynamoDB Local, Debian's Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import yaml
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from sitegen.dynamodb_local import create_table, free_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+ROOT = Path(__file__).resolve().parents[2]
+LANGUAGES = ("en", "de", "pl")
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_SECONDS = 60.0
+
+
+@dataclass
+class DevServer:
+    """A running `build.py serve`, the site copy it serves, and the table it writes to."""
+
+    url: str
+    root: Path
+    table: str
+    client: DynamoDBClient
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def requests_from(self, contact: str) -> list[dict[str, Any]]:
+        """Every stored help request with this contact."""
+        pages = self.client.get_paginator("scan").paginate(
+            TableName=self.table,
+            FilterExpression="begins_with(pk, :request) AND contact = :contact",
+            ExpressionAttributeValues={":request": {"S": "request#"}, ":contact": {"S": contact}},
+            ConsistentRead=True,
+        )
+        return [item for page in pages for item in page["Items"]]
+
+    def output(self) -> str:
+        """What the server printed so far."""
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def wait_until_serving(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll until the server answers, failing early with its output if it exits."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"build.py serve exited:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{url}/en/", timeout=2):  # noqa: S310 - local URL
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail(f"build.py serve did not answer:\n{log.read_text(errors='replace')}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> int:
+    """Ctrl-C the process and wait for it."""
+    process.send_signal(signal.SIGINT)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        raise
+
+
+def copy_site(target: Path) -> Path:
+    """content/ and templates/ copied to `target`, so tests can change them freely."""
+    shutil.copytree(ROOT / "content", target / "content")
+    shutil.copytree(ROOT / "templates", target / "templates")
+    # Resized images take seconds to make; a warm cache keeps the first build short.
+    if (ROOT / ".cache").is_dir():
+        shutil.copytree(ROOT / ".cache", target / ".cache")
+    return target
+
+
+def serve_command(root: Path, port: int) -> list[str]:
+    """`build.py serve` for a site copy."""
+    return [
+        sys.executable,
+        str(ROOT / "build.py"),
+        "serve",
+        "--port",
+        str(port),
+        "--content",
+        str(root / "content"),
+        "--templates",
+        str(root / "templates"),
+        "--output",
+        str(root / "public"),
+        "--cache",
+        str(root / ".cache"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def dev_server(
+    tmp_path_factory: pytest.TempPathFactory,
+    dynamodb_endpoint: str,
+    dynamodb_client: DynamoDBClient,
+) -> Iterator[DevServer]:
+    """`build.py serve` on a free port, using the session's DynamoDB Local."""
+    root = copy_site(tmp_path_factory.mktemp("served"))
+    table = f"help-requests-{uuid.uuid4().hex[:12]}"
+    create_table(dynamodb_client, table)
+    port = free_port()
+    environment = os.environ | {
+        "DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "TABLE_NAME": table,
+        # Robots are told apart by how fast they fill the form; these tests are that fast.
+        "MIN_FILL_SECONDS": "0",
+    }
+    log = root / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            serve_command(root, port), cwd=ROOT, env=environment, stdout=output, stderr=output
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(url, process, log)
+        yield DevServer(url, root, table, dynamodb_client, process, log)
+    finally:
+        stop(process)
+        dynamodb_client.delete_table(TableName=table)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser: Browser, dev_server: DevServer) -> Iterator[BrowserContext]:
+    """A fresh browser profile (empty storage) pointed at the server."""
+    context = browser.new_context(base_url=dev_server.url)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    """A new tab."""
+    return context.new_page()
+
+
+def strings(language: str) -> dict[str, Any]:
+    """The UI strings of a language, as the site's translators wrote them."""
+    data: dict[str, Any] = yaml.safe_load(
+        (ROOT / "content" / "i18n" / f"{language}.yaml").read_text(encoding="utf-8")
+    )
+    return data
+
+
+def front_matter(path: Path) -> dict[str, Any]:
+    """The YAML front matter of a content file."""
+    _, header, _ = path.read_text(encoding="utf-8").split("---\n", 2)
+    data: dict[str, Any] = yaml.safe_load(header)
+    return data
