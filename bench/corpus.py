@@ -32,7 +32,6 @@ WORD_TEXT = (
 )
 WORDS = tuple(WORD_TEXT.split())
 LINK_HOSTS = ("example.org", "example.com", "example.net")
-BASE_SKIP = frozenset({"stories"})
 START_DATE = dt.date(2015, 1, 1)
 
 
@@ -162,10 +161,8 @@ def write(path: Path, text: str) -> None:
 
 
 def copy_base(base: Path, target: Path) -> None:
-    """Copy the site's config, strings and pages (all but its stories) into `target`."""
+    """Copy the site's content into `target`: its pages and campaigns link to its stories."""
     for entry in sorted(base.iterdir()):
-        if entry.name in BASE_SKIP:
-            continue
         if entry.is_dir():
             shutil.copytree(entry, target / entry.name)
         else:
@@ -179,7 +176,7 @@ def make_corpus(count: int, target: Path, hugo: Path, base: Path) -> None:
             shutil.rmtree(folder)
     target.mkdir(parents=True)
     copy_base(base, target)
-    (target / "stories").mkdir()
+    (target / "stories").mkdir(exist_ok=True)
     write(hugo / "hugo.toml", HUGO_CONFIG)
     for name, text in HUGO_LAYOUTS.items():
         write(hugo / "layouts" / name, text)
@@ -200,7 +197,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--base",
         type=Path,
         default=ROOT / "content",
-        help="content folder whose site.yaml, i18n and pages are copied (default: content/)",
+        help="the site content copied in beside the stories (default: content/)",
     )
     return parser.parse_args(argv)
 
