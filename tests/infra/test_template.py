@@ -1,0 +1,485 @@
+"""The SAM template, parsed: each property a security review asks for, asserted."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from sitegen.cfn_template import (
+    TEMPLATE_PATH,
+    create_table_kwargs,
+    embed_block,
+    load_template,
+    ttl_attribute,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTION_SOURCE = ROOT / "infra" / "cloudfront" / "site-router.js"
+ISSUE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ONE_YEAR = 365 * 24 * 3600
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+
+Template = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    """The parsed `infra/template.yaml`."""
+    return load_template()
+
+
+def resource(template: Template, logical_id: str, kind: str) -> Template:
+    """A resource's `Properties`, checking its type."""
+    found = template["Resources"][logical_id]
+    assert found["Type"] == kind
+    properties: Template = found["Properties"]
+    return properties
+
+
+def of_type(template: Template, kind: str) -> dict[str, Template]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(template: Template) -> Iterator[tuple[str, Template]]:
+    """Every policy statement in the template, with the logical id that holds it."""
+    for logical_id, res in template["Resources"].items():
+        props = res.get("Properties", {})
+        documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        documents += [props[k] for k in ("PolicyDocument", "KeyPolicy") if k in props]
+        for document in documents:
+            for statement in document["Statement"]:
+                yield logical_id, statement
+
+
+def test_cfn_lint_reports_nothing() -> None:
+    result = subprocess.run(
+        [CFN_LINT, "--include-checks", "I", "--", str(TEMPLATE_PATH)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_the_cloudfront_function_in_the_template_is_the_tested_file(template: Template) -> None:
+    props = resource(template, "SiteRouterFunction", "AWS::CloudFront::Function")
+    assert props["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+    assert props["AutoPublish"] is True
+    source = FUNCTION_SOURCE.read_text(encoding="utf-8")
+    assert props["FunctionCode"] == source, "run: python infra/embed_function.py"
+
+
+def test_embedding_replaces_only_the_block() -> None:
+    text = "A:\n  Code: |\n    old\n    lines\n\n  After: 1\nB: 2\n"
+    assert embed_block(text, "Code", "new\n\n  indented\n") == (
+        "A:\n  Code: |\n    new\n\n      indented\n  After: 1\nB: 2\n"
+    )
+    with pytest.raises(ValueError, match=r"^expected one `Missing: \|` block in the template"):
+        embed_block(text, "Missing", "x")
+
+
+def test_the_function_knows_the_sites_languages() -> None:
+    site = yaml.safe_load((ROOT / "content" / "site.yaml").read_text(encoding="utf-8"))
+    source = FUNCTION_SOURCE.read_text(encoding="utf-8")
+    languages = re.search(r"var LANGUAGES = \[([^\]]*)\];", source)
+    default = re.search(r"var DEFAULT_LANGUAGE = '([a-z]+)';", source)
+    assert languages is not None
+    assert default is not None
+    assert re.findall(r"'([a-z]+)'", languages.group(1)) == list(site["languages"])
+    assert default.group(1) == site["default_language"]
+
+
+# --- Data ---------------------------------------------------------------------------------
+
+
+def test_the_table_keeps_its_shape_for_local_tables(template: Template) -> None:
+    kwargs = create_table_kwargs(template, "t")
+    assert kwargs["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    assert [i["IndexName"] for i in kwargs["GlobalSecondaryIndexes"]] == ["by-status"]
+    assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
+    assert kwargs["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert ttl_attribute(template) == "expires_at"
+
+
+def test_the_table_is_protected_and_encrypted_with_our_own_key(template: Template) -> None:
+    table = template["Resources"]["HelpRequestsTable"]
+    assert (table["DeletionPolicy"], table["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = table["Properties"]
+    assert props["DeletionProtectionEnabled"] is True
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": {"Ref": "DataKey"},
+    }
+    key = template["Resources"]["DataKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert (key["DeletionPolicy"], key["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_ip_hash_key_is_generated_by_secrets_manager(template: Template) -> None:
+    secret = resource(template, "IpHashKeySecret", "AWS::SecretsManager::Secret")
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert "SecretString" not in secret
+    env = function(template)["Environment"]["Variables"]
+    assert env["IP_HASH_KEY"] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${IpHashKeySecret}:SecretString}}"
+    }
+    assert not [name for name in template["Parameters"] if re.search("key|secret|hash", name, re.I)]
+
+
+# --- API ----------------------------------------------------------------------------------
+
+
+def function(template: Template) -> Template:
+    return resource(template, "HelpRequestsFunction", "AWS::Serverless::Function")
+
+
+def test_the_function_is_the_agreed_package(template: Template) -> None:
+    props = function(template)
+    assert props["CodeUri"] == "../functions/"
+    assert props["Handler"] == "help_requests.handler.handler"
+    assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["arm64"])
+    assert 256 <= props["MemorySize"] <= 1024
+    integration = resource(template, "HttpApiIntegration", "AWS::ApiGatewayV2::Integration")
+    assert props["Timeout"] * 1000 < integration["TimeoutInMillis"] <= 30000
+    assert props["ReservedConcurrentExecutions"] == {
+        "Fn::If": [
+            "HasReservedConcurrency",
+            {"Ref": "ReservedConcurrency"},
+            {"Ref": "AWS::NoValue"},
+        ]
+    }
+    assert template["Parameters"]["ReservedConcurrency"]["Default"] > 0
+
+
+def test_the_functions_environment_comes_from_references(template: Template) -> None:
+    env = function(template)["Environment"]["Variables"]
+    assert set(env) == {
+        "TABLE_NAME",
+        "ALLOWED_ORIGINS",
+        "SITE_ORIGIN",
+        "RETENTION_DAYS",
+        "RATE_LIMIT_PER_HOUR",
+        "RATE_LIMIT_PER_DAY",
+        "IP_HASH_KEY",
+        "CONSENT_VERSION",
+        "MIN_FILL_SECONDS",
+    }
+    assert env["TABLE_NAME"] == {"Ref": "HelpRequestsTable"}
+    assert all(isinstance(value, dict) for value in env.values())
+
+
+def test_logs_are_kept_for_a_limited_time_and_encrypted(template: Template) -> None:
+    groups = of_type(template, "AWS::Logs::LogGroup")
+    assert set(groups) == {"HelpRequestsLogGroup", "HttpApiAccessLogGroup"}
+    for group in groups.values():
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
+    assert template["Parameters"]["LogRetentionDays"]["Default"] == 30
+    assert function(template)["LoggingConfig"] == {"LogGroup": {"Ref": "HelpRequestsLogGroup"}}
+    stage = resource(template, "HttpApiStage", "AWS::ApiGatewayV2::Stage")
+    log = stage["AccessLogSettings"]
+    assert log["DestinationArn"] == {"Fn::GetAtt": ["HttpApiAccessLogGroup", "Arn"]}
+    assert "sourceIp" not in log["Format"]
+
+
+def test_the_api_stage_and_route_are_throttled(template: Template) -> None:
+    route = resource(template, "HttpApiRoute", "AWS::ApiGatewayV2::Route")
+    assert route["RouteKey"] == "POST /api/help-requests"
+    stage = resource(template, "HttpApiStage", "AWS::ApiGatewayV2::Stage")
+    assert stage["StageName"] == "$default"
+    settings = [stage["DefaultRouteSettings"], stage["RouteSettings"][route["RouteKey"]]]
+    for limits in settings:
+        assert 0 < limits["ThrottlingRateLimit"] <= limits["ThrottlingBurstLimit"] <= 50
+    assert settings[1]["ThrottlingRateLimit"] <= settings[0]["ThrottlingRateLimit"]
+
+
+# --- Least privilege ----------------------------------------------------------------------
+
+
+def test_no_action_anywhere_has_a_wildcard_outside_the_tls_deny(template: Template) -> None:
+    for logical_id, statement in statements(template):
+        if statement["Effect"] == "Deny":
+            assert statement["Condition"] == {"Bool": {"aws:SecureTransport": False}}
+            continue
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, (logical_id, action)
+
+
+def test_identity_policies_name_their_resources(template: Template) -> None:
+    roles = of_type(template, "AWS::IAM::Role")
+    assert set(roles) == {"HelpRequestsFunctionRole"}
+    assert not of_type(template, "AWS::IAM::Policy")
+    assert not of_type(template, "AWS::IAM::ManagedPolicy")
+    role = roles["HelpRequestsFunctionRole"]["Properties"]
+    assert "ManagedPolicyArns" not in role
+    assert function(template)["Role"] == {"Fn::GetAtt": ["HelpRequestsFunctionRole", "Arn"]}
+    assert "Policies" not in function(template)
+    granted: dict[str, list[Any]] = {}
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            assert statement["Effect"] == "Allow"
+            for action in as_list(statement["Action"]):
+                granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+    table = {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]}
+    streams = (
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        "${HelpRequestsLogGroup}:log-stream:*"
+    )
+    assert granted == {
+        "dynamodb:ConditionCheckItem": [table],
+        "dynamodb:PutItem": [table],
+        "dynamodb:UpdateItem": [table],
+        "dynamodb:GetItem": [table],
+        "logs:CreateLogStream": [{"Fn::Sub": streams}],
+        "logs:PutLogEvents": [{"Fn::Sub": streams}],
+    }
+
+
+def test_the_function_reads_back_request_items_only(template: Template) -> None:
+    role = resource(template, "HelpRequestsFunctionRole", "AWS::IAM::Role")
+    reads = [
+        s
+        for p in role["Policies"]
+        for s in p["PolicyDocument"]["Statement"]
+        if s["Action"] == "dynamodb:GetItem"
+    ]
+    assert reads[0]["Condition"] == {
+        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]}
+    }
+
+
+def test_cloudfront_may_only_read_the_bucket(template: Template) -> None:
+    policy = resource(template, "SiteBucketPolicy", "AWS::S3::BucketPolicy")
+    allows = [s for s in policy["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows == [
+        {
+            "Sid": "CloudFrontReadsTheSite",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": {"Fn::Sub": "${SiteBucket.Arn}/*"},
+            "Condition": {
+                "StringEquals": {
+                    "AWS:SourceArn": {
+                        "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}"
+                        ":distribution/${SiteDistribution}"
+                    }
+                }
+            },
+        }
+    ]
+
+
+def test_the_key_policy_lets_services_in_only_for_this_account(template: Template) -> None:
+    key = resource(template, "DataKey", "AWS::KMS::Key")
+    for statement in key["KeyPolicy"]["Statement"]:
+        # In a key policy "*" is the key itself; who may act is set by Principal and Condition.
+        assert statement["Resource"] == "*"
+        principal = statement["Principal"]
+        if "AWS" in principal:
+            assert principal["AWS"] == {
+                "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"
+            }
+        else:
+            assert statement["Condition"], statement["Sid"]
+
+
+# --- Site ---------------------------------------------------------------------------------
+
+
+def test_the_bucket_is_private_encrypted_and_versioned(template: Template) -> None:
+    bucket = resource(template, "SiteBucket", "AWS::S3::Bucket")
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rule = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+
+
+def distribution(template: Template) -> Template:
+    props = resource(template, "SiteDistribution", "AWS::CloudFront::Distribution")
+    config: Template = props["DistributionConfig"]
+    return config
+
+
+def test_cloudfront_reaches_the_bucket_through_origin_access_control(template: Template) -> None:
+    oac = resource(template, "SiteOriginAccessControl", "AWS::CloudFront::OriginAccessControl")
+    config = oac["OriginAccessControlConfig"]
+    assert (config["SigningBehavior"], config["SigningProtocol"]) == ("always", "sigv4")
+    assert config["OriginAccessControlOriginType"] == "s3"
+    site = next(o for o in distribution(template)["Origins"] if o["Id"] == "site")
+    assert site["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert site["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+
+
+def test_the_distribution_speaks_http2_and_3_and_tls_1_2_or_newer(template: Template) -> None:
+    config = distribution(template)
+    assert config["HttpVersion"] == "http2and3"
+    with_domain, without = config["ViewerCertificate"]["Fn::If"][1:]
+    assert config["ViewerCertificate"]["Fn::If"][0] == "HasDomain"
+    assert with_domain["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert with_domain["SslSupportMethod"] == "sni-only"
+    assert with_domain["AcmCertificateArn"] == {"Ref": "CertificateArn"}
+    assert without == {"CloudFrontDefaultCertificate": True}
+    assert config["Aliases"] == {
+        "Fn::If": ["HasDomain", [{"Ref": "DomainName"}], {"Ref": "AWS::NoValue"}]
+    }
+    api = next(o for o in config["Origins"] if o["Id"] == "api")
+    assert api["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    assert api["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+
+
+def test_every_behavior_is_https_compressed_and_secured(template: Template) -> None:
+    config = distribution(template)
+    behaviors = [config["DefaultCacheBehavior"], *config["CacheBehaviors"]]
+    for behavior in behaviors:
+        assert behavior["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
+        assert behavior["Compress"] is True
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+
+
+def test_pages_go_through_the_function(template: Template) -> None:
+    default = distribution(template)["DefaultCacheBehavior"]
+    function_arn = {"Fn::GetAtt": ["SiteRouterFunction", "FunctionARN"]}
+    assert default["FunctionAssociations"] == [
+        {"EventType": "viewer-request", "FunctionARN": function_arn},
+        {"EventType": "viewer-response", "FunctionARN": function_arn},
+    ]
+    assert default["CachePolicyId"] == CACHING_OPTIMIZED
+
+
+def test_api_requests_go_uncached_and_cookieless_to_the_http_api(template: Template) -> None:
+    config = distribution(template)
+    api = next(b for b in config["CacheBehaviors"] if b["PathPattern"] == "/api/*")
+    assert api["TargetOriginId"] == "api"
+    assert set(api["AllowedMethods"]) == {
+        "GET",
+        "HEAD",
+        "OPTIONS",
+        "PUT",
+        "PATCH",
+        "POST",
+        "DELETE",
+    }
+    assert api["CachePolicyId"] == CACHING_DISABLED
+    assert "FunctionAssociations" not in api
+    assert api["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+    policy = resource(template, "ApiOriginRequestPolicy", "AWS::CloudFront::OriginRequestPolicy")
+    forwarded = policy["OriginRequestPolicyConfig"]
+    assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
+    assert forwarded["QueryStringsConfig"] == {"QueryStringBehavior": "none"}
+    headers = forwarded["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    assert "CloudFront-Viewer-Address" in headers["Headers"]
+    assert not {h.lower() for h in headers["Headers"]} & {"host", "cookie", "authorization"}
+    origin = next(o for o in config["Origins"] if o["Id"] == "api")
+    assert origin["DomainName"] == {
+        "Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+    }
+
+
+def test_server_errors_are_not_cached(template: Template) -> None:
+    errors = {e["ErrorCode"]: e for e in distribution(template)["CustomErrorResponses"]}
+    for code in (500, 502, 503, 504):
+        assert errors[code]["ErrorCachingMinTTL"] == 0
+    assert not [e for e in errors.values() if "ResponsePagePath" in e]
+
+
+def headers_policy(template: Template) -> Template:
+    policy = resource(template, "SecurityHeadersPolicy", "AWS::CloudFront::ResponseHeadersPolicy")
+    config: Template = policy["ResponseHeadersPolicyConfig"]
+    return config
+
+
+def test_the_content_security_policy_is_the_agreed_one(template: Template) -> None:
+    csp = headers_policy(template)["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    assert csp["Override"] is True
+    directives = [d.strip() for d in csp["ContentSecurityPolicy"].split(";")]
+    agreed = [d.strip() for d in ISSUE_CSP.split(";")]
+    assert directives[: len(agreed)] == agreed
+    # Fonts and the web manifest the site may ship, from its own origin only.
+    assert directives[len(agreed) :] == ["font-src 'self'", "manifest-src 'self'"]
+
+
+def test_the_other_security_headers(template: Template) -> None:
+    config = headers_policy(template)
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= ONE_YEAR
+    assert hsts["IncludeSubdomains"] is True
+    assert hsts["Override"] is True
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"] == {"FrameOption": "DENY", "Override": True}
+    assert security["ReferrerPolicy"]["ReferrerPolicy"] in {
+        "no-referrer",
+        "same-origin",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+    }
+    custom = {h["Header"]: h["Value"] for h in config["CustomHeadersConfig"]["Items"]}
+    permissions = dict(p.strip().split("=") for p in custom["Permissions-Policy"].split(","))
+    for feature in ("camera", "microphone", "geolocation", "payment"):
+        assert permissions[feature] == "()"
+
+
+# --- Alarms -------------------------------------------------------------------------------
+
+
+def test_alarms_notify_the_topic(template: Template) -> None:
+    alarms = of_type(template, "AWS::CloudWatch::Alarm")
+    watched = set()
+    for alarm in alarms.values():
+        props = alarm["Properties"]
+        assert props["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+        assert props["TreatMissingData"] == "notBreaching"
+        metrics = [m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]
+        metrics = metrics or [props]
+        watched |= {(m["Namespace"], m["MetricName"]) for m in metrics}
+    assert watched == {
+        ("AWS/ApiGateway", "5xx"),
+        ("AWS/Lambda", "Errors"),
+        ("AWS/Lambda", "Throttles"),
+        ("AWS/DynamoDB", "SystemErrors"),
+    }
+    topic = resource(template, "AlarmTopic", "AWS::SNS::Topic")
+    assert topic["KmsMasterKeyId"] == {"Ref": "DataKey"}
+
+
+def test_publish_finds_its_outputs(template: Template) -> None:
+    outputs = template["Outputs"]
+    assert outputs["SiteBucketName"]["Value"] == {"Ref": "SiteBucket"}
+    assert outputs["DistributionId"]["Value"] == {"Ref": "SiteDistribution"}
+
+
+def test_a_custom_domain_is_optional_and_needs_a_certificate(template: Template) -> None:
+    parameters = template["Parameters"]
+    assert parameters["DomainName"]["Default"] == parameters["CertificateArn"]["Default"] == ""
+    rule = template["Rules"]["CertificateWithDomain"]
+    assert rule["Assertions"][0]["Assert"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]
+    }
