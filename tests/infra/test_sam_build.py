@@ -1,0 +1,171 @@
+"""`sam build` (no container) makes an artifact whose handler answers an HTTP API event.
+
+The pinned SAM CLI runs from .venv-sam (see infra/sam), created with Python 3.12 on first use.
+The built handler is then imported in a clean Python 3.12 that sees only the build folder and
+boto3 (which the Lambda runtime provides), and answers a recorded event against DynamoDB Local.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from functions.help_requests.ratelimit import sender_hash
+from sitegen.cfn_template import TEMPLATE_PATH, load_template
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+pytestmark = [pytest.mark.slow, pytest.mark.dynamodb]
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+SAM = ROOT / "infra" / "sam"
+SAM_VENV = Path(os.environ.get("SAM_VENV", ROOT / ".venv-sam"))
+EVENT = HERE / "events" / "http-api-via-cloudfront.json"
+IP_HASH_KEY = "k" * 48
+VIEWER_IP = "198.51.100.23"
+EDGE_IP = "130.176.89.71"
+
+
+def sh(command: list[str | Path], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    """Run a command, failing the test with its output when it fails."""
+    result = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, check=False, **kwargs
+    )
+    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+@pytest.fixture(scope="module")
+def sam_python() -> Path:
+    """Python 3.12 of .venv-sam, created (with the SAM CLI) on first use."""
+    assert "1.170.0" in sh([SAM, "--version"], timeout=600).stdout
+    return SAM_VENV / "bin" / "python3.12"
+
+
+@pytest.fixture(scope="module")
+def build_dir(tmp_path_factory: pytest.TempPathFactory, sam_python: Path) -> Path:
+    """The output of `sam build` for the template, in a temporary folder."""
+    build = tmp_path_factory.mktemp("sam") / "build"
+    sh([SAM, "build", "--template", TEMPLATE_PATH, "--build-dir", build], cwd=ROOT, timeout=600)
+    return build
+
+
+@pytest.fixture(scope="module")
+def lambda_runtime(sam_python: Path) -> Path:
+    """boto3 as the python3.12 Lambda runtime provides it, at the project's pinned version."""
+    target = SAM_VENV / "lambda-runtime"
+    stamp = target / ".constraints.txt"
+    constraints = ROOT / "constraints.txt"
+    if not stamp.exists() or stamp.read_text() != constraints.read_text():
+        pip: list[str | Path] = [sam_python, "-m", "pip", "install", "--quiet"]
+        sh([*pip, "--upgrade", "--target", target, "-c", constraints, "boto3"], timeout=600)
+        stamp.write_text(constraints.read_text())
+    return target
+
+
+def test_the_build_bundles_the_package_and_its_dependencies_only(build_dir: Path) -> None:
+    function = build_dir / "HelpRequestsFunction"
+    assert (function / "help_requests" / "handler.py").is_file()
+    assert (function / "mangum").is_dir()
+    assert (function / "starlette").is_dir()
+    assert not (function / "boto3").exists()
+    built = load_template(build_dir / "template.yaml")
+    props = built["Resources"]["HelpRequestsFunction"]["Properties"]
+    assert props["CodeUri"] == "HelpRequestsFunction"
+    assert props["Architectures"] == ["arm64"]
+
+
+def test_the_built_handler_answers_a_recorded_http_api_event(
+    build_dir: Path,
+    lambda_runtime: Path,
+    sam_python: Path,
+    dynamodb_endpoint: str,
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+) -> None:
+    event = json.loads(EVENT.read_text(encoding="utf-8"))
+    report = invoke(
+        sam_python, build_dir, lambda_runtime, [event, event], dynamodb_endpoint, dynamodb_table
+    )
+    assert report["python"] == "3.12"
+    for name in ("help_requests", "mangum", "starlette"):
+        assert report["modules"][name].startswith(str(build_dir)), name
+    assert report["modules"]["boto3"].startswith(str(lambda_runtime))
+    first, replay = report["responses"]
+    assert first["statusCode"] == 201, first
+    assert replay["statusCode"] == 200, replay
+    body = json.loads(first["body"])
+    sent = json.loads(event["body"])
+    assert body["id"] == sent["id"]
+    assert len(report["logs"]) == 2
+    for line in report["logs"]:
+        assert sent["message"] not in line
+        assert sent["contact"] not in line
+        assert VIEWER_IP not in line
+    items = dynamodb_client.scan(TableName=dynamodb_table, ConsistentRead=True)["Items"]
+    keys = sorted(str(item["pk"]["S"]) for item in items)
+    assert f"request#{body['id']}" in keys
+    # Rate limits count the visitor (CloudFront-Viewer-Address), never CloudFront's edge.
+    viewer = sender_hash(IP_HASH_KEY.encode(), VIEWER_IP)
+    assert [key for key in keys if not key.startswith("request#")] == [
+        key for key in keys if viewer in key
+    ]
+    assert any(viewer in key for key in keys)
+    assert not any(sender_hash(IP_HASH_KEY.encode(), EDGE_IP) in key for key in keys)
+
+
+def invoke(
+    python: Path,
+    build_dir: Path,
+    runtime: Path,
+    events: list[dict[str, Any]],
+    endpoint: str,
+    table: str,
+) -> dict[str, Any]:
+    """Run invoke_handler.py in an isolated Python 3.12 with the function's environment."""
+    env = {
+        "TABLE_NAME": table,
+        "IP_HASH_KEY": IP_HASH_KEY,
+        "CONSENT_VERSION": "1",
+        "SITE_ORIGIN": "https://d111111abcdef8.cloudfront.net",
+        "ALLOWED_ORIGINS": "https://d111111abcdef8.cloudfront.net",
+        "RETENTION_DAYS": "180",
+        "RATE_LIMIT_PER_HOUR": "5",
+        "RATE_LIMIT_PER_DAY": "20",
+        "MIN_FILL_SECONDS": "3",
+        "DYNAMODB_ENDPOINT": endpoint,
+        "AWS_REGION": "eu-central-1",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_CONFIG_FILE": "/nonexistent",
+        "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent",
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    function = build_dir / "HelpRequestsFunction"
+    command: list[str | Path] = [python, "-I", "-S", HERE / "invoke_handler.py", function, runtime]
+    result = sh(command, input=json.dumps(events), env=env, timeout=120)
+    *logs, last = result.stdout.splitlines()
+    report: dict[str, Any] = json.loads(last)
+    report["logs"] = logs
+    return report
+
+
+def test_after_the_sam_transform_the_function_has_only_its_own_role(sam_python: Path) -> None:
+    result = sh([sam_python, HERE / "sam_transform.py", TEMPLATE_PATH], timeout=120)
+    resources = json.loads(result.stdout)["Resources"]
+    kinds = {logical_id: r["Type"] for logical_id, r in resources.items()}
+    assert not [kind for kind in kinds.values() if kind.startswith("AWS::Serverless::")]
+    assert [k for k, kind in kinds.items() if kind == "AWS::IAM::Role"] == [
+        "HelpRequestsFunctionRole"
+    ]
+    assert "ManagedPolicyArns" not in resources["HelpRequestsFunctionRole"]["Properties"]
+    function = resources["HelpRequestsFunction"]["Properties"]
+    assert function["Role"] == {"Fn::GetAtt": ["HelpRequestsFunctionRole", "Arn"]}
