@@ -23,6 +23,15 @@ FIELDS = (
     "website",
     "started_at",
 )
+ERROR_CODES = (
+    "required",
+    "too_short",
+    "too_long",
+    "invalid",
+    "invalid_choice",
+    "must_accept",
+    "unknown_field",
+)
 MAX_NAME = 100
 MAX_CONTACT = 200
 MIN_MESSAGE = 10

@@ -1,0 +1,161 @@
+"""Recorded API Gateway and function URL events through the Lambda entry point itself."""
+
+from __future__ import annotations
+
+import base64
+import importlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from functions.help_requests.ratelimit import rate_window, sender_hash
+
+EVENTS = Path(__file__).resolve().parent.parent / "events"
+IP_HASH_KEY = "event-test-key-0123456789abcdef-xyz"
+ItemsOf = Callable[[str], list[dict[str, Any]]]
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+pytestmark = pytest.mark.dynamodb
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of the context object the Python runtime passes to a handler."""
+
+    aws_request_id: str = "8f4e2a1c-6b3d-4e5f-9a7b-0c1d2e3f4a5b"
+    function_name: str = "ask-for-help-HelpRequestsFunction"
+    function_version: str = "$LATEST"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = (
+        "arn:aws:lambda:eu-central-1:123456789012:function:ask-for-help-HelpRequestsFunction"
+    )
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 9000
+
+
+def load_event(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / f"{name}.json").read_text(encoding="utf-8"))
+    return event
+
+
+@pytest.fixture
+def handler(
+    monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str, dynamodb_table: str
+) -> Iterator[Handler]:
+    """`help_requests.handler.handler`, imported afresh with this test's environment."""
+    environment = {
+        "TABLE_NAME": dynamodb_table,
+        "DYNAMODB_ENDPOINT": dynamodb_endpoint,
+        "IP_HASH_KEY": IP_HASH_KEY,
+        "CONSENT_VERSION": "1",
+        "SITE_ORIGIN": "https://ask.example.org",
+        "AWS_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    sys.modules.pop("functions.help_requests.handler", None)
+    module = importlib.import_module("functions.help_requests.handler")
+    yield module.handler
+    sys.modules.pop("functions.help_requests.handler", None)
+
+
+def decoded_body(response: dict[str, Any]) -> Any:
+    body = response["body"]
+    if response.get("isBase64Encoded"):
+        body = base64.b64decode(body).decode()
+    return json.loads(body)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["http-api-v2-json", "rest-api-v1", "rest-api-v1-custom-domain-stage", "function-url"],
+)
+def test_a_json_event_is_stored_and_answered_201(
+    handler: Handler, table_items: ItemsOf, name: str
+) -> None:
+    event = load_event(name)
+    sent = json.loads(event["body"])
+    response = handler(event, LambdaContext())
+
+    assert response["statusCode"] == 201
+    assert decoded_body(response) == {"id": sent["id"], "status": "received"}
+    headers = {key.lower(): value for key, value in response["headers"].items()}
+    assert headers["content-type"] == "application/json"
+    assert headers["x-request-id"] == LambdaContext.aws_request_id
+    [item] = table_items("request#")
+    assert item["id"] == {"S": sent["id"]}
+    assert item["message"] == {"S": sent["message"]}
+
+
+def test_the_same_event_delivered_twice_is_stored_once(
+    handler: Handler, table_items: ItemsOf
+) -> None:
+    event = load_event("http-api-v2-json")
+    statuses = [handler(event, LambdaContext())["statusCode"] for _ in range(2)]
+
+    assert statuses == [201, 200]
+    assert len(table_items("request#")) == 1
+
+
+def test_a_base64_form_behind_a_stage_is_stored_and_redirected(
+    handler: Handler, table_items: ItemsOf
+) -> None:
+    response = handler(load_event("http-api-v2-form-base64-stage"), LambdaContext())
+
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "https://ask.example.org/pl/ask/thanks/"
+    [item] = table_items("request#")
+    assert item["contact"] == {"S": "+48 600 700 800"}
+    assert item["message"]["S"].startswith("Wracam po urlopie")
+
+
+def test_the_sender_behind_cloudfront_is_the_viewer_not_the_edge(
+    handler: Handler, table_items: ItemsOf
+) -> None:
+    event = load_event("http-api-v2-json")
+    handler(event, LambdaContext())
+
+    viewer = sender_hash(IP_HASH_KEY.encode(), "198.51.100.10")
+    [counter] = table_items("rate#")
+    assert counter["pk"]["S"] == rate_window(viewer, time.time()).key
+
+
+def test_a_validation_error_in_an_event_is_422(handler: Handler, table_items: ItemsOf) -> None:
+    event = load_event("function-url")
+    event["body"] = json.dumps({**json.loads(event["body"]), "topic": "lottery"})
+    response = handler(event, LambdaContext())
+
+    assert response["statusCode"] == 422
+    assert decoded_body(response) == {"errors": [{"field": "topic", "code": "invalid_choice"}]}
+    assert table_items("") == []
+
+
+def test_a_get_event_is_405(handler: Handler) -> None:
+    event = load_event("rest-api-v1")
+    event.update(httpMethod="GET", body=None)
+    response = handler(event, LambdaContext())
+
+    assert response["statusCode"] == 405
+    assert response["headers"]["allow"] == "POST, OPTIONS"
+
+
+def test_a_missing_setting_stops_the_import_naming_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.help_requests.errors import ConfigError
+
+    monkeypatch.delenv("IP_HASH_KEY", raising=False)
+    monkeypatch.setenv("TABLE_NAME", "help-requests")
+    monkeypatch.setenv("CONSENT_VERSION", "1")
+    sys.modules.pop("functions.help_requests.handler", None)
+    with pytest.raises(ConfigError, match=r"^IP_HASH_KEY: missing; set this environment variable$"):
+        importlib.import_module("functions.help_requests.handler")

@@ -1,0 +1,160 @@
+"""The OpenAPI 3.1 document is valid and says what the app does, status by status."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from openapi_schema_validator import OAS31Validator, oas31_format_checker
+from openapi_spec_validator import validate
+
+from functions.help_requests import responses, validation
+from functions.help_requests.app import HelpRequestsApp
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "functions" / "help_requests" / "openapi.yaml"
+Call = Callable[..., httpx.Response]
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
+    return loaded
+
+
+def schema_validator(document: dict[str, Any], name: str) -> OAS31Validator:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+    return OAS31Validator(schema, format_checker=oas31_format_checker)
+
+
+def operation(document: dict[str, Any], method: str = "post") -> dict[str, Any]:
+    found: dict[str, Any] = document["paths"]["/api/help-requests"][method]
+    return found
+
+
+def resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        *_, kind, name = node["$ref"].split("/")
+        node = document["components"][kind][name]
+    return node
+
+
+def test_the_document_is_valid_openapi_3_1(document: dict[str, Any]) -> None:
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+
+
+def test_the_request_schemas_match_the_validation_rules(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for name in ("HelpRequest", "HelpRequestForm"):
+        assert set(schemas[name]["properties"]) == set(validation.FIELDS)
+        properties = schemas[name]["properties"]
+        assert properties["name"]["maxLength"] == validation.MAX_NAME
+        assert properties["contact"]["maxLength"] == validation.MAX_CONTACT
+        assert properties["message"]["minLength"] == validation.MIN_MESSAGE
+        assert properties["message"]["maxLength"] == validation.MAX_MESSAGE
+    assert tuple(schemas["Topic"]["enum"]) == validation.TOPICS
+    assert tuple(schemas["Language"]["enum"]) == validation.LANGUAGES
+    assert set(schemas["HelpRequestForm"]["properties"]["consent"]["enum"]) == validation.ACCEPTED
+
+
+def test_the_error_codes_match_the_app(document: dict[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    assert tuple(schemas["FieldError"]["properties"]["code"]["enum"]) == validation.ERROR_CODES
+    app_codes = [code for _, code in responses.ERRORS.values()]
+    assert schemas["Error"]["properties"]["error"]["enum"] == app_codes
+
+
+def test_every_error_the_post_can_raise_is_documented(document: dict[str, Any]) -> None:
+    documented = {int(status) for status in operation(document)["responses"]}
+    routing = {404, 405}
+    raised = {status for status, _ in responses.ERRORS.values()} - routing
+    assert documented == raised | {200, 201, 303, 422}
+
+
+def documented_response(document: dict[str, Any], status: int, method: str = "post") -> Any:
+    return resolved(document, operation(document, method)["responses"][str(status)])
+
+
+def check(document: dict[str, Any], response: httpx.Response, method: str = "post") -> None:
+    """The response's status, headers and body are the ones the document gives."""
+    spec = documented_response(document, response.status_code, method)
+    for header, header_spec in spec.get("headers", {}).items():
+        header_spec = resolved(document, header_spec)
+        assert header in response.headers or not header_spec.get("required")
+    content = spec.get("content", {}).get("application/json")
+    if content is None:
+        assert not response.content
+        return
+    assert response.headers["content-type"] == "application/json"
+    name = content["schema"]["$ref"].rsplit("/", 1)[-1]
+    schema_validator(document, name).validate(response.json())
+
+
+@pytest.mark.dynamodb
+def test_live_responses_match_the_document(
+    document: dict[str, Any],
+    post: Call,
+    call_app: Call,
+    help_app: HelpRequestsApp,
+    valid_request: dict[str, Any],
+) -> None:
+    schema_validator(document, "HelpRequest").validate(valid_request)
+    form = {"contact": "+48 600 700 800", "topic": "other", "message": "x" * 20, "language": "de"}
+    schema_validator(document, "HelpRequestForm").validate({**form, "consent": "on"})
+    json_only = {"Content-Type": "application/json"}
+    exchanges = {
+        201: post(json=valid_request),
+        200: post(json=valid_request),
+        409: post(json={**valid_request, "message": "A different message, please."}),
+        303: post(data={**form, "consent": "on"}),
+        422: post(json={"message": "short"}),
+        400: post(content=b"{", headers=json_only),
+        403: post(json=valid_request, headers={"Origin": "https://elsewhere.example"}),
+        413: post(content=b" " * 17_000, headers=json_only),
+        415: post(content=b"x", headers={"Content-Type": "text/plain"}),
+    }
+    for status, response in exchanges.items():
+        assert response.status_code == status
+        check(document, response)
+    preflight = {"Origin": "https://ask.example.org", "Access-Control-Request-Method": "POST"}
+    check(document, call_app(help_app, "OPTIONS", headers=preflight), "options")
+
+
+@pytest.mark.dynamodb
+def test_rate_limited_responses_match_the_document(
+    document: dict[str, Any], post: Call, valid_request: dict[str, Any]
+) -> None:
+    statuses = [post(json={**valid_request, "id": str(uuid.uuid4())}) for _ in range(6)]
+    assert statuses[-1].status_code == 429
+    check(document, statuses[-1])
+
+
+def test_what_the_document_refuses_the_app_refuses_too(document: dict[str, Any]) -> None:
+    cases: list[dict[str, Any]] = [
+        {"message": "short"},
+        {"topic": "lottery"},
+        {"consent": False},
+        {"id": "nope"},
+        {"extra": 1},
+    ]
+    base = {
+        "id": str(uuid.uuid4()),
+        "contact": "someone@example.org",
+        "topic": "other",
+        "message": "A long enough message.",
+        "language": "en",
+        "consent": True,
+    }
+    checker = schema_validator(document, "HelpRequest")
+    assert checker.is_valid(base)
+    assert not isinstance(validation.validate(base, default_id=None), list)
+    for change in cases:
+        body = json.loads(json.dumps({**base, **change}))
+        assert not checker.is_valid(body), change
+        assert isinstance(validation.validate(body, default_id=None), list), change
