@@ -44,6 +44,10 @@ class Translator:
         text = self.texts[key]
         return text.format(**values) if values else text
 
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """The strings whose keys start with `prefix`, keyed by the rest of the key."""
+        return {k.removeprefix(prefix): v for k, v in self.texts.items() if k.startswith(prefix)}
+
     def date(self, day: date) -> str:
         """A date written the way this language writes it."""
         month = self.texts[f"months.{day.month}"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
@@ -57,15 +57,22 @@ def tag_slug(name: str) -> str:
     return slugify(name) or "tag-" + hashlib.sha256(name.encode()).hexdigest()[:8]
 
 
-def group_tags(entries: Sequence[Entry]) -> list[Tag]:
-    """Tags by URL name ('Jobs' and 'jobs' are one tag), each listing its stories in order."""
+def group_tags(entries: Sequence[Entry], labels: Mapping[str, str] | None = None) -> list[Tag]:
+    """Tags by URL name ('Jobs' and 'jobs' are one tag), each listing its stories in order.
+
+    A tag is shown under its label from `labels` (by URL name), else its most used spelling.
+    """
+    labels = labels or {}
     grouped: dict[str, list[Entry]] = defaultdict(list)
     names: dict[str, Counter[str]] = defaultdict(Counter)
     for entry in entries:
         for name in entry.doc.tags:
             grouped[tag_slug(name)].append(entry)
             names[tag_slug(name)][name] += 1
-    return [Tag(slug, _most_common(names[slug]), tuple(grouped[slug])) for slug in sorted(grouped)]
+    return [
+        Tag(slug, labels.get(slug) or _most_common(names[slug]), tuple(grouped[slug]))
+        for slug in sorted(grouped)
+    ]
 
 
 def paginate(items: Sequence[_T], per_page: int) -> list[Sequence[_T]]:

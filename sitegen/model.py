@@ -136,7 +136,7 @@ class _LanguagePages:
         self.stories = newest_first(kinds["stories"])
         self.campaigns = newest_first(kinds["campaigns"])
         self.documents = sorted(kinds["pages"], key=lambda e: e.url)
-        self.tags = group_tags(self.stories)
+        self.tags = group_tags(self.stories, t.prefixed("tag_names."))
         self.base = {s: f"/{self.code}/{name}/" for s, name in language.sections.items()}
 
     def pages(self) -> list[Page]:

@@ -37,6 +37,12 @@ def test_tags_merge_by_url_name_and_keep_the_common_spelling() -> None:
     assert tag_slug("日本").startswith("tag-")
 
 
+def test_tags_take_their_label_from_the_ui_strings() -> None:
+    entries = [entry("a", 1, "job-search"), entry("b", 2, "germany")]
+    tags = {tag.slug: tag.name for tag in group_tags(entries, {"job-search": "Arbeitssuche"})}
+    assert tags == {"germany": "germany", "job-search": "Arbeitssuche"}
+
+
 def test_pagination_links_neighbours() -> None:
     assert [len(p) for p in paginate(list(range(5)), 2)] == [2, 2, 1]
     assert paginate([], 2) == [[]]
