@@ -1,0 +1,105 @@
+"""The DynamoDB Local launcher: finds Java and the jar, starts, answers, stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from sitegen.dynamodb_local import (
+    DynamoDBLocal,
+    DynamoDBLocalError,
+    check_java,
+    find_jar_dir,
+    java_major_version,
+    local_client,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+
+@pytest.mark.parametrize(
+    ("output", "major"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('java version "1.8.0_392"', 8),
+        ('openjdk version "21" 2023-09-19', 21),
+        ("command not understood", None),
+    ],
+)
+def test_java_major_version(output: str, major: int | None) -> None:
+    assert java_major_version(output) == major
+
+
+def test_no_java_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(DynamoDBLocalError, match="apt-get install openjdk-17-jre-headless"):
+        check_java()
+
+
+def test_an_old_java_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    java = tmp_path / "java"
+    java.write_text("#!/bin/sh\necho 'openjdk version \"11.0.2\" 2019-01-15' >&2\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    message = (
+        "DynamoDB Local needs Java 17+, found Java 11; "
+        "install it with: sudo apt-get install openjdk-17-jre-headless"
+    )
+    with pytest.raises(DynamoDBLocalError, match=f"^{re.escape(message)}$"):
+        check_java()
+
+
+def test_a_missing_package_says_to_run_make_setup(tmp_path: Path) -> None:
+    with pytest.raises(DynamoDBLocalError, match=re.escape("run `make setup`")):
+        find_jar_dir(tmp_path)
+
+
+def test_the_installed_package_is_found() -> None:
+    jar_dir = find_jar_dir()
+    assert (jar_dir / "DynamoDBLocal.jar").is_file()
+    assert (jar_dir / "DynamoDBLocal_lib").is_dir()
+
+
+def port_of(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])
+
+
+def listening(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.dynamodb
+def test_it_starts_on_a_free_local_port_and_stops_without_leftovers() -> None:
+    local = DynamoDBLocal()
+    with local as endpoint:
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+", endpoint)
+        process = local._process
+        assert process is not None
+        assert local_client(endpoint).list_tables()["TableNames"] == []
+    assert process.poll() is not None
+    assert not listening(port_of(endpoint))
+    local.stop()
+
+
+@pytest.mark.dynamodb
+def test_the_table_is_built_from_the_template(
+    dynamodb_client: DynamoDBClient, dynamodb_table: str
+) -> None:
+    table = dynamodb_client.describe_table(TableName=dynamodb_table)["Table"]
+    ttl = dynamodb_client.describe_time_to_live(TableName=dynamodb_table)
+
+    assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    [index] = table.get("GlobalSecondaryIndexes", [])
+    assert index["IndexName"] == "by-status"
+    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "created_at"]
+    assert ttl["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED",
+        "AttributeName": "expires_at",
+    }
