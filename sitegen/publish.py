@@ -48,9 +48,9 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 DAY = "public, max-age=86400"
 SHORT_LIVED = frozenset({".html", ".xml", ".json", ".txt", ".webmanifest"})
-# A hex hash before the extension(s), under static/: `static/site.3f9a2c1d.css`,
-# `static/img/alice-640.3f9a2c1d0e.webp`, `static/site.3f9a2c1d.css.map`.
-FINGERPRINTED = re.compile(r"^static/(.+/)?[^/]+[.-][0-9a-f]{8,64}(\.[A-Za-z0-9]+)+$")
+# Content-hashed names under the asset folders: `static/css/site.350888aa91.css`,
+# `static/css/site.350888aa91.css.map`, `images/alice-almeida-afb18eac4d-480.webp`.
+FINGERPRINTED = re.compile(r"^(static|images)/(.+/)?[^/]*[.-][0-9a-f]{8,64}[.-][^/]+$")
 # Past this many paths, one `/*` costs less than listing them (each listed path is billed).
 MAX_INVALIDATION_PATHS = 100
 UPLOAD_THREADS = 8
@@ -146,11 +146,16 @@ def scan(public: Path) -> dict[str, LocalFile]:
             path.relative_to(public).as_posix(), path, file_md5(path)
         )
         for path in sorted(public.rglob("*"))
-        if path.is_file()
+        if path.is_file() and not _hidden(path.relative_to(public))
     }
     if not files:
         raise PublishError(f"{public} is empty; run `python build.py build` first")
     return files
+
+
+def _hidden(relative: Path) -> bool:
+    # Dotfiles such as the generator's own `.sitegen-output` marker are never part of the site.
+    return any(part.startswith(".") for part in relative.parts)
 
 
 def file_md5(path: Path) -> str:

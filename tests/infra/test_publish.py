@@ -40,6 +40,7 @@ SITE = {
     "static/site.3f9a2c1d.css.map": "{}",
     "static/app.0123abcd.js": "void 0;",
     "static/img/alice-640.89abcdef01.webp": "webp",
+    "images/alice-almeida-afb18eac4d-480.jpg": "jpeg",
     "static/fonts/inter.deadbeef.woff2": "font",
 }
 
@@ -121,6 +122,7 @@ def public(tmp_path: Path) -> Path:
     root = tmp_path / "public"
     for key, text in SITE.items():
         write(root / key, text)
+    write(root / ".sitegen-output", "the generator's marker, not part of the site")
     return root
 
 
@@ -171,6 +173,7 @@ def test_first_publish_uploads_every_file_with_its_headers(
         "static/site.3f9a2c1d.css.map": ("application/json", publish.IMMUTABLE),
         "static/app.0123abcd.js": ("text/javascript; charset=utf-8", publish.IMMUTABLE),
         "static/img/alice-640.89abcdef01.webp": ("image/webp", publish.IMMUTABLE),
+        "images/alice-almeida-afb18eac4d-480.jpg": ("image/jpeg", publish.IMMUTABLE),
         "static/fonts/inter.deadbeef.woff2": ("font/woff2", publish.IMMUTABLE),
     }
     for key, (content_type, cache_control) in expected.items():
@@ -392,6 +395,9 @@ def test_stack_or_bucket_is_required() -> None:
         ("static/hamburg-street-experiment.jpg", "image/jpeg", publish.DAY),
         ("static/icon.deadbee.png", "image/png", publish.DAY),
         ("static/icon-0123456789abcdef.png", "image/png", publish.IMMUTABLE),
+        ("static/icons/favicon.35c6af46bf.svg", "image/svg+xml", publish.IMMUTABLE),
+        ("images/grimsby-darren-6bbdaddee4-960.webp", "image/webp", publish.IMMUTABLE),
+        ("images/grimsby-darren.webp", "image/webp", publish.DAY),
         ("assets/site.3f9a2c1d.css", "text/css; charset=utf-8", publish.DAY),
     ],
 )

@@ -483,3 +483,14 @@ def test_a_custom_domain_is_optional_and_needs_a_certificate(template: Template)
     assert rule["Assertions"][0]["Assert"] == {
         "Fn::Not": [{"Fn::Equals": [{"Ref": "CertificateArn"}, ""]}]
     }
+
+
+def test_asset_folders_skip_the_request_function(template: Template) -> None:
+    behaviors = {b["PathPattern"]: b for b in distribution(template)["CacheBehaviors"]}
+    function_arn = {"Fn::GetAtt": ["SiteRouterFunction", "FunctionARN"]}
+    for pattern in ("/static/*", "/images/*"):
+        assert behaviors[pattern]["TargetOriginId"] == "site"
+        assert behaviors[pattern]["CachePolicyId"] == CACHING_OPTIMIZED
+        assert behaviors[pattern]["FunctionAssociations"] == [
+            {"EventType": "viewer-response", "FunctionARN": function_arn}
+        ]
