@@ -46,6 +46,9 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--progress", action="store_true", help="show pages done/total (default: on a terminal)"
     )
+    build.add_argument(
+        "--jobs", type=int, default=None, help="processes that render pages (default: one per core)"
+    )
     build.set_defaults(run=run_build)
     check = commands.add_parser("check", help="validate content and internal links; write nothing")
     add_site_options(check)
@@ -86,6 +89,7 @@ def options_from(args: argparse.Namespace, **overrides: object) -> BuildOptions:
         "cache": args.cache,
         "drafts": args.drafts,
         "future": args.future,
+        "jobs": getattr(args, "jobs", None),
     }
     return BuildOptions(**(values | overrides))  # type: ignore[arg-type]
 

@@ -36,6 +36,8 @@ class BuildOptions:
     future: bool = False
     today: date | None = None
     progress: Progress | None = field(default=None, compare=False)
+    # Worker processes for rendering (None: one per core); the output is the same for any number.
+    jobs: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,17 @@ class BuildResult:
 
 
 def build_site(options: BuildOptions) -> BuildResult:
-    """Render the site and write it; on any error nothing in the output folder changes."""
+    """Render the site and write it; on any error nothing in the output folder changes.
+
+    Reuses the build cache in `options.cache`: only pages whose inputs changed are rendered."""
+    # Imported here: the incremental builder is made of the steps this module defines.
+    from sitegen.incremental import Builder
+
+    return Builder(options).build()
+
+
+def build_site_in_memory(options: BuildOptions) -> BuildResult:
+    """The reference build: render everything in memory in one process, then write."""
     started = time.perf_counter()
     check_output_dir(options.output, options.content, options.templates)
     rendered = render_site(options)

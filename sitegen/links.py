@@ -33,6 +33,20 @@ def output_path(url: str) -> str:
     return f"{path}index.html" if path.endswith("/") or not path else path
 
 
+def internal_targets(page_url: str, text: str) -> list[str]:
+    """The output files the internal links of one page point at, in order."""
+    targets = []
+    for link in links_in(text):
+        # Most links are site-absolute without dot segments; urljoin would return them as-is.
+        plain = link.startswith("/") and not link.startswith("//") and "/." not in link
+        parts = urlsplit(link if plain else urljoin(page_url, link))
+        if parts.scheme or parts.netloc or parts.path.startswith(_SKIPPED_PREFIXES):
+            continue
+        if parts.path:
+            targets.append(output_path(parts.path))
+    return targets
+
+
 def broken_links(page_url: str, text: str, files: Iterable[str] | set[str]) -> list[str]:
     """The internal links of one page that lead to no file."""
     existing = files if isinstance(files, set) else set(files)

@@ -35,6 +35,20 @@ class Tag:
     name: str
     entries: tuple[Entry, ...]
 
+    @property
+    def link(self) -> TagLink:
+        """The tag without its stories: all a story page shows of it."""
+        return TagLink(self.slug, self.name)
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A tag as a story page links to it; keeping its stories out means editing one story
+    does not change every page that shares a tag with it."""
+
+    slug: str
+    name: str
+
 
 @dataclass(frozen=True)
 class Pager:

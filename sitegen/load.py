@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -31,8 +31,12 @@ class Content:
     images: dict[str, Path]
 
 
-def load_content(content_dir: Path, uses: Iterable[Use] = ()) -> Content:
-    """Read and check the whole content folder; raise every problem found at once."""
+def load_content(
+    content_dir: Path, uses: Iterable[Use] = (), *, reuse: Mapping[Path, Document] | None = None
+) -> Content:
+    """Read and check the whole content folder; raise every problem found at once.
+
+    `reuse` holds documents already read from files that have not changed since."""
     if not content_dir.is_dir():
         raise ContentError([Problem(content_dir, None, "the content folder does not exist")])
     config = load_config(content_dir)
@@ -43,6 +47,9 @@ def load_content(content_dir: Path, uses: Iterable[Use] = ()) -> Content:
     images = find_images(content_dir / "images")
     documents = []
     for path in _content_files(content_dir):
+        if reuse and path in reuse:
+            documents.append(reuse[path])
+            continue
         document = _collect(problems, partial(load_document, content_dir, path, config, images))
         if document is not None:
             documents.append(document)

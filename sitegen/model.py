@@ -179,7 +179,7 @@ class _LanguagePages:
             template = _KIND_TEMPLATES.get(doc.kind) or TEMPLATES[doc.layout]
             if doc.kind == "stories":
                 data["related"] = related_by_url.get(entry.url, ())
-                data["tags"] = [tags[tag_slug(name)] for name in doc.tags]
+                data["tags"] = [tags[tag_slug(name)].link for name in doc.tags]
             if doc.layout == "home":
                 data.update(self._home_data())
             yield Page(

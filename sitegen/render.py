@@ -17,7 +17,7 @@ from sitegen.assets import Assets
 from sitegen.errors import ContentError, Problem
 from sitegen.i18n import Translator, Use
 from sitegen.images import ImageSet
-from sitegen.listing import Tag
+from sitegen.listing import Tag, TagLink
 from sitegen.model import Page, Site
 
 _T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
@@ -109,7 +109,7 @@ class Renderer:
             "form": form,
         }
 
-    def tag_url(self, lang: str, tag: Tag) -> str:
+    def tag_url(self, lang: str, tag: Tag | TagLink) -> str:
         """The first page listing a tag's stories."""
         return f"/{lang}/{self.site.config.language(lang).sections['tags']}/{tag.slug}/"
 

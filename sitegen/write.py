@@ -51,7 +51,7 @@ def write_outputs(files: Mapping[str, Output], output: Path) -> WriteStats:
             written += 1
         else:
             unchanged += 1
-    removed = _remove_stale(output, {*files, MARKER})
+    removed = remove_stale(output, {*files, MARKER})
     return WriteStats(written, unchanged, removed)
 
 
@@ -77,7 +77,8 @@ def _write_if_changed(target: Path, content: bytes) -> bool:
     return True
 
 
-def _remove_stale(output: Path, keep: set[str]) -> int:
+def remove_stale(output: Path, keep: set[str]) -> int:
+    """Delete every file below `output` not named in `keep`, then empty folders."""
     removed = 0
     for folder, dirs, names in os.walk(output, topdown=False):
         base = Path(folder)

@@ -1,0 +1,127 @@
+"""The persistent build cache in `.cache/`: Markdown HTML by hash, and the last build's state."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.fingerprint import code_version, digest
+from sitegen.schema import Document
+
+STATE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the last build made of one page: its input key, output digest and internal links."""
+
+    key: str
+    digest: str
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A written output file as it was left: content digest, size and modification time."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class BuildState:
+    """Everything a rebuild reuses; one per output folder and set of options."""
+
+    version: str = field(default_factory=code_version)
+    inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    documents: dict[str, tuple[tuple[int, int], str, Document]] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+
+
+class MarkdownCache:
+    """Sanitised HTML by a digest of its Markdown source and of the converter."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "markdown.sqlite"
+        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+
+    def get(self, key: str) -> str | None:
+        """The cached HTML, if any."""
+        row = self.db.execute("SELECT html FROM html WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        """The cached HTML of every key that has some."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, html FROM html WHERE key IN ({marks})"  # noqa: S608 - only ?s
+            found.update(self.db.execute(query, chunk).fetchall())
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Store HTML in one transaction."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes; roll back on error."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Release the database."""
+        self.db.close()
+
+
+def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
+    """Where the state of builds into `output` with these options is kept."""
+    settings = repr(sorted(options.items()))
+    return cache / "builds" / f"{digest(str(output.resolve()), settings)}.pickle"
+
+
+def load_state(path: Path) -> BuildState:
+    """The saved state; a fresh one when missing, unreadable or made by other code."""
+    try:
+        with path.open("rb") as file:
+            saved = pickle.load(file)  # noqa: S301 - our own cache file
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return BuildState()
+    fresh = BuildState()
+    if not isinstance(saved, tuple) or saved[:2] != (STATE_FORMAT, fresh.version):
+        return fresh
+    state = saved[2]
+    return state if isinstance(state, BuildState) else fresh
+
+
+def save_state(path: Path, state: BuildState) -> None:
+    """Replace the saved state atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump((STATE_FORMAT, state.version, state), file, pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,148 @@
+"""The output folder of an incremental build: what is current, what is staged, what goes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from sitegen.build import BuildResult
+from sitegen.cache import BuildState, FileRecord, PageRecord
+from sitegen.fingerprint import digest
+from sitegen.links import output_path
+from sitegen.pagework import Rendered, stage
+from sitegen.write import MARKER, remove_stale
+
+Stat = tuple[int, int]
+
+
+def scan_inputs(*folders: Path) -> dict[str, Stat]:
+    """Modification time and size of every file below `folders`, by path."""
+    found: dict[str, Stat] = {}
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            for name in names:
+                path = os.path.join(root, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                found[path] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def intact_files(output: Path, files: dict[str, FileRecord]) -> dict[str, str]:
+    """Digests of the files the last build wrote that are still exactly as it left them."""
+    intact = {}
+    base = str(output)
+    for name, record in files.items():
+        try:
+            info = os.stat(os.path.join(base, name))
+        except OSError:
+            continue
+        if (info.st_size, info.st_mtime_ns) == (record.size, record.mtime_ns):
+            intact[name] = record.digest
+    return intact
+
+
+class Outputs:
+    """The files of the build in progress; nothing replaces an output file before `commit`."""
+
+    def __init__(
+        self, output: Path, staging: Path, previous: BuildState, intact: dict[str, str]
+    ) -> None:
+        self.output, self.staging = output, staging
+        self.previous, self.intact = previous, intact
+        self.state = BuildState()
+        self.staged: dict[str, Path] = {}
+        self.digests: dict[str, str] = {}
+        self.removed = 0
+
+    def page_is_current(self, url: str, key: str) -> bool:
+        """The page's inputs are unchanged and its file is as the last build wrote it."""
+        record = self.previous.pages.get(url)
+        return record is not None and record.key == key and output_path(url) in self.intact
+
+    def previous_digests(self) -> dict[str, str]:
+        """Digests of intact output files, so unchanged bytes are not written again."""
+        return self.intact
+
+    def keep_page(self, url: str, record: PageRecord) -> None:
+        """A page reused as it is."""
+        self.state.pages[url] = record
+        self._keep(output_path(url))
+
+    def add_page(self, url: str, record: PageRecord, rendered: Rendered) -> None:
+        """A page rendered in this build."""
+        self.state.pages[url] = record
+        name = output_path(url)
+        if rendered.staged is None:
+            self._keep(name)
+        else:
+            self.staged[name], self.digests[name] = rendered.staged, rendered.digest
+
+    def add_files(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Files made in memory: staged unless the output already holds these bytes."""
+        for name, data in items:
+            self._add(name, digest(data), data)
+
+    def add_copies(self, items: Iterable[tuple[str, Path]]) -> None:
+        """Files copied from the cache; their names carry a hash of their content."""
+        for name, source in items:
+            self._add(name, digest(name, str(source)), source)
+
+    def _add(self, name: str, file_digest: str, data: bytes | Path) -> None:
+        if self.intact.get(name) == file_digest:
+            self._keep(name)
+            return
+        content = data.read_bytes() if isinstance(data, Path) else data
+        self.staged[name] = stage(self.staging, name, content)
+        self.digests[name] = file_digest
+
+    def _keep(self, name: str) -> None:
+        self.state.files[name] = self.previous.files[name]
+
+    def names(self) -> set[str]:
+        """Every file the output folder will hold."""
+        return set(self.state.files) | set(self.staged)
+
+    def pages(self) -> Iterable[tuple[str, PageRecord]]:
+        """Every page with its record."""
+        return self.state.pages.items()
+
+    def text_of(self, url: str) -> str:
+        """The HTML of a page, staged or already written."""
+        name = output_path(url)
+        return (self.staged.get(name) or self.output / name).read_text("utf-8")
+
+    def discard(self) -> None:
+        """Remove every staged file: the build failed."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staged.clear()
+
+    def commit(self) -> None:
+        """Move staged files into place and remove what the site no longer has."""
+        self.output.mkdir(parents=True, exist_ok=True)
+        (self.output / MARKER).touch()
+        for name, temporary in sorted(self.staged.items()):
+            target = self.output / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # shutil.move renames when it can and copies across file systems.
+            shutil.move(temporary, target)
+            info = target.stat()
+            self.state.files[name] = FileRecord(self.digests[name], info.st_size, info.st_mtime_ns)
+        gone = set(self.previous.files) - set(self.state.files)
+        if not self.previous.files or gone:
+            # A first build, or files gone: sweep the folder, as a full build would.
+            self.removed = remove_stale(self.output, {*self.state.files, MARKER})
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def result(self, seconds: float) -> BuildResult:
+        """The build's summary."""
+        written = len(self.staged)
+        files = len(self.state.files)
+        pages, removed = len(self.state.pages), self.removed
+        return BuildResult(pages, files, written, files - written, removed, seconds)

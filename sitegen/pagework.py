@@ -1,0 +1,84 @@
+"""Render one page to a staged file: the unit of work a build spreads over cores."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.cache import MarkdownCache
+from sitegen.errors import ContentError, Problem
+from sitegen.fingerprint import digest
+from sitegen.links import internal_targets, output_path
+from sitegen.markdown import render_markdown
+from sitegen.model import Page
+from sitegen.render import Renderer
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered page: its digest and internal links, and the staged file if it changed."""
+
+    url: str
+    digest: str
+    links: tuple[str, ...]
+    staged: Path | None
+    markdown: tuple[str, str] | None
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass
+class PageWork:
+    """What rendering needs; workers get it by fork and open their own cache connection."""
+
+    renderer: Renderer
+    pages: dict[str, Page]
+    markdown_keys: dict[str, str]
+    previous: dict[str, str]
+    cache_dir: Path
+    staging: Path
+    _cache: MarkdownCache | None = None
+    _cache_pid: int = 0
+
+    def markdown_cache(self) -> MarkdownCache:
+        """This process's own connection: SQLite connections must not cross a fork."""
+        if self._cache is None or self._cache_pid != os.getpid():
+            self._cache, self._cache_pid = MarkdownCache(self.cache_dir), os.getpid()
+        return self._cache
+
+    def body(self, page: Page) -> tuple[str, tuple[str, str] | None]:
+        """The page's body HTML, and a new cache entry when it had to be converted."""
+        if page.document is None:
+            return "", None
+        key = self.markdown_keys[page.url]
+        html = self.markdown_cache().get(key)
+        if html is not None:
+            return html, None
+        html = render_markdown(page.document.body)
+        return html, (key, html)
+
+
+def render_page(work: PageWork, url: str) -> Rendered:
+    """Render one page; stage its bytes next to the target unless they are already there."""
+    page = work.pages[url]
+    html, converted = work.body(page)
+    try:
+        text = work.renderer.render(page, html)
+    except ContentError as exc:
+        return Rendered(url, "", (), None, converted, tuple(exc.problems))
+    data = text.encode()
+    name = output_path(url)
+    page_digest = digest(data)
+    links = tuple(internal_targets(url, text))
+    if work.previous.get(name) == page_digest:
+        return Rendered(url, page_digest, links, None, converted)
+    return Rendered(url, page_digest, links, stage(work.staging, name, data), converted)
+
+
+def stage(staging: Path, name: str, data: bytes) -> Path:
+    """Write `data` below the staging folder; the build moves it into place when all is well."""
+    target = staging / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    os.chmod(target, 0o644)
+    return target
