@@ -53,7 +53,16 @@ def sam_python() -> Path:
 def build_dir(tmp_path_factory: pytest.TempPathFactory, sam_python: Path) -> Path:
     """The output of `sam build` for the template, in a temporary folder."""
     build = tmp_path_factory.mktemp("sam") / "build"
-    sh([SAM, "build", "--template", TEMPLATE_PATH, "--build-dir", build], cwd=ROOT, timeout=600)
+    command: list[str | Path] = [
+        SAM,
+        "build",
+        "--no-cached",
+        "--template",
+        TEMPLATE_PATH,
+        "--build-dir",
+        build,
+    ]
+    sh(command, cwd=build.parent, timeout=600)
     return build
 
 
