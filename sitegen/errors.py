@@ -61,3 +61,7 @@ def display_path(path: Path, root: Path | None = None) -> Path:
 
 class PublishError(SiteError):
     """The site cannot be published: `public/` is not ready, or AWS refused a request."""
+
+
+class ServeError(SiteError):
+    """The development server cannot start: its port is taken or DynamoDB Local fails."""

@@ -2,30 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
-import watchfiles
-from starlette.applications import Starlette
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
+from sitegen import cfn_template
 from sitegen.build import BuildOptions, build_site
 from sitegen.dynamodb_local import local_client
-from sitegen.errors import SiteError
-from sitegen.livereload import EVENTS_PATH, SCRIPT_PATH, LiveReload
+from sitegen.errors import ServeError, SiteError
+from sitegen.livereload import LiveReload
 from sitegen.load import load_config
-from sitegen.serve_site import Languages, SiteFiles
+from sitegen.serve_app import Watcher, error_text, site_app, with_api, with_headers
+from sitegen.serve_site import Languages, SiteFiles, security_headers
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -44,10 +42,6 @@ API_SETTINGS = (
     "RATE_LIMIT_PER_DAY",
     "MIN_FILL_SECONDS",
 )
-
-
-class ServeError(SiteError):
-    """The development server cannot start."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +84,7 @@ def serve(options: ServeOptions) -> int:
         files = SiteFiles(options.build.output, languages, livereload)
         watcher = Watcher(options.watched, rebuild, livereload)
         app = with_api(api, site_app(files, livereload, watcher))
+        app = with_headers(app, security_headers(cfn_template.load_template()))
         print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             run_server(app, options)
@@ -119,88 +114,6 @@ def run_server(app: ASGIApp, options: ServeOptions) -> None:
         timeout_graceful_shutdown=2,
     )
     uvicorn.Server(config).run()
-
-
-def with_api(api: ASGIApp, site: ASGIApp) -> ASGIApp:
-    """Send `/api/...` to the API, path unchanged (it routes it itself); the rest to the site."""
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        path: str = scope.get("path", "")
-        if scope["type"] == "http" and (path == "/api" or path.startswith("/api/")):
-            await api(scope, receive, send)
-        else:
-            await site(scope, receive, send)
-
-    return app
-
-
-def site_app(files: SiteFiles, livereload: LiveReload, watcher: Watcher) -> Starlette:
-    """The built site plus the live-reload endpoints; the lifespan runs the watcher."""
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        task = asyncio.create_task(watcher.run())
-        try:
-            yield
-        finally:
-            watcher.stop()
-            livereload.close()
-            await task
-
-    routes = [
-        Route(EVENTS_PATH, livereload.events),
-        Route(SCRIPT_PATH, livereload.script),
-        Route("/{path:path}", files.respond, methods=["GET", "HEAD"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
-
-
-class Watcher:
-    """Rebuilds when watched files change and tells open pages."""
-
-    def __init__(
-        self, paths: tuple[Path, ...], rebuild: Callable[[set[Path]], None], livereload: LiveReload
-    ) -> None:
-        self.paths = paths
-        self.rebuild = rebuild
-        self.livereload = livereload
-        self._stop = asyncio.Event()
-
-    async def run(self) -> None:
-        """Watch until stopped."""
-        changes_seen = watchfiles.awatch(
-            *self.paths, stop_event=self._stop, step=30, debounce=400, recursive=True
-        )
-        async for changes in changes_seen:
-            await self.apply({Path(path) for _, path in changes})
-
-    async def apply(self, changed: set[Path]) -> None:
-        """Rebuild once for a batch of changes."""
-        try:
-            await asyncio.to_thread(self.rebuild, changed)
-        except SiteError as error:
-            message = error_text(error)
-            print(message, file=sys.stderr, flush=True)
-            self.livereload.failed(message)
-        else:
-            print(f"rebuilt: {describe(changed)}", flush=True)
-            self.livereload.built()
-
-    def stop(self) -> None:
-        """End the watch loop."""
-        self._stop.set()
-
-
-def error_text(error: SiteError) -> str:
-    """A build error as a person reads it: every problem with its file and line."""
-    formatter = getattr(error, "format", None)
-    return formatter() if callable(formatter) else str(error)
-
-
-def describe(changed: set[Path]) -> str:
-    """A short list of changed files for the terminal."""
-    names = sorted(str(path) for path in changed)
-    return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def check_port(host: str, port: int) -> None:

@@ -6,6 +6,7 @@ import mimetypes
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -14,6 +15,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from sitegen.livereload import LiveReload, inject
 
 NO_STORE = {"Cache-Control": "no-store"}
+NOT_FOUND_PAGE = "404.html"
 
 
 @dataclass(frozen=True)
@@ -104,20 +106,42 @@ def resolve(root: Path, url_path: str) -> Resolution:
     return Found(target) if target.is_file() else Missing()
 
 
+def security_headers(template: Mapping[str, Any]) -> dict[str, str]:
+    """The headers CloudFront adds in production, from the template's response headers policy."""
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
+            return _policy_headers(resource["Properties"]["ResponseHeadersPolicyConfig"])
+    return {}
+
+
+def _policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
+    security = config.get("SecurityHeadersConfig", {})
+    headers: dict[str, str] = {}
+    if "ContentSecurityPolicy" in security:
+        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"][
+            "ContentSecurityPolicy"
+        ]
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in security:
+        headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in security:
+        headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
+    # HSTS is left out: it means nothing over plain HTTP on 127.0.0.1.
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = item["Value"]
+    return headers
+
+
 class SiteFiles:
     """Serves the output folder, adding the live-reload script to HTML when given a LiveReload."""
 
     def __init__(
-        self,
-        root: Path,
-        languages: Languages,
-        livereload: LiveReload | None = None,
-        headers: Mapping[str, str] | None = None,
+        self, root: Path, languages: Languages, livereload: LiveReload | None = None
     ) -> None:
         self.root = root
         self.languages = languages
         self.livereload = livereload
-        self.headers = {**NO_STORE, **(headers or {})}
 
     async def respond(self, request: Request) -> Response:
         """Answer one GET or HEAD for the built site."""
@@ -131,7 +155,9 @@ class SiteFiles:
             query = f"?{request.url.query}" if request.url.query else ""
             return RedirectResponse(found.location + query, status_code=301, headers=NO_STORE)
         if isinstance(found, Found):
-            return self.file(found.path, 200)
+            # As in production, a 404 page is a 404 even when asked for by name.
+            status = 404 if found.path.name == NOT_FOUND_PAGE else 200
+            return self.file(found.path, status)
         return self.not_found(request)
 
     def not_found(self, request: Request) -> Response:
@@ -139,21 +165,19 @@ class SiteFiles:
         language = self.languages.of_path(request.url.path) or pick_language(
             request.headers.get("accept-language", ""), self.languages
         )
-        page = self.root / language / "404.html"
+        page = self.root / language / NOT_FOUND_PAGE
         if page.is_file():
             return self.file(page, 404)
         body = self.html(b"<!doctype html><title>Not found</title><p>Not found.</p>")
-        return Response(body, status_code=404, media_type="text/html", headers=self.headers)
+        return Response(body, status_code=404, media_type="text/html", headers=NO_STORE)
 
     def file(self, path: Path, status: int) -> Response:
         """Send a file; HTML gets the live-reload script."""
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if media_type != "text/html":
-            return FileResponse(
-                path, status_code=status, media_type=media_type, headers=self.headers
-            )
+            return FileResponse(path, status_code=status, media_type=media_type, headers=NO_STORE)
         body = self.html(path.read_bytes())
-        return Response(body, status_code=status, media_type="text/html", headers=self.headers)
+        return Response(body, status_code=status, media_type="text/html", headers=NO_STORE)
 
     def html(self, page: bytes) -> bytes:
         """The page as sent: with the live-reload script in development."""

@@ -151,7 +151,9 @@ def dev_server(
         dynamodb_client.delete_table(TableName=table)
 
 
-@pytest.fixture(scope="session")
+# Per module: Playwright's event loop runs while it is open, and tests elsewhere that call
+# asyncio.run() must find no loop running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless."""
     with sync_playwright() as playwright:
@@ -187,3 +189,30 @@ def front_matter(path: Path) -> dict[str, Any]:
     _, header, _ = path.read_text(encoding="utf-8").split("---\n", 2)
     data: dict[str, Any] = yaml.safe_load(header)
     return data
+
+
+def sections(language: str) -> dict[str, str]:
+    """The translated section names of a language, from the site settings."""
+    settings = yaml.safe_load((ROOT / "content" / "site.yaml").read_text(encoding="utf-8"))
+    names: dict[str, str] = settings["languages"][language]["sections"]
+    return names
+
+
+def page_types(language: str) -> dict[str, str]:
+    """One URL of every kind of page."""
+    section = sections(language)
+    return {
+        "home": f"/{language}/",
+        "story list": f"/{language}/{section['stories']}/",
+        "story": f"/{language}/{section['stories']}/alice-almeida/",
+        "campaign list": f"/{language}/{section['campaigns']}/",
+        "campaign": f"/{language}/{section['campaigns']}/ask-for-help/",
+        "tag list": f"/{language}/{section['tags']}/",
+        "tag": f"/{language}/{section['tags']}/mentoring/",
+        "page": f"/{language}/about/",
+        "privacy": f"/{language}/privacy/",
+        "ask": f"/{language}/ask/",
+        "thanks": f"/{language}/ask/thanks/",
+        "ask error": f"/{language}/ask/error/?errors=contact.invalid",
+        "not found": f"/{language}/no-such-page/",
+    }

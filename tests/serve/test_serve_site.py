@@ -143,6 +143,8 @@ def test_missing_pages_get_the_404_page_of_their_language(client: Client) -> Non
     assert (by_header.status_code, "Nicht gefunden" in by_header.text) == (404, True)
     english = client.get("/en/nothing.html")
     assert (english.status_code, "<h1>Not found</h1>" in english.text) == (404, True)
+    by_name = client.get("/de/404.html")
+    assert (by_name.status_code, "Nicht gefunden" in by_name.text) == (404, True)
 
 
 def test_without_a_404_page_a_plain_one_is_made(client: Client) -> None:

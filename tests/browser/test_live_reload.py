@@ -1,0 +1,81 @@
+"""Editing content changes open pages; a broken file shows an overlay over the last good build."""
+
+from __future__ import annotations
+
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import DevServer
+
+pytestmark = [pytest.mark.browser, pytest.mark.dynamodb]
+
+STORY_URL = "/en/stories/alice-almeida/"
+OVERLAY = "#dev-build-error"
+
+
+@pytest.fixture
+def page(browser: Browser, dev_server: DevServer) -> Iterator[Page]:
+    """A tab that may poll with evaluated expressions despite the content security policy."""
+    context = browser.new_context(base_url=dev_server.url, bypass_csp=True)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def story(dev_server: DevServer, page: Page) -> Iterator[Path]:
+    """The story's file in the served copy, put back as it was after the test."""
+    path = dev_server.root / "content" / "stories" / "alice-almeida.en.md"
+    original = path.read_text(encoding="utf-8")
+    yield path
+    path.write_text(original, encoding="utf-8")
+    title = original.split("title:", 1)[1].splitlines()[0].strip().strip("\"'")
+    page.goto(STORY_URL)
+    expect(page.locator("h1")).to_have_text(title, timeout=5000)
+
+
+def test_editing_a_story_changes_the_open_page_within_a_second(page: Page, story: Path) -> None:
+    page.goto(STORY_URL)
+    text = story.read_text(encoding="utf-8")
+    old_title = page.locator("h1").inner_text()
+
+    started = time.monotonic()
+    story.write_text(text.replace(old_title, "Seventeen years, and a fresh start", 1), "utf-8")
+    page.wait_for_function(
+        "document.querySelector('h1').textContent === 'Seventeen years, and a fresh start'",
+        timeout=3000,
+        polling=20,
+    )
+    elapsed = time.monotonic() - started
+    print(f"live reload: the page changed {elapsed:.2f} s after the edit")
+    assert elapsed < 1.0, f"the page changed after {elapsed:.2f} s"
+
+
+def test_a_content_error_shows_an_overlay_and_keeps_the_last_good_build(
+    page: Page, story: Path, dev_server: DevServer
+) -> None:
+    page.goto(STORY_URL)
+    title = page.locator("h1").inner_text()
+    text = story.read_text(encoding="utf-8")
+
+    story.write_text(text.replace("title:", "titel:", 1), encoding="utf-8")
+    overlay = page.locator(OVERLAY)
+    expect(overlay).to_be_visible(timeout=3000)
+    expect(overlay).to_contain_text("alice-almeida.en.md:")
+    expect(overlay).to_contain_text("titel")
+    assert "alice-almeida.en.md:" in dev_server.output()
+
+    # The server keeps serving the last good build, and new pages show the error too.
+    with urllib.request.urlopen(dev_server.url + STORY_URL, timeout=5) as response:  # noqa: S310
+        assert title in response.read().decode()
+    page.reload()
+    expect(page.locator("h1")).to_have_text(title)
+    expect(overlay).to_be_visible()
+
+    story.write_text(text, encoding="utf-8")
+    expect(overlay).to_be_hidden(timeout=3000)
+    expect(page.locator("h1")).to_have_text(title)

@@ -1,0 +1,122 @@
+"""`build.py serve` as a person runs it: one command, one origin, and Ctrl-C stops it all."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from sitegen.dynamodb_local import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def children(pid: int) -> set[int]:
+    """Process ids of `pid`'s direct children."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text()
+        found.update(int(child) for child in text.split())
+    return found
+
+
+def command_line(pid: int) -> str:
+    return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+
+
+def is_running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def start(port: int, tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
+    environment = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"} | env
+    command = [sys.executable, "build.py", "serve", "--port", str(port)]
+    command += ["--output", str(tmp_path / "public"), "--cache", str(ROOT / ".cache")]
+    with (tmp_path / "serve.log").open("wb") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], tmp_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, (tmp_path / "serve.log").read_text()
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - local URL
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail((tmp_path / "serve.log").read_text())
+
+
+def post_request(origin: str) -> tuple[int, dict[str, object]]:
+    body = {
+        "id": str(uuid.uuid4()),
+        "contact": "+48 600 100 200",
+        "topic": "other",
+        "message": "Testing the local API from start to end.",
+        "language": "en",
+        "consent": True,
+        "started_at": 0,
+    }
+    request = urllib.request.Request(  # noqa: S310 - local URL
+        f"{origin}/api/help-requests",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", "Origin": origin},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return response.status, json.loads(response.read())
+
+
+@pytest.mark.dynamodb
+@pytest.mark.slow
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
+def test_serve_runs_everything_and_stops_everything(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
+    port = free_port()
+    origin = f"http://127.0.0.1:{port}"
+    process = start(port, tmp_path)
+    try:
+        wait_for(f"{origin}/en/", process, tmp_path)
+        java = [pid for pid in children(process.pid) if "DynamoDBLocal" in command_line(pid)]
+        assert len(java) == 1
+        status, answer = post_request(origin)
+        assert (status, answer["status"]) == (201, "received")
+        process.send_signal(stop_signal)
+        code = process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert code == (0 if stop_signal == signal.SIGINT else 128 + signal.SIGTERM)
+    assert not is_running(java[0]), "DynamoDB Local outlived the server"
+    output = (tmp_path / "serve.log").read_text()
+    assert f"Serving the site and its API at {origin}/" in output
+    assert "Traceback" not in output
+
+
+def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = start(port, tmp_path)
+        assert process.wait(timeout=30) == 1
+    assert (tmp_path / "serve.log").read_text() == (
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use;"
+        " choose another with --port\n"
+    )
