@@ -1,21 +1,13 @@
-// CloudFront Function (runtime cloudfront-js-2.0) for the site's pages, on viewer request
-// and viewer response. CloudFront Functions have no module system: this file is the whole
-// function, and infra/template.yaml embeds it verbatim (python infra/embed_function.py).
+// CloudFront Function (runtime cloudfront-js-2.0) for the site's pages, on viewer request.
+// CloudFront Functions have no module system: this file is the whole function, and
+// infra/template.yaml embeds it verbatim (python infra/embed_function.py).
 
 var LANGUAGES = ['en', 'de', 'pl'];
 var DEFAULT_LANGUAGE = 'en';
-var NOT_FOUND_PAGE = '404.html';
-var REPLACED_HEADERS = ['cache-control', 'content-length', 'content-type', 'etag', 'last-modified'];
-
-function handler(event) {
-  if (event.context && event.context.eventType === 'viewer-response') {
-    return onResponse(event);
-  }
-  return onRequest(event.request);
-}
 
 // `/` → the visitor's language, `/dir` → `/dir/`, `/dir/` → `/dir/index.html`.
-function onRequest(request) {
+function handler(event) {
+  var request = event.request;
   var uri = request.uri;
   // A Location of `//host/` or `/\host/` would send the visitor to another site.
   if (uri.indexOf('//') !== -1 || uri.indexOf('\\') !== -1) {
@@ -37,54 +29,6 @@ function onRequest(request) {
     return redirect(301, uri + '/', request.querystring, {});
   }
   return request;
-}
-
-// S3 answers a missing key with 403 (CloudFront may not list the bucket) and CloudFront's
-// custom error pages are one per distribution, so the language's own 404 page is chosen here.
-function onResponse(event) {
-  var response = event.response;
-  var uri = event.request.uri;
-  var language =
-    languageOfPath(uri) || preferredLanguage(headerValue(event.request.headers, 'accept-language'));
-  var page = '/' + language + '/' + NOT_FOUND_PAGE;
-  if (uri === page) {
-    if (response.statusCode === 200) {
-      response.statusCode = 404;
-      response.statusDescription = 'Not Found';
-    }
-    return response;
-  }
-  if (response.statusCode !== 403 && response.statusCode !== 404) {
-    return response;
-  }
-  return notFound(response, page, language);
-}
-
-function notFound(response, page, language) {
-  var headers = {};
-  var names = Object.keys(response.headers);
-  for (var i = 0; i < names.length; i++) {
-    if (REPLACED_HEADERS.indexOf(names[i]) === -1) {
-      headers[names[i]] = response.headers[names[i]];
-    }
-  }
-  headers['content-type'] = { value: 'text/html; charset=utf-8' };
-  headers['cache-control'] = { value: 'public, max-age=60' };
-  return {
-    statusCode: 404,
-    statusDescription: 'Not Found',
-    headers: headers,
-    cookies: {},
-    body: { encoding: 'text', data: notFoundBody(page, language) },
-  };
-}
-
-// No script: the page must work without JavaScript, and the CSP allows only 'self' scripts.
-function notFoundBody(page, language) {
-  return '<!doctype html><html lang="' + language + '"><head><meta charset="utf-8">' +
-    '<meta name="robots" content="noindex">' +
-    '<meta http-equiv="refresh" content="0; url=' + page + '"><title>404</title></head>' +
-    '<body><p><a href="' + page + '">404</a></p></body></html>';
 }
 
 // The first supported language by quality (RFC 9110 §12.5.4); ties keep the header's order.
@@ -113,11 +57,6 @@ function qualityOf(parameters) {
     }
   }
   return 1;
-}
-
-function languageOfPath(uri) {
-  var first = uri.split('/')[1];
-  return LANGUAGES.indexOf(first) !== -1 ? first : null;
 }
 
 function lastSegment(uri) {

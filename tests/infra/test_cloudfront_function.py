@@ -22,5 +22,5 @@ def test_node_runs_the_function_tests_and_all_pass() -> None:
     )
     counts = dict(re.findall(r"^# (pass|fail|cancelled|skipped|todo) (\d+)$", result.stdout, re.M))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert int(counts["pass"]) >= 15
+    assert int(counts["pass"]) >= 10
     assert [counts[k] for k in ("fail", "cancelled", "skipped", "todo")] == ["0"] * 4

@@ -85,6 +85,7 @@ def test_the_build_bundles_the_package_and_its_dependencies_only(build_dir: Path
     assert (function / "mangum").is_dir()
     assert (function / "starlette").is_dir()
     assert not (function / "boto3").exists()
+    assert (build_dir / "NotFoundFunction" / "handler.py").is_file()
     built = load_template(build_dir / "template.yaml")
     props = built["Resources"]["HelpRequestsFunction"]["Properties"]
     assert props["CodeUri"] == "HelpRequestsFunction"
@@ -167,14 +168,14 @@ def invoke(
     return report
 
 
-def test_after_the_sam_transform_the_function_has_only_its_own_role(sam_python: Path) -> None:
+def test_after_the_sam_transform_each_function_has_only_its_own_role(sam_python: Path) -> None:
     result = sh([sam_python, HERE / "sam_transform.py", TEMPLATE_PATH], timeout=120)
     resources = json.loads(result.stdout)["Resources"]
     kinds = {logical_id: r["Type"] for logical_id, r in resources.items()}
     assert not [kind for kind in kinds.values() if kind.startswith("AWS::Serverless::")]
-    assert [k for k, kind in kinds.items() if kind == "AWS::IAM::Role"] == [
-        "HelpRequestsFunctionRole"
-    ]
-    assert "ManagedPolicyArns" not in resources["HelpRequestsFunctionRole"]["Properties"]
-    function = resources["HelpRequestsFunction"]["Properties"]
-    assert function["Role"] == {"Fn::GetAtt": ["HelpRequestsFunctionRole", "Arn"]}
+    roles = sorted(k for k, kind in kinds.items() if kind == "AWS::IAM::Role")
+    assert roles == ["HelpRequestsFunctionRole", "NotFoundFunctionRole"]
+    for role in roles:
+        assert "ManagedPolicyArns" not in resources[role]["Properties"]
+        function = resources[role.removesuffix("Role")]["Properties"]
+        assert function["Role"] == {"Fn::GetAtt": [role, "Arn"]}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -95,7 +96,7 @@ def test_embedding_replaces_only_the_block() -> None:
         embed_block(text, "Missing", "x")
 
 
-def test_the_function_knows_the_sites_languages() -> None:
+def test_the_functions_know_the_sites_languages() -> None:
     site = yaml.safe_load((ROOT / "content" / "site.yaml").read_text(encoding="utf-8"))
     source = FUNCTION_SOURCE.read_text(encoding="utf-8")
     languages = re.search(r"var LANGUAGES = \[([^\]]*)\];", source)
@@ -104,6 +105,21 @@ def test_the_function_knows_the_sites_languages() -> None:
     assert default is not None
     assert re.findall(r"'([a-z]+)'", languages.group(1)) == list(site["languages"])
     assert default.group(1) == site["default_language"]
+    constants = module_constants(ROOT / "infra" / "not_found" / "handler.py")
+    assert constants["LANGUAGES"] == tuple(site["languages"])
+    assert constants["DEFAULT_LANGUAGE"] == site["default_language"]
+
+
+def module_constants(path: Path) -> dict[str, Any]:
+    """Module-level `NAME = literal` assignments of a Python file, without importing it."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        target.id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name) and isinstance(node.value, ast.Constant | ast.Tuple)
+    }
 
 
 # --- Data ---------------------------------------------------------------------------------
@@ -190,7 +206,7 @@ def test_the_functions_environment_comes_from_references(template: Template) -> 
 
 def test_logs_are_kept_for_a_limited_time_and_encrypted(template: Template) -> None:
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert set(groups) == {"HelpRequestsLogGroup", "HttpApiAccessLogGroup"}
+    assert set(groups) == {"HelpRequestsLogGroup", "HttpApiAccessLogGroup", "NotFoundLogGroup"}
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -225,33 +241,60 @@ def test_no_action_anywhere_has_a_wildcard_outside_the_tls_deny(template: Templa
             assert "*" not in action, (logical_id, action)
 
 
-def test_identity_policies_name_their_resources(template: Template) -> None:
-    roles = of_type(template, "AWS::IAM::Role")
-    assert set(roles) == {"HelpRequestsFunctionRole"}
-    assert not of_type(template, "AWS::IAM::Policy")
-    assert not of_type(template, "AWS::IAM::ManagedPolicy")
-    role = roles["HelpRequestsFunctionRole"]["Properties"]
-    assert "ManagedPolicyArns" not in role
-    assert function(template)["Role"] == {"Fn::GetAtt": ["HelpRequestsFunctionRole", "Arn"]}
-    assert "Policies" not in function(template)
+def grants(role: Template) -> dict[str, list[Any]]:
+    """Each action a role allows, with the resources it allows it on."""
     granted: dict[str, list[Any]] = {}
     for policy in role["Policies"]:
         for statement in policy["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
             for action in as_list(statement["Action"]):
                 granted.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return granted
+
+
+def log_streams(group: str) -> dict[str, str]:
+    arn = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    return {"Fn::Sub": arn + "${" + group + "}:log-stream:*"}
+
+
+def test_roles_are_our_own_and_attach_no_managed_policy(template: Template) -> None:
+    roles = of_type(template, "AWS::IAM::Role")
+    assert set(roles) == {"HelpRequestsFunctionRole", "NotFoundFunctionRole"}
+    assert not of_type(template, "AWS::IAM::Policy")
+    assert not of_type(template, "AWS::IAM::ManagedPolicy")
+    for logical_id, role in roles.items():
+        assert "ManagedPolicyArns" not in role["Properties"], logical_id
+    for function_id, role_id in [
+        ("HelpRequestsFunction", "HelpRequestsFunctionRole"),
+        ("NotFoundFunction", "NotFoundFunctionRole"),
+    ]:
+        props = template["Resources"][function_id]["Properties"]
+        assert props["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
+        assert "Policies" not in props
+
+
+def test_the_form_function_may_write_its_table_and_its_logs(template: Template) -> None:
+    role = resource(template, "HelpRequestsFunctionRole", "AWS::IAM::Role")
     table = {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]}
-    streams = (
-        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
-        "${HelpRequestsLogGroup}:log-stream:*"
-    )
-    assert granted == {
+    streams = log_streams("HelpRequestsLogGroup")
+    assert grants(role) == {
         "dynamodb:ConditionCheckItem": [table],
         "dynamodb:PutItem": [table],
         "dynamodb:UpdateItem": [table],
         "dynamodb:GetItem": [table],
-        "logs:CreateLogStream": [{"Fn::Sub": streams}],
-        "logs:PutLogEvents": [{"Fn::Sub": streams}],
+        "logs:CreateLogStream": [streams],
+        "logs:PutLogEvents": [streams],
+    }
+
+
+def test_the_not_found_function_may_read_the_404_pages_only(template: Template) -> None:
+    role = resource(template, "NotFoundFunctionRole", "AWS::IAM::Role")
+    pages = [{"Fn::Sub": f"${{SiteBucket.Arn}}/{lang}/404.html"} for lang in ("en", "de", "pl")]
+    streams = log_streams("NotFoundLogGroup")
+    assert grants(role) == {
+        "s3:GetObject": pages,
+        "logs:CreateLogStream": [streams],
+        "logs:PutLogEvents": [streams],
     }
 
 
@@ -367,10 +410,26 @@ def test_pages_go_through_the_function(template: Template) -> None:
     default = distribution(template)["DefaultCacheBehavior"]
     function_arn = {"Fn::GetAtt": ["SiteRouterFunction", "FunctionARN"]}
     assert default["FunctionAssociations"] == [
-        {"EventType": "viewer-request", "FunctionARN": function_arn},
-        {"EventType": "viewer-response", "FunctionARN": function_arn},
+        {"EventType": "viewer-request", "FunctionARN": function_arn}
     ]
     assert default["CachePolicyId"] == CACHING_OPTIMIZED
+    assert default["TargetOriginId"] == "site-or-not-found"
+
+
+def test_a_missing_page_fails_over_to_the_not_found_function(template: Template) -> None:
+    (group,) = distribution(template)["OriginGroups"]["Items"]
+    assert group["Id"] == "site-or-not-found"
+    assert group["FailoverCriteria"]["StatusCodes"]["Items"] == [403, 404]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["site", "api"]
+    route = resource(template, "NotFoundRoute", "AWS::ApiGatewayV2::Route")
+    assert route["RouteKey"] == "GET /{proxy+}"
+    assert route["Target"] == {"Fn::Sub": "integrations/${NotFoundIntegration}"}
+    integration = resource(template, "NotFoundIntegration", "AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["NotFoundFunction", "Arn"]}
+    function = resource(template, "NotFoundFunction", "AWS::Serverless::Function")
+    assert (function["CodeUri"], function["Handler"]) == ("not_found/", "handler.handler")
+    assert (function["Runtime"], function["Architectures"]) == ("python3.12", ["arm64"])
+    assert function["Environment"]["Variables"] == {"SITE_BUCKET": {"Ref": "SiteBucket"}}
 
 
 def test_api_requests_go_uncached_and_cookieless_to_the_http_api(template: Template) -> None:
@@ -487,10 +546,7 @@ def test_a_custom_domain_is_optional_and_needs_a_certificate(template: Template)
 
 def test_asset_folders_skip_the_request_function(template: Template) -> None:
     behaviors = {b["PathPattern"]: b for b in distribution(template)["CacheBehaviors"]}
-    function_arn = {"Fn::GetAtt": ["SiteRouterFunction", "FunctionARN"]}
     for pattern in ("/static/*", "/images/*"):
-        assert behaviors[pattern]["TargetOriginId"] == "site"
+        assert behaviors[pattern]["TargetOriginId"] == "site-or-not-found"
         assert behaviors[pattern]["CachePolicyId"] == CACHING_OPTIMIZED
-        assert behaviors[pattern]["FunctionAssociations"] == [
-            {"EventType": "viewer-response", "FunctionARN": function_arn}
-        ]
+        assert "FunctionAssociations" not in behaviors[pattern]
