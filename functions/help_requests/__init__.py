@@ -1,6 +1,25 @@
 """The help-request form handler: validate a submission and store it in DynamoDB."""
 
-from .app import create_app
-from .config import Config, load_config
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .config import Config, load_config
 
 __all__ = ["Config", "create_app", "load_config"]
+
+
+def __getattr__(name: str) -> Any:
+    # Lambda imports this package before `handler`; importing nothing here lets `handler`
+    # prepare the garbage collector before the heavy imports.
+    if name == "create_app":
+        from .app import create_app
+
+        return create_app
+    if name in ("Config", "load_config"):
+        from . import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -18,7 +16,7 @@ from .config import Config
 from .errors import HelpRequestError, MethodNotAllowed, NotFound, StorageUnavailable
 from .parsing import body_kind, parse_body
 from .ratelimit import Limits, sender_hash
-from .storage import RequestStore
+from .storage import RequestStore, Stored
 from .validation import LANGUAGES, UUID, HelpRequest, clean_text, trap, validate
 
 if TYPE_CHECKING:
@@ -105,9 +103,22 @@ class HelpRequestsApp:
             log.outcome, log.errors = "invalid", [error.label() for error in result]
             return reply.invalid(result)
         sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
-        stored = await run_in_threadpool(self.store.submit, result, sender=sender, now=now)
+        stored = await _submit_in_scope(self.store, request.scope, result, sender, now)
         log.outcome = stored
         return reply.received(result.id, status=201 if stored == "created" else 200)
+
+
+async def _submit_in_scope(
+    store: RequestStore, scope: Scope, request: HelpRequest, sender: str, now: float
+) -> Stored:
+    """Store the request without blocking other requests, where there are any."""
+    if "aws.event" in scope:
+        # Lambda runs one event at a time; and a worker thread would not outlive Mangum's run
+        # of the event loop, so every request would start a new one.
+        return store.submit(request, sender=sender, now=now)
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(store.submit, request, sender=sender, now=now)
 
 
 def _sender_address(request: Request) -> str | None:
@@ -135,6 +146,8 @@ def _claimed_id(data: dict[str, object]) -> str:
 
 def _where(exc: Exception) -> str:
     """The exception's type and the line it came from; its message may quote personal data."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     place = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
     return f"{type(exc).__name__}{place}"

@@ -21,6 +21,9 @@ def dynamodb_client(config: Config) -> DynamoDBClient:
         retries={"mode": "standard", "total_max_attempts": 3},
         connect_timeout=1,
         read_timeout=2,
+        # The store builds every parameter itself; checking them again client-side costs
+        # tens of milliseconds on a cold start's first call, and DynamoDB checks them anyway.
+        parameter_validation=False,
     )
     if config.dynamodb_endpoint is None:
         client: DynamoDBClient = boto3.client("dynamodb", config=boto_config)
