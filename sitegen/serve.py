@@ -17,9 +17,10 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from sitegen import cfn_template
-from sitegen.build import BuildOptions, build_site
+from sitegen.build import BuildOptions
 from sitegen.dynamodb_local import local_client
 from sitegen.errors import ServeError, SiteError
+from sitegen.incremental import Builder
 from sitegen.livereload import LiveReload
 from sitegen.load import load_config
 from sitegen.serve_app import Watcher, error_text, site_app, with_api, with_headers
@@ -70,11 +71,15 @@ def serve(options: ServeOptions) -> int:
     livereload = LiveReload()
     languages = Languages(load_config(options.build.content).codes)
 
-    def rebuild(changed: set[Path]) -> None:
-        # The one place a rebuild happens; `changed` lets it become incremental.
-        build_site(options.build)
+    # One builder for the whole run: it keeps the last build's state in memory, so a
+    # rebuild renders only the pages whose inputs changed.
+    builder = Builder(options.build)
 
-    first = first_build(options.build)
+    def rebuild(changed: set[Path]) -> None:
+        # The one place a rebuild happens; the builder finds what changed by itself.
+        builder.build()
+
+    first = first_build(builder, options.build.output)
     if first is not None:
         livereload.failed(first)
     with dynamodb_endpoint() as endpoint:
@@ -91,15 +96,15 @@ def serve(options: ServeOptions) -> int:
     return 0
 
 
-def first_build(build: BuildOptions) -> str | None:
+def first_build(builder: Builder, output: Path) -> str | None:
     """Build once before serving; the error text when it fails (the server starts anyway)."""
     try:
-        result = build_site(build)
+        result = builder.build()
     except SiteError as error:
         message = error_text(error)
         print(message, file=sys.stderr, flush=True)
         return message
-    print(f"built {result.pages} pages in {result.seconds:.2f} s → {build.output}", flush=True)
+    print(f"built {result.pages} pages in {result.seconds:.2f} s → {output}", flush=True)
     return None
 
 
