@@ -49,3 +49,7 @@ class NotFound(HelpRequestError):
 
 class MethodNotAllowed(HelpRequestError):
     """The endpoint takes POST (and OPTIONS for CORS preflight) only."""
+
+
+class RequestNotFound(HelpRequestError):
+    """No stored, unexpired request has this id."""

@@ -1,0 +1,1 @@
+"""The moderators' command line: `python -m functions.help_requests.admin --help`."""
