@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import importlib
 import json
+import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -159,3 +161,32 @@ def test_a_missing_setting_stops_the_import_naming_the_key(
     sys.modules.pop("functions.help_requests.handler", None)
     with pytest.raises(ConfigError, match=r"^IP_HASH_KEY: missing; set this environment variable$"):
         importlib.import_module("functions.help_requests.handler")
+
+
+def test_lambda_imports_the_handler_light_and_self_contained(dynamodb_endpoint: str) -> None:
+    """As Lambda does it: `functions/` is the code root, and nothing outside it is needed."""
+    code_root = str(EVENTS.parents[1] / "functions")
+    probe = f"import sys; sys.path[:0] = [{code_root!r}]; import help_requests.handler; "
+    probe += "print(' '.join(sys.modules))"
+    env = {
+        "PATH": os.environ["PATH"],
+        "TABLE_NAME": "t",
+        "IP_HASH_KEY": IP_HASH_KEY,
+        "CONSENT_VERSION": "1",
+        "AWS_REGION": "eu-central-1",
+        "DYNAMODB_ENDPOINT": dynamodb_endpoint,
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    )
+    modules = set(result.stdout.split())
+    packages = {module.split(".")[0] for module in modules}
+    assert {"help_requests", "mangum", "starlette", "boto3"} <= packages
+    assert not packages & {"functions", "sitegen", "pydantic", "fastapi", "yaml", "httpx"}
+    assert "help_requests.app" in modules
+    assert "help_requests.admin" not in modules
