@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from starlette.types import ASGIApp
 
 from functions.help_requests import Config, create_app
 from functions.help_requests.app import HelpRequestsApp
@@ -106,7 +107,7 @@ def call_app() -> Call:
 
 
 def send(
-    app: HelpRequestsApp,
+    app: ASGIApp,
     method: str,
     path: str = "/api/help-requests",
     *,

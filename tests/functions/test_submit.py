@@ -11,6 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from functions.help_requests.app import HelpRequestsApp
 
 Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
@@ -215,3 +219,10 @@ def test_responses_are_never_cached_or_sniffed(post: Call, valid_request: dict[s
     response = post(json=valid_request)
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_app_answers_mounted_under_api_too(
+    call_app: Call, help_app: HelpRequestsApp, valid_request: dict[str, Any]
+) -> None:
+    site = Starlette(routes=[Mount("/api", app=help_app)])
+    assert call_app(site, "POST", "/api/help-requests", json=valid_request).status_code == 201
