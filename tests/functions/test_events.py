@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import importlib
 import json
 import os
@@ -68,6 +69,7 @@ def handler(
     module = importlib.import_module("functions.help_requests.handler")
     yield module.handler
     sys.modules.pop("functions.help_requests.handler", None)
+    gc.unfreeze()  # the handler froze everything alive at import; let tests' garbage go
 
 
 def decoded_body(response: dict[str, Any]) -> Any:
