@@ -67,6 +67,9 @@ def test_a_request_is_sent_and_stored_once(
     assert body["consent"] is True
     assert body["started_at"] > 0
     assert page.evaluate(f"localStorage.getItem('{DRAFT_KEY}')") is None
+    page.go_back()
+    expect(page.locator("#message")).to_have_value("")
+    expect(page.locator("#contact")).to_have_value("")
 
 
 def test_without_javascript_the_form_posts_and_redirects(

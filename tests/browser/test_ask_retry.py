@@ -141,3 +141,19 @@ def test_a_reload_mid_way_keeps_the_draft_and_its_id(page: Page, dev_server: Dev
     page.wait_for_url("**/de/ask/thanks/")
     [stored] = dev_server.requests_from(contact)
     assert stored["id"]["S"] == api.ids[0] == json.loads(sent[0].post_data or "{}")["id"]
+
+
+@pytest.mark.parametrize(("age_days", "kept"), [(29, True), (31, False)])
+def test_an_old_draft_is_forgotten(page: Page, age_days: int, kept: bool) -> None:
+    draft = {
+        "id": str(uuid.uuid4()),
+        "fields": {"contact": "old@example.org", "message": MESSAGE, "consent": True},
+        "started_at": 1,
+        "saved_at": int(time.time() * 1000) - age_days * 86_400_000,
+    }
+    page.goto("/en/ask/")
+    page.evaluate("d => localStorage.setItem('ask-for-help:draft', JSON.stringify(d))", draft)
+    page.reload()
+    expect(page.locator("#contact")).to_have_value("old@example.org" if kept else "")
+    stored = page.evaluate("localStorage.getItem('ask-for-help:draft')")
+    assert (stored is not None) == kept

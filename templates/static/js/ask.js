@@ -12,6 +12,7 @@
   const REQUEST_TIMEOUT_MS = 15000;
   const MAX_BACKOFF_MS = 30000;
   const MAX_RETRY_AFTER_MS = 600000;
+  const DRAFT_DAYS = 30;
 
   const catalogue = document.getElementById("ask-messages");
   const summary = document.getElementById("error-summary");
@@ -142,12 +143,19 @@
   }
 
   function readDraft() {
+    let stored = null;
     try {
-      const stored = JSON.parse(localStorage.getItem(DRAFT_KEY) || "null");
-      return stored && typeof stored === "object" && stored.fields ? stored : null;
+      stored = JSON.parse(localStorage.getItem(DRAFT_KEY) || "null");
     } catch {
       return null;
     }
+    if (!stored || typeof stored !== "object" || !stored.fields) return null;
+    // On a shared device an abandoned draft should not wait for the next person forever.
+    if (!(Date.now() - stored.saved_at < DRAFT_DAYS * 86400000)) {
+      forget();
+      return null;
+    }
+    return stored;
   }
 
   function saveDraft() {
@@ -156,6 +164,7 @@
     draft.fields.consent = field("consent").checked;
     draft.id = draft.id || newId();
     draft.started_at = draft.started_at || loadedAt;
+    draft.saved_at = Date.now();
     try {
       localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
     } catch {
@@ -163,13 +172,17 @@
     }
   }
 
-  function eraseDraft() {
-    draft = { fields: {} };
+  function forget() {
     try {
       localStorage.removeItem(DRAFT_KEY);
     } catch {
       // Nothing was stored.
     }
+  }
+
+  function eraseDraft() {
+    draft = { fields: {} };
+    forget();
   }
 
   function restoreDraft() {
@@ -289,6 +302,8 @@
     lock(false);
     if (outcome.sent) {
       eraseDraft();
+      // Going back to this page must not show the sent request again.
+      form.reset();
       setStatus("sent");
       window.location.assign(thanksUrl);
     } else if (outcome.errors && outcome.errors.length) {
