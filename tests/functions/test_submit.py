@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -15,6 +15,9 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from functions.help_requests.app import HelpRequestsApp
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
@@ -226,3 +229,23 @@ def test_the_app_answers_mounted_under_api_too(
 ) -> None:
     site = Starlette(routes=[Mount("/api", app=help_app)])
     assert call_app(site, "POST", "/api/help-requests", json=valid_request).status_code == 201
+
+
+def test_a_request_past_its_retention_does_not_block_its_id(
+    post: Call,
+    valid_request: dict[str, Any],
+    table_items: ItemsOf,
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+) -> None:
+    lingering = {
+        "pk": {"S": f"request#{valid_request['id']}"},
+        "message": {"S": "Deleted by TTL any hour now."},
+        "payload_hash": {"S": "stale"},
+        "expires_at": {"N": str(int(time.time()) - 1)},
+    }
+    dynamodb_client.put_item(TableName=dynamodb_table, Item=lingering)
+
+    assert post(json=valid_request).status_code == 201
+    [item] = table_items("request#")
+    assert item["message"]["S"] == valid_request["message"]
