@@ -7,9 +7,11 @@ import os
 import pickle
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sitegen.fingerprint import code_version, digest
 from sitegen.schema import Document
@@ -37,13 +39,17 @@ class FileRecord:
 
 @dataclass
 class BuildState:
-    """Everything a rebuild reuses; one per output folder and set of options."""
+    """Everything a rebuild reuses; one per output folder and set of options.
+
+    Documents are kept without their body text (the digest of the body stands in for it)."""
 
     version: str = field(default_factory=code_version)
     inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
-    documents: dict[str, tuple[tuple[int, int], str, Document]] = field(default_factory=dict)
-    pages: dict[str, PageRecord] = field(default_factory=dict)
     files: dict[str, FileRecord] = field(default_factory=dict)
+    documents: dict[str, tuple[tuple[int, int], str, Document, str]] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    # Pairs the two saved files: the model is used only with the file list saved with it.
+    token: str = ""
 
 
 class MarkdownCache:
@@ -97,30 +103,55 @@ class MarkdownCache:
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
     """Where the state of builds into `output` with these options is kept."""
     settings = repr(sorted(options.items()))
-    return cache / "builds" / f"{digest(str(output.resolve()), settings)}.pickle"
+    return cache / "builds" / digest(str(output.resolve()), settings)
 
 
 def load_state(path: Path) -> BuildState:
-    """The saved state; a fresh one when missing, unreadable or made by other code."""
+    """The saved list of inputs and outputs (enough to see that nothing changed)."""
+    saved = _load(path.with_suffix(".files"))
+    fresh = BuildState()
+    if saved is None or saved[0] != fresh.version:
+        return fresh
+    fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
+    return fresh
+
+
+def load_model(path: Path, state: BuildState) -> None:
+    """Add the saved documents and pages to `state`, if they belong to the same build."""
+    saved = _load(path.with_suffix(".model"))
+    if saved is None or (saved[0], saved[1]) != (state.version, state.token):
+        # Without its model the file list is of no use: build everything.
+        state.inputs, state.files = {}, {}
+        return
+    state.documents, state.pages = saved[2], saved[3]
+
+
+def _load(path: Path) -> tuple[Any, ...] | None:
     try:
         with path.open("rb") as file:
             saved = pickle.load(file)  # noqa: S301 - our own cache file
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-        return BuildState()
-    fresh = BuildState()
-    if not isinstance(saved, tuple) or saved[:2] != (STATE_FORMAT, fresh.version):
-        return fresh
-    state = saved[2]
-    return state if isinstance(state, BuildState) else fresh
+        return None
+    if not isinstance(saved, tuple) or len(saved) != 5 or saved[4] != STATE_FORMAT:
+        return None
+    return saved
 
 
 def save_state(path: Path, state: BuildState) -> None:
-    """Replace the saved state atomically."""
+    """Replace the saved state: the model first, then the list of files that points at it."""
+    state.token = token = digest(str(time.time_ns()), str(os.getpid()))
+    model = (state.version, token, state.documents, state.pages, STATE_FORMAT)
+    _save(path.with_suffix(".model"), model)
+    files = (state.version, token, state.inputs, state.files, STATE_FORMAT)
+    _save(path.with_suffix(".files"), files)
+
+
+def _save(path: Path, data: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as file:
-            pickle.dump((STATE_FORMAT, state.version, state), file, pickle.HIGHEST_PROTOCOL)
+            pickle.dump(data, file, pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

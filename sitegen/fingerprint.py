@@ -14,6 +14,8 @@ from pathlib import Path, PurePath
 import jinja2
 import jinja2.meta
 
+from sitegen.schema import Document
+
 PACKAGES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "pillow")
 _CODE = Path(__file__).resolve().parent
 
@@ -35,6 +37,13 @@ def code_version() -> str:
     return digest(sys.version, *versions, *sources)
 
 
+@cache
+def markdown_version() -> str:
+    """What Markdown HTML depends on besides the text: the converter's code and packages."""
+    versions = [f"{name}={_version(name)}" for name in ("markdown", "nh3")]
+    return digest(sys.version, *versions, (_CODE / "markdown.py").read_bytes())
+
+
 def _version(name: str) -> str:
     try:
         return metadata.version(name)
@@ -42,46 +51,51 @@ def _version(name: str) -> str:
         return "absent"
 
 
-class Fingerprinter:
-    """Digests of page data; shared objects (entries, tags) are digested once per build."""
+_PLAIN = (str, int, float, bool, type(None), date)
+_SEQUENCES = (list, tuple)
 
-    def __init__(self) -> None:
+
+class Fingerprinter:
+    """Digests of page data; shared objects (entries, tags) are digested once per build.
+
+    A document is digested by its front matter and `bodies[path]`, a digest of its body, so
+    documents kept without their body text digest the same as when they were read."""
+
+    def __init__(self, bodies: Mapping[Path, str]) -> None:
+        self.bodies = bodies
         # Keyed by id(): the model keeps every object alive for the whole build.
         self._memo: dict[int, str] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
 
     def of(self, value: object) -> str:
         """The digest of a value built from dataclasses, collections and plain values."""
-        parts: list[str] = []
-        self._encode(value, parts)
-        return digest("\x1f".join(parts))
+        return digest(repr(self._token(value)))
 
-    def _encode(self, value: object, out: list[str]) -> None:
-        if value is None or isinstance(value, str | int | float | bool | date | PurePath):
-            out.append(repr(value))
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            out.append(self._dataclass(value))
-        elif isinstance(value, Mapping):
-            out.append("{")
-            for key, item in value.items():
-                self._encode(key, out)
-                self._encode(item, out)
-            out.append("}")
-        elif isinstance(value, list | tuple | frozenset | set):
-            items = sorted(value, key=repr) if isinstance(value, frozenset | set) else value
-            out.append("[")
-            for item in items:
-                self._encode(item, out)
-            out.append("]")
-        else:
-            raise TypeError(f"cannot fingerprint a {type(value).__name__}; add it to {__name__}")
+    def _token(self, value: object) -> object:
+        """A value of plain types only, whose repr stands for `value`; dataclasses by digest."""
+        if type(value) in _PLAIN or isinstance(value, str | int | float | date | PurePath):
+            return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._memo.get(id(value)) or self._dataclass(value)
+        if type(value) in _SEQUENCES:
+            return tuple(self._token(item) for item in value)  # type: ignore[attr-defined]
+        if isinstance(value, Mapping):
+            return ("{", tuple((self._token(k), self._token(v)) for k, v in value.items()))
+        if isinstance(value, frozenset | set):
+            return ("set", tuple(sorted(repr(self._token(item)) for item in value)))
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; add it to {__name__}")
 
     def _dataclass(self, value: object) -> str:
-        known = self._memo.get(id(value))
-        if known is None:
-            parts = [type(value).__name__]
-            for field in dataclasses.fields(value):  # type: ignore[arg-type]
-                self._encode(getattr(value, field.name), parts)
-            known = self._memo[id(value)] = digest("\x1f".join(parts))
+        kind = type(value)
+        names = self._fields.get(kind)
+        if names is None:
+            every = dataclasses.fields(value)  # type: ignore[arg-type]
+            # A document's text is stood for by the digest in `bodies`.
+            skip = {"body"} if kind is Document else set()
+            names = self._fields[kind] = tuple(f.name for f in every if f.name not in skip)
+        tokens = tuple(self._token(getattr(value, name)) for name in names)
+        extra = self.bodies[value.path] if isinstance(value, Document) else ""
+        known = self._memo[id(value)] = digest(kind.__name__, extra, repr(tokens))
         return known
 
 

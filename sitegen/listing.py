@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache, cached_property
 from typing import TypeVar
 
 from sitegen.schema import Document
@@ -35,7 +36,7 @@ class Tag:
     name: str
     entries: tuple[Entry, ...]
 
-    @property
+    @cached_property
     def link(self) -> TagLink:
         """The tag without its stories: all a story page shows of it."""
         return TagLink(self.slug, self.name)
@@ -66,6 +67,7 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(by_slug, key=lambda e: e.doc.date or date.min, reverse=True)
 
 
+@cache
 def tag_slug(name: str) -> str:
     """The URL name of a tag; tags without Latin letters get a short hash."""
     return slugify(name) or "tag-" + hashlib.sha256(name.encode()).hexdigest()[:8]

@@ -188,7 +188,8 @@ class _LanguagePages:
                 template,
                 doc.title,
                 doc.summary,
-                str(display_path(doc.path)),
+                # Shown relative to the working directory only in an error: resolving is slow.
+                str(doc.path),
                 (doc.kind, doc.slug),
                 doc,
                 data,
@@ -297,8 +298,12 @@ def _refuse_duplicates(pages: list[Page], settings_path: Path) -> None:
         if len(group) > 1:
             named = [p for p in group if p.document] or group
             path = named[0].document.path if named[0].document else settings_path
-            origins = " and ".join(sorted(p.origin for p in group))
+            origins = " and ".join(sorted(_shown_origin(p) for p in group))
             hint = "rename one of the files, or change its section name in site.yaml"
             problems.append(Problem(path, None, f"two inputs make {url}: {origins}", hint))
     if problems:
         raise ContentError(problems)
+
+
+def _shown_origin(page: Page) -> str:
+    return str(display_path(page.document.path)) if page.document else page.origin

@@ -57,7 +57,7 @@ class Outputs:
         self.state = BuildState()
         self.staged: dict[str, Path] = {}
         self.digests: dict[str, str] = {}
-        self.removed = 0
+        self.removed = self.written = 0
 
     def page_is_current(self, url: str, key: str) -> bool:
         """The page's inputs are unchanged and its file is as the last build wrote it."""
@@ -127,22 +127,41 @@ class Outputs:
         (self.output / MARKER).touch()
         for name, temporary in sorted(self.staged.items()):
             target = self.output / name
+            if name not in self.previous.files and same_bytes(temporary, target):
+                # Made by a build whose state is gone: leave it, with its time, as it is.
+                temporary.unlink()
+                self._record(name, target)
+                continue
             if target.is_dir():
                 shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True)
             # shutil.move renames when it can and copies across file systems.
             shutil.move(temporary, target)
-            info = target.stat()
-            self.state.files[name] = FileRecord(self.digests[name], info.st_size, info.st_mtime_ns)
+            self._record(name, target)
+            self.written += 1
         gone = set(self.previous.files) - set(self.state.files)
         if not self.previous.files or gone:
             # A first build, or files gone: sweep the folder, as a full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def _record(self, name: str, target: Path) -> None:
+        info = target.stat()
+        self.state.files[name] = FileRecord(self.digests[name], info.st_size, info.st_mtime_ns)
+
     def result(self, seconds: float) -> BuildResult:
         """The build's summary."""
-        written = len(self.staged)
+        written = self.written
         files = len(self.state.files)
         pages, removed = len(self.state.pages), self.removed
         return BuildResult(pages, files, written, files - written, removed, seconds)
+
+
+def same_bytes(staged: Path, target: Path) -> bool:
+    """Whether `target` is a file holding exactly the bytes of `staged`."""
+    try:
+        if target.stat().st_size != staged.stat().st_size:
+            return False
+        return target.read_bytes() == staged.read_bytes()
+    except OSError:
+        return False

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.cache import MarkdownCache
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import digest
+from sitegen.frontmatter import split
 from sitegen.links import internal_targets, output_path
+from sitegen.load import read_text
 from sitegen.markdown import render_markdown
 from sitegen.model import Page
 from sitegen.render import Renderer
+from sitegen.schema import Document
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,7 @@ class PageWork:
 
     renderer: Renderer
     pages: dict[str, Page]
-    markdown_keys: dict[str, str]
+    bodies: dict[Path, str]
     previous: dict[str, str]
     cache_dir: Path
     staging: Path
@@ -50,11 +54,11 @@ class PageWork:
         """The page's body HTML, and a new cache entry when it had to be converted."""
         if page.document is None:
             return "", None
-        key = self.markdown_keys[page.url]
+        key = self.bodies[page.document.path]
         html = self.markdown_cache().get(key)
         if html is not None:
             return html, None
-        html = render_markdown(page.document.body)
+        html = render_markdown(body_text(page.document))
         return html, (key, html)
 
 
@@ -69,16 +73,24 @@ def render_page(work: PageWork, url: str) -> Rendered:
     data = text.encode()
     name = output_path(url)
     page_digest = digest(data)
-    links = tuple(internal_targets(url, text))
+    # Interned: the same few hundred targets recur on every page, and the state keeps them all.
+    links = tuple(sys.intern(target) for target in internal_targets(url, text))
     if work.previous.get(name) == page_digest:
         return Rendered(url, page_digest, links, None, converted)
     return Rendered(url, page_digest, links, stage(work.staging, name, data), converted)
 
 
 def stage(staging: Path, name: str, data: bytes) -> Path:
-    """Write `data` below the staging folder; the build moves it into place when all is well."""
-    target = staging / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    os.chmod(target, 0o644)
-    return target
+    """Write `data` into the flat staging folder; the build moves it into place when all is well."""
+    # Flat, so that nothing but the files themselves is left to clean up.
+    staged = staging / digest(name)
+    staged.write_bytes(data)
+    os.chmod(staged, 0o644)
+    return staged
+
+
+def body_text(doc: Document) -> str:
+    """A document's Markdown; read again from its file when the build state kept it without."""
+    if doc.body:
+        return doc.body
+    return split(read_text(doc.path), doc.path)[1]

@@ -1,0 +1,202 @@
+"""Cached, incremental and parallel builds write exactly what a full in-memory build writes."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from sitegen.build import TEMPLATES, BuildOptions, BuildResult, build_site, build_site_in_memory
+from sitegen.errors import ContentError
+from sitegen.incremental import Builder
+from sitegen.parallel import MIN_PARALLEL, can_fork
+
+FIXTURE = Path(__file__).resolve().parent / "fixture"
+TODAY = date(2024, 6, 1)
+EXTRA_STORIES = 80
+
+
+@dataclass
+class Site:
+    """A copy of the fixture site, its templates, output and cache, all in a temporary folder."""
+
+    base: Path
+
+    @property
+    def content(self) -> Path:
+        return self.base / "content"
+
+    @property
+    def templates(self) -> Path:
+        return self.base / "templates"
+
+    def options(
+        self, output: str = "public", *, cache: str = "cache", jobs: int = 1
+    ) -> BuildOptions:
+        return BuildOptions(
+            content=self.content,
+            output=self.base / output,
+            templates=self.templates,
+            cache=self.base / cache,
+            today=TODAY,
+            jobs=jobs,
+        )
+
+    def build(self, output: str = "public", *, cache: str = "cache", jobs: int = 1) -> BuildResult:
+        return build_site(self.options(output, cache=cache, jobs=jobs))
+
+    def reference(self) -> dict[str, bytes]:
+        """What a full, serial, in-memory build of the current sources writes."""
+        shutil.rmtree(self.base / "reference", ignore_errors=True)
+        build_site_in_memory(self.options("reference", cache="reference-cache"))
+        return snapshot(self.base / "reference")
+
+    def edit(self, relative: str, old: str, new: str) -> None:
+        path = self.base / relative
+        text = path.read_text("utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def story(number: int) -> str:
+    tags = ["jobs", "mentoring", "courage"][number % 3]
+    day = f"2018-{number % 12 + 1:02d}-{number % 27 + 1:02d}"
+    return (
+        f"---\ntitle: Story number {number}\ndate: {day}\n"
+        f"summary: Summary of story {number}.\ntags: [{tags}]\n---\n"
+        f"## Part {number}\n\nSomeone *asked* for help, [once](/en/stories/one/).\n\n- a\n- b\n"
+    )
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("js"))
+    for number in range(EXTRA_STORIES):
+        (tmp_path / "content" / "stories" / f"extra-{number:03d}.md").write_text(story(number))
+    return Site(tmp_path)
+
+
+def test_cold_warm_serial_and_parallel_builds_are_identical(site: Site) -> None:
+    serial = site.build("serial", cache="serial-cache", jobs=1)
+    parallel = site.build("parallel", cache="parallel-cache", jobs=2)
+    warm = site.build("parallel", cache="parallel-cache", jobs=2)
+    expected = site.reference()
+    assert serial.pages >= MIN_PARALLEL
+    assert can_fork()
+    assert snapshot(site.base / "serial") == expected
+    assert snapshot(site.base / "parallel") == expected
+    files = len(expected) - 1  # all but the marker
+    assert (parallel.written, warm.written, warm.unchanged) == (files, 0, files)
+
+
+def test_a_cold_build_over_an_existing_output_writes_nothing_new(site: Site) -> None:
+    site.build(cache="first-cache")
+    again = site.build(cache="second-cache")
+    assert again.written == 0
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_editing_a_story_rewrites_its_page_and_nothing_it_does_not_show_on(site: Site) -> None:
+    site.build()
+    before = snapshot(site.base / "public")
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *finally asked*")
+    result = site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"en/stories/extra-040/index.html"}
+    assert result.written == 1
+
+
+def test_a_new_summary_reaches_the_lists_and_the_feed(site: Site) -> None:
+    site.build()
+    before = snapshot(site.base / "public")
+    site.edit("content/stories/one.en.md", "summary:", "summary: Newly summarised.")
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert {"en/stories/one/index.html", "en/feed.xml", "en/index.html"} <= changed
+    assert "en/stories/extra-040/index.html" not in changed
+
+
+def test_a_template_change_rerenders_the_pages_that_use_it(site: Site) -> None:
+    site.build()
+    before = snapshot(site.base / "public")
+    site.edit("templates/story.html", '<article class="story">', '<article class="story tale">')
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    changed = {name for name in after if before.get(name) != after[name]}
+    story_pages = {
+        name
+        for name in after
+        if name.count("/") == 3 and name.startswith(("en/stories/", "pl/historie/"))
+    }
+    assert changed == story_pages
+    assert "en/stories/extra-001/index.html" in changed
+
+
+def test_a_settings_change_rerenders_every_page(site: Site) -> None:
+    site.build()
+    site.edit("content/site.yaml", "title: Golden Site", "title: Silver Site")
+    result = site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    assert result.written >= result.pages
+
+
+def test_a_deleted_story_leaves_every_page(site: Site) -> None:
+    site.build()
+    (site.content / "stories" / "extra-007.md").unlink()
+    result = site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    assert "en/stories/extra-007/index.html" not in after
+    assert result.removed >= 1
+
+
+def test_an_added_translation_updates_the_other_language_switcher(site: Site) -> None:
+    site.build()
+    before = snapshot(site.base / "public")
+    translation = (site.content / "stories" / "two.md").read_text("utf-8")
+    (site.content / "stories" / "two.pl.md").write_text(translation.replace("tags: [jobs]", ""))
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    assert "pl/historie/two/index.html" in after
+    assert before["en/stories/two/index.html"] != after["en/stories/two/index.html"]
+    assert b'hreflang="pl"' in after["en/stories/two/index.html"]
+
+
+def test_a_broken_link_stops_a_rebuild_before_anything_changes(site: Site) -> None:
+    site.build()
+    before = snapshot(site.base / "public")
+    site.edit("content/stories/extra-003.md", "(/en/stories/one/)", "(/en/stories/none/)")
+    with pytest.raises(ContentError) as caught:
+        site.build()
+    message = caught.value.format(site.base)
+    assert "content/stories/extra-003.md:9: the link '/en/stories/none/' leads nowhere" in message
+    assert snapshot(site.base / "public") == before
+    assert not list((site.base / "cache").glob("staging-*"))
+
+
+def test_a_long_lived_builder_rebuilds_from_memory(site: Site) -> None:
+    builder = Builder(site.options())
+    builder.build()
+    site.edit("content/stories/three.md", "The third story", "The 3rd story")
+    (site.base / "cache" / "builds").rename(site.base / "cache" / "gone")
+    result = builder.build()
+    assert snapshot(site.base / "public") == site.reference()
+    assert 0 < result.written < result.pages
