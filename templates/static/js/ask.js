@@ -1,4 +1,5 @@
-/* The help-request form: inline validation, a draft kept on this device, and sending that survives a bad connection. */
+/* The help-request form: inline validation, a draft kept on this device,
+   and sending that survives a bad connection. */
 (() => {
   "use strict";
 
@@ -35,7 +36,10 @@
     return node ? node.textContent.trim() : "";
   }
 
+  const WORD = /^[a-z_]+$/;
+
   function message(name, code) {
+    if (!WORD.test(name) || !WORD.test(code)) return text('[data-code="fallback"]');
     return (
       text(`[data-field="${name}"][data-code="${code}"]`) ||
       text(`[data-code="${code}"]:not([data-field])`) ||
@@ -253,7 +257,7 @@
         body: JSON.stringify(body),
         credentials: "same-origin",
         cache: "no-store",
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
       });
     } catch {
       return null;
