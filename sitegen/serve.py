@@ -75,9 +75,10 @@ def serve(options: ServeOptions) -> int:
     # rebuild renders only the pages whose inputs changed.
     builder = Builder(options.build)
 
-    def rebuild(changed: set[Path]) -> None:
+    def rebuild(changed: set[Path]) -> bool:
         # The one place a rebuild happens; the builder finds what changed by itself.
-        builder.build()
+        result = builder.build()
+        return result.written + result.removed > 0
 
     first = first_build(builder, options.build.output)
     if first is not None:

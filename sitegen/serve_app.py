@@ -18,7 +18,8 @@ from sitegen.errors import SiteError
 from sitegen.livereload import EVENTS_PATH, SCRIPT_PATH, LiveReload
 from sitegen.serve_site import SiteFiles
 
-Rebuild = Callable[[set[Path]], None]
+# Rebuilds after these files changed; says whether any output file changed.
+Rebuild = Callable[[set[Path]], bool]
 
 
 def with_api(api: ASGIApp, site: ASGIApp) -> ASGIApp:
@@ -96,7 +97,7 @@ class Watcher:
     async def apply(self, changed: set[Path]) -> None:
         """Rebuild once for a batch of changes."""
         try:
-            await asyncio.to_thread(self.rebuild, changed)
+            output_changed = await asyncio.to_thread(self.rebuild, changed)
         except SiteError as error:
             self.report(error_text(error))
         # A bug or a file vanishing mid-build must not end the watch: report it and go on.
@@ -105,7 +106,9 @@ class Watcher:
             self.report(f"{type(error).__name__}: {error}")
         else:
             print(f"rebuilt: {describe(changed)}", flush=True)
-            self.livereload.built()
+            # A save that changes no page reloads nothing, unless an error overlay must go.
+            if output_changed or self.livereload.state.error:
+                self.livereload.built()
 
     def report(self, message: str) -> None:
         """A failed rebuild: in the terminal, and over every open page."""
