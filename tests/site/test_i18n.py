@@ -29,7 +29,6 @@ def test_built_in_english_has_the_same_keys_as_the_site() -> None:
     assert set(built_in.fields) == ui_keys
 
 
-
 def test_german_and_polish_are_written_with_their_letters() -> None:
     german = (ROOT / "content/i18n/de.yaml").read_text("utf-8")
     polish = (ROOT / "content/i18n/pl.yaml").read_text("utf-8")
