@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from sitegen.errors import ContentError, Problem
@@ -16,6 +17,10 @@ async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.01)
+
+
+def rebuilt_at_least(calls: list[set[Path]], count: int) -> bool:
+    return len(calls) >= count
 
 
 def run_watching(
@@ -39,7 +44,7 @@ def run_watching(
         await asyncio.sleep(0.2)  # let the watch start
         for index in range(len(outcomes)):
             await asyncio.to_thread(steps, folder / f"file{index}.md")
-            await until(lambda: len(calls) > index)
+            await until(partial(rebuilt_at_least, calls, index + 1))
             await asyncio.sleep(0.05)
             states.append(livereload.state)
         watcher.stop()
