@@ -58,11 +58,10 @@ _SEQUENCES = (list, tuple)
 class Fingerprinter:
     """Digests of page data; shared objects (entries, tags) are digested once per build.
 
-    A document is digested by its front matter and `bodies[path]`, a digest of its body, so
-    documents kept without their body text digest the same as when they were read."""
+    A document is digested without its text: templates show only their own page's text, as
+    `body`, so the page key adds that one (see `sitegen.incremental.page_keys`)."""
 
-    def __init__(self, bodies: Mapping[Path, str]) -> None:
-        self.bodies = bodies
+    def __init__(self) -> None:
         # Keyed by id(): the model keeps every object alive for the whole build.
         self._memo: dict[int, str] = {}
         self._fields: dict[type, tuple[str, ...]] = {}
@@ -90,12 +89,10 @@ class Fingerprinter:
         names = self._fields.get(kind)
         if names is None:
             every = dataclasses.fields(value)  # type: ignore[arg-type]
-            # A document's text is stood for by the digest in `bodies`.
             skip = {"body"} if kind is Document else set()
             names = self._fields[kind] = tuple(f.name for f in every if f.name not in skip)
         tokens = tuple(self._token(getattr(value, name)) for name in names)
-        extra = self.bodies[value.path] if isinstance(value, Document) else ""
-        known = self._memo[id(value)] = digest(kind.__name__, extra, repr(tokens))
+        known = self._memo[id(value)] = digest(kind.__name__, repr(tokens))
         return known
 
 

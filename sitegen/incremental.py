@@ -27,19 +27,18 @@ from sitegen.fingerprint import (
     Fingerprinter,
     code_version,
     digest,
-    markdown_version,
     template_digests,
 )
 from sitegen.images import ImageSet, process_images
-from sitegen.links import link_problems
-from sitegen.load import Content, load_content
-from sitegen.model import Site, build_model, is_visible
-from sitegen.outfiles import Outputs, intact_files, scan_inputs
+from sitegen.load import Content, load_content, load_document
+from sitegen.model import Page, Site, build_model, is_visible
+from sitegen.outfiles import Outputs, check_links, intact_files, scan_inputs
 from sitegen.outputs import atom_feed, robots_txt, sitemap
-from sitegen.pagework import PageWork, Rendered, body_text, render_page
+from sitegen.pagework import PageWork, Rendered, render_page
 from sitegen.parallel import map_in_order
 from sitegen.render import Renderer
 from sitegen.schema import Document
+from sitegen.texts import html_of, markdown_key, stripped
 from sitegen.write import check_output_dir
 
 Inputs = dict[str, tuple[int, int]]
@@ -49,11 +48,20 @@ Inputs = dict[str, tuple[int, int]]
 class Prepared:
     """The site model and what rendering it needs."""
 
+    content: Content
     site: Site
     renderer: Renderer
     images: dict[str, ImageSet]
     assets: Assets
     bodies: dict[Path, str]
+    shared: dict[str, str]
+    templates: dict[str, str]
+
+    def key(self, page: Page, fingerprint: Fingerprinter) -> str:
+        """A digest of every input of a page: code, settings, strings, templates, its data."""
+        body = self.bodies[page.document.path] if page.document else ""
+        parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
+        return digest(*parts, body)
 
 
 class Builder:
@@ -65,6 +73,8 @@ class Builder:
         settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
         self.state_file = state_path(options.cache, options.output, settings)
         self.state: BuildState | None = None
+        # The last build's model, for rebuilds in this process after only text changed.
+        self.last: Prepared | None = None
 
     def build(self) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes."""
@@ -83,34 +93,80 @@ class Builder:
             intact = intact if state.files else {}
         markdown = MarkdownCache(options.cache)
         try:
-            outputs = self._build(state, inputs, intact, markdown)
+            outputs = self._text_edits(state, inputs, intact, markdown)
+            if outputs is None:
+                outputs = self._build(state, inputs, intact, markdown)
+                # A rebuild of text alone leaves the saved state behind; that is safe, since
+                # the next build finds the files it wrote changed and renders them again.
+                save_state(self.state_file, outputs.state)
         finally:
             markdown.close()
-        save_state(self.state_file, outputs.state)
         self.state = outputs.state
         return outputs.result(time.perf_counter() - started)
 
     def _build(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
     ) -> Outputs:
+        self.last = None
         context = self._context_key(inputs)
         content, bodies = self._load(state, inputs, context)
         prepared = self._prepare(content, bodies)
-        self.options.cache.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(dir=self.options.cache, prefix="staging-"))
-        outputs = Outputs(self.options.output, staging, state, intact)
+        outputs = self._outputs(state, intact)
         outputs.state.inputs = inputs
         outputs.state.documents = {
-            str(doc.path): (inputs[str(doc.path)], context, stripped(doc), bodies[doc.path])
+            str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
             for doc in content.documents
         }
-        try:
-            self._fill(outputs, prepared, markdown)
-            outputs.commit()
-        except BaseException:
-            outputs.discard()
-            raise
+        fingerprint = Fingerprinter()
+        keys = {page.url: prepared.key(page, fingerprint) for page in prepared.site.pages}
+        todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+        self._fill(outputs, prepared, markdown, keys, todo)
+        self.last = prepared
         return outputs
+
+    def _text_edits(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+    ) -> Outputs | None:
+        """Rebuild after edits to the text of documents alone, from the last model; or None."""
+        last = self.last
+        changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
+        if last is None or inputs.keys() != state.inputs.keys() or not changed:
+            return None
+        if not changed <= state.documents.keys() or len(intact) != len(state.files):
+            return None
+        edited = {}
+        for path in changed:
+            kept = state.documents[path][2]
+            doc = self._reload(Path(path), last.content)
+            if doc is None or stripped(doc) != kept:
+                return None
+            edited[kept.path] = markdown_key(doc.body)
+        last.bodies.update(edited)
+        outputs = self._outputs(state, intact)
+        outputs.state.inputs = inputs
+        outputs.state.documents = {
+            path: (inputs[path], context, doc, last.bodies[doc.path])
+            for path, (_, context, doc, _) in state.documents.items()
+        }
+        fingerprint = Fingerprinter()
+        pages = [page for page in last.site.pages if page.document and page.document.path in edited]
+        keys = {url: record.key for url, record in state.pages.items()}
+        keys |= {page.url: last.key(page, fingerprint) for page in pages}
+        self._fill(outputs, last, markdown, keys, [page.url for page in pages])
+        self.last = last
+        return outputs
+
+    def _reload(self, path: Path, content: Content) -> Document | None:
+        """A document read again, or None when it now has problems (the full build says which)."""
+        try:
+            return load_document(self.options.content, path, content.config, content.images)
+        except ContentError:
+            return None
+
+    def _outputs(self, state: BuildState, intact: dict[str, str]) -> Outputs:
+        self.options.cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.options.cache, prefix="staging-"))
+        return Outputs(self.options.output, staging, state, intact)
 
     def _load(
         self, state: BuildState, inputs: Inputs, context: str
@@ -127,7 +183,10 @@ class Builder:
         for doc in content.documents:
             if doc.path not in bodies:
                 bodies[doc.path] = markdown_key(doc.body)
-        return content, bodies
+        # Templates see no document text but their page's `body`, whether a document was read
+        # now or kept; workers read the text again when they convert it.
+        documents = tuple(stripped(doc) for doc in content.documents)
+        return dataclasses.replace(content, documents=documents), bodies
 
     def _context_key(self, inputs: Inputs) -> str:
         """What reading one document depends on beyond its own file: settings and image names."""
@@ -151,12 +210,47 @@ class Builder:
         images = process_images(names, content.images, options.cache)
         assets = collect_assets(options.templates / "static")
         renderer = Renderer(options.templates, site, assets, images, translators)
-        return Prepared(site, renderer, images, assets, bodies)
+        fingerprint = Fingerprinter()
+        shared = {
+            code: fingerprint.of(
+                [
+                    code_version(),
+                    site.config,
+                    dict(site.chrome),
+                    translators[code].texts,
+                    assets.urls,
+                    images,
+                ]
+            )
+            for code in site.config.codes
+        }
+        templates = template_digests(renderer.env, {page.template for page in site.pages})
+        return Prepared(content, site, renderer, images, assets, bodies, shared, templates)
 
-    def _fill(self, outputs: Outputs, prepared: Prepared, markdown: MarkdownCache) -> None:
-        """Render what changed, make the site-wide files, check every link."""
-        keys = page_keys(prepared)
-        todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+    def _fill(
+        self,
+        outputs: Outputs,
+        prepared: Prepared,
+        markdown: MarkdownCache,
+        keys: dict[str, str],
+        todo: list[str],
+    ) -> None:
+        """Render `todo`, make the site-wide files, check every link, then write; or nothing."""
+        try:
+            self._make(outputs, prepared, markdown, keys, todo)
+            outputs.commit()
+        except BaseException:
+            outputs.discard()
+            raise
+
+    def _make(
+        self,
+        outputs: Outputs,
+        prepared: Prepared,
+        markdown: MarkdownCache,
+        keys: dict[str, str],
+        todo: list[str],
+    ) -> None:
         rendered = self._render(prepared, todo, markdown, outputs)
         for url, key in keys.items():
             result = rendered.get(url)
@@ -168,7 +262,8 @@ class Builder:
         outputs.add_files(prepared.assets.files.items())
         variants = [v for image in prepared.images.values() for v in image.variants]
         outputs.add_copies((v.url.lstrip("/"), v.cached) for v in variants)
-        check_links(prepared, outputs, self.options.templates)
+        pages = {page.url: page for page in prepared.site.pages}
+        check_links(outputs, pages, self.options.templates)
 
     def _render(
         self, prepared: Prepared, urls: list[str], markdown: MarkdownCache, outputs: Outputs
@@ -204,7 +299,7 @@ class Builder:
         config = site.config
         newest = [e.doc for code in config.codes for e in site.stories[code][: config.feed_entries]]
         urls = {e.doc.path: e.url for code in config.codes for e in site.stories[code]}
-        html = feed_bodies(newest, prepared.bodies, markdown)
+        html = html_of(newest, prepared.bodies, markdown)
         bodies = {urls[path]: text for path, text in html.items()}
         files = [
             ("index.html", renderer.render_root()),
@@ -216,68 +311,3 @@ class Builder:
             feed = atom_feed(config, code, t, site.stories[code], bodies, self.today)
             files.append((f"{code}/feed.xml", feed))
         return [(name, text.encode()) for name, text in files]
-
-
-def page_keys(prepared: Prepared) -> dict[str, str]:
-    """Per page, a digest of every input: code, settings, strings, templates and its data."""
-    site, renderer = prepared.site, prepared.renderer
-    fingerprint = Fingerprinter(prepared.bodies)
-    templates = template_digests(renderer.env, {page.template for page in site.pages})
-    shared = {
-        code: fingerprint.of(
-            (
-                code_version(),
-                site.config,
-                dict(site.chrome),
-                renderer.translators[code].texts,
-                prepared.assets.urls,
-                prepared.images,
-            )
-        )
-        for code in site.config.codes
-    }
-    return {
-        page.url: digest(shared[page.lang], templates[page.template], fingerprint.of(page))
-        for page in site.pages
-    }
-
-
-def check_links(prepared: Prepared, outputs: Outputs, templates: Path) -> None:
-    """Every internal link of every page must lead to a file of this build."""
-    existing = outputs.names()
-    broken = [url for url, record in outputs.pages() if not existing.issuperset(record.links)]
-    if not broken:
-        return
-    pages = {page.url: page for page in prepared.site.pages}
-    for url in broken:
-        doc = pages[url].document
-        if doc is not None and not doc.body:
-            # Kept documents have no text; the error names the line, so read it again.
-            full = dataclasses.replace(doc, body=body_text(doc))
-            pages[url] = dataclasses.replace(pages[url], document=full)
-    texts = {url: outputs.text_of(url) for url in broken}
-    raise ContentError(link_problems(pages, texts, existing, templates))
-
-
-def stripped(doc: Document) -> Document:
-    """The document without its text, as the build state keeps it."""
-    return dataclasses.replace(doc, body="") if doc.body else doc
-
-
-def markdown_key(body: str) -> str:
-    """The cache key of a body's HTML: its Markdown and the code that converts it."""
-    return digest(markdown_version(), body)
-
-
-def feed_bodies(
-    docs: list[Document], keys: dict[Path, str], markdown: MarkdownCache
-) -> dict[Path, str]:
-    """Body HTML of some documents, from the cache or converted now."""
-    from sitegen.markdown import render_markdown
-
-    cached = markdown.get_many(keys[doc.path] for doc in docs)
-    html: dict[Path, str] = {}
-    for doc in docs:
-        found = cached.get(keys[doc.path])
-        html[doc.path] = render_markdown(body_text(doc)) if found is None else found
-    return html

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from sitegen.build import BuildResult
 from sitegen.cache import BuildState, FileRecord, PageRecord
+from sitegen.errors import ContentError
 from sitegen.fingerprint import digest
-from sitegen.links import output_path
+from sitegen.links import link_problems, output_path
+from sitegen.model import Page
 from sitegen.pagework import Rendered, stage
+from sitegen.texts import with_text
 from sitegen.write import MARKER, remove_stale
 
 Stat = tuple[int, int]
@@ -165,3 +169,18 @@ def same_bytes(staged: Path, target: Path) -> bool:
         return target.read_bytes() == staged.read_bytes()
     except OSError:
         return False
+
+
+def check_links(outputs: Outputs, pages: Mapping[str, Page], templates: Path) -> None:
+    """Every internal link of every page must lead to a file of this build."""
+    existing = outputs.names()
+    broken = [url for url, record in outputs.pages() if not existing.issuperset(record.links)]
+    if not broken:
+        return
+    quoted = {}
+    for url in broken:
+        doc = pages[url].document
+        # The error names the line of the link, so documents need their text back.
+        quoted[url] = dataclasses.replace(pages[url], document=doc and with_text(doc))
+    texts = {url: outputs.text_of(url) for url in broken}
+    raise ContentError(link_problems(quoted, texts, existing, templates))

@@ -10,13 +10,11 @@ from pathlib import Path
 from sitegen.cache import MarkdownCache
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import digest
-from sitegen.frontmatter import split
 from sitegen.links import internal_targets, output_path
-from sitegen.load import read_text
 from sitegen.markdown import render_markdown
 from sitegen.model import Page
 from sitegen.render import Renderer
-from sitegen.schema import Document
+from sitegen.texts import body_text
 
 
 @dataclass(frozen=True)
@@ -87,10 +85,3 @@ def stage(staging: Path, name: str, data: bytes) -> Path:
     staged.write_bytes(data)
     os.chmod(staged, 0o644)
     return staged
-
-
-def body_text(doc: Document) -> str:
-    """A document's Markdown; read again from its file when the build state kept it without."""
-    if doc.body:
-        return doc.body
-    return split(read_text(doc.path), doc.path)[1]

@@ -200,3 +200,21 @@ def test_a_long_lived_builder_rebuilds_from_memory(site: Site) -> None:
     result = builder.build()
     assert snapshot(site.base / "public") == site.reference()
     assert 0 < result.written < result.pages
+
+
+def test_a_long_lived_builder_rerenders_only_a_page_whose_text_changed(site: Site) -> None:
+    builder = Builder(site.options())
+    builder.build()
+    site.edit("content/stories/extra-011.md", "Someone *asked*", "Someone *asked twice*")
+    text_only = builder.build()
+    assert (text_only.written, text_only.removed) == (1, 0)
+    assert snapshot(site.base / "public") == site.reference()
+    site.edit("content/stories/one.en.md", "Text with", "Words with")
+    site.edit("content/stories/extra-011.md", "(/en/stories/one/)", "(/en/stories/gone/)")
+    before = snapshot(site.base / "public")
+    with pytest.raises(ContentError):
+        builder.build()
+    assert snapshot(site.base / "public") == before
+    site.edit("content/stories/extra-011.md", "(/en/stories/gone/)", "(/en/stories/two/)")
+    builder.build()
+    assert snapshot(site.base / "public") == site.reference()
