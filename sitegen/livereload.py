@@ -44,6 +44,7 @@ class LiveReload:
         # A page reloads when the server restarts too: the run id changes.
         self.state = BuildState(run=secrets.token_hex(8))
         self._listeners: set[asyncio.Queue[BuildState | None]] = set()
+        self._closed = False
 
     def built(self) -> None:
         """A rebuild succeeded: pages reload."""
@@ -54,7 +55,8 @@ class LiveReload:
         self._publish(BuildState(self.state.run, self.state.generation, message))
 
     def close(self) -> None:
-        """End every open event stream so the server can stop."""
+        """End every open event stream, and any opened later, so the server can stop."""
+        self._closed = True
         for queue in self._listeners:
             queue.put_nowait(None)
 
@@ -69,6 +71,8 @@ class LiveReload:
         self._listeners.add(queue)
         try:
             yield "retry: 500\n\n" + self.state.as_event()
+            if self._closed:
+                return
             while True:
                 try:
                     state = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)

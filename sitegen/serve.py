@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -11,6 +12,7 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -93,7 +95,7 @@ def serve(options: ServeOptions) -> int:
         app = with_headers(app, security_headers(cfn_template.load_template()))
         print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
-            run_server(app, options)
+            run_server(app, options, livereload)
     return 0
 
 
@@ -109,7 +111,21 @@ def first_build(builder: Builder, output: Path) -> str | None:
     return None
 
 
-def run_server(app: ASGIApp, options: ServeOptions) -> None:
+class Server(uvicorn.Server):
+    """uvicorn, ending open live-reload streams as soon as it is told to stop."""
+
+    def __init__(self, config: uvicorn.Config, livereload: LiveReload) -> None:
+        super().__init__(config)
+        self.livereload = livereload
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn waits for open responses before it stops; an event stream never ends alone.
+        with contextlib.suppress(RuntimeError):  # no loop yet: no streams either
+            asyncio.get_running_loop().call_soon_threadsafe(self.livereload.close)
+        super().handle_exit(sig, frame)
+
+
+def run_server(app: ASGIApp, options: ServeOptions, livereload: LiveReload) -> None:
     """Run uvicorn in this thread until a signal stops it."""
     config = uvicorn.Config(
         app,
@@ -117,14 +133,16 @@ def run_server(app: ASGIApp, options: ServeOptions) -> None:
         port=options.port,
         log_level="warning",
         lifespan="on",
-        timeout_graceful_shutdown=2,
+        timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run()
+    Server(config, livereload).run()
 
 
 def check_port(host: str, port: int) -> None:
     """Fail with a clear message when the port is taken."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As uvicorn does: connections of a server stopped a moment ago must not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((host, port))
         except OSError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -97,8 +98,17 @@ def test_serve_runs_everything_and_stops_everything(
         assert len(java) == 1
         status, answer = post_request(origin)
         assert (status, answer["status"]) == (201, "received")
+        # An open page keeps an event stream open; stopping must not wait for it.
+        page = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        page.request("GET", "/__dev/events")
+        events = page.getresponse()
+        assert events.readline() == b"retry: 500\n"
+        stopping = time.monotonic()
         process.send_signal(stop_signal)
         code = process.wait(timeout=30)
+        assert time.monotonic() - stopping < 5
+        assert events.read().startswith(b"\nevent: build")
+        page.close()
     finally:
         if process.poll() is None:
             process.kill()
@@ -107,6 +117,7 @@ def test_serve_runs_everything_and_stops_everything(
     output = (tmp_path / "serve.log").read_text()
     assert f"Serving the site and its API at {origin}/" in output
     assert "Traceback" not in output
+    assert "ERROR" not in output
 
 
 def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
