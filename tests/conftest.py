@@ -62,6 +62,15 @@ def table_items(dynamodb_client: DynamoDBClient, dynamodb_table: str) -> ItemsOf
 
 
 @pytest.fixture
+def ttl_paused(dynamodb_client: DynamoDBClient, dynamodb_table: str) -> None:
+    """Stop DynamoDB Local deleting expired items, as TTL in AWS may for up to two days."""
+    dynamodb_client.update_time_to_live(
+        TableName=dynamodb_table,
+        TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires_at"},
+    )
+
+
+@pytest.fixture
 def help_config(dynamodb_table: str) -> Config:
     """The handler's configuration for a test table, with the production defaults."""
     return Config(

@@ -70,7 +70,7 @@ def sent(post: Call, valid_request: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def expired(dynamodb_client: DynamoDBClient, dynamodb_table: str) -> str:
+def expired(dynamodb_client: DynamoDBClient, dynamodb_table: str, ttl_paused: None) -> str:
     """A request past its retention that TTL has not deleted yet."""
     request_id = str(uuid.uuid4())
     dynamodb_client.put_item(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import importlib
@@ -66,9 +67,14 @@ def handler(
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
     sys.modules.pop("functions.help_requests.handler", None)
+    # Mangum runs every event on the thread's event loop; give it one this test closes.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     module = importlib.import_module("functions.help_requests.handler")
     yield module.handler
     sys.modules.pop("functions.help_requests.handler", None)
+    asyncio.set_event_loop(None)
+    loop.close()
     gc.unfreeze()  # the handler froze everything alive at import; let tests' garbage go
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -18,8 +18,10 @@ if TYPE_CHECKING:
 
 Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
-# 10:15:00 UTC: 45 minutes to the next hour, 13 h 45 min to the next day.
-MORNING = datetime(2026, 3, 2, 10, 15, tzinfo=UTC).timestamp()
+# Tomorrow 10:15:00 UTC: 45 minutes to the next hour, 13 h 45 min to the next day. In the
+# future, so DynamoDB Local's TTL sweep never takes what the test stored.
+TOMORROW = datetime.now(UTC).date() + timedelta(days=1)
+MORNING = datetime(TOMORROW.year, TOMORROW.month, TOMORROW.day, 10, 15, tzinfo=UTC).timestamp()
 
 pytestmark = pytest.mark.dynamodb
 

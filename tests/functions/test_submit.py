@@ -231,6 +231,7 @@ def test_the_app_answers_mounted_under_api_too(
     assert call_app(site, "POST", "/api/help-requests", json=valid_request).status_code == 201
 
 
+@pytest.mark.usefixtures("ttl_paused")
 def test_a_request_past_its_retention_does_not_block_its_id(
     post: Call,
     valid_request: dict[str, Any],
