@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
+import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
@@ -96,6 +97,7 @@ class Watcher:
 
     async def apply(self, changed: set[Path]) -> None:
         """Rebuild once for a batch of changes."""
+        started = time.perf_counter()
         try:
             output_changed = await asyncio.to_thread(self.rebuild, changed)
         except SiteError as error:
@@ -105,7 +107,8 @@ class Watcher:
             traceback.print_exc()
             self.report(f"{type(error).__name__}: {error}")
         else:
-            print(f"rebuilt: {describe(changed)}", flush=True)
+            seconds = time.perf_counter() - started
+            print(f"rebuilt in {seconds:.2f} s: {describe(changed)}", flush=True)
             # A save that changes no page reloads nothing, unless an error overlay must go.
             if output_changed or self.livereload.state.error:
                 self.livereload.built()
