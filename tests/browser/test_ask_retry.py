@@ -7,7 +7,7 @@ import time
 import uuid
 
 import pytest
-from playwright.sync_api import Page, Request, Route, expect
+from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
 from tests.browser.conftest import DevServer, strings
 
@@ -157,3 +157,24 @@ def test_an_old_draft_is_forgotten(page: Page, age_days: int, kept: bool) -> Non
     expect(page.locator("#contact")).to_have_value("old@example.org" if kept else "")
     stored = page.evaluate("localStorage.getItem('ask-for-help:draft')")
     assert (stored is not None) == kept
+
+
+def test_offline_then_online_sends_at_once(
+    page: Page, context: BrowserContext, dev_server: DevServer
+) -> None:
+    english = strings("en")["form"]["status"]
+    contact = new_contact()
+    page.goto("/en/ask/")
+    fill(page, contact)
+    context.set_offline(True)
+    page.click("button[type=submit]")
+    expect(page.locator("#ask-status")).to_have_text(english["retrying"])
+    page.wait_for_timeout(3500)  # the wait between attempts has grown past a second
+    assert dev_server.requests_from(contact) == []
+
+    back_online = time.monotonic()
+    with page.expect_request(API):
+        context.set_offline(False)
+    assert time.monotonic() - back_online < 1.0
+    page.wait_for_url("**/en/ask/thanks/")
+    assert len(dev_server.requests_from(contact)) == 1
