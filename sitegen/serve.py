@@ -16,6 +16,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+from botocore.exceptions import BotoCoreError, ClientError
 from starlette.types import ASGIApp
 
 from sitegen import cfn_template
@@ -87,12 +88,13 @@ def serve(options: ServeOptions) -> int:
         livereload.failed(first)
     with dynamodb_endpoint() as endpoint:
         environment = api_environment(options, endpoint, os.environ)
-        ensure_table(local_client(endpoint), environment["TABLE_NAME"])
+        ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
         api = create_api(environment)
         files = SiteFiles(options.build.output, languages, livereload)
         watcher = Watcher(options.watched, rebuild, livereload)
         app = with_api(api, site_app(files, livereload, watcher))
         app = with_headers(app, security_headers(cfn_template.load_template()))
+        print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
         print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             run_server(app, options, livereload)
@@ -167,12 +169,15 @@ def dynamodb_endpoint() -> Iterator[str]:
         raise ServeError(str(exc)) from exc
 
 
-def ensure_table(client: DynamoDBClient, name: str) -> None:
+def ensure_table(client: DynamoDBClient, name: str, endpoint: str) -> None:
     """Create the table from `infra/template.yaml` unless it exists."""
     from sitegen.dynamodb_local import create_table
 
-    if name not in client.list_tables()["TableNames"]:
-        create_table(client, name)
+    try:
+        if name not in client.list_tables()["TableNames"]:
+            create_table(client, name)
+    except (BotoCoreError, ClientError) as exc:
+        raise ServeError(f"cannot use DynamoDB at {endpoint}: {exc}") from exc
 
 
 def api_environment(

@@ -131,3 +131,11 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use;"
         " choose another with --port\n"
     )
+
+
+def test_an_unreachable_dynamodb_endpoint_is_a_clear_error(tmp_path: Path) -> None:
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    process = start(free_port(), tmp_path, DYNAMODB_ENDPOINT=endpoint)
+    assert process.wait(timeout=60) == 1
+    last_line = (tmp_path / "serve.log").read_text().splitlines()[-1]
+    assert last_line.startswith(f"error: cannot use DynamoDB at {endpoint}: Could not connect")
