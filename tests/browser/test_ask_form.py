@@ -72,21 +72,22 @@ def test_a_request_is_sent_and_stored_once(
     expect(page.locator("#contact")).to_have_value("")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 def test_without_javascript_the_form_posts_and_redirects(
-    browser: Browser, dev_server: DevServer
+    browser: Browser, dev_server: DevServer, language: str
 ) -> None:
     context = browser.new_context(base_url=dev_server.url, java_script_enabled=False)
     page = context.new_page()
     contact = new_contact()
-    page.goto("/pl/ask/")
+    page.goto(f"/{language}/ask/")
     fill(page, contact)
     with page.expect_response(API) as sent:
         page.click("button[type=submit]")
     assert sent.value.status == 303
-    page.wait_for_url("**/pl/ask/thanks/")
-    expect(page.locator("h1")).to_have_text(thanks_title("pl"))
+    page.wait_for_url(f"**/{language}/ask/thanks/")
+    expect(page.locator("h1")).to_have_text(thanks_title(language))
     [stored] = dev_server.requests_from(contact)
-    assert stored["language"]["S"] == "pl"
+    assert (stored["language"]["S"], stored["message"]["S"]) == (language, MESSAGE)
     context.close()
 
 
