@@ -14,10 +14,14 @@ import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from sitegen.dynamodb_local import free_port
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -139,3 +143,22 @@ def test_an_unreachable_dynamodb_endpoint_is_a_clear_error(tmp_path: Path) -> No
     assert process.wait(timeout=60) == 1
     last_line = (tmp_path / "serve.log").read_text().splitlines()[-1]
     assert last_line.startswith(f"error: cannot use DynamoDB at {endpoint}: Could not connect")
+
+
+@pytest.mark.dynamodb
+def test_a_given_dynamodb_endpoint_is_used_and_nothing_else_started(
+    tmp_path: Path, dynamodb_endpoint: str, dynamodb_client: DynamoDBClient
+) -> None:
+    port = free_port()
+    table = f"serve-{uuid.uuid4().hex[:12]}"
+    process = start(port, tmp_path, DYNAMODB_ENDPOINT=dynamodb_endpoint, TABLE_NAME=table)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/en/", process, tmp_path)
+        assert children(process.pid) == set()
+        assert post_request(f"http://127.0.0.1:{port}")[0] == 201
+        items = dynamodb_client.scan(TableName=table)["Items"]
+        assert [item["pk"]["S"].split("#")[0] for item in items].count("request") == 1
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+        dynamodb_client.delete_table(TableName=table)
