@@ -3,8 +3,10 @@
   "use strict";
 
   const OVERLAY_ID = "dev-build-error";
+  const CHANNEL = "dev-livereload";
   // The build this page was served from; any other build means the page is stale.
   const served = document.currentScript ? document.currentScript.dataset.build : null;
+  let latest = null;
 
   function hideOverlay() {
     const overlay = document.getElementById(OVERLAY_ID);
@@ -36,15 +38,40 @@
     document.body.appendChild(overlay);
   }
 
-  const source = new EventSource("/__dev/events");
-  source.addEventListener("build", (event) => {
-    const state = JSON.parse(event.data);
+  function apply(state) {
+    latest = state;
     if (served && state.build !== served) {
-      source.close();
       window.location.reload();
       return;
     }
     if (state.error) showOverlay(state.error);
     else hideOverlay();
+  }
+
+  function listen(onState) {
+    const source = new EventSource("/__dev/events");
+    source.addEventListener("build", (event) => onState(JSON.parse(event.data)));
+    window.addEventListener("pagehide", () => source.close());
+  }
+
+  // A browser opens at most six HTTP/1.1 connections to one server, and each event stream
+  // holds one: so one tab listens and passes what it hears to the others.
+  if (!navigator.locks || !window.BroadcastChannel) {
+    listen(apply);
+    return;
+  }
+  const channel = new BroadcastChannel(CHANNEL);
+  channel.addEventListener("message", (event) => {
+    if (event.data.state) apply(event.data.state);
+    else if (event.data.hello && latest) channel.postMessage({ state: latest });
   });
+  navigator.locks.request(CHANNEL, () => {
+    listen((state) => {
+      channel.postMessage({ state });
+      apply(state);
+    });
+    // Held while this page lives; when it goes, another tab takes over.
+    return new Promise(() => {});
+  });
+  channel.postMessage({ hello: true });
 })();

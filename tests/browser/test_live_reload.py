@@ -79,3 +79,20 @@ def test_a_content_error_shows_an_overlay_and_keeps_the_last_good_build(
     story.write_text(text, encoding="utf-8")
     expect(overlay).to_be_hidden(timeout=3000)
     expect(page.locator("h1")).to_have_text(title)
+
+
+def test_many_open_tabs_all_load_and_all_reload(
+    browser: Browser, dev_server: DevServer, story: Path
+) -> None:
+    """Browsers allow six connections per server; one event stream per tab would use them up."""
+    context = browser.new_context(base_url=dev_server.url, bypass_csp=True)
+    tabs = [context.new_page() for _ in range(8)]
+    for tab in tabs:
+        tab.goto(STORY_URL, timeout=5000)
+    text = story.read_text(encoding="utf-8")
+    old_title = tabs[0].locator("h1").inner_text()
+
+    story.write_text(text.replace(old_title, "Seventeen years, and many tabs", 1), "utf-8")
+    for tab in tabs:
+        expect(tab.locator("h1")).to_have_text("Seventeen years, and many tabs", timeout=5000)
+    context.close()
