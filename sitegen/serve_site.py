@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from sitegen.livereload import LiveReload, inject
+from sitegen.publish import CONTENT_TYPES
 
 NO_STORE = {"Cache-Control": "no-store"}
 NOT_FOUND_PAGE = "404.html"
@@ -87,7 +88,8 @@ Resolution = Found | Redirect | Missing
 def safe_parts(url_path: str) -> tuple[str, ...] | None:
     """The path's segments, or None when it tries to leave the site root."""
     parts = PurePosixPath(unquote(url_path)).parts[1:]
-    if any(part in ("..", ".") or "\\" in part or "\0" in part for part in parts):
+    # Dot files (the output folder's marker) are never published, so never served either.
+    if any(part.startswith(".") or "\\" in part or "\0" in part for part in parts):
         return None
     return tuple(parts)
 
@@ -133,6 +135,12 @@ def _policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
     return headers
 
 
+def content_type(path: Path) -> str:
+    """The Content-Type `build.py publish` uploads the file with."""
+    known = CONTENT_TYPES.get(path.suffix.lower())
+    return known or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
 class SiteFiles:
     """Serves the output folder, adding the live-reload script to HTML when given a LiveReload."""
 
@@ -172,12 +180,15 @@ class SiteFiles:
         return Response(body, status_code=404, media_type="text/html", headers=NO_STORE)
 
     def file(self, path: Path, status: int) -> Response:
-        """Send a file; HTML gets the live-reload script."""
-        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        if media_type != "text/html":
+        """Send a file with the type production gives it; HTML gets the live-reload script."""
+        media_type = content_type(path)
+        if not media_type.startswith("text/html"):
             return FileResponse(path, status_code=status, media_type=media_type, headers=NO_STORE)
-        body = self.html(path.read_bytes())
-        return Response(body, status_code=status, media_type="text/html", headers=NO_STORE)
+        try:
+            body = self.html(path.read_bytes())
+        except FileNotFoundError:  # removed by a rebuild since it was found
+            return Response(b"", status_code=404, headers=NO_STORE)
+        return Response(body, status_code=status, media_type=media_type, headers=NO_STORE)
 
     def html(self, page: bytes) -> bytes:
         """The page as sent: with the live-reload script in development."""

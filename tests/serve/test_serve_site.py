@@ -59,6 +59,7 @@ def site(tmp_path: Path) -> Path:
         "de/geschichten/eine/index.html": "<html><body>Eine</body></html>",
         "assets/site.css": "body{}",
         "sitemap.xml": "<urlset/>",
+        ".sitegen-output": "",
     }
     for name, text in files.items():
         path = tmp_path / name
@@ -77,6 +78,7 @@ def test_resolve_maps_urls_to_files(site: Path) -> None:
     assert resolve(site, "/fr/") == Missing()
     # Like production, a path without a file extension is a folder, whether it exists or not.
     assert resolve(site, "/fr") == Redirect("/fr/")
+    assert resolve(site, "/.sitegen-output") == Missing()
 
 
 @pytest.mark.parametrize(
@@ -130,10 +132,11 @@ def test_html_gets_the_live_reload_script_once(client: Client) -> None:
     assert response.text.endswith("</script></body></html>")
 
 
-def test_other_files_are_sent_unchanged(client: Client) -> None:
+def test_other_files_are_sent_unchanged_with_the_published_type(client: Client) -> None:
     response = client.get("/assets/site.css")
     assert (response.status_code, response.text) == (200, "body{}")
-    assert response.headers["content-type"].startswith("text/css")
+    assert response.headers["content-type"] == "text/css; charset=utf-8"
+    assert client.get("/sitemap.xml").headers["content-type"] == "application/xml; charset=utf-8"
 
 
 def test_missing_pages_get_the_404_page_of_their_language(client: Client) -> None:
