@@ -178,3 +178,20 @@ def test_offline_then_online_sends_at_once(
     assert time.monotonic() - back_online < 1.0
     page.wait_for_url("**/en/ask/thanks/")
     assert len(dev_server.requests_from(contact)) == 1
+
+
+def test_a_damaged_draft_id_is_replaced(page: Page, dev_server: DevServer) -> None:
+    contact = new_contact()
+    draft = {
+        "id": "not-a-uuid",
+        "fields": {"contact": contact, "topic": "other", "message": MESSAGE, "consent": True},
+        "started_at": "yesterday",
+        "saved_at": int(time.time() * 1000),
+    }
+    page.goto("/de/ask/")
+    page.evaluate("d => localStorage.setItem('ask-for-help:draft', JSON.stringify(d))", draft)
+    page.reload()
+    page.click("button[type=submit]")
+    page.wait_for_url("**/de/ask/thanks/")
+    [stored] = dev_server.requests_from(contact)
+    assert str(uuid.UUID(stored["id"]["S"])) == stored["id"]["S"]

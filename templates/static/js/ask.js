@@ -14,6 +14,7 @@
   const MAX_BACKOFF_MS = 30000;
   const MAX_RETRY_AFTER_MS = 600000;
   const DRAFT_DAYS = 30;
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
   const catalogue = document.getElementById("ask-messages");
   const summary = document.getElementById("error-summary");
@@ -159,6 +160,9 @@
       forget();
       return null;
     }
+    // A damaged id or start time would be refused by the API on every try: start afresh.
+    if (typeof stored.id !== "string" || !UUID.test(stored.id)) delete stored.id;
+    if (typeof stored.started_at !== "number") delete stored.started_at;
     return stored;
   }
 
