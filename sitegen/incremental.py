@@ -42,6 +42,7 @@ from sitegen.texts import html_of, markdown_key, stripped
 from sitegen.write import check_output_dir
 
 Inputs = dict[str, tuple[int, int]]
+FLUSH_EVERY = 256
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,10 @@ class Prepared:
 class Builder:
     """Builds the site again and again; keeps the last build's state in memory between builds."""
 
-    def __init__(self, options: BuildOptions) -> None:
-        self.options = options
+    def __init__(self, options: BuildOptions, *, keep_model: bool = False) -> None:
+        # keep_model: a long-lived builder (the dev server) has the model ready from its first
+        # build on, so that the first edit is as quick as the next ones.
+        self.options, self.keep_model = options, keep_model
         self.today = options.today or date.today()
         settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
         self.state_file = state_path(options.cache, options.output, settings)
@@ -84,7 +87,8 @@ class Builder:
         state = self.state if self.state is not None else load_state(self.state_file)
         inputs = scan_inputs(options.content, options.templates)
         intact = intact_files(options.output, state.files)
-        if state.files and inputs == state.inputs and len(intact) == len(state.files):
+        unchanged = inputs == state.inputs and len(intact) == len(state.files)
+        if state.files and unchanged and (self.last or not self.keep_model):
             self.state = state
             count = len(state.files)
             return BuildResult(len(state.pages), count, 0, count, 0, time.perf_counter() - started)
@@ -117,8 +121,7 @@ class Builder:
             str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
             for doc in content.documents
         }
-        fingerprint = Fingerprinter()
-        keys = {page.url: prepared.key(page, fingerprint) for page in prepared.site.pages}
+        keys = page_keys(prepared, state, text_edits(state, inputs, content))
         todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
         self._fill(outputs, prepared, markdown, keys, todo)
         self.last = prepared
@@ -287,6 +290,10 @@ class Builder:
             problems += result.problems
             if result.markdown:
                 converted.append(result.markdown)
+            if len(converted) >= FLUSH_EVERY:
+                # Into the cache as they come, so that memory stays flat however big the site.
+                markdown.put_many(converted)
+                converted.clear()
             if progress:
                 progress(done, len(urls))
         markdown.put_many(converted)
@@ -311,3 +318,30 @@ class Builder:
             feed = atom_feed(config, code, t, site.stories[code], bodies, self.today)
             files.append((f"{code}/feed.xml", feed))
         return [(name, text.encode()) for name, text in files]
+
+
+def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path] | None:
+    """The documents whose text alone changed since the last build, or None if anything else did."""
+    changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
+    if not changed or inputs.keys() != state.inputs.keys():
+        return None
+    if not changed <= state.documents.keys():
+        return None
+    now = {str(doc.path): doc for doc in content.documents}
+    if any(now.get(path) != state.documents[path][2] for path in changed):
+        return None
+    return {Path(path) for path in changed}
+
+
+def page_keys(prepared: Prepared, state: BuildState, edited: set[Path] | None) -> dict[str, str]:
+    """Every page's key; after text edits alone, only the edited documents' pages are new."""
+    fingerprint = Fingerprinter()
+    pages = prepared.site.pages
+    if edited is None or {page.url for page in pages} != state.pages.keys():
+        return {page.url: prepared.key(page, fingerprint) for page in pages}
+    # The model is the same as last time, and page data leaves document text out.
+    keys = {url: record.key for url, record in state.pages.items()}
+    for page in pages:
+        if page.document and page.document.path in edited:
+            keys[page.url] = prepared.key(page, fingerprint)
+    return keys

@@ -76,7 +76,7 @@ def serve(options: ServeOptions) -> int:
 
     # One builder for the whole run: it keeps the last build's state in memory, so a
     # rebuild renders only the pages whose inputs changed.
-    builder = Builder(options.build)
+    builder = Builder(options.build, keep_model=True)
 
     def rebuild(changed: set[Path]) -> bool:
         # The one place a rebuild happens; the builder finds what changed by itself.

@@ -203,8 +203,10 @@ def test_a_long_lived_builder_rebuilds_from_memory(site: Site) -> None:
 
 
 def test_a_long_lived_builder_rerenders_only_a_page_whose_text_changed(site: Site) -> None:
-    builder = Builder(site.options())
-    builder.build()
+    site.build()
+    builder = Builder(site.options(), keep_model=True)
+    assert builder.build().written == 0
+    assert builder.last is not None
     site.edit("content/stories/extra-011.md", "Someone *asked*", "Someone *asked twice*")
     text_only = builder.build()
     assert (text_only.written, text_only.removed) == (1, 0)
