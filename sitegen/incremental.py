@@ -6,12 +6,12 @@ import dataclasses
 import os
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 from sitegen import i18n
-from sitegen.assets import Assets, collect_assets
+from sitegen.assets import collect_assets
 from sitegen.build import BuildOptions, BuildResult, required_strings
 from sitegen.cache import (
     BuildState,
@@ -22,47 +22,24 @@ from sitegen.cache import (
     save_state,
     state_path,
 )
-from sitegen.errors import ContentError, Problem
+from sitegen.errors import ContentError
 from sitegen.fingerprint import (
     Fingerprinter,
     code_version,
     digest,
     template_digests,
 )
-from sitegen.images import ImageSet, process_images
+from sitegen.images import process_images
 from sitegen.load import Content, load_content, load_document
-from sitegen.model import Page, Site, build_model, is_visible
-from sitegen.outfiles import Outputs, check_links, intact_files, scan_inputs
+from sitegen.model import build_model, is_visible
+from sitegen.outfiles import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.outputs import atom_feed, robots_txt, sitemap
-from sitegen.pagework import PageWork, Rendered, render_page
-from sitegen.parallel import map_in_order
+from sitegen.pagework import PageWork, Rendered, render_all
+from sitegen.prepared import Inputs, Prepared, page_keys, text_edits
 from sitegen.render import Renderer
 from sitegen.schema import Document
 from sitegen.texts import html_of, markdown_key, stripped
 from sitegen.write import check_output_dir
-
-Inputs = dict[str, tuple[int, int]]
-FLUSH_EVERY = 256
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """The site model and what rendering it needs."""
-
-    content: Content
-    site: Site
-    renderer: Renderer
-    images: dict[str, ImageSet]
-    assets: Assets
-    bodies: dict[Path, str]
-    shared: dict[str, str]
-    templates: dict[str, str]
-
-    def key(self, page: Page, fingerprint: Fingerprinter) -> str:
-        """A digest of every input of a page: code, settings, strings, templates, its data."""
-        body = self.bodies[page.document.path] if page.document else ""
-        parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
-        return digest(*parts, body)
 
 
 class Builder:
@@ -79,14 +56,23 @@ class Builder:
         # The last build's model, for rebuilds in this process after only text changed.
         self.last: Prepared | None = None
 
-    def build(self) -> BuildResult:
-        """Bring the output folder up to date; on any error nothing in it changes."""
+    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
+        """Bring the output folder up to date; on any error nothing in it changes.
+
+        A long-lived caller that watches the files may name the `changed` ones: then only
+        those are looked at again, and the output folder is taken to be as this builder left
+        it. Without, every input and output file is checked."""
         started = time.perf_counter()
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
-        inputs = scan_inputs(options.content, options.templates)
-        intact = intact_files(options.output, state.files)
+        names = self._input_names(changed) if changed is not None and self.last else None
+        if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
+            inputs = rescan(state.inputs, names)
+            intact = {name: record.digest for name, record in state.files.items()}
+        else:
+            inputs = scan_inputs(options.content, options.templates)
+            intact = intact_files(options.output, state.files)
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model):
             self.state = state
@@ -107,6 +93,18 @@ class Builder:
             markdown.close()
         self.state = outputs.state
         return outputs.result(time.perf_counter() - started)
+
+    def _input_names(self, changed: Iterable[Path]) -> list[str]:
+        """Changed files named the way `scan_inputs` names them (below the folders as given)."""
+        names = []
+        for path in changed:
+            for folder in (self.options.content, self.options.templates):
+                try:
+                    relative = path.resolve().relative_to(folder.resolve())
+                except ValueError:
+                    continue
+                names.append(os.path.join(folder, relative))
+        return names
 
     def _build(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
@@ -280,26 +278,9 @@ class Builder:
             self.options.cache,
             outputs.staging,
         )
-        results: dict[str, Rendered] = {}
-        problems: list[Problem] = []
-        converted: list[tuple[str, str]] = []
-        progress = self.options.progress
-        jobs = self.options.jobs
-        for done, result in enumerate(map_in_order(render_page, work, urls, jobs=jobs), 1):
-            results[result.url] = result
-            problems += result.problems
-            if result.markdown:
-                converted.append(result.markdown)
-            if len(converted) >= FLUSH_EVERY:
-                # Into the cache as they come, so that memory stays flat however big the site.
-                markdown.put_many(converted)
-                converted.clear()
-            if progress:
-                progress(done, len(urls))
-        markdown.put_many(converted)
-        if problems:
-            raise ContentError(set(problems))
-        return results
+        return render_all(
+            work, urls, markdown, jobs=self.options.jobs, progress=self.options.progress
+        )
 
     def _site_files(self, prepared: Prepared, markdown: MarkdownCache) -> list[tuple[str, bytes]]:
         site, renderer = prepared.site, prepared.renderer
@@ -318,30 +299,3 @@ class Builder:
             feed = atom_feed(config, code, t, site.stories[code], bodies, self.today)
             files.append((f"{code}/feed.xml", feed))
         return [(name, text.encode()) for name, text in files]
-
-
-def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path] | None:
-    """The documents whose text alone changed since the last build, or None if anything else did."""
-    changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
-    if not changed or inputs.keys() != state.inputs.keys():
-        return None
-    if not changed <= state.documents.keys():
-        return None
-    now = {str(doc.path): doc for doc in content.documents}
-    if any(now.get(path) != state.documents[path][2] for path in changed):
-        return None
-    return {Path(path) for path in changed}
-
-
-def page_keys(prepared: Prepared, state: BuildState, edited: set[Path] | None) -> dict[str, str]:
-    """Every page's key; after text edits alone, only the edited documents' pages are new."""
-    fingerprint = Fingerprinter()
-    pages = prepared.site.pages
-    if edited is None or {page.url for page in pages} != state.pages.keys():
-        return {page.url: prepared.key(page, fingerprint) for page in pages}
-    # The model is the same as last time, and page data leaves document text out.
-    keys = {url: record.key for url, record in state.pages.items()}
-    for page in pages:
-        if page.document and page.document.path in edited:
-            keys[page.url] = prepared.key(page, fingerprint)
-    return keys

@@ -6,19 +6,37 @@ import dataclasses
 import os
 import shutil
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
 from sitegen.build import BuildResult
 from sitegen.cache import BuildState, FileRecord, PageRecord
 from sitegen.errors import ContentError
 from sitegen.fingerprint import digest
-from sitegen.links import link_problems, output_path
+from sitegen.links import link_problems
+from sitegen.links import output_path as _output_path
 from sitegen.model import Page
 from sitegen.pagework import Rendered, stage
 from sitegen.texts import with_text
 from sitegen.write import MARKER, remove_stale
 
 Stat = tuple[int, int]
+# Every build asks for the file of every page; the answer never changes.
+output_path = cache(_output_path)
+
+
+def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
+    """`inputs` with the named files stat'ed again (gone when they no longer exist)."""
+    fresh = dict(inputs)
+    for path in changed:
+        try:
+            info = os.stat(path)
+        except OSError:
+            fresh.pop(path, None)
+            continue
+        if os.path.isfile(path):
+            fresh[path] = (info.st_mtime_ns, info.st_size)
+    return fresh
 
 
 def scan_inputs(*folders: Path) -> dict[str, Stat]:

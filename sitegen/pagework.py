@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +14,11 @@ from sitegen.fingerprint import digest
 from sitegen.links import internal_targets, output_path
 from sitegen.markdown import render_markdown
 from sitegen.model import Page
+from sitegen.parallel import map_in_order
 from sitegen.render import Renderer
 from sitegen.texts import body_text
+
+FLUSH_EVERY = 256
 
 
 @dataclass(frozen=True)
@@ -85,3 +89,32 @@ def stage(staging: Path, name: str, data: bytes) -> Path:
     staged.write_bytes(data)
     os.chmod(staged, 0o644)
     return staged
+
+
+def render_all(
+    work: PageWork,
+    urls: list[str],
+    markdown: MarkdownCache,
+    *,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, Rendered]:
+    """Render pages on every core; new Markdown HTML goes to the cache; raise every problem."""
+    results: dict[str, Rendered] = {}
+    problems: list[Problem] = []
+    converted: list[tuple[str, str]] = []
+    for done, result in enumerate(map_in_order(render_page, work, urls, jobs=jobs), 1):
+        results[result.url] = result
+        problems += result.problems
+        if result.markdown:
+            converted.append(result.markdown)
+        if len(converted) >= FLUSH_EVERY:
+            # Into the cache as they come, so that memory stays flat however big the site.
+            markdown.put_many(converted)
+            converted.clear()
+        if progress:
+            progress(done, len(urls))
+    markdown.put_many(converted)
+    if problems:
+        raise ContentError(set(problems))
+    return results

@@ -79,8 +79,8 @@ def serve(options: ServeOptions) -> int:
     builder = Builder(options.build, keep_model=True)
 
     def rebuild(changed: set[Path]) -> bool:
-        # The one place a rebuild happens; the builder finds what changed by itself.
-        result = builder.build()
+        # The one place a rebuild happens; the watcher names the files that changed.
+        result = builder.build(changed)
         return result.written + result.removed > 0
 
     first = first_build(builder, options.build.output)

@@ -220,3 +220,18 @@ def test_a_long_lived_builder_rerenders_only_a_page_whose_text_changed(site: Sit
     site.edit("content/stories/extra-011.md", "(/en/stories/gone/)", "(/en/stories/two/)")
     builder.build()
     assert snapshot(site.base / "public") == site.reference()
+
+
+def test_a_builder_told_what_changed_looks_only_at_those_files(site: Site) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    edited = site.content / "stories" / "extra-020.md"
+    site.edit("content/stories/extra-020.md", "Someone *asked*", "Someone *quietly asked*")
+    assert builder.build({edited.resolve()}).written == 1
+    assert snapshot(site.base / "public") == site.reference()
+    edited.unlink()
+    added = site.content / "stories" / "extra-999.md"
+    added.write_text(story(999))
+    builder.build({edited, added})
+    assert snapshot(site.base / "public") == site.reference()
+    assert (site.base / "public" / "en/stories/extra-999/index.html").is_file()
