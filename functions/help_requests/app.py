@@ -13,7 +13,13 @@ from starlette.types import Receive, Scope, Send
 
 from . import logs, responses, web
 from .config import Config
-from .errors import HelpRequestError, MethodNotAllowed, NotFound, StorageUnavailable
+from .errors import (
+    HelpRequestError,
+    MethodNotAllowed,
+    NotFound,
+    NotFromCloudFront,
+    StorageUnavailable,
+)
 from .parsing import body_kind, parse_body
 from .ratelimit import Limits, sender_hash
 from .storage import RequestStore, Stored
@@ -57,42 +63,48 @@ class HelpRequestsApp:
             return
         request = Request(scope, receive)
         log = logs.RequestLog(request_id=_request_id(scope), method=request.method)
-        origin: str | None = None
+        reply = responses.Reply(
+            as_json=not web.wants_page(request.headers), language=DEFAULT_LANGUAGE
+        )
         try:
-            origin = self._route(request)
-            response = await self._dispatch(request, origin, log)
+            reply.origin = self._route(request)
+            response = await self._dispatch(request, reply, log)
         except HelpRequestError as exc:
-            response = responses.error_response(exc)
+            response = reply.refused(exc)
             log.outcome = responses.error_code(exc)[1]
             log.cause = str(exc) if isinstance(exc, StorageUnavailable) else None
         # The last line of defence: never a 500, never a trace.
         except Exception as exc:
-            response = responses.error_response(HelpRequestError())
+            response = reply.refused(HelpRequestError())
             log.outcome, log.cause = "internal_error", _where(exc)
-        response = responses.finish(response, request_id=log.request_id, origin=origin)
+        response = responses.finish(response, request_id=log.request_id, origin=reply.origin)
         log.status = response.status_code
         await response(scope, receive, send)
         logs.write(log)
 
     def _route(self, request: Request) -> str | None:
-        """Check the path and the origin; return the origin allowed to read the answer."""
+        """Check the sender, path and origin; return the origin allowed to read the answer."""
+        secret = self.config.origin_verify_secret
+        if secret is not None and not web.from_cloudfront(request.headers, secret):
+            raise NotFromCloudFront()
         if not web.is_endpoint(request.url.path):
             raise NotFound(request.url.path)
         return web.checked_origin(request.headers, request.url.scheme, self.config.allowed_origins)
 
     async def _dispatch(
-        self, request: Request, origin: str | None, log: logs.RequestLog
+        self, request: Request, reply: responses.Reply, log: logs.RequestLog
     ) -> Response:
         if request.method == "OPTIONS":
             log.outcome = "preflight"
-            return responses.preflight(origin)
+            return responses.preflight(reply.origin)
         if request.method != "POST":
             raise MethodNotAllowed(request.method)
         kind = body_kind(request.headers.get("content-type"))
         log.via = kind
+        reply.as_json = reply.as_json or kind == "json"
         data = parse_body(kind, await web.read_body(request))
-        as_json = kind == "json" or web.wants_json(request.headers)
-        reply = responses.Reply(as_json=as_json, language=_language(data), origin=origin)
+        reply.as_json = kind == "json" or web.wants_json(request.headers)
+        reply.language = _language(data)
         now = self.clock()
         bot = trap(data, now_ms=now * 1000, min_fill_seconds=self.config.min_fill_seconds)
         if bot is not None:

@@ -27,6 +27,7 @@ class Config:
     rate_limit_per_day: int = 20
     min_fill_seconds: float = 3.0
     region: str | None = None
+    origin_verify_secret: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         _require(bool(self.table_name.strip()), "TABLE_NAME", "must not be empty")
@@ -34,6 +35,11 @@ class Config:
             len(self.ip_hash_key) >= MIN_KEY_LENGTH,
             "IP_HASH_KEY",
             f"must be a secret of at least {MIN_KEY_LENGTH} characters",
+        )
+        _require(
+            self.origin_verify_secret is None or len(self.origin_verify_secret) >= MIN_KEY_LENGTH,
+            "ORIGIN_VERIFY_SECRET",
+            f"must be a secret of at least {MIN_KEY_LENGTH} characters, or not set at all",
         )
         _require(bool(self.consent_version.strip()), "CONSENT_VERSION", "must not be empty")
         _require(self.retention_days >= 1, "RETENTION_DAYS", "must be at least 1")
@@ -59,6 +65,7 @@ class Config:
             rate_limit_per_day=_integer(env, "RATE_LIMIT_PER_DAY", 20),
             min_fill_seconds=_number(env, "MIN_FILL_SECONDS", 3.0),
             region=_optional(env, "AWS_REGION") or _optional(env, "AWS_DEFAULT_REGION"),
+            origin_verify_secret=_secret(env, "ORIGIN_VERIFY_SECRET"),
         )
 
 
@@ -77,6 +84,11 @@ def _required(env: Mapping[str, str], key: str) -> str:
     if value is None:
         raise ConfigError(f"{key}: missing; set this environment variable")
     return value
+
+
+def _secret(env: Mapping[str, str], key: str) -> bytes | None:
+    value = _optional(env, key)
+    return None if value is None else value.encode()
 
 
 def _integer(env: Mapping[str, str], key: str, default: int) -> int:

@@ -27,6 +27,10 @@ class ForbiddenOrigin(HelpRequestError):
     """The `Origin` header names a site that may not post here."""
 
 
+class NotFromCloudFront(HelpRequestError):
+    """The request lacks the secret header CloudFront adds: it did not come through the site."""
+
+
 class IdConflict(HelpRequestError):
     """The request id is already stored with different content."""
 

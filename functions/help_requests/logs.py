@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import TextIO
 
 QUIET_OUTCOMES = frozenset({"created", "replayed", "preflight", "honeypot", "time_trap"})
+# Our failures, also when the plain form is sent on to an error page with a 303.
+FAULTS = frozenset({"unavailable", "internal_error"})
 
 
 @dataclass
@@ -26,7 +28,7 @@ class RequestLog:
 
     def level(self) -> str:
         """`error` when we failed, `warning` when the client did, else `info`."""
-        if self.status >= 500:
+        if self.status >= 500 or self.outcome in FAULTS:
             return "error"
         return "info" if self.outcome in QUIET_OUTCOMES else "warning"
 

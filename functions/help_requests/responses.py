@@ -13,6 +13,7 @@ from .errors import (
     IdConflict,
     MethodNotAllowed,
     NotFound,
+    NotFromCloudFront,
     PayloadTooLarge,
     RateLimited,
     StorageUnavailable,
@@ -23,6 +24,7 @@ from .validation import FieldError
 ERRORS: dict[type[HelpRequestError], tuple[int, str]] = {
     BadRequest: (400, "bad_request"),
     ForbiddenOrigin: (403, "forbidden_origin"),
+    NotFromCloudFront: (403, "forbidden"),
     NotFound: (404, "not_found"),
     MethodNotAllowed: (405, "method_not_allowed"),
     IdConflict: (409, "id_conflict"),
@@ -30,6 +32,15 @@ ERRORS: dict[type[HelpRequestError], tuple[int, str]] = {
     UnsupportedMediaType: (415, "unsupported_media_type"),
     RateLimited: (429, "rate_limited"),
     StorageUnavailable: (503, "unavailable"),
+}
+# What the plain form's error page calls the errors a person can act on: `request.<code>`.
+PAGE_CODES = {
+    "bad_request": "invalid",
+    "id_conflict": "id_conflict",
+    "payload_too_large": "too_large",
+    "unsupported_media_type": "invalid",
+    "rate_limited": "rate_limited",
+    "unavailable": "unavailable",
 }
 # Details that help a developer and say nothing about the person who wrote the request.
 SHOWN_DETAILS = (BadRequest, PayloadTooLarge, UnsupportedMediaType)
@@ -89,13 +100,20 @@ def error_location(language: str, errors: list[FieldError], origin: str | None) 
     return f"{origin or ''}/{language}/ask/error/?errors={codes}"
 
 
-@dataclass(frozen=True)
+def refusal_location(language: str, code: str, origin: str | None) -> str:
+    """The form's error page for a request refused as a whole, its item the URL's target."""
+    # The fragment lets the page show only this item even without JavaScript (CSS :target).
+    return f"{origin or ''}/{language}/ask/error/?errors=request.{code}#error-request-{code}"
+
+
+@dataclass
 class Reply:
     """How to answer this client: JSON for a script, a page to go to for the plain form."""
 
+    # Learnt as the request is read: the body's kind and language refine the first guess.
     as_json: bool
     language: str
-    origin: str | None
+    origin: str | None = None
 
     def received(self, request_id: str, *, status: int = 201) -> Response:
         """The request is stored (or, for a robot, seems to be)."""
@@ -108,6 +126,13 @@ class Reply:
         if self.as_json:
             return invalid(errors)
         return see_other(error_location(self.language, errors, self.origin))
+
+    def refused(self, exc: HelpRequestError) -> Response:
+        """The request as a whole was refused: the JSON error, or the error page that says so."""
+        page_code = PAGE_CODES.get(error_code(exc)[1])
+        if self.as_json or page_code is None:
+            return error_response(exc)
+        return see_other(refusal_location(self.language, page_code, self.origin))
 
 
 def preflight(origin: str | None) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 from starlette.datastructures import Headers
@@ -10,6 +11,8 @@ from starlette.requests import ClientDisconnect, Request
 from .errors import BadRequest, ForbiddenOrigin, PayloadTooLarge
 
 MAX_BODY = 16 * 1024
+# CloudFront adds this header, with a secret value, to every request it sends the API.
+ORIGIN_VERIFY_HEADER = "x-origin-verify"
 ENDPOINT = re.compile(r"^(/[^/]+)?/api/help-requests/?$")
 
 
@@ -35,13 +38,27 @@ def checked_origin(headers: Headers, scheme: str, allowed: frozenset[str]) -> st
     raise ForbiddenOrigin(origin)
 
 
+def from_cloudfront(headers: Headers, secret: bytes) -> bool:
+    """Whether the request carries CloudFront's secret origin header, compared in constant time."""
+    given = headers.get(ORIGIN_VERIFY_HEADER, "").encode("latin-1")
+    return hmac.compare_digest(given, secret)
+
+
 def wants_json(headers: Headers) -> bool:
     """Whether the client asked for JSON rather than a page to go to."""
     return "json" in headers.get("accept", "").lower()
 
 
+def wants_page(headers: Headers) -> bool:
+    """Whether a browser is navigating: it asks for HTML and not for JSON."""
+    accept = headers.get("accept", "").lower()
+    return "text/html" in accept and "json" not in accept
+
+
 def sender_address(headers: Headers, client_host: str | None) -> str | None:
     """The viewer's IP: CloudFront's `CloudFront-Viewer-Address` when it forwards one."""
+    # Trusted because CloudFront replaces any such header a viewer sends, and a deployment
+    # refuses requests that bypass CloudFront (see `from_cloudfront`).
     viewer = headers.get("cloudfront-viewer-address")
     if viewer:
         # "198.51.100.10:46532" or "2001:db8::1:46532": the port follows the last colon.

@@ -10,6 +10,7 @@ from functions.help_requests.config import Config, load_config
 from functions.help_requests.errors import ConfigError
 
 SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret!"
+ORIGIN_SECRET = "Origin0Verify0Secret0With0Forty0Characters"
 REQUIRED = {"TABLE_NAME": "help-requests", "IP_HASH_KEY": SECRET, "CONSENT_VERSION": "2019-12-01"}
 
 
@@ -29,6 +30,7 @@ def test_defaults() -> None:
     assert config.min_fill_seconds == 3.0
     assert config.allowed_origins == frozenset()
     assert config.dynamodb_endpoint is None
+    assert config.origin_verify_secret is None
 
 
 def test_every_setting() -> None:
@@ -43,6 +45,7 @@ def test_every_setting() -> None:
             "RATE_LIMIT_PER_DAY": "10",
             "MIN_FILL_SECONDS": "2.5",
             "AWS_DEFAULT_REGION": "eu-west-1",
+            "ORIGIN_VERIFY_SECRET": f" {ORIGIN_SECRET} ",
         }
     )
 
@@ -59,10 +62,17 @@ def test_every_setting() -> None:
     )
     assert config.min_fill_seconds == 2.5
     assert config.region == "eu-west-1"
+    assert config.origin_verify_secret == ORIGIN_SECRET.encode()
 
 
-def test_the_secret_never_shows_in_the_repr() -> None:
-    assert SECRET not in repr(load_config(REQUIRED))
+def test_the_secrets_never_show_in_the_repr() -> None:
+    shown = repr(load_config({**REQUIRED, "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET}))
+    assert SECRET not in shown
+    assert ORIGIN_SECRET not in shown
+
+
+def test_an_empty_origin_secret_is_no_secret() -> None:
+    assert load_config({**REQUIRED, "ORIGIN_VERIFY_SECRET": "  "}).origin_verify_secret is None
 
 
 NOT_AN_ORIGIN = (
@@ -77,6 +87,10 @@ NOT_AN_ORIGIN = (
         ({"IP_HASH_KEY": "  "}, "IP_HASH_KEY: missing; set this environment variable"),
         ({"IP_HASH_KEY": "short"}, "IP_HASH_KEY: must be a secret of at least 32 characters"),
         ({"CONSENT_VERSION": ""}, "CONSENT_VERSION: missing; set this environment variable"),
+        (
+            {"ORIGIN_VERIFY_SECRET": "short"},
+            "ORIGIN_VERIFY_SECRET: must be a secret of at least 32 characters, or not set at all",
+        ),
         ({"RETENTION_DAYS": "6 months"}, "RETENTION_DAYS: expected a whole number, got '6 months'"),
         ({"RETENTION_DAYS": "0"}, "RETENTION_DAYS: must be at least 1"),
         ({"RATE_LIMIT_PER_HOUR": "-1"}, "RATE_LIMIT_PER_HOUR: expected a whole number, got '-1'"),

@@ -29,6 +29,7 @@ SAM = ROOT / "infra" / "sam"
 SAM_VENV = Path(os.environ.get("SAM_VENV", ROOT / ".venv-sam"))
 EVENT = HERE / "events" / "http-api-via-cloudfront.json"
 IP_HASH_KEY = "k" * 48
+ORIGIN_VERIFY_SECRET = "OriginVerifyRecordedEventValue0123456789abcdefXYZ"
 VIEWER_IP = "198.51.100.23"
 EDGE_IP = "130.176.89.71"
 
@@ -101,21 +102,30 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
     dynamodb_table: str,
 ) -> None:
     event = json.loads(EVENT.read_text(encoding="utf-8"))
+    assert event["headers"]["x-origin-verify"] == ORIGIN_VERIFY_SECRET
+    # The same request sent to the execute-api URL directly, with a forged viewer address.
+    direct = json.loads(json.dumps(event))
+    del direct["headers"]["x-origin-verify"]
+    direct["headers"]["cloudfront-viewer-address"] = "192.0.2.1:443"
+    events = [event, event, direct]
     report = invoke(
-        sam_python, build_dir, lambda_runtime, [event, event], dynamodb_endpoint, dynamodb_table
+        sam_python, build_dir, lambda_runtime, events, dynamodb_endpoint, dynamodb_table
     )
     assert report["python"] == "3.12"
     for name in ("help_requests", "mangum", "starlette"):
         assert report["modules"][name].startswith(str(build_dir)), name
     assert report["modules"]["boto3"].startswith(str(lambda_runtime))
-    first, replay = report["responses"]
+    first, replay, bypass = report["responses"]
     assert first["statusCode"] == 201, first
     assert replay["statusCode"] == 200, replay
+    assert bypass["statusCode"] == 403, bypass
+    assert json.loads(bypass["body"]) == {"error": "forbidden"}
     body = json.loads(first["body"])
     sent = json.loads(event["body"])
     assert body["id"] == sent["id"]
-    assert len(report["logs"]) == 2
+    assert len(report["logs"]) == 3
     for line in report["logs"]:
+        assert ORIGIN_VERIFY_SECRET not in line
         assert sent["message"] not in line
         assert sent["contact"] not in line
         assert VIEWER_IP not in line
@@ -143,6 +153,7 @@ def invoke(
     env = {
         "TABLE_NAME": table,
         "IP_HASH_KEY": IP_HASH_KEY,
+        "ORIGIN_VERIFY_SECRET": ORIGIN_VERIFY_SECRET,
         "CONSENT_VERSION": "1",
         "SITE_ORIGIN": "https://d111111abcdef8.cloudfront.net",
         "ALLOWED_ORIGINS": "https://d111111abcdef8.cloudfront.net",

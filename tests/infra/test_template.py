@@ -197,6 +197,7 @@ def test_the_functions_environment_comes_from_references(template: Template) -> 
         "RATE_LIMIT_PER_HOUR",
         "RATE_LIMIT_PER_DAY",
         "IP_HASH_KEY",
+        "ORIGIN_VERIFY_SECRET",
         "CONSENT_VERSION",
         "MIN_FILL_SECONDS",
     }
@@ -460,6 +461,27 @@ def test_api_requests_go_uncached_and_cookieless_to_the_http_api(template: Templ
     assert origin["DomainName"] == {
         "Fn::Sub": "${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
     }
+
+
+def test_only_requests_through_cloudfront_carry_the_origin_secret(template: Template) -> None:
+    secret = resource(template, "OriginVerifySecret", "AWS::SecretsManager::Secret")
+    assert secret["GenerateSecretString"]["PasswordLength"] >= 32
+    assert secret["GenerateSecretString"]["ExcludePunctuation"] is True
+    assert "SecretString" not in secret
+    assert secret["KmsKeyId"] == {"Ref": "DataKey"}
+    reference = {"Fn::Sub": "{{resolve:secretsmanager:${OriginVerifySecret}:SecretString}}"}
+    origins = {origin["Id"]: origin for origin in distribution(template)["Origins"]}
+    assert origins["api"]["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Origin-Verify", "HeaderValue": reference}
+    ]
+    assert "OriginCustomHeaders" not in origins["site"]
+    assert function(template)["Environment"]["Variables"]["ORIGIN_VERIFY_SECRET"] == reference
+    # Its own secret: the IP-hash key never leaves the function.
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    assert text.count("${IpHashKeySecret}:SecretString") == 1
+    forwarded = resource(template, "ApiOriginRequestPolicy", "AWS::CloudFront::OriginRequestPolicy")
+    headers = forwarded["OriginRequestPolicyConfig"]["HeadersConfig"]["Headers"]
+    assert "x-origin-verify" not in {header.lower() for header in headers}
 
 
 def test_server_errors_are_not_cached(template: Template) -> None:
