@@ -116,41 +116,45 @@ def build(tool: Tool, label: str, size: int) -> Measure:
     return measure
 
 
-def repeated(tool: Tool, label: str, size: int, times: int) -> Measure:
-    """The median-time run of `times` builds, with the highest peak seen; failures win."""
-    runs = []
-    for _ in range(times):
-        if label == "cold":
-            clean(tool.output, tool.cache)
-        runs.append(build(tool, label, size))
-        if runs[-1].returncode != 0:
-            return runs[-1]
-    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
-    return Measure(middle.seconds, max(run.peak_kb for run in runs), 0)
-
-
-def edited(tool: Tool, size: int, slug: str, times: int) -> Measure | str:
-    """Rebuilds after saving one story, each checked to show the edit."""
-    runs = []
-    for _ in range(times):
-        marker = f"rebuild-edit-{time.time_ns()}"
+def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
+    """One build of the kind `label`; after an edit, the built page must show it."""
+    if label == "cold":
+        clean(tool.output, tool.cache)
+    marker = f"rebuild-edit-{time.time_ns()}"
+    if label == "edit":
         edit(tool.story(slug), marker)
-        runs.append(build(tool, "edit", size))
+    measure = build(tool, label, size)
+    if label == "edit" and measure.returncode == 0:
         page = tool.page(slug)
-        if runs[-1].returncode != 0:
-            return runs[-1]
         if page is None or marker not in page.read_text():
             return "wrong output: the edited story's page was not rebuilt"
+    return measure
+
+
+def summary(runs: list[Measure]) -> Measure:
+    """The median time of some runs, with the highest peak among them."""
     middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
     return Measure(middle.seconds, max(run.peak_kb for run in runs), 0)
 
 
-def builds(tool: Tool, size: int, slug: str, times: int) -> None:
-    """Cold build, rebuild with nothing changed, rebuild after one story edit."""
-    tool.figures["cold"] = repeated(tool, "cold", size, times)
-    print(f"  {tool.name}: cold {report.seconds(tool.figures['cold'])}", flush=True)
-    tool.figures["noop"] = repeated(tool, "noop", size, times)
-    tool.figures["edit"] = edited(tool, size, slug, times)
+def builds(tools: list[Tool], size: int, slug: str, times: int) -> None:
+    """Cold builds, rebuilds with nothing changed, rebuilds after one story edit.
+
+    The tools take turns run by run, so that both meet the same load on the machine."""
+    for label in ("cold", "noop", "edit"):
+        runs: dict[str, list[Measure]] = {tool.name: [] for tool in tools}
+        for _ in range(times):
+            for tool in tools:
+                if label in tool.figures:
+                    continue  # it failed already
+                result = one_run(tool, label, size, slug)
+                if isinstance(result, str) or result.returncode != 0:
+                    tool.figures[label] = result
+                else:
+                    runs[tool.name].append(result)
+        for tool in tools:
+            tool.figures.setdefault(label, summary(runs[tool.name]) if runs[tool.name] else "-")
+            print(f"  {tool.name}: {label} {report.seconds(tool.figures[label])}", flush=True)
 
 
 def serve(tool: Tool, size: int, slug: str) -> None:
@@ -187,8 +191,8 @@ def run_size(size: int, base: Path, with_serve: bool, times: int) -> dict[str, T
         "hugo": Tool("hugo", hugo_source, OUT / f"hugo-{size}", OUT / f"hugo-{size}-cache"),
     }
     slug = EDITED.format(middle=size // 2)
+    builds(list(tools.values()), size, slug, times)
     for tool in tools.values():
-        builds(tool, size, slug, times)
         if with_serve:
             serve(tool, size, slug)
     return tools
