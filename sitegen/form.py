@@ -56,13 +56,19 @@ HIDDEN_RULES = (
     Rule("id", "invalid"),
     Rule("started_at", "invalid"),
 )
+# Requests the API refused as a whole (`request.<code>` on the error page): too many, our
+# failure, or a body it could not take. Going Back brings the person's text back.
+REQUEST_RULES = tuple(
+    Rule("request", code)
+    for code in ("rate_limited", "unavailable", "id_conflict", "too_large", "invalid")
+)
 MAX_LENGTH = {"name": 100, "contact": 200, "message": 5000}
 MIN_LENGTH = {"message": 10}
 
 
 def required_keys() -> list[str]:
     """Every UI string the form needs besides those its template names literally."""
-    keys = [rule.key for rule in RULES + HIDDEN_RULES]
+    keys = [rule.key for rule in RULES + HIDDEN_RULES + REQUEST_RULES]
     keys += [f"errors.generic.{code}" for code in (*CODES, "unknown_field")]
     keys += [f"form.status.{status}" for status in STATUSES]
     keys += [f"topics.{topic}" for topic in TOPICS]

@@ -55,7 +55,7 @@ def test_every_field_has_label_hint_and_error(files: dict[str, str]) -> None:
 
 def test_messages_for_every_rule_are_in_the_page(files: dict[str, str]) -> None:
     template = files["en/ask/index.html"].split('<template id="ask-messages">')[1]
-    for rule in form.RULES + form.HIDDEN_RULES:
+    for rule in form.RULES + form.HIDDEN_RULES + form.REQUEST_RULES:
         assert f'data-field="{rule.field}" data-code="{rule.code}"' in template
     for status in form.STATUSES:
         assert f'data-status="{status}"' in template
@@ -64,7 +64,8 @@ def test_messages_for_every_rule_are_in_the_page(files: dict[str, str]) -> None:
 def test_error_page_lists_every_rule(files: dict[str, str]) -> None:
     page = files["en/ask/error/index.html"]
     ids = re.findall(r'<li id="(error-[a-z_]+-[a-z_]+)">', page)
-    assert ids == [rule.element_id for rule in form.RULES]
+    assert ids == [rule.element_id for rule in form.RULES + form.REQUEST_RULES]
+    assert "error-request-rate_limited" in ids
     assert '<meta name="robots" content="noindex">' in page
 
 

@@ -13,6 +13,8 @@
   const REQUEST_TIMEOUT_MS = 15000;
   const MAX_BACKOFF_MS = 30000;
   const MAX_RETRY_AFTER_MS = 600000;
+  // A rate limit lasts up to an hour or more: say so rather than keep the form locked meanwhile.
+  const LONGEST_RATE_LIMIT_WAIT_MS = 60000;
   const DRAFT_DAYS = 30;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -285,8 +287,12 @@
       if (response && response.status === 422) return { errors: await errorsOf(response) };
       if (response && response.status === 409) return { conflict: true };
       if (response && !TRANSIENT.has(response.status)) return { failed: true };
+      const wait = retryDelay(attempt, response);
+      if (response && response.status === 429 && wait > LONGEST_RATE_LIMIT_WAIT_MS) {
+        return { refused: "rate_limited" };
+      }
       setStatus("retrying");
-      await pause(retryDelay(attempt, response));
+      await pause(wait);
     }
   }
 
@@ -317,6 +323,9 @@
     } else if (outcome.errors && outcome.errors.length) {
       setStatus(null);
       showErrors(outcome.errors);
+    } else if (outcome.refused || outcome.conflict) {
+      // The draft stays on this device, so the text is there when the person tries again.
+      setStatus(outcome.refused || "conflict");
     } else {
       setStatus("failed");
     }
