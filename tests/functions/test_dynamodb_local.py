@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,8 @@ from sitegen.dynamodb_local import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
@@ -103,3 +108,55 @@ def test_the_table_is_built_from_the_template(
         "TimeToLiveStatus": "ENABLED",
         "AttributeName": "expires_at",
     }
+
+
+# Starts DynamoDB Local, says where, and waits to be killed.
+PARENT = """
+import sys, time
+from sitegen.dynamodb_local import DynamoDBLocal
+print(DynamoDBLocal().start(), flush=True)
+time.sleep(600)
+"""
+
+
+def java_serving(port: int) -> list[int]:
+    """Ids of living DynamoDB Local processes started for `port`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            arguments = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue  # it ended while we looked
+        jar = any(argument.endswith(b"/DynamoDBLocal.jar") for argument in arguments)
+        # A zombie is dead, only not yet reaped by its new parent.
+        if jar and str(port).encode() in arguments and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.dynamodb
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_java_dies_when_its_parent_is_killed_with_sigkill() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        port = port_of(parent.stdout.readline().strip())
+        [java] = java_serving(port)
+        assert os.getpgid(java) == java  # its own process group: Ctrl-C reaches only the parent
+        parent.kill()
+        parent.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while java_serving(port) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert java_serving(port) == []
+        assert not listening(port)
+    finally:
+        parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
