@@ -7,6 +7,7 @@ provides (boto3). Prints one JSON object: each response, and where the modules c
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import json
 import sys
@@ -31,12 +32,19 @@ def main() -> None:
     """Import the handler from the build folder, answer each event from stdin."""
     build_dir, runtime_dir = sys.argv[1:3]
     sys.path[:0] = [build_dir, runtime_dir]
+    # Lambda's runtime gives Mangum a loop for the container's life; here it must be closed.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     started = time.perf_counter()
     handler = importlib.import_module("help_requests.handler").handler
 
     import_ms = (time.perf_counter() - started) * 1000
     events: list[dict[str, Any]] = json.load(sys.stdin)
-    responses = [handler(event, LambdaContext()) for event in events]
+    try:
+        responses = [handler(event, LambdaContext()) for event in events]
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     names = ("help_requests", "mangum", "starlette", "boto3")
     modules = {name: getattr(sys.modules.get(name), "__file__", None) for name in names}
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
