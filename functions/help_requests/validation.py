@@ -22,6 +22,7 @@ FIELDS = (
     "consent",
     "website",
     "started_at",
+    "sent_at",
 )
 ERROR_CODES = (
     "required",
@@ -74,6 +75,7 @@ class HelpRequest:
 
     def payload_hash(self) -> str:
         """A digest of the content, to tell a same-content retry from a conflicting one."""
+        # Not the send times: a retry carries a new `sent_at` and is still the same request.
         content = [self.name, self.contact, self.topic, self.message, self.language]
         encoded = json.dumps(content, ensure_ascii=False).encode()
         return hashlib.sha256(encoded).hexdigest()
@@ -181,10 +183,10 @@ def _check_consent(raw: object) -> Checked:
     return "", None if accepted else "must_accept"
 
 
-def _check_started_at(raw: object) -> Checked:
+def _check_moment(raw: object) -> Checked:
     if raw is None or raw == "":
         return "", None
-    return "", None if parse_started_at(raw) is not None else "invalid"
+    return "", None if parse_epoch_ms(raw) is not None else "invalid"
 
 
 def _ignored(raw: object) -> Checked:
@@ -200,11 +202,12 @@ CHECKS = {
     "language": lambda raw: _choice(raw, LANGUAGES),
     "consent": _check_consent,
     "website": _ignored,
-    "started_at": _check_started_at,
+    "started_at": _check_moment,
+    "sent_at": _check_moment,
 }
 
 
-def parse_started_at(raw: object) -> float | None:
+def parse_epoch_ms(raw: object) -> float | None:
     """Milliseconds since the epoch from a JSON number or a form string; None if malformed."""
     number = _as_number(raw)
     return number if number is not None and math.isfinite(number) and number >= 0 else None
@@ -227,8 +230,17 @@ def trap(data: Mapping[str, object], *, now_ms: float, min_fill_seconds: float) 
     website = data.get("website")
     if website not in (None, "") and not (isinstance(website, str) and not website.strip()):
         return "honeypot"
-    started_at = parse_started_at(data.get("started_at"))
+    fill_ms = fill_time_ms(data, now_ms=now_ms)
     # A clock ahead of ours gives a negative time; that says nothing about a robot.
-    if started_at is not None and 0 <= now_ms - started_at < min_fill_seconds * 1000:
+    if fill_ms is not None and 0 <= fill_ms < min_fill_seconds * 1000:
         return "time_trap"
     return None
+
+
+def fill_time_ms(data: Mapping[str, object], *, now_ms: float) -> float | None:
+    """How long the form was open: `sent_at - started_at` on the sender's clock, else ours."""
+    started_at = parse_epoch_ms(data.get("started_at"))
+    if started_at is None:
+        return None
+    sent_at = parse_epoch_ms(data.get("sent_at"))
+    return (now_ms if sent_at is None else sent_at) - started_at

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -65,7 +66,7 @@ def test_a_request_is_sent_and_stored_once(
     [body] = bodies
     assert stored["id"]["S"] == body["id"] == str(uuid.UUID(body["id"]))
     assert body["consent"] is True
-    assert body["started_at"] > 0
+    assert 0 < body["started_at"] <= body["sent_at"] <= time.time() * 1000
     assert page.evaluate(f"localStorage.getItem('{DRAFT_KEY}')") is None
     page.go_back()
     expect(page.locator("#message")).to_have_value("")

@@ -42,10 +42,12 @@ class FlakyApi:
         self.how = how
         self.ids: list[str] = []
         self.times: list[float] = []
+        self.bodies: list[dict[str, object]] = []
         page.route(API, self.handle)
 
     def handle(self, route: Route) -> None:
-        self.ids.append(json.loads(route.request.post_data or "{}")["id"])
+        self.bodies.append(json.loads(route.request.post_data or "{}"))
+        self.ids.append(str(self.bodies[-1]["id"]))
         self.times.append(time.monotonic())
         if len(self.ids) > self.failures:
             route.continue_()
@@ -112,6 +114,25 @@ def test_retry_after_is_honoured(page: Page, dev_server: DevServer) -> None:
 
     page.wait_for_url("**/en/ask/thanks/", timeout=15000)
     assert api.times[1] - api.times[0] >= 0.95
+    assert len(dev_server.requests_from(contact)) == 1
+
+
+def test_each_attempt_says_when_it_was_sent_on_the_clock_that_started_it(
+    page: Page, dev_server: DevServer
+) -> None:
+    contact = new_contact()
+    api = FlakyApi(page, failures=1, how="unavailable")
+    page.goto("/en/ask/")
+    fill(page, contact)
+    page.click("button[type=submit]")
+
+    page.wait_for_url("**/en/ask/thanks/", timeout=15000)
+    first, retry = api.bodies
+    assert first["started_at"] == retry["started_at"]
+    assert isinstance(first["started_at"], int)
+    assert isinstance(first["sent_at"], int)
+    assert isinstance(retry["sent_at"], int)
+    assert first["started_at"] <= first["sent_at"] <= retry["sent_at"] - 950
     assert len(dev_server.requests_from(contact)) == 1
 
 

@@ -142,6 +142,8 @@ def test_what_the_document_refuses_the_app_refuses_too(document: dict[str, Any])
         {"consent": False},
         {"id": "nope"},
         {"extra": 1},
+        {"sent_at": -1},
+        {"sent_at": "soon"},
     ]
     base = {
         "id": str(uuid.uuid4()),
@@ -154,6 +156,9 @@ def test_what_the_document_refuses_the_app_refuses_too(document: dict[str, Any])
     checker = schema_validator(document, "HelpRequest")
     assert checker.is_valid(base)
     assert not isinstance(validation.validate(base, default_id=None), list)
+    timed = {**base, "started_at": 1_764_093_312_345, "sent_at": 1_764_093_342_345}
+    assert checker.is_valid(timed)
+    assert not isinstance(validation.validate(timed, default_id=None), list)
     for change in cases:
         body = json.loads(json.dumps({**base, **change}))
         assert not checker.is_valid(body), change

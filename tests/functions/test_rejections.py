@@ -45,6 +45,8 @@ pytestmark = pytest.mark.dynamodb
         ({"id": None}, "id", "required"),
         ({"started_at": "yesterday"}, "started_at", "invalid"),
         ({"started_at": True}, "started_at", "invalid"),
+        ({"sent_at": "now"}, "sent_at", "invalid"),
+        ({"sent_at": -1}, "sent_at", "invalid"),
         ({"favourite_colour": "blue"}, "favourite_colour", "unknown_field"),
     ],
 )

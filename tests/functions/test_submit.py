@@ -202,6 +202,36 @@ def test_a_form_filled_in_at_human_speed_or_by_a_clock_ahead_of_ours_is_stored(
     assert len(table_items("request#")) == 2
 
 
+def test_a_clock_ten_minutes_ahead_is_measured_against_itself(
+    post: Call,
+    valid_request: dict[str, Any],
+    table_items: ItemsOf,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    ahead_ms = int(time.time() * 1000) + 600_000
+    human = {**valid_request, "started_at": ahead_ms, "sent_at": ahead_ms + 30_000}
+    robot = {**human, "id": str(uuid.uuid4()), "sent_at": ahead_ms + 1000}
+
+    assert post(json=human).status_code == 201
+    assert post(json=robot).status_code == 201
+    [item] = table_items("request#")
+    assert item["id"] == {"S": valid_request["id"]}
+    assert "sent_at" not in item
+    outcomes = [json.loads(line)["outcome"] for line in capsys.readouterr().out.splitlines()]
+    assert outcomes == ["created", "time_trap"]
+
+
+def test_a_retry_sent_later_is_the_same_request(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    now_ms = int(time.time() * 1000)
+    first = {**valid_request, "started_at": now_ms - 60_000, "sent_at": now_ms - 20_000}
+    retry = {**first, "sent_at": now_ms}
+
+    assert [post(json=body).status_code for body in (first, retry)] == [201, 200]
+    assert len(table_items("request#")) == 1
+
+
 def test_each_request_logs_one_json_line_without_personal_data(
     post: Call, valid_request: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -11,7 +11,7 @@ from functions.help_requests.validation import (
     HelpRequest,
     clean_text,
     is_contact,
-    parse_started_at,
+    parse_epoch_ms,
     trap,
     validate,
 )
@@ -148,6 +148,16 @@ def test_same_content_same_hash_different_content_different_hash() -> None:
     assert first.payload_hash() == again.payload_hash() != other.payload_hash()
 
 
+def test_the_hash_leaves_out_when_the_form_was_opened_and_sent() -> None:
+    first = validate({**VALID, "started_at": 1000, "sent_at": 9000}, default_id=None)
+    retried = validate({**VALID, "started_at": 1000, "sent_at": 70_000}, default_id=None)
+    plain = validate(VALID, default_id=None)
+    assert isinstance(first, HelpRequest)
+    assert isinstance(retried, HelpRequest)
+    assert isinstance(plain, HelpRequest)
+    assert first.payload_hash() == retried.payload_hash() == plain.payload_hash()
+
+
 def test_an_unknown_fields_label_is_safe_in_a_url() -> None:
     assert FieldError("a,b&c=<d>", "unknown_field").label() == "abcd.unknown_field"
     assert FieldError(",,,", "unknown_field").label() == "field.unknown_field"
@@ -171,8 +181,8 @@ def test_an_unknown_fields_label_is_safe_in_a_url() -> None:
         (None, None),
     ],
 )
-def test_parse_started_at(raw: object, parsed: float | None) -> None:
-    assert parse_started_at(raw) == parsed
+def test_parse_epoch_ms(raw: object, parsed: float | None) -> None:
+    assert parse_epoch_ms(raw) == parsed
 
 
 NOW_MS = 1_764_093_312_345
@@ -191,6 +201,13 @@ NOW_MS = 1_764_093_312_345
         ({"started_at": NOW_MS - 3000}, None),
         ({"started_at": NOW_MS + 10_000}, None),
         ({"started_at": "garbage"}, None),
+        # With both times the sender's clock alone decides, however far it is from ours.
+        ({"started_at": NOW_MS + 600_000, "sent_at": NOW_MS + 630_000}, None),
+        ({"started_at": NOW_MS + 600_000, "sent_at": NOW_MS + 601_000}, "time_trap"),
+        ({"started_at": NOW_MS - 600_000, "sent_at": NOW_MS - 599_000}, "time_trap"),
+        ({"started_at": NOW_MS - 1000, "sent_at": NOW_MS + 2000}, None),
+        ({"started_at": NOW_MS - 1000, "sent_at": "garbage"}, "time_trap"),
+        ({"sent_at": NOW_MS}, None),
     ],
 )
 def test_robots_are_recognised(data: dict[str, object], verdict: str | None) -> None:

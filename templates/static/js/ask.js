@@ -255,12 +255,14 @@
     });
   }
 
+  // Each attempt says when it was sent, on the clock that gave started_at, so the API
+  // measures the time the form was open without trusting this device's clock to match its own.
   async function post(body) {
     try {
       return await fetch(form.action, {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify(body),
+        body: JSON.stringify({ ...body, sent_at: Date.now() }),
         credentials: "same-origin",
         cache: "no-store",
         signal: AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined,
