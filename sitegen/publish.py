@@ -7,23 +7,23 @@ import base64
 import hashlib
 import re
 import sys
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from sitegen import aws, stale
+from sitegen.aws import aws_errors
 from sitegen.errors import PublishError
+from sitegen.stale import Kept, Remote
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudfront import CloudFrontClient
-    from mypy_boto3_cloudfront.type_defs import InvalidationBatchTypeDef
     from mypy_boto3_s3 import S3Client
-    from mypy_boto3_s3.type_defs import ObjectIdentifierTypeDef
 
 DEFAULT_REGION = "eu-central-1"
 # Never guessed from the platform's MIME database: every extension the site emits is here.
@@ -82,6 +82,8 @@ class Plan:
     deletes: tuple[str, ...]
     unchanged: int
     invalidation: tuple[str, ...]
+    # Unused fingerprinted assets left for pages still cached that point to them.
+    kept: tuple[Kept, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,18 @@ def headers_for(key: str) -> tuple[str, str]:
     return content_type, SHORT if extension in SHORT_LIVED else DAY
 
 
-def make_plan(local: Mapping[str, LocalFile], remote: Mapping[str, str]) -> Plan:
-    """Compare built files with the bucket's ETags (MD5 for single-part uploads)."""
+def make_plan(
+    local: Mapping[str, LocalFile],
+    remote: Mapping[str, Remote],
+    *,
+    now: datetime | None = None,
+    keep_for: timedelta = stale.DEFAULT_KEEP,
+    marks: Mapping[str, datetime | None] | None = None,
+) -> Plan:
+    """Compare built files with the bucket's ETags (MD5 for single-part uploads).
+
+    Unused fingerprinted assets are kept for `keep_for` after they fell out of use; `marks`
+    says for those listed by `stale.needs_mark_check` since when they are unused."""
     unknown = [key for key in local if Path(key).suffix.lower() not in CONTENT_TYPES]
     if unknown:
         listed = ", ".join(sorted(unknown)[:10])
@@ -112,12 +124,22 @@ def make_plan(local: Mapping[str, LocalFile], remote: Mapping[str, str]) -> Plan
             f"{len(unknown)} file(s) with no known Content-Type: {listed}; "
             "add the extension to CONTENT_TYPES in sitegen/publish.py"
         )
-    changed = [file for key, file in sorted(local.items()) if remote.get(key) != file.md5]
+    etags = {key: item.etag for key, item in remote.items()}
+    changed = [file for key, file in sorted(local.items()) if etags.get(key) != file.md5]
     uploads = sorted((Upload(f, *headers_for(f.key)) for f in changed), key=_assets_first)
-    deletes = tuple(sorted(set(remote) - set(local)))
-    stale = [u.file.key for u in uploads if u.cache_control != IMMUTABLE]
-    stale += [key for key in deletes if not FINGERPRINTED.match(key)]
-    return Plan(tuple(uploads), deletes, len(local) - len(changed), invalidation_paths(stale))
+    unused = unused_assets(local, remote)
+    moment = now or datetime.now(UTC)
+    old, kept = stale.settle(unused, remote, marks or {}, moment, keep_for)
+    deletes = tuple(sorted({*old, *(set(remote) - set(local) - set(unused))}))
+    paths = [u.file.key for u in uploads if u.cache_control != IMMUTABLE]
+    paths += [key for key in deletes if not FINGERPRINTED.match(key)]
+    unchanged = len(local) - len(changed)
+    return Plan(tuple(uploads), deletes, unchanged, invalidation_paths(paths), tuple(kept))
+
+
+def unused_assets(local: Mapping[str, LocalFile], remote: Mapping[str, Remote]) -> list[str]:
+    """Fingerprinted keys in the bucket that the built site no longer has."""
+    return sorted(key for key in remote if key not in local and FINGERPRINTED.match(key))
 
 
 def _assets_first(upload: Upload) -> tuple[bool, str]:
@@ -163,34 +185,6 @@ def file_md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest()
 
 
-@contextmanager
-def aws_errors(action: str) -> Iterator[None]:
-    """Turn boto3's errors into a PublishError that says what was being done."""
-    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
-
-    try:
-        yield
-    except NoCredentialsError as exc:
-        hint = "configure them with `aws configure`, AWS_PROFILE or --profile"
-        raise PublishError(f"{action}: no AWS credentials found; {hint}") from exc
-    except ClientError as exc:
-        error = exc.response.get("Error", {})
-        detail = f"{error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")
-        raise PublishError(f"{action}: {detail}") from exc
-    except BotoCoreError as exc:
-        raise PublishError(f"{action}: {exc}") from exc
-
-
-def remote_etags(s3: S3Client, bucket: str) -> dict[str, str]:
-    """Every key in the bucket with its ETag, quotes removed."""
-    etags: dict[str, str] = {}
-    with aws_errors(f"listing bucket {bucket}"):
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            for item in page.get("Contents", []):
-                etags[item["Key"]] = item["ETag"].strip('"')
-    return etags
-
-
 def stack_target(cloudformation: CloudFormationClient, stack: str) -> Target:
     """Bucket and distribution from the stack's outputs `SiteBucketName` and `DistributionId`."""
     with aws_errors(f"reading stack {stack}"):
@@ -210,10 +204,13 @@ def apply(plan: Plan, target: Target, s3: S3Client, cloudfront: CloudFrontClient
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
             list(pool.map(lambda upload: put(s3, target.bucket, upload), batch))
     for start in range(0, len(plan.deletes), 1000):
-        delete(s3, target.bucket, plan.deletes[start : start + 1000])
+        aws.delete(s3, target.bucket, plan.deletes[start : start + 1000])
+    for kept in plan.kept:
+        if kept.mark_at is not None:
+            aws.mark(s3, target.bucket, kept.key, kept.mark_at)
     if not plan.invalidation or target.distribution_id is None:
         return None
-    return invalidate(cloudfront, target.distribution_id, plan.invalidation)
+    return aws.invalidate(cloudfront, target.distribution_id, plan.invalidation)
 
 
 def put(s3: S3Client, bucket: str, upload: Upload) -> None:
@@ -231,36 +228,15 @@ def put(s3: S3Client, bucket: str, upload: Upload) -> None:
         )
 
 
-def delete(s3: S3Client, bucket: str, keys: Iterable[str]) -> None:
-    """Delete up to 1000 keys in one request; any key S3 refuses is an error."""
-    objects: list[ObjectIdentifierTypeDef] = [{"Key": key} for key in keys]
-    with aws_errors(f"deleting {len(objects)} file(s)"):
-        result = s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
-    if result.get("Errors"):
-        first = result["Errors"][0]
-        raise PublishError(f"deleting {first.get('Key')}: {first.get('Message')}")
-
-
-def invalidate(cloudfront: CloudFrontClient, distribution_id: str, paths: tuple[str, ...]) -> str:
-    """One invalidation of `paths`; its id."""
-    reference = f"publish-{time.time_ns()}"
-    batch: InvalidationBatchTypeDef = {
-        "Paths": {"Quantity": len(paths), "Items": list(paths)},
-        "CallerReference": reference,
-    }
-    with aws_errors(f"invalidating {len(paths)} path(s) on {distribution_id}"):
-        response = cloudfront.create_invalidation(
-            DistributionId=distribution_id, InvalidationBatch=batch
-        )
-    return response["Invalidation"]["Id"]
-
-
 def describe(plan: Plan) -> Iterator[str]:
     """One line per change, for --dry-run and the log."""
     for upload in plan.uploads:
         yield f"upload  {upload.file.key}  ({upload.content_type}; {upload.cache_control})"
     for key in plan.deletes:
         yield f"delete  {key}"
+    for kept in plan.kept:
+        until = kept.until.astimezone(UTC).isoformat(timespec="seconds")
+        yield f"keep  {kept.key}  (unused; deleted by a publish from {until} on)"
     if plan.invalidation:
         yield f"invalidate  {' '.join(plan.invalidation)}"
 
@@ -275,6 +251,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", default=DEFAULT_REGION, help=f"default: {DEFAULT_REGION}")
     parser.add_argument("--profile", help="AWS profile (default: the usual AWS variables)")
     parser.add_argument("--dry-run", action="store_true", help="list the changes; change nothing")
+    parser.add_argument(
+        "--keep-assets-for",
+        type=stale.parse_duration,
+        default=stale.DEFAULT_KEEP,
+        metavar="DURATION",
+        help="keep unused fingerprinted assets this long for cached pages (3600, 24h, 1d;"
+        " 0 deletes them at once); default: 1d",
+    )
 
 
 def run(args: argparse.Namespace, out: Callable[[str], None] = print) -> int:
@@ -300,24 +284,30 @@ def publish(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         target = stack_target(session.client("cloudformation"), args.stack)
     else:
         target = Target(args.bucket, args.distribution_id)
-    plan = make_plan(local, remote_etags(session.client("s3"), target.bucket))
+    s3 = session.client("s3")
+    remote = aws.remote_objects(s3, target.bucket)
+    now, keep_for = datetime.now(UTC), args.keep_assets_for
+    old = stale.needs_mark_check(unused_assets(local, remote), remote, now, keep_for)
+    marks = aws.read_marks(s3, target.bucket, old)
+    plan = make_plan(local, remote, now=now, keep_for=keep_for, marks=marks)
     for line in describe(plan):
         out(line)
     invalidation = None
     if not args.dry_run:
-        invalidation = apply(plan, target, session.client("s3"), session.client("cloudfront"))
+        invalidation = apply(plan, target, s3, session.client("cloudfront"))
     out(summary(plan, target, invalidation, dry_run=args.dry_run))
 
 
 def summary(plan: Plan, target: Target, invalidation: str | None, *, dry_run: bool) -> str:
     """The closing line."""
     where = f"s3://{target.bucket}"
+    unused = f", leave {len(plan.kept)} unused asset(s)" if plan.kept else ""
     if dry_run:
         return (
-            f"dry run: would upload {len(plan.uploads)}, delete {len(plan.deletes)},"
+            f"dry run: would upload {len(plan.uploads)}, delete {len(plan.deletes)}{unused},"
             f" keep {plan.unchanged} in {where}; nothing was changed"
         )
-    done = f"uploaded {len(plan.uploads)}, deleted {len(plan.deletes)}"
+    done = f"uploaded {len(plan.uploads)}, deleted {len(plan.deletes)}{unused}"
     done += f", {plan.unchanged} unchanged in {where}"
     if invalidation:
         return f"{done}; invalidation {invalidation} of {len(plan.invalidation)} path(s)"

@@ -7,18 +7,21 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import pytest
 
-from sitegen import publish
+from sitegen import publish, stale
 from sitegen.dynamodb_local import free_port
 from sitegen.errors import PublishError
+from sitegen.stale import Kept, Remote
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -224,7 +227,8 @@ def test_publishing_again_changes_nothing(
 def test_only_changes_are_uploaded_stale_files_deleted_and_changed_pages_invalidated(
     public: Path, bucket: str, distribution: str, s3: S3Client, cloudfront: CloudFrontClient
 ) -> None:
-    args = ("--public", str(public), "--bucket", bucket, "--distribution-id", distribution)
+    args: tuple[str, ...] = ("--public", str(public), "--bucket", bucket)
+    args += ("--distribution-id", distribution, "--keep-assets-for", "0")
     run(*args)
     before = s3.head_object(Bucket=bucket, Key="de/index.html")["ETag"]
     write(public / "en/index.html", "<h1>Ask for help, today</h1>")
@@ -434,7 +438,9 @@ def test_the_plan_uploads_assets_before_pages(tmp_path: Path) -> None:
         key: publish.LocalFile(key, tmp_path / key, "0" * 32)
         for key in ["a/index.html", "static/z.0123abcd.css", "b.xml", "index.html"]
     }
-    plan = publish.make_plan(local, {"b.xml": "0" * 32, "gone.0123abcd.css": "1" * 32})
+    now = datetime.now(UTC)
+    remote = {"b.xml": Remote("0" * 32, now), "gone.0123abcd.css": Remote("1" * 32, now)}
+    plan = publish.make_plan(local, remote, now=now)
     assert [u.file.key for u in plan.uploads] == [
         "static/z.0123abcd.css",
         "a/index.html",
@@ -460,3 +466,127 @@ def test_build_py_publish_runs_the_command(public: Path, bucket: str, aws: str) 
     assert result.stdout.splitlines()[-1] == (
         f"dry run: would upload {len(SITE)}, delete 0, keep 0 in s3://{bucket}; nothing was changed"
     )
+
+
+def test_a_replaced_asset_stays_for_pages_still_cached_and_dry_run_says_so(
+    public: Path, bucket: str, s3: S3Client
+) -> None:
+    args = ("--public", str(public), "--bucket", bucket)
+    run(*args)
+    (public / "static/site.3f9a2c1d.css").unlink()
+    write(public / "static/site.77aa88bb.css", "body{color:red}")
+    (public / "en/stories/alice-almeida/index.html").unlink()
+    code, lines = run(*args, "--dry-run")
+    assert code == 0
+    kept = [line for line in lines if line.startswith("keep  ")]
+    assert kept == [lines[2]]
+    assert kept[0].startswith("keep  static/site.3f9a2c1d.css  (unused; deleted by a publish from ")
+    assert lines[-1] == (
+        f"dry run: would upload 1, delete 1, leave 1 unused asset(s), keep {len(SITE) - 2}"
+        f" in s3://{bucket}; nothing was changed"
+    )
+    code, lines = run(*args)
+    assert code == 0
+    assert "delete  en/stories/alice-almeida/index.html" in lines
+    assert lines[-1].startswith("uploaded 1, deleted 1, leave 1 unused asset(s), ")
+    assert {"static/site.3f9a2c1d.css", "static/site.77aa88bb.css"} <= keys(s3, bucket)
+    assert "en/stories/alice-almeida/index.html" not in keys(s3, bucket)
+    # Uploaded moments ago, it is not marked: its LastModified already says how old it is.
+    assert s3.head_object(Bucket=bucket, Key="static/site.3f9a2c1d.css")["Metadata"] == {}
+
+
+def test_an_old_asset_is_marked_when_it_falls_out_of_use_and_deleted_after_the_grace_period(
+    public: Path, bucket: str, s3: S3Client
+) -> None:
+    args = ("--public", str(public), "--bucket", bucket, "--keep-assets-for", "1s")
+    run(*args)
+    long_ago = "2020-01-01T00:00:00+00:00"
+    s3.put_object(
+        Bucket=bucket,
+        Key="static/old.0badc0de.js",
+        Body=b"old",
+        Metadata={stale.MARK: long_ago},
+        ContentType="text/javascript; charset=utf-8",
+    )
+    (public / "static/app.0123abcd.js").unlink()
+    write(public / "static/app.4567cdef.js", "void 1;")
+    time.sleep(1.2)
+    before = s3.head_object(Bucket=bucket, Key="static/app.0123abcd.js")
+    code, lines = run(*args)
+    assert code == 0
+    assert "delete  static/old.0badc0de.js" in lines
+    assert any(line.startswith("keep  static/app.0123abcd.js  (unused; ") for line in lines)
+    assert "static/old.0badc0de.js" not in keys(s3, bucket)
+    after = s3.head_object(Bucket=bucket, Key="static/app.0123abcd.js")
+    since = datetime.fromisoformat(after["Metadata"][stale.MARK])
+    assert abs(datetime.now(UTC) - since) < timedelta(seconds=30)
+    assert after["LastModified"] > before["LastModified"]
+    assert (after["ContentType"], after["CacheControl"]) == (
+        "text/javascript; charset=utf-8",
+        publish.IMMUTABLE,
+    )
+    assert s3.get_object(Bucket=bucket, Key="static/app.0123abcd.js")["Body"].read() == b"void 0;"
+
+
+def test_a_damaged_mark_is_a_clear_error(public: Path, bucket: str, s3: S3Client) -> None:
+    s3.put_object(Bucket=bucket, Key="static/x.0badc0de.css", Body=b"", Metadata={stale.MARK: "?"})
+    time.sleep(1.2)
+    code, _ = run("--public", str(public), "--bucket", bucket, "--keep-assets-for", "1s")
+    assert code == 1
+
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "marked", "expected"),
+    [
+        (NOW - HOUR, None, Kept("static/a.0badc0de.css", NOW + 23 * HOUR)),
+        (NOW - 30 * HOUR, None, Kept("static/a.0badc0de.css", NOW + 24 * HOUR, NOW)),
+        (NOW - 30 * HOUR, NOW - 30 * HOUR, "delete"),
+        (NOW - 24 * HOUR, NOW - 24 * HOUR, "delete"),
+        (NOW - 30 * HOUR, NOW - 2 * HOUR, Kept("static/a.0badc0de.css", NOW + 22 * HOUR)),
+    ],
+    ids=["recent", "old-unmarked", "old-marked", "just-due", "marked-recently"],
+)
+def test_unused_assets_go_a_grace_period_after_they_fell_out_of_use(
+    uploaded: datetime, marked: datetime | None, expected: Kept | str
+) -> None:
+    key = "static/a.0badc0de.css"
+    remote = {key: Remote("0" * 32, uploaded), "en/old/index.html": Remote("1" * 32, uploaded)}
+    local = {"index.html": publish.LocalFile("index.html", Path("index.html"), "2" * 32)}
+    assert stale.needs_mark_check([key], remote, NOW, 24 * HOUR) == (
+        [key] if NOW - uploaded >= 24 * HOUR else []
+    )
+    marks = {key: marked} if NOW - uploaded >= 24 * HOUR else {}
+    plan = publish.make_plan(local, remote, now=NOW, keep_for=24 * HOUR, marks=marks)
+    if expected == "delete":
+        assert (plan.deletes, plan.kept) == (("en/old/index.html", key), ())
+    else:
+        assert (plan.deletes, plan.kept) == (("en/old/index.html",), (expected,))
+    assert plan.invalidation == ("/", "/en/old/", "/en/old/index.html", "/index.html")
+
+
+def test_keeping_for_zero_deletes_unused_assets_at_once() -> None:
+    remote = {"images/a-0123456789-480.webp": Remote("0" * 32, NOW)}
+    assert stale.needs_mark_check(remote, remote, NOW, timedelta(0)) == []
+    plan = publish.make_plan({}, remote, now=NOW, keep_for=timedelta(0))
+    assert (plan.deletes, plan.kept) == (("images/a-0123456789-480.webp",), ())
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("86400", 86400), ("3600s", 3600), ("90m", 5400), ("24h", 86400), ("1d", 86400), ("0", 0)],
+)
+def test_durations_are_seconds_or_carry_a_unit(text: str, seconds: int) -> None:
+    assert stale.parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["", "1w", "-1h", "a day", "1.h"])
+def test_a_bad_duration_is_refused_by_the_command_line(
+    text: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        cli("--bucket", "b", f"--keep-assets-for={text}")
+    assert "is not a duration; give seconds (86400) or hours (24h)" in capsys.readouterr().err
