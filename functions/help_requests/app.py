@@ -23,7 +23,15 @@ from .errors import (
 from .parsing import body_kind, parse_body
 from .ratelimit import Limits, sender_hash
 from .storage import RequestStore, Stored
-from .validation import LANGUAGES, UUID, HelpRequest, clean_text, trap, validate
+from .validation import (
+    LANGUAGES,
+    UUID,
+    HelpRequest,
+    clean_text,
+    trap,
+    validate,
+    with_form_id,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -110,11 +118,13 @@ class HelpRequestsApp:
         if bot is not None:
             log.outcome = bot
             return reply.received(_claimed_id(data))
-        result = validate(data, default_id=None if kind == "json" else str(uuid.uuid4()))
+        result = validate(data, default_id=None if kind == "json" else "")
         if not isinstance(result, HelpRequest):
             log.outcome, log.errors = "invalid", [error.label() for error in result]
             return reply.invalid(result)
         sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
+        if not result.id:
+            result = with_form_id(result, sender=sender, now=now)
         stored = await _submit_in_scope(self.store, request.scope, result, sender, now)
         log.outcome = stored
         return reply.received(result.id, status=201 if stored == "created" else 200)

@@ -7,8 +7,10 @@ import json
 import math
 import re
 import unicodedata
+import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 TOPICS = ("job-search", "career-change", "mentoring", "business", "returning-to-work", "other")
 LANGUAGES = ("en", "de", "pl")
@@ -37,6 +39,7 @@ MAX_NAME = 100
 MAX_CONTACT = 200
 MIN_MESSAGE = 10
 MAX_MESSAGE = 5000
+FORM_ID_NAMESPACE = uuid.UUID("8328b7a2-7c47-41b8-9b06-64c44626d586")
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
@@ -81,6 +84,15 @@ class HelpRequest:
         return hashlib.sha256(encoded).hexdigest()
 
 
+def with_form_id(request: HelpRequest, *, sender: str, now: float) -> HelpRequest:
+    """The request under an id made from who sent what on which UTC day."""
+    # A plain form has no id of its own; this one makes an identical resend the same day
+    # (a double click, a reload after a lost redirect) a replay instead of a second request.
+    day = datetime.fromtimestamp(now, UTC).date().isoformat()
+    name = f"{sender}|{request.payload_hash()}|{day}"
+    return replace(request, id=str(uuid.uuid5(FORM_ID_NAMESPACE, name)))
+
+
 def clean_text(value: str, *, multiline: bool = False) -> str:
     """NFC-normalise, drop control characters, unify line breaks, and trim."""
     text = LINE_BREAKS.sub("\n", unicodedata.normalize("NFC", value))
@@ -103,7 +115,7 @@ def is_contact(value: str) -> bool:
 def validate(
     data: Mapping[str, object], *, default_id: str | None
 ) -> HelpRequest | list[FieldError]:
-    """The cleaned request, or every failing field in field order."""
+    """The cleaned request or every failing field, in order; no id: `default_id`, or `required`."""
     errors = [FieldError(key, "unknown_field") for key in data if key not in FIELDS]
     values: dict[str, str] = {}
     for key, check in CHECKS.items():

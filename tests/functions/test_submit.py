@@ -14,6 +14,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
+from functions.help_requests import Config, create_app
 from functions.help_requests.app import HelpRequestsApp
 
 if TYPE_CHECKING:
@@ -133,9 +134,47 @@ def test_the_plain_form_is_redirected_to_the_thanks_page_in_its_language(
     assert response.status_code == 303
     assert response.headers["location"] == "/de/ask/thanks/"
     [item] = table_items("request#")
-    assert uuid.UUID(item["id"]["S"]).version == 4
+    assert uuid.UUID(item["id"]["S"]).version == 5
     assert item["contact"] == {"S": "+48 600 700 800"}
     assert "name" not in item
+
+
+def test_a_form_sent_twice_is_stored_once_and_both_go_to_thanks(
+    post: Call, table_items: ItemsOf, capsys: pytest.CaptureFixture[str]
+) -> None:
+    responses = [post(data=FORM, headers={"Accept": "text/html"}) for _ in range(2)]
+
+    assert [(r.status_code, r.headers["location"]) for r in responses] == [
+        (303, "/pl/ask/thanks/")
+    ] * 2
+    assert len(table_items("request#")) == 1
+    [counter] = table_items("rate#")
+    assert counter["day_count"] == {"N": "1"}
+    outcomes = [json.loads(line)["outcome"] for line in capsys.readouterr().out.splitlines()]
+    assert outcomes == ["created", "replayed"]
+
+
+def test_a_form_with_other_text_or_from_elsewhere_is_another_request(
+    post: Call, table_items: ItemsOf
+) -> None:
+    other_text = {**FORM, "message": "Mój sklep potrzebuje też pomocy z podatkami."}
+    sent = [post(data=FORM), post(data=other_text), post(data=FORM, client_ip="198.51.100.4")]
+
+    assert [r.status_code for r in sent] == [303, 303, 303]
+    assert len(table_items("request#")) == 3
+
+
+def test_the_same_form_on_the_next_utc_day_is_another_request(
+    help_config: Config, dynamodb_client: DynamoDBClient, call_app: Call, table_items: ItemsOf
+) -> None:
+    midnight = 1_764_115_200.0  # 2025-11-26T00:00:00Z
+    moments = iter([midnight - 1, midnight - 0.5, midnight])
+    app = create_app(help_config, dynamodb_client, clock=lambda: next(moments))
+    sent = [call_app(app, "POST", data=FORM) for _ in range(3)]
+
+    assert [r.status_code for r in sent] == [303, 303, 303]
+    stored = sorted(item["created_at"]["S"] for item in table_items("request#"))
+    assert stored == ["2025-11-25T23:59:59.000Z", "2025-11-26T00:00:00.000Z"]
 
 
 def test_a_form_with_an_id_is_idempotent_too(post: Call, table_items: ItemsOf) -> None:
