@@ -47,10 +47,16 @@ def is_running(pid: int) -> bool:
     return state != "Z"
 
 
-def start(port: int, tmp_path: Path, **env: str) -> subprocess.Popen[bytes]:
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A build cache of this module's own: resized images are made once, not per test."""
+    return tmp_path_factory.mktemp("cache")
+
+
+def start(port: int, tmp_path: Path, cache: Path, **env: str) -> subprocess.Popen[bytes]:
     environment = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT"} | env
     command = [sys.executable, "build.py", "serve", "--port", str(port)]
-    command += ["--output", str(tmp_path / "public"), "--cache", str(ROOT / ".cache")]
+    command += ["--output", str(tmp_path / "public"), "--cache", str(cache)]
     with (tmp_path / "serve.log").open("wb") as log:
         return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=log)
 
@@ -91,11 +97,11 @@ def post_request(origin: str) -> tuple[int, dict[str, object]]:
 @pytest.mark.slow
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["INT", "TERM"])
 def test_serve_runs_everything_and_stops_everything(
-    tmp_path: Path, stop_signal: signal.Signals
+    tmp_path: Path, cache: Path, stop_signal: signal.Signals
 ) -> None:
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
-    process = start(port, tmp_path)
+    process = start(port, tmp_path, cache)
     try:
         wait_for(f"{origin}/en/", process, tmp_path)
         java = [pid for pid in children(process.pid) if "DynamoDBLocal" in command_line(pid)]
@@ -124,12 +130,12 @@ def test_serve_runs_everything_and_stops_everything(
     assert "ERROR" not in output
 
 
-def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
+def test_a_taken_port_is_a_clear_error(tmp_path: Path, cache: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = start(port, tmp_path)
+        process = start(port, tmp_path, cache)
         assert process.wait(timeout=30) == 1
     assert (tmp_path / "serve.log").read_text() == (
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use;"
@@ -137,9 +143,9 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
     )
 
 
-def test_an_unreachable_dynamodb_endpoint_is_a_clear_error(tmp_path: Path) -> None:
+def test_an_unreachable_dynamodb_endpoint_is_a_clear_error(tmp_path: Path, cache: Path) -> None:
     endpoint = f"http://127.0.0.1:{free_port()}"
-    process = start(free_port(), tmp_path, DYNAMODB_ENDPOINT=endpoint)
+    process = start(free_port(), tmp_path, cache, DYNAMODB_ENDPOINT=endpoint)
     assert process.wait(timeout=60) == 1
     last_line = (tmp_path / "serve.log").read_text().splitlines()[-1]
     assert last_line.startswith(f"error: cannot use DynamoDB at {endpoint}: Could not connect")
@@ -147,11 +153,11 @@ def test_an_unreachable_dynamodb_endpoint_is_a_clear_error(tmp_path: Path) -> No
 
 @pytest.mark.dynamodb
 def test_a_given_dynamodb_endpoint_is_used_and_nothing_else_started(
-    tmp_path: Path, dynamodb_endpoint: str, dynamodb_client: DynamoDBClient
+    tmp_path: Path, cache: Path, dynamodb_endpoint: str, dynamodb_client: DynamoDBClient
 ) -> None:
     port = free_port()
     table = f"serve-{uuid.uuid4().hex[:12]}"
-    process = start(port, tmp_path, DYNAMODB_ENDPOINT=dynamodb_endpoint, TABLE_NAME=table)
+    process = start(port, tmp_path, cache, DYNAMODB_ENDPOINT=dynamodb_endpoint, TABLE_NAME=table)
     try:
         wait_for(f"http://127.0.0.1:{port}/en/", process, tmp_path)
         assert children(process.pid) == set()
