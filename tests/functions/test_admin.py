@@ -208,6 +208,26 @@ def test_erase_one_request(
     assert len(table_items("request#")) == 2
 
 
+def test_erase_by_id_deletes_an_expired_request_ttl_has_not_deleted_yet(
+    admin: Callable[..., tuple[int, str]],
+    sent: list[dict[str, Any]],
+    expired: str,
+    table_items: ItemsOf,
+) -> None:
+    code, out = admin("erase", expired, "--yes")
+
+    assert code == 0
+    assert expired in out.splitlines()[0]
+    assert out.splitlines()[-1] == "erased 1 request"
+    assert expired not in {item["id"]["S"] for item in table_items("request#")}
+    assert len(table_items("request#")) == len(sent)
+
+
+def test_erase_by_an_unknown_id_is_not_found(admin: Callable[..., tuple[int, str]]) -> None:
+    unknown = str(uuid.uuid4())
+    assert admin("erase", unknown, "--yes") == (1, f"error: no request with id {unknown}\n")
+
+
 def test_a_missing_table_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TABLE_NAME", raising=False)
     assert main(["list"]) == 1

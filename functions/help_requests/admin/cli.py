@@ -123,10 +123,10 @@ def export_requests(moderation: Moderation, args: argparse.Namespace) -> int:
 
 
 def erase_requests(moderation: Moderation, args: argparse.Namespace) -> int:
+    # Erasure is thorough: requests past their retention go too, not only what reads show.
     if args.id:
-        found = [moderation.get(args.id)]
+        found = [moderation.get(args.id, include_expired=True)]
     else:
-        # Erasure is thorough: requests past their retention go too, not only what reads show.
         found = moderation.by_contact(args.contact, include_expired=True)
     if not found:
         print("nothing to erase")

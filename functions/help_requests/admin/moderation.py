@@ -78,8 +78,8 @@ class Moderation:
         found = self._live(item for page in pages for item in page["Items"])
         return found[:limit] if limit is not None else found
 
-    def get(self, request_id: str) -> StoredRequest:
-        """The unexpired request with this id."""
+    def get(self, request_id: str, *, include_expired: bool = False) -> StoredRequest:
+        """The request with this id; unless `include_expired`, only while it is retained."""
         response = self._call(
             lambda: self.client.get_item(
                 TableName=self.table_name,
@@ -87,10 +87,11 @@ class Moderation:
                 ConsistentRead=True,
             )
         )
-        live = self._live([response["Item"]] if "Item" in response else [])
-        if not live:
+        found = [response["Item"]] if "Item" in response else []
+        matches = [StoredRequest(item) for item in found] if include_expired else self._live(found)
+        if not matches:
             raise RequestNotFound(request_id)
-        return live[0]
+        return matches[0]
 
     def set_status(self, request_id: str, status: str) -> None:
         """Mark a request `new`, `answered` or `done`."""
