@@ -17,6 +17,9 @@ from sitegen.fingerprint import code_version, digest
 from sitegen.schema import Document
 
 STATE_FORMAT = 1
+# The state of builds not made for this long is removed: its date in the key is long past, or
+# its output folder is gone.
+STATE_MAX_AGE = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,15 @@ def load_state(path: Path) -> BuildState:
     if saved is None or saved[0] != fresh.version:
         return fresh
     fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
+    _touch(path.with_suffix(".files"), path.with_suffix(".model"))
     return fresh
+
+
+def _touch(*paths: Path) -> None:
+    # The modification time says when a state was last used; pruning goes by it.
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.utime(path)
 
 
 def load_model(path: Path, state: BuildState) -> None:
@@ -144,6 +155,24 @@ def save_state(path: Path, state: BuildState) -> None:
     _save(path.with_suffix(".model"), model)
     files = (state.version, token, state.inputs, state.files, STATE_FORMAT)
     _save(path.with_suffix(".files"), files)
+    prune_states(path.parent, keep={path.with_suffix(".model"), path.with_suffix(".files")})
+
+
+def prune_states(
+    folder: Path, keep: set[Path], max_age: float = STATE_MAX_AGE, now: float | None = None
+) -> list[Path]:
+    """Remove saved states (and leftover temporary files) not used for `max_age` seconds."""
+    cutoff = (time.time() if now is None else now) - max_age
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            path = Path(entry.path)
+            with contextlib.suppress(FileNotFoundError):
+                if path in keep or not entry.is_file() or entry.stat().st_mtime >= cutoff:
+                    continue
+                path.unlink()
+                removed.append(path)
+    return sorted(removed)
 
 
 def _save(path: Path, data: object) -> None:
