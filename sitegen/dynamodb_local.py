@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from functions.help_requests.aws import build_client
 from sitegen import cfn_template
 
 if TYPE_CHECKING:
@@ -116,23 +117,13 @@ def dies_with_parent() -> Callable[[], None] | None:
 
 def local_client(endpoint: str) -> DynamoDBClient:
     """A boto3 DynamoDB client for DynamoDB Local, with fake static credentials."""
-    import boto3
-    from botocore.config import Config
-
-    client: DynamoDBClient = boto3.client(
-        "dynamodb",
-        endpoint_url=endpoint,
-        region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts any key
-        config=Config(
-            retries={"mode": "standard", "total_max_attempts": 3},
-            connect_timeout=1,
-            read_timeout=5,
-            max_pool_connections=64,
-        ),
+    return build_client(
+        endpoint,
+        region=REGION,
+        read_timeout=5,
+        max_pool_connections=64,
+        credentials=("local", "local"),  # DynamoDB Local accepts any key
     )
-    return client
 
 
 def create_table(client: DynamoDBClient, name: str, template: dict[str, Any] | None = None) -> None:

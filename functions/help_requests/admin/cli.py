@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..aws import build_client
 from ..errors import HelpRequestError, RequestNotFound
 from .moderation import STATUSES, Moderation, StoredRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-LOCAL_REGION = "eu-central-1"
 PREVIEW = 60
 
 
@@ -71,18 +71,9 @@ def main(argv: Sequence[str] | None = None, *, client: DynamoDBClient | None = N
 
 
 def _client(endpoint: str | None) -> DynamoDBClient:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"mode": "standard", "total_max_attempts": 3}, read_timeout=10)
-    if endpoint is None:
-        client: DynamoDBClient = boto3.client("dynamodb", config=config)
-    else:
-        region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-        client = boto3.client(
-            "dynamodb", endpoint_url=endpoint, region_name=region or LOCAL_REGION, config=config
-        )
-    return client
+    # A scan for an erasure or an export reads the whole table: give each page time.
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    return build_client(endpoint, region=region, connect_timeout=5, read_timeout=10)
 
 
 def list_requests(moderation: Moderation, args: argparse.Namespace) -> int:
