@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from sitegen import form, i18n
-from sitegen.assets import collect_assets
 from sitegen.errors import ContentError, Problem
-from sitegen.images import process_images
 from sitegen.links import link_problems, output_path
 from sitegen.load import load_content
 from sitegen.markdown import render_markdown
-from sitegen.model import CHROME_KEYS, Site, build_model, is_visible
-from sitegen.outputs import atom_feed, robots_txt, sitemap
+from sitegen.model import CHROME_KEYS, Site
+from sitegen.prepared import prepare, site_files
 from sitegen.render import Renderer, template_uses
-from sitegen.write import Output, check_output_dir, write_outputs
+from sitegen.texts import markdown_key
+from sitegen.write import Output
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 Progress = Callable[[int, int], None]
@@ -70,43 +68,18 @@ def build_site(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
 
-def build_site_in_memory(options: BuildOptions) -> BuildResult:
-    """The reference build: render everything in memory in one process, then write."""
-    started = time.perf_counter()
-    check_output_dir(options.output, options.content, options.templates)
-    rendered = render_site(options)
-    stats = write_outputs(rendered.files, options.output)
-    seconds = time.perf_counter() - started
-    return BuildResult(
-        rendered.pages,
-        len(rendered.files),
-        stats.written,
-        stats.unchanged,
-        stats.removed,
-        seconds,
-    )
-
-
 def render_site(options: BuildOptions) -> RenderedSite:
     """Read and check everything, then render every file in memory; raise ContentError."""
     today = options.today or date.today()
     content = load_content(options.content, required_strings(options.templates))
-    visible = [
-        doc
-        for doc in content.documents
-        if is_visible(doc, today=today, drafts=options.drafts, future=options.future)
-    ]
-    translators = i18n.translators(content.strings)
-    site = build_model(content.config, visible, translators, options.content / "site.yaml")
+    keys = {doc.path: markdown_key(doc.body) for doc in content.documents}
+    prepared = prepare(content, keys, options, today)
+    site, renderer, images = prepared.site, prepared.renderer, prepared.images
     bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
-    names = [doc.image for doc in visible if doc.image]
-    images = process_images(names, content.images, options.cache)
-    assets = collect_assets(options.templates / "static")
-    renderer = Renderer(options.templates, site, assets, images, translators)
     texts = _render_pages(renderer, site, bodies, options.progress)
     files: dict[str, Output] = {output_path(url): text.encode() for url, text in texts.items()}
-    files |= {name: data.encode() for name, data in _site_files(site, renderer, bodies, today)}
-    files |= {path: data for path, data in assets.files.items()}
+    files |= dict(site_files(site, renderer, bodies, today))
+    files |= dict(prepared.assets.files.items())
     files |= {v.url.lstrip("/"): v.cached for image in images.values() for v in image.variants}
     pages = {page.url: page for page in site.pages}
     problems = link_problems(pages, texts, set(files), options.templates)
@@ -138,19 +111,3 @@ def _render_pages(
     if problems:
         raise ContentError(problems)
     return texts
-
-
-def _site_files(
-    site: Site, renderer: Renderer, bodies: dict[str, str], today: date
-) -> list[tuple[str, str]]:
-    config = site.config
-    files = [
-        ("index.html", renderer.render_root()),
-        ("sitemap.xml", sitemap(config, site.pages)),
-        ("robots.txt", robots_txt(config)),
-    ]
-    for code in config.codes:
-        t = renderer.translators[code]
-        feed = atom_feed(config, code, t, site.stories[code], bodies, today)
-        files.append((f"{code}/feed.xml", feed))
-    return files

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-from sitegen import i18n
-from sitegen.assets import collect_assets
 from sitegen.build import BuildOptions, BuildResult, required_strings
 from sitegen.cache import (
     BuildState,
@@ -27,16 +25,19 @@ from sitegen.fingerprint import (
     Fingerprinter,
     code_version,
     digest,
-    template_digests,
 )
-from sitegen.images import process_images
 from sitegen.load import Content, load_content, load_document
-from sitegen.model import build_model, is_visible
 from sitegen.outfiles import Outputs, check_links, intact_files, rescan, scan_inputs
-from sitegen.outputs import atom_feed, robots_txt, sitemap
 from sitegen.pagework import PageWork, Rendered, render_all
-from sitegen.prepared import Inputs, Prepared, page_keys, text_edits
-from sitegen.render import Renderer
+from sitegen.prepared import (
+    Inputs,
+    Prepared,
+    feed_entries,
+    page_keys,
+    prepare,
+    site_files,
+    text_edits,
+)
 from sitegen.schema import Document
 from sitegen.texts import html_of, markdown_key, stripped
 from sitegen.write import check_output_dir
@@ -112,7 +113,7 @@ class Builder:
         self.last = None
         context = self._context_key(inputs)
         content, bodies = self._load(state, inputs, context)
-        prepared = self._prepare(content, bodies)
+        prepared = prepare(content, bodies, self.options, self.today)
         outputs = self._outputs(state, intact)
         outputs.state.inputs = inputs
         outputs.state.documents = {
@@ -198,36 +199,6 @@ class Builder:
         images = sorted(p for p in inputs if p.startswith(folder) and p.count(os.sep) == depth)
         return digest(repr(settings), *images, code_version())
 
-    def _prepare(self, content: Content, bodies: dict[Path, str]) -> Prepared:
-        options = self.options
-        visible = [
-            doc
-            for doc in content.documents
-            if is_visible(doc, today=self.today, drafts=options.drafts, future=options.future)
-        ]
-        translators = i18n.translators(content.strings)
-        site = build_model(content.config, visible, translators, options.content / "site.yaml")
-        names = [doc.image for doc in visible if doc.image]
-        images = process_images(names, content.images, options.cache)
-        assets = collect_assets(options.templates / "static")
-        renderer = Renderer(options.templates, site, assets, images, translators)
-        fingerprint = Fingerprinter()
-        shared = {
-            code: fingerprint.of(
-                [
-                    code_version(),
-                    site.config,
-                    dict(site.chrome),
-                    translators[code].texts,
-                    assets.urls,
-                    images,
-                ]
-            )
-            for code in site.config.codes
-        }
-        templates = template_digests(renderer.env, {page.template for page in site.pages})
-        return Prepared(content, site, renderer, images, assets, bodies, shared, templates)
-
     def _fill(
         self,
         outputs: Outputs,
@@ -283,19 +254,7 @@ class Builder:
         )
 
     def _site_files(self, prepared: Prepared, markdown: MarkdownCache) -> list[tuple[str, bytes]]:
-        site, renderer = prepared.site, prepared.renderer
-        config = site.config
-        newest = [e.doc for code in config.codes for e in site.stories[code][: config.feed_entries]]
-        urls = {e.doc.path: e.url for code in config.codes for e in site.stories[code]}
-        html = html_of(newest, prepared.bodies, markdown)
-        bodies = {urls[path]: text for path, text in html.items()}
-        files = [
-            ("index.html", renderer.render_root()),
-            ("sitemap.xml", sitemap(config, site.pages)),
-            ("robots.txt", robots_txt(config)),
-        ]
-        for code in config.codes:
-            t = renderer.translators[code]
-            feed = atom_feed(config, code, t, site.stories[code], bodies, self.today)
-            files.append((f"{code}/feed.xml", feed))
-        return [(name, text.encode()) for name, text in files]
+        entries = feed_entries(prepared.site)
+        html = html_of([e.doc for e in entries], prepared.bodies, markdown)
+        bodies = {e.url: html[e.doc.path] for e in entries}
+        return site_files(prepared.site, prepared.renderer, bodies, self.today)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sitegen.assets import Assets
+from sitegen import i18n
+from sitegen.assets import Assets, collect_assets
 from sitegen.cache import BuildState
-from sitegen.fingerprint import Fingerprinter, digest
-from sitegen.images import ImageSet
+from sitegen.fingerprint import Fingerprinter, code_version, digest, template_digests
+from sitegen.images import ImageSet, process_images
+from sitegen.listing import Entry
 from sitegen.load import Content
-from sitegen.model import Page, Site
+from sitegen.model import Page, Site, build_model, is_visible
+from sitegen.outputs import atom_feed, robots_txt, sitemap
 from sitegen.render import Renderer
+
+if TYPE_CHECKING:
+    from sitegen.build import BuildOptions
 
 Inputs = dict[str, tuple[int, int]]
 
@@ -34,6 +43,62 @@ class Prepared:
         body = self.bodies[page.document.path] if page.document else ""
         parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
         return digest(*parts, body)
+
+
+def prepare(
+    content: Content, bodies: dict[Path, str], options: BuildOptions, today: date
+) -> Prepared:
+    """The model of the visible documents, their images, the assets and a renderer for them."""
+    visible = [
+        doc
+        for doc in content.documents
+        if is_visible(doc, today=today, drafts=options.drafts, future=options.future)
+    ]
+    translators = i18n.translators(content.strings)
+    site = build_model(content.config, visible, translators, options.content / "site.yaml")
+    names = [doc.image for doc in visible if doc.image]
+    images = process_images(names, content.images, options.cache)
+    assets = collect_assets(options.templates / "static")
+    renderer = Renderer(options.templates, site, assets, images, translators)
+    fingerprint = Fingerprinter()
+    shared = {
+        code: fingerprint.of(
+            [
+                code_version(),
+                site.config,
+                dict(site.chrome),
+                translators[code].texts,
+                assets.urls,
+                images,
+            ]
+        )
+        for code in site.config.codes
+    }
+    templates = template_digests(renderer.env, {page.template for page in site.pages})
+    return Prepared(content, site, renderer, images, assets, bodies, shared, templates)
+
+
+def feed_entries(site: Site) -> list[Entry]:
+    """The stories the feeds show, in every language."""
+    config = site.config
+    return [e for code in config.codes for e in site.stories[code][: config.feed_entries]]
+
+
+def site_files(
+    site: Site, renderer: Renderer, bodies: Mapping[str, str], today: date
+) -> list[tuple[str, bytes]]:
+    """The root page, sitemap, robots.txt and feeds; `bodies` is body HTML by page URL."""
+    config = site.config
+    files = [
+        ("index.html", renderer.render_root()),
+        ("sitemap.xml", sitemap(config, site.pages)),
+        ("robots.txt", robots_txt(config)),
+    ]
+    for code in config.codes:
+        t = renderer.translators[code]
+        feed = atom_feed(config, code, t, site.stories[code], bodies, today)
+        files.append((f"{code}/feed.xml", feed))
+    return [(name, text.encode()) for name, text in files]
 
 
 def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path] | None:
