@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import create_app
-    from .config import Config, load_config
+    from .config import Config
+
+    load_config = Config.from_env
 
 __all__ = ["Config", "create_app", "load_config"]
 
@@ -18,8 +20,13 @@ def __getattr__(name: str) -> Any:
         from .app import create_app
 
         return create_app
-    if name in ("Config", "load_config"):
-        from . import config
+    if name == "Config":
+        from .config import Config
 
-        return getattr(config, name)
+        return Config
+    if name == "load_config":
+        # The dev server's name for `Config.from_env`, kept until it says `Config.from_env`.
+        from .config import Config
+
+        return Config.from_env
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

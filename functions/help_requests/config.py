@@ -6,11 +6,15 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .errors import ConfigError
 
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9a-f:.]+\](:\d{1,5})?$")
 MIN_KEY_LENGTH = 32
+WHOLE = (re.compile(r"\d{1,9}"), "a whole number")
+DECIMAL = (re.compile(r"\d{1,6}(\.\d+)?"), "a number like 3 or 2.5")
+Number = TypeVar("Number", int, float)
 
 
 @dataclass(frozen=True)
@@ -60,9 +64,9 @@ class Config:
             consent_version=_required(env, "CONSENT_VERSION"),
             dynamodb_endpoint=_endpoint(env, "DYNAMODB_ENDPOINT"),
             allowed_origins=_origins(env, "ALLOWED_ORIGINS") | _origins(env, "SITE_ORIGIN"),
-            retention_days=_integer(env, "RETENTION_DAYS", 180),
-            rate_limit_per_hour=_integer(env, "RATE_LIMIT_PER_HOUR", 5),
-            rate_limit_per_day=_integer(env, "RATE_LIMIT_PER_DAY", 20),
+            retention_days=_number(env, "RETENTION_DAYS", 180),
+            rate_limit_per_hour=_number(env, "RATE_LIMIT_PER_HOUR", 5),
+            rate_limit_per_day=_number(env, "RATE_LIMIT_PER_DAY", 20),
             min_fill_seconds=_number(env, "MIN_FILL_SECONDS", 3.0),
             region=_optional(env, "AWS_REGION") or _optional(env, "AWS_DEFAULT_REGION"),
             origin_verify_secret=_secret(env, "ORIGIN_VERIFY_SECRET"),
@@ -91,22 +95,15 @@ def _secret(env: Mapping[str, str], key: str) -> bytes | None:
     return None if value is None else value.encode()
 
 
-def _integer(env: Mapping[str, str], key: str, default: int) -> int:
+def _number(env: Mapping[str, str], key: str, default: Number) -> Number:
+    """The value as the type of `default`: a whole number for an int, else a decimal one."""
     value = _optional(env, key)
     if value is None:
         return default
-    if not re.fullmatch(r"\d{1,9}", value):
-        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
-    return int(value)
-
-
-def _number(env: Mapping[str, str], key: str, default: float) -> float:
-    value = _optional(env, key)
-    if value is None:
-        return default
-    if not re.fullmatch(r"\d{1,6}(\.\d+)?", value):
-        raise ConfigError(f"{key}: expected a number like 3 or 2.5, got {value!r}")
-    return float(value)
+    pattern, expected = WHOLE if isinstance(default, int) else DECIMAL
+    if not pattern.fullmatch(value):
+        raise ConfigError(f"{key}: expected {expected}, got {value!r}")
+    return type(default)(value)
 
 
 def _endpoint(env: Mapping[str, str], key: str) -> str | None:
@@ -129,8 +126,3 @@ def _origins(env: Mapping[str, str], key: str) -> frozenset[str]:
             )
         origins.add(origin)
     return frozenset(origins)
-
-
-def load_config(env: Mapping[str, str]) -> Config:
-    """The configuration from environment variables (`os.environ`, or a dict in tests)."""
-    return Config.from_env(env)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from functions.help_requests.config import Config, load_config
+from functions.help_requests.config import Config
 from functions.help_requests.errors import ConfigError
 
 SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret!"
@@ -15,7 +15,7 @@ REQUIRED = {"TABLE_NAME": "help-requests", "IP_HASH_KEY": SECRET, "CONSENT_VERSI
 
 
 def test_defaults() -> None:
-    config = load_config(REQUIRED)
+    config = Config.from_env(REQUIRED)
 
     assert config == Config(
         table_name="help-requests",
@@ -34,7 +34,7 @@ def test_defaults() -> None:
 
 
 def test_every_setting() -> None:
-    config = load_config(
+    config = Config.from_env(
         {
             **REQUIRED,
             "DYNAMODB_ENDPOINT": "http://127.0.0.1:8000",
@@ -61,18 +61,21 @@ def test_every_setting() -> None:
         10,
     )
     assert config.min_fill_seconds == 2.5
+    assert type(config.retention_days) is int
+    whole_seconds = Config.from_env({**REQUIRED, "MIN_FILL_SECONDS": "4"})
+    assert type(whole_seconds.min_fill_seconds) is float
     assert config.region == "eu-west-1"
     assert config.origin_verify_secret == ORIGIN_SECRET.encode()
 
 
 def test_the_secrets_never_show_in_the_repr() -> None:
-    shown = repr(load_config({**REQUIRED, "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET}))
+    shown = repr(Config.from_env({**REQUIRED, "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET}))
     assert SECRET not in shown
     assert ORIGIN_SECRET not in shown
 
 
 def test_an_empty_origin_secret_is_no_secret() -> None:
-    assert load_config({**REQUIRED, "ORIGIN_VERIFY_SECRET": "  "}).origin_verify_secret is None
+    assert Config.from_env({**REQUIRED, "ORIGIN_VERIFY_SECRET": "  "}).origin_verify_secret is None
 
 
 NOT_AN_ORIGIN = (
@@ -115,7 +118,7 @@ NOT_AN_ORIGIN = (
 )
 def test_a_bad_value_is_an_error_naming_the_key(change: dict[str, str], message: str) -> None:
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}$"):
-        load_config({**REQUIRED, **change})
+        Config.from_env({**REQUIRED, **change})
 
 
 def test_a_config_built_in_code_is_checked_too() -> None:
