@@ -201,11 +201,11 @@ def api_environment(
 
 def create_api(environment: dict[str, str]) -> ASGIApp:
     """The same ASGI app that runs in Lambda, configured for this run."""
-    from functions.help_requests import create_app, load_config
+    from functions.help_requests import Config, create_app
     from functions.help_requests.errors import ConfigError
 
     try:
-        config = load_config(environment)
+        config = Config.from_env(environment)
     except ConfigError as exc:
         raise ServeError(f"the API's settings are wrong: {exc}") from exc
     api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))

@@ -8,9 +8,7 @@ if TYPE_CHECKING:
     from .app import create_app
     from .config import Config
 
-    load_config = Config.from_env
-
-__all__ = ["Config", "create_app", "load_config"]
+__all__ = ["Config", "create_app"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,9 +22,4 @@ def __getattr__(name: str) -> Any:
         from .config import Config
 
         return Config
-    if name == "load_config":
-        # The dev server's name for `Config.from_env`, kept until it says `Config.from_env`.
-        from .config import Config
-
-        return Config.from_env
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
