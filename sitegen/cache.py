@@ -16,7 +16,7 @@ from typing import Any
 from sitegen.fingerprint import code_version, digest
 from sitegen.schema import Document
 
-STATE_FORMAT = 1
+STATE_FORMAT = 2
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -53,6 +53,14 @@ class BuildState:
     pages: dict[str, PageRecord] = field(default_factory=dict)
     # Pairs the two saved files: the model is used only with the file list saved with it.
     token: str = ""
+    # The prepared site model, kept with the documents so a later process can skip making it.
+    model: object = None
+    # Documents and pages changed since the model file was written; the file list carries them.
+    journal: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    # The journal's entries as read, until the model file they go over is loaded.
+    journal_entries: tuple[dict[str, Any], dict[str, PageRecord]] = field(
+        default_factory=lambda: ({}, {})
+    )
 
 
 class MarkdownCache:
@@ -116,6 +124,8 @@ def load_state(path: Path) -> BuildState:
     if saved is None or saved[0] != fresh.version:
         return fresh
     fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
+    fresh.journal_entries = saved[4]
+    fresh.journal = (set(saved[4][0]), set(saved[4][1]))
     _touch(path.with_suffix(".files"), path.with_suffix(".model"))
     return fresh
 
@@ -134,7 +144,9 @@ def load_model(path: Path, state: BuildState) -> None:
         # Without its model the file list is of no use: build everything.
         state.inputs, state.files = {}, {}
         return
-    state.documents, state.pages = saved[2], saved[3]
+    state.documents, state.pages, state.model = saved[2], saved[3], saved[4]
+    state.documents.update(state.journal_entries[0])
+    state.pages.update(state.journal_entries[1])
 
 
 def _load(path: Path) -> tuple[Any, ...] | None:
@@ -143,17 +155,24 @@ def _load(path: Path) -> tuple[Any, ...] | None:
             saved = pickle.load(file)  # noqa: S301 - our own cache file
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
-    if not isinstance(saved, tuple) or len(saved) != 5 or saved[4] != STATE_FORMAT:
+    if not isinstance(saved, tuple) or len(saved) != 6 or saved[5] != STATE_FORMAT:
         return None
     return saved
 
 
-def save_state(path: Path, state: BuildState) -> None:
-    """Replace the saved state: the model first, then the list of files that points at it."""
-    state.token = token = digest(str(time.time_ns()), str(os.getpid()))
-    model = (state.version, token, state.documents, state.pages, STATE_FORMAT)
-    _save(path.with_suffix(".model"), model)
-    files = (state.version, token, state.inputs, state.files, STATE_FORMAT)
+def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
+    """Replace the saved state: the model first, then the list of files that points at it.
+
+    Without `whole`, only the file list is written, carrying the documents and pages changed
+    since the model file was (the journal); the model file stays as it is."""
+    if whole:
+        state.token = digest(str(time.time_ns()), str(os.getpid()))
+        state.journal = (set(), set())
+        model = (state.version, state.token, state.documents, state.pages, state.model)
+        _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
+    documents, pages = state.journal
+    journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
+    files = (state.version, state.token, state.inputs, state.files, journal, STATE_FORMAT)
     _save(path.with_suffix(".files"), files)
     prune_states(path.parent, keep={path.with_suffix(".model"), path.with_suffix(".files")})
 

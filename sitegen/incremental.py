@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from sitegen import i18n
 from sitegen.build import BuildOptions, BuildResult, required_strings
 from sitegen.cache import (
     BuildState,
@@ -32,12 +33,14 @@ from sitegen.pagework import PageWork, Rendered, render_all
 from sitegen.prepared import (
     Inputs,
     Prepared,
+    SavedModel,
     feed_entries,
     page_keys,
     prepare,
     site_files,
     text_edits,
 )
+from sitegen.render import Renderer
 from sitegen.schema import Document
 from sitegen.texts import html_of, markdown_key, stripped
 from sitegen.write import check_output_dir
@@ -82,14 +85,15 @@ class Builder:
         if self.state is None:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
+            self.last = self.last or self._restore(state)
         markdown = MarkdownCache(options.cache)
         try:
             outputs = self._text_edits(state, inputs, intact, markdown)
             if outputs is None:
                 outputs = self._build(state, inputs, intact, markdown)
-                # A rebuild of text alone leaves the saved state behind; that is safe, since
-                # the next build finds the files it wrote changed and renders them again.
                 save_state(self.state_file, outputs.state)
+            else:
+                save_state(self.state_file, outputs.state, whole=False)
         finally:
             markdown.close()
         self.state = outputs.state
@@ -120,6 +124,7 @@ class Builder:
             str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
             for doc in content.documents
         }
+        outputs.state.model = _model_of(prepared)
         keys = page_keys(prepared, state, text_edits(state, inputs, content))
         todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
         self._fill(outputs, prepared, markdown, keys, todo)
@@ -152,11 +157,37 @@ class Builder:
         }
         fingerprint = Fingerprinter()
         pages = [page for page in last.site.pages if page.document and page.document.path in edited]
+        outputs.state.token, outputs.state.model = state.token, state.model
+        outputs.state.journal = (
+            state.journal[0] | changed,
+            state.journal[1] | {page.url for page in pages},
+        )
         keys = {url: record.key for url, record in state.pages.items()}
         keys |= {page.url: last.key(page, fingerprint) for page in pages}
         self._fill(outputs, last, markdown, keys, [page.url for page in pages])
         self.last = last
         return outputs
+
+    def _restore(self, state: BuildState) -> Prepared | None:
+        """The model saved by the last build, with the bodies as they are now; or None."""
+        if not isinstance(state.model, SavedModel):
+            return None
+        saved = state.model
+        bodies = {doc.path: body for _, _, doc, body in state.documents.values()}
+        translators = i18n.translators(saved.content.strings)
+        renderer = Renderer(
+            self.options.templates, saved.site, saved.assets, saved.images, translators
+        )
+        return Prepared(
+            saved.content,
+            saved.site,
+            renderer,
+            saved.images,
+            saved.assets,
+            bodies,
+            saved.shared,
+            saved.templates,
+        )
 
     def _reload(self, path: Path, content: Content) -> Document | None:
         """A document read again, or None when it now has problems (the full build says which)."""
@@ -258,3 +289,14 @@ class Builder:
         html = html_of([e.doc for e in entries], prepared.bodies, markdown)
         bodies = {e.url: html[e.doc.path] for e in entries}
         return site_files(prepared.site, prepared.renderer, bodies, self.today)
+
+
+def _model_of(prepared: Prepared) -> SavedModel:
+    return SavedModel(
+        prepared.content,
+        prepared.site,
+        prepared.images,
+        prepared.assets,
+        prepared.shared,
+        prepared.templates,
+    )

@@ -45,6 +45,18 @@ class Prepared:
         return digest(*parts, body)
 
 
+@dataclass(frozen=True)
+class SavedModel:
+    """What of `Prepared` is kept between processes: all but the renderer and the bodies."""
+
+    content: Content
+    site: Site
+    images: dict[str, ImageSet]
+    assets: Assets
+    shared: dict[str, str]
+    templates: dict[str, str]
+
+
 def prepare(
     content: Content, bodies: dict[Path, str], options: BuildOptions, today: date
 ) -> Prepared:

@@ -144,6 +144,21 @@ def test_editing_a_story_rewrites_its_page_and_nothing_it_does_not_show_on(site:
     assert result.written == 1
 
 
+def test_text_edits_in_turn_build_what_a_cold_build_does(site: Site) -> None:
+    # Each build is a new builder, as from the command line; the feeds show both stories.
+    site.build()
+    site.edit("content/stories/one.en.md", "Text with", "Text, edited, with")
+    site.build()
+    site.edit("content/stories/two.md", "A note.", "A shorter note.")
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    site.edit("content/stories/one.en.md", "edited", "changed")
+    site.edit("content/stories/extra-042.md", "summary:", "summary: Told anew.")
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    assert site.build().written == 0
+
+
 def test_a_new_summary_reaches_the_lists_and_the_feed(site: Site) -> None:
     site.build()
     before = snapshot(site.base / "public")
