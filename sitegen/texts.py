@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sitegen.cache import MarkdownCache
 from sitegen.fingerprint import digest, markdown_version
-from sitegen.frontmatter import split
+from sitegen.frontmatter import body
 from sitegen.load import read_text
 from sitegen.markdown import render_markdown
 from sitegen.schema import Document
@@ -28,7 +28,7 @@ def body_text(doc: Document) -> str:
     """A document's Markdown, read again from its file when the model holds it without."""
     if doc.body:
         return doc.body
-    return split(read_text(doc.path), doc.path)[1]
+    return body(read_text(doc.path), doc.path)
 
 
 def with_text(doc: Document) -> Document:
