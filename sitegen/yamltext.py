@@ -84,15 +84,27 @@ def _fields(node: yaml.MappingNode, path: Path, first_line: int) -> dict[str, Fi
 def _construct(node: yaml.Node, path: Path, first_line: int) -> object:
     if isinstance(node, yaml.MappingNode):
         return _fields(node, path, first_line)
-    loader = yaml.SafeLoader("")
     try:
-        return loader.construct_document(node)
+        return _construct_value(node)
     except (ValueError, yaml.YAMLError):
         # Values that look like timestamps but are not (2019-13-45) raise here; keep the text so
         # the schema can say what is wrong with it.
         return node.value if isinstance(node, yaml.ScalarNode) else None
-    finally:
-        loader.dispose()
+
+
+# Constructors to reuse: making one per value cost more than constructing the value.
+_spare: list[yaml.constructor.SafeConstructor] = []
+
+
+def _construct_value(node: yaml.Node) -> object:
+    try:
+        constructor = _spare.pop()
+    except IndexError:
+        constructor = yaml.constructor.SafeConstructor()
+    value = constructor.construct_document(node)
+    # Given back only when it finished: one that raised may hold half-made objects.
+    _spare.append(constructor)
+    return value
 
 
 def _flatten(
