@@ -8,6 +8,8 @@ from functools import cache
 import markdown
 import nh3
 
+from sitegen.mdspeed import Converter
+
 _TAGS = {
     *("a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div"),
     *("dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img"),
@@ -33,7 +35,7 @@ _EXTERNAL_HREF = re.compile(r'\shref="(?:https?:)?//')
 
 @cache
 def _converter() -> markdown.Markdown:
-    return markdown.Markdown(
+    return Converter(
         extensions=["tables", "footnotes", "attr_list", "toc"],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
