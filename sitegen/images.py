@@ -8,6 +8,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sitegen.errors import ContentError, Problem
+from sitegen.parallel import cores
 from sitegen.slugs import slugify
 
 WIDTHS = (480, 960, 1440)
@@ -69,17 +71,28 @@ class ImageSet:
 def process_images(
     names: Iterable[str], files: dict[str, Path], cache: Path
 ) -> dict[str, ImageSet]:
-    """Make (or reuse from the cache) every variant of the named images."""
+    """Make (or reuse from the cache) every variant of the named images, on every core."""
+    wanted = sorted(set(names))
     result: dict[str, ImageSet] = {}
     problems: list[Problem] = []
-    for name in sorted(set(names)):
-        try:
-            result[name] = image_set(name, files[name], cache)
-        except ContentError as exc:
-            problems += exc.problems
+    # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
+    with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
+        made = pool.map(lambda name: _image_set_or_error(name, files[name], cache), wanted)
+        for name, found in zip(wanted, made, strict=True):
+            if isinstance(found, ContentError):
+                problems += found.problems
+            else:
+                result[name] = found
     if problems:
         raise ContentError(problems)
     return result
+
+
+def _image_set_or_error(name: str, path: Path, cache: Path) -> ImageSet | ContentError:
+    try:
+        return image_set(name, path, cache)
+    except ContentError as exc:
+        return exc
 
 
 def image_set(name: str, path: Path, cache: Path) -> ImageSet:

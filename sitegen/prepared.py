@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -67,9 +68,12 @@ def prepare(
         if is_visible(doc, today=today, drafts=options.drafts, future=options.future)
     ]
     translators = i18n.translators(content.strings)
-    site = build_model(content.config, visible, translators, options.content / "site.yaml")
     names = [doc.image for doc in visible if doc.image]
-    images = process_images(names, content.images, options.cache)
+    # Images are made while the model is built; both are done before any page is rendered.
+    with ThreadPoolExecutor(1) as background:
+        made = background.submit(process_images, names, content.images, options.cache)
+        site = build_model(content.config, visible, translators, options.content / "site.yaml")
+        images = made.result()
     assets = collect_assets(options.templates / "static")
     renderer = Renderer(options.templates, site, assets, images, translators)
     fingerprint = Fingerprinter()
