@@ -30,6 +30,7 @@ from sitegen.fingerprint import (
 from sitegen.load import Content, load_content, load_document
 from sitegen.outfiles import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.pagework import PageWork, Rendered, render_all
+from sitegen.preconvert import Preconverter
 from sitegen.prepared import (
     Inputs,
     Prepared,
@@ -116,8 +117,14 @@ class Builder:
     ) -> Outputs:
         self.last = None
         context = self._context_key(inputs)
-        content, bodies = self._load(state, inputs, context)
-        prepared = prepare(content, bodies, self.options, self.today)
+        changed = self._changed_documents(state, inputs)
+        converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
+        try:
+            content, bodies = self._load(state, inputs, context)
+            prepared = prepare(content, bodies, self.options, self.today)
+        except BaseException:
+            converting.stop()
+            raise
         outputs = self._outputs(state, intact)
         outputs.state.inputs = inputs
         outputs.state.documents = {
@@ -127,9 +134,21 @@ class Builder:
         outputs.state.model = _model_of(prepared)
         keys = page_keys(prepared, state, text_edits(state, inputs, content))
         todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+        converting.join()
         self._fill(outputs, prepared, markdown, keys, todo)
         self.last = prepared
         return outputs
+
+    def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[Path]:
+        """Markdown files that are new or changed since the last build."""
+        folder = os.path.join(self.options.content, "")
+        return [
+            Path(name)
+            for name, stat in inputs.items()
+            if name.endswith(".md")
+            and name.startswith(folder)
+            and (name not in state.documents or state.documents[name][0] != stat)
+        ]
 
     def _text_edits(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache

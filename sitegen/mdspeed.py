@@ -10,7 +10,7 @@ anything else (another Markdown version, an extension's own pattern) runs as usu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
@@ -131,10 +131,6 @@ class _FastInline(treeprocessors.InlineProcessor):
         return data
 
 
-def _holds(text: str, needs: Sequence[str]) -> bool:
-    return any(needed in text for needed in needs)
-
-
 def _inline_needs(pattern: object) -> _Needs:
     if type(pattern) is inlinepatterns.DelimiterProcessor:
         tokens = tuple(pattern.tokens)
@@ -163,11 +159,17 @@ def _block_loop(
         if processors is None:
             processors = [(p, _block_needs(p)) for p in parser.blockprocessors]
         while blocks:
+            block = blocks[0]
             for processor, needs in processors:
-                if needs is not None and not _holds(blocks[0], needs):
-                    continue
+                if needs is not None:
+                    # Written out rather than a call: this runs for every processor and block.
+                    for needed in needs:
+                        if needed in block:
+                            break
+                    else:
+                        continue
                 # `run` may still decline (return False); then the next processor is asked.
-                if processor.test(parent, blocks[0]) and processor.run(parent, blocks) is not False:
+                if processor.test(parent, block) and processor.run(parent, blocks) is not False:
                     break
 
     return parse_blocks

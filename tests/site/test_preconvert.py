@@ -1,0 +1,92 @@
+"""Markdown converted ahead, on other cores, while the content is read."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sitegen import pagework
+from sitegen.build import BuildOptions, build_site
+from sitegen.cache import MarkdownCache
+from sitegen.markdown import render_markdown
+from sitegen.parallel import MIN_PARALLEL
+from sitegen.preconvert import Preconverter, convert_into_cache
+from sitegen.texts import markdown_key
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _story(number: int) -> str:
+    return (
+        f"---\ntitle: Story {number}\ndate: 2020-01-{number % 28 + 1:02d}\n"
+        f"summary: Summary {number}.\ntags: [jobs]\n---\n"
+        f"## Part {number}\n\nSomeone *asked* for help, **{number}** times.\n"
+    )
+
+
+def _write_stories(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number in range(count):
+        path = folder / f"story-{number:03d}.md"
+        path.write_text(_story(number), "utf-8")
+        paths.append(path)
+    return paths
+
+
+def _body(number: int) -> str:
+    return _story(number).split("---\n", 2)[2]
+
+
+def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
+    tmp_path: Path,
+) -> None:
+    paths = _write_stories(tmp_path / "stories", 3)
+    broken = tmp_path / "stories" / "no-front-matter.md"
+    broken.write_text("# Just a heading\n", "utf-8")
+    latin1 = tmp_path / "stories" / "latin1.md"
+    latin1.write_bytes("---\ntitle: Caf\xe9\n---\nBody\n".encode("latin-1"))
+    convert_into_cache([*paths, broken, latin1, tmp_path / "gone.md"], tmp_path / "cache")
+    cache = MarkdownCache(tmp_path / "cache")
+    try:
+        for number in range(3):
+            assert cache.get(markdown_key(_body(number))) == render_markdown(_body(number))
+        assert cache.get(markdown_key("# Just a heading\n")) is None
+        assert cache.get(markdown_key("Body\n")) is None
+    finally:
+        cache.close()
+
+
+def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: Path) -> None:
+    paths = _write_stories(tmp_path / "stories", MIN_PARALLEL)
+    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).processes == []
+    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).processes == []
+    converting = Preconverter.start(paths, tmp_path / "cache", jobs=2)
+    assert len(converting.processes) == 2
+    converting.join()
+    cache = MarkdownCache(tmp_path / "cache")
+    try:
+        keys = [markdown_key(_body(number)) for number in range(MIN_PARALLEL)]
+        assert len(cache.get_many(keys)) == MIN_PARALLEL
+    finally:
+        cache.close()
+
+
+def test_a_parallel_build_finds_every_story_converted_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "site" / "fixture", content)
+    _write_stories(content / "stories", MIN_PARALLEL + 16)
+
+    def not_here(text: str) -> str:
+        raise AssertionError("a page converted its own Markdown")
+
+    # Only the page workers' name for the converter: the processes converting ahead keep theirs.
+    monkeypatch.setattr(pagework, "render_markdown", not_here)
+    options = BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c")
+    result = build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    assert result.pages > MIN_PARALLEL
+    assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
