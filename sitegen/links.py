@@ -37,14 +37,29 @@ def internal_targets(page_url: str, text: str) -> list[str]:
     """The output files the internal links of one page point at, in order."""
     targets = []
     for link in links_in(text):
-        # Most links are site-absolute without dot segments; urljoin would return them as-is.
-        plain = link.startswith("/") and not link.startswith("//") and "/." not in link
-        parts = urlsplit(link if plain else urljoin(page_url, link))
-        if parts.scheme or parts.netloc or parts.path.startswith(_SKIPPED_PREFIXES):
-            continue
-        if parts.path:
-            targets.append(output_path(parts.path))
+        path = _path(page_url, link)
+        if path and not path.startswith(_SKIPPED_PREFIXES):
+            targets.append(output_path(path))
     return targets
+
+
+# What urlsplit takes for a scheme; `https:` and `mailto:` links lead off the site.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+# Characters after which urlsplit is needed: it drops tabs and newlines, and checks hosts.
+_UNUSUAL = re.compile(r"[\t\n\r\[\]]|/\.|[^\x00-\x7f]")
+
+
+def _path(page_url: str, link: str) -> str:
+    """The site path a link leads to, or "" when it leads off the site."""
+    if _UNUSUAL.search(link) is None:
+        if _SCHEME.match(link):
+            return ""
+        # Most links are site-absolute without dot segments; urljoin would return them as-is.
+        if link.startswith("/") and not link.startswith("//"):
+            return link.partition("#")[0].partition("?")[0]
+    plain = link.startswith("/") and not link.startswith("//") and "/." not in link
+    parts = urlsplit(link if plain else urljoin(page_url, link))
+    return "" if parts.scheme or parts.netloc else parts.path
 
 
 def broken_links(page_url: str, text: str, files: Iterable[str] | set[str]) -> list[str]:
