@@ -41,7 +41,8 @@ def code_version() -> str:
 def markdown_version() -> str:
     """What Markdown HTML depends on besides the text: the converter's code and packages."""
     versions = [f"{name}={_version(name)}" for name in ("markdown", "nh3")]
-    return digest(sys.version, *versions, (_CODE / "markdown.py").read_bytes())
+    sources = [(_CODE / name).read_bytes() for name in ("markdown.py", "mdspeed.py")]
+    return digest(sys.version, *versions, *sources)
 
 
 def _version(name: str) -> str:
