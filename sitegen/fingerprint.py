@@ -73,12 +73,18 @@ class Fingerprinter:
 
     def _token(self, value: object) -> object:
         """A value of plain types only, whose repr stands for `value`; dataclasses by digest."""
-        if type(value) in _PLAIN or isinstance(value, str | int | float | date | PurePath):
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind in self._fields:
+            # A kind of dataclass seen before: the checks below would come to the same.
+            return self._memo.get(id(value)) or self._dataclass(value)
+        if isinstance(value, str | int | float | date | PurePath):
             return value
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._memo.get(id(value)) or self._dataclass(value)
         if type(value) in _SEQUENCES:
-            return tuple(self._token(item) for item in value)  # type: ignore[attr-defined]
+            return tuple([self._token(item) for item in value])  # type: ignore[attr-defined]
         if isinstance(value, Mapping):
             return ("{", tuple((self._token(k), self._token(v)) for k, v in value.items()))
         if isinstance(value, frozenset | set):
@@ -92,7 +98,7 @@ class Fingerprinter:
             every = dataclasses.fields(value)  # type: ignore[arg-type]
             skip = {"body"} if kind is Document else set()
             names = self._fields[kind] = tuple(f.name for f in every if f.name not in skip)
-        tokens = tuple(self._token(getattr(value, name)) for name in names)
+        tokens = tuple([self._token(getattr(value, name)) for name in names])
         known = self._memo[id(value)] = digest(kind.__name__, repr(tokens))
         return known
 

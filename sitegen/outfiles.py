@@ -145,27 +145,35 @@ class Outputs:
 
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""
+        # A folder that was new or empty holds nothing stale: no need to sweep every file.
+        fresh = not self.output.is_dir() or not any(self.output.iterdir())
         self.output.mkdir(parents=True, exist_ok=True)
         (self.output / MARKER).touch()
         for name, temporary in sorted(self.staged.items()):
             target = self.output / name
-            if name not in self.previous.files and same_bytes(temporary, target):
-                # Made by a build whose state is gone: leave it, with its time, as it is.
-                temporary.unlink()
-                self._record(name, target)
+            if not fresh and not self._make_room(name, temporary, target):
                 continue
-            if target.is_dir():
-                shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True)
             # shutil.move renames when it can and copies across file systems.
             shutil.move(temporary, target)
             self._record(name, target)
             self.written += 1
         gone = set(self.previous.files) - set(self.state.files)
-        if not self.previous.files or gone:
+        if (not self.previous.files or gone) and not fresh:
             # A first build, or files gone: sweep the folder, as a full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _make_room(self, name: str, temporary: Path, target: Path) -> bool:
+        """Whether to move the staged file to `target`: not when the bytes are already there."""
+        if name not in self.previous.files and same_bytes(temporary, target):
+            # Made by a build whose state is gone: leave it, with its time, as it is.
+            temporary.unlink()
+            self._record(name, target)
+            return False
+        if target.is_dir():
+            shutil.rmtree(target)
+        return True
 
     def _record(self, name: str, target: Path) -> None:
         info = target.stat()
