@@ -82,8 +82,8 @@ class Converter(markdown.Markdown):
             (p for p in self.treeprocessors if isinstance(p, toc.TocTreeprocessor)), None
         )
         self._toc_marker = self._toc.marker if self._toc else ""
-        self._attr_list = "attr_list" in self.treeprocessors
-        self._attr_list_run = self.treeprocessors["attr_list"].run if self._attr_list else None
+        attr_list = "attr_list" in self.treeprocessors
+        self._attr_list_run = self.treeprocessors["attr_list"].run if attr_list else None
 
     def convert(self, source: str) -> str:
         # The marker can only be found in a text that holds it; attribute lists need a brace.
@@ -116,7 +116,7 @@ class _FastInline(treeprocessors.InlineProcessor):
         while patternIndex < len(patterns):
             pattern, needs = patterns[patternIndex]
             if needs is not None:
-                # Written out rather than a call to _holds: this runs for every pattern.
+                # Written out rather than any(): this runs for every pattern.
                 for needed in needs:
                     if needed in data:
                         break
