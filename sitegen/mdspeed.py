@@ -5,6 +5,9 @@ every block, mostly to find nothing. A pattern whose regular expression needs a 
 text lacks cannot match, so skipping it leaves the result as it was. Each shortcut here is
 taken only for a pattern or processor whose expression is exactly the one it was written for;
 anything else (another Markdown version, an extension's own pattern) runs as usual.
+
+Most text is plain words with a few code spans, links and emphasis; `simple_inline` builds the
+elements of such a text directly, and hands anything less simple to the patterns.
 `tests/site/test_mdspeed.py` compares the HTML with plain Python-Markdown's."""
 
 from __future__ import annotations
@@ -100,11 +103,85 @@ def _nothing(root: Element) -> None:
 
 
 class _FastInline(treeprocessors.InlineProcessor):
-    """The inline processor, skipping patterns that need characters the text lacks."""
+    """The inline processor, skipping patterns that need characters the text lacks.
+
+    A text of plain words with nothing but code spans, links and simple emphasis (most of what
+    people write) is turned into its elements directly, without the stash of placeholders the
+    patterns work through. Every other text goes through the patterns."""
 
     def run(self, tree: Element, ancestors: list[str] | None = None) -> Element:
         self._patterns = [(p, _inline_needs(p)) for p in self.inlinePatterns]
-        return super().run(tree, ancestors)
+        self._delimiters = _direct_delimiters(self.md)
+        # Upstream's loop (markdown/treeprocessors.py), with the direct way in front of it.
+        self.stashed_nodes: dict[str, Element | str] = {}
+        self.parent_map = {c: p for p in tree.iter() for c in p}
+        tree_parents = [] if ancestors is None else ancestors[:]
+        stack = [(tree, tree_parents)]
+        self._InlineProcessor__build_ancestors(tree, tree_parents)  # type: ignore[attr-defined]
+        handle = self._InlineProcessor__handleInline
+        placeholders = self._InlineProcessor__processPlaceholders  # type: ignore[attr-defined]
+        while stack:
+            element, parents = stack.pop(0)
+            self.ancestors = parents
+            if element is not tree:
+                self.ancestors.append(element.tag.lower())
+            queue: list[tuple[Element, list[Element]]] = []
+            for child in element:
+                if child.text and not isinstance(child.text, util.AtomicString):
+                    text, child.text = child.text, None
+                    direct = self._simple(text)
+                    if direct is None:
+                        self.ancestors.append(child.tag.lower())
+                        found = placeholders(handle(text), child)
+                        for item in found:
+                            self.parent_map[item[0]] = child
+                        stack += found
+                        queue.append((child, [item[0] for item in found]))
+                        self.ancestors.pop()
+                    else:
+                        child.text = direct[0] or None
+                        queue.append((child, direct[1]))
+                if child.tail:
+                    direct = self._simple(child.tail)
+                    if direct is None:
+                        tail = handle(child.tail)
+                        dummy = Element("d")
+                        child.tail = None
+                        found = placeholders(tail, dummy, False)
+                        child.tail = dummy.tail or None
+                        new = [item[0] for item in found]
+                    else:
+                        child.tail = direct[0] or None
+                        new = direct[1]
+                    if new:
+                        position = list(element).index(child) + 1
+                        for node in reversed(new):
+                            self.parent_map[node] = element
+                            element.insert(position, node)
+                if len(child):
+                    self.parent_map[child] = element
+                    stack.append((child, self.ancestors[:]))
+            for parent, nodes in queue:
+                for index, node in enumerate(nodes):
+                    parent.insert(index, node)
+        return tree
+
+    def _simple(self, text: str) -> tuple[str, list[Element]] | None:
+        delimiters = self._delimiters
+        # Emphasis keeps state from text to text while it has unpaired delimiters; then the
+        # patterns must see the text.
+        if delimiters is None or delimiters.regions or delimiters.stack:
+            return None
+        for delimiter in delimiters.delimiters.values():
+            if delimiter.stack:
+                return None
+        direct = simple_inline(text)
+        if direct is not None:
+            # Stashed as the patterns would stash them: a later text's placeholders count on it.
+            stash = self.stashed_nodes
+            for node in direct[1]:
+                stash[f"{len(stash):04d}"] = node
+        return direct
 
     # Replaces the base class's private loop over the patterns (Python mangles the name).
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -129,6 +206,121 @@ class _FastInline(treeprocessors.InlineProcessor):
             if not matched:
                 patternIndex += 1
         return data
+
+
+# The inline patterns, by name, type and expression, that `simple_inline` does the work of.
+_DIRECT_PATTERNS = (
+    ("backtick", inlinepatterns.BacktickInlineProcessor, inlinepatterns.BACKTICK_RE),
+    ("escape", inlinepatterns.EscapeInlineProcessor, inlinepatterns.ESCAPE_RE),
+    ("footnote", footnotes.FootnoteInlineProcessor, r"\[\^([^\]]*)\]"),
+    ("reference", inlinepatterns.ReferenceInlineProcessor, inlinepatterns.REFERENCE_RE),
+    ("link", inlinepatterns.LinkInlineProcessor, inlinepatterns.LINK_RE),
+    ("image_link", inlinepatterns.ImageInlineProcessor, inlinepatterns.IMAGE_LINK_RE),
+    (
+        "image_reference",
+        inlinepatterns.ImageReferenceInlineProcessor,
+        inlinepatterns.IMAGE_REFERENCE_RE,
+    ),
+    (
+        "short_reference",
+        inlinepatterns.ShortReferenceInlineProcessor,
+        inlinepatterns.REFERENCE_RE,
+    ),
+    (
+        "short_image_ref",
+        inlinepatterns.ShortImageReferenceInlineProcessor,
+        inlinepatterns.IMAGE_REFERENCE_RE,
+    ),
+    ("autolink", inlinepatterns.AutolinkInlineProcessor, inlinepatterns.AUTOLINK_RE),
+    ("automail", inlinepatterns.AutomailInlineProcessor, inlinepatterns.AUTOMAIL_RE),
+    ("linebreak", inlinepatterns.SubstituteTagInlineProcessor, inlinepatterns.LINE_BREAK_RE),
+    ("html", inlinepatterns.HtmlInlineProcessor, inlinepatterns.HTML_RE),
+    ("entity", inlinepatterns.HtmlInlineProcessor, inlinepatterns.ENTITY_RE),
+    ("em_strong", inlinepatterns.DelimiterProcessor, r"\*|_"),
+)
+
+
+def _direct_delimiters(md: markdown.Markdown) -> inlinepatterns.DelimiterProcessor | None:
+    """The emphasis processor, if the inline patterns are exactly those `simple_inline` was
+    written for; otherwise None."""
+    patterns = md.inlinePatterns
+    if len(patterns) != len(_DIRECT_PATTERNS):
+        return None
+    for index, (name, kind, expression) in enumerate(_DIRECT_PATTERNS):
+        if name not in patterns or patterns.get_index_for_name(name) != index:
+            return None
+        pattern = patterns[name]
+        if type(pattern) is not kind or getattr(pattern, "pattern", None) != expression:
+            return None
+    delimiters = patterns["em_strong"]
+    if not isinstance(delimiters, inlinepatterns.DelimiterProcessor):
+        return None
+    tokens = delimiters.delimiters
+    return delimiters if list(tokens) == ["*", "_"] and not tokens["*"].smart else None
+
+
+# Outside the elements below, a text must hold none of these: the characters the inline
+# patterns key on, two spaces before a line break, and the placeholders of stashed HTML.
+_SPECIAL = re.compile(r"[\\`*_\[\]<&\x02\x03]|  \n")
+_PLAIN = r"[^\\`*_\[\]!<&^\x02\x03\n]"
+_SOLID = r"[^\s\\`*_\[\]!<&^\x02\x03]"
+# A code span between single backticks, on one line.
+_CODE = re.compile(r"`([^`\\\x02\x03\n]+)`(?!`)")
+# Emphasis with one or two stars around plain words, opened after a space or line break (see
+# `simple_inline`) and closed before one or a punctuation mark: a pair that nothing can split.
+_EMPHASIS = re.compile(rf"(\*\*?)({_SOLID}(?:{_PLAIN}*{_SOLID})?)\1(?=[ \n.,;:!?)]|\Z)")
+# A link with plain text and a bare address.
+_LINK = re.compile(rf"\[({_PLAIN}+)\]\(([^\s()<>\"'\\`\[\]*\x02\x03]+)\)")
+
+
+def simple_inline(text: str) -> tuple[str, list[Element]] | None:
+    """What the inline patterns make of a text of plain words, code spans, links and simple
+    emphasis: the text before the first element, and the elements (with their tails).
+
+    None for any other text, which then goes through the patterns."""
+    found = _SPECIAL.search(text)
+    if found is None:
+        return text, []
+    lead = ""
+    nodes: list[Element] = []
+    position = 0
+    while found is not None:
+        start = found.start()
+        piece = text[position:start]
+        if nodes:
+            nodes[-1].tail = piece or None
+        else:
+            lead = piece
+        char = text[start]
+        if char == "`":
+            match = _CODE.match(text, start)
+            if match is None:
+                return None
+            node = Element("code")
+            node.text = util.AtomicString(util.code_escape(match.group(1).strip()))
+        elif char == "*" and (start == 0 or text[start - 1] in " \n"):
+            match = _EMPHASIS.match(text, start)
+            if match is None:
+                return None
+            node = Element("strong" if len(match.group(1)) == 2 else "em")
+            node.text = match.group(2)
+        elif char == "[" and (start == 0 or text[start - 1] != "!"):
+            match = _LINK.match(text, start)
+            if match is None:
+                return None
+            node = Element("a")
+            node.text = match.group(1)
+            node.set("href", match.group(2))
+        else:
+            return None
+        nodes.append(node)
+        position = match.end()
+        found = _SPECIAL.search(text, position)
+    if nodes:
+        nodes[-1].tail = text[position:] or None
+    else:
+        lead = text
+    return lead, nodes
 
 
 def _inline_needs(pattern: object) -> _Needs:

@@ -167,6 +167,9 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # A build makes its own environment: templates cannot change while it renders, so
+        # rendering need not look at their files again for every page.
+        auto_reload=False,
     )
 
 

@@ -41,6 +41,13 @@ CASES = [
     "> quote with **strong**\n> > nested\n\n    indented code *not em*\n\n```\nfence\n```",
     "[undefined reference] and [^nofootnote] and { braces } and | pipe",
     "Text with < and > and ! and ^ and = alone.",
+    # Texts the direct way takes, and their near misses, which go through the patterns.
+    "**Bold, then a stop.** *em*, *em*; *em*: *em*! *em*? (*em*) *em*) `code` [t](/a_b?x=1&y=2)",
+    'x*em* *em*x *em*"q" a**b** *em**em* ** em** *em * ***em*** *a*b*c*',
+    "[t](/u)[u](/v) ![img](/i.png) [t] (/u) [t][r] [^t](/u) [*t*](/u) [t](/u 'title') [t](</u>)",
+    "`a` `` `b` `` `<&>` ` spaced ` `a\\b` `unclosed and *em*",
+    "- item *em*\n    - nested **strong**\n\n    tail [link](/l) and `code`\n- next",
+    "\x02klzzwxh:0000\x03 *em* and a placeholder",
 ]
 
 
@@ -117,3 +124,73 @@ def test_the_processing_steps_are_those_of_plain_markdown() -> None:
 
 def test_the_site_converts_with_the_faster_converter() -> None:
     assert isinstance(_converter(), mdspeed.Converter)
+
+
+def _inline_text(rng: random.Random) -> str:
+    words = ["word", "Über", "x", "12", "a.b", "co-op", "it's", '"q"', "(p)", "snake_case", "2*3"]
+    around = ["", "", "", "", ".", ",", "!", "?", ";", ":", ")", "(", "'", '"', "-", "*", "`"]
+    out = []
+    for _ in range(rng.randint(1, 12)):
+        phrase = " ".join(rng.choices(words, k=rng.randint(1, 3)))
+        shapes = ["*{}*", "**{}**", "`{}`", "[{}](https://e.org/a_b?x=1&y=2)", "{}", "{}"]
+        shape = rng.choice(shapes)
+        out += [rng.choice(around), shape.format(phrase), rng.choice(around)]
+        out.append(rng.choice([" ", " ", " ", "\n", "  \n", ""]))
+    return "".join(out).strip()
+
+
+def _block(rng: random.Random, depth: int = 0) -> str:
+    kind = rng.randrange(7) if depth < 2 else 0
+    line = _inline_text(rng).replace("\n", " ")
+    if kind == 0:
+        return _inline_text(rng)
+    if kind == 1:
+        return "#" * rng.randint(1, 4) + " " + line
+    if kind == 2:
+        nested = "\n".join("    " + part for part in _block(rng, depth + 1).split("\n"))
+        return f"- {line}\n- {_inline_text(rng)}\n\n{nested}\n\n    {line}\n1. {line}"
+    if kind == 3:
+        return "\n".join("> " + part for part in _block(rng, depth + 1).split("\n"))
+    if kind == 4:
+        cell = line.replace("|", "")
+        return f"| a | b |\n|---|:-:|\n| {cell} | *x* |"
+    if kind == 5:
+        return f"{line}[^1] {{: .c }}\n\n[^1]: {line}"
+    return "    " + line
+
+
+def test_structured_documents_convert_as_plain_markdown_does() -> None:
+    rng = random.Random(20261126)
+    _same(["\n\n".join(_block(rng) for _ in range(rng.randint(1, 6))) for _ in range(600)])
+
+
+def test_plain_prose_takes_the_direct_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Most texts of real stories are built without the patterns; if that stops, say so."""
+    taken: list[bool] = []
+    direct = mdspeed.simple_inline
+
+    def counting(text: str) -> Any:
+        result = direct(text)
+        taken.append(result is not None)
+        return result
+
+    monkeypatch.setattr(mdspeed, "simple_inline", counting)
+    fast = _fast()
+    for _, text in corpus.stories(20):
+        fast.reset().convert(text)
+    assert len(taken) > 500
+    assert sum(taken) / len(taken) > 0.9
+
+
+def test_the_direct_way_builds_the_elements_of_a_simple_text() -> None:
+    text = "Ask *once*, **twice**: `code` and [a link](/u)."
+    lead, nodes = mdspeed.simple_inline(text) or ("", [])
+    assert lead == "Ask "
+    assert [(n.tag, n.text, n.tail, dict(n.attrib)) for n in nodes] == [
+        ("em", "once", ", ", {}),
+        ("strong", "twice", ": ", {}),
+        ("code", "code", " and ", {}),
+        ("a", "a link", ".", {"href": "/u"}),
+    ]
+    for text in ("a_b", "*a*b", "a*b*", "![i](/i)", "<b>", "&amp;", "x  \ny", "\\*", "[a] (b)"):
+        assert mdspeed.simple_inline(text) is None, text

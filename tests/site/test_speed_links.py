@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import random
+import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from sitegen.links import internal_targets, output_path
+from sitegen.links import internal_targets, links_in, output_path
 
 PAGES = ["/en/stories/a-story/", "/", "/pl/about.html"]
 LINKS = [
@@ -59,3 +62,29 @@ def test_srcset_entries_and_escaped_links_count_one_by_one() -> None:
     text += ' <a href="/en/?a=1&amp;b=2">'
     expected = ["i/a.jpg", "i/a-480.webp", "i/a-960.webp", "en/index.html"]
     assert internal_targets("/en/", text) == expected
+
+
+def _links_by_one_expression(text: str) -> list[str]:
+    found = []
+    for name, value in re.findall(r'\s(href|src|srcset)="([^"]*)"', text):
+        value = html.unescape(value)
+        if name == "srcset":
+            found += [part.split()[0] for part in value.split(",") if part.strip()]
+        else:
+            found.append(value)
+    return found
+
+
+def test_attributes_are_found_as_one_expression_finds_them() -> None:
+    pieces = [' href="', ' src="', ' srcset="', 'href="', '-src="', "\nhref=", '"', '" ', "/a"]
+    pieces += [" 1x,"]
+    pieces += [" ", "\t", "x", "=", "&amp;", "src", "set", "<a", ">", ",", "\u00a0src="]
+    rng = random.Random(20261126)
+    for _ in range(3000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 30)))
+        assert links_in(text) == _links_by_one_expression(text), text
+
+
+def test_a_value_holding_another_attribute_name_is_one_link() -> None:
+    text = '<a href="/x src=" class="y"> <img\nsrc="/i.png">'
+    assert links_in(text) == ["/x src=", "/i.png"]
