@@ -86,9 +86,10 @@ def _construct(node: yaml.Node, path: Path, first_line: int) -> object:
         return _fields(node, path, first_line)
     try:
         return _construct_value(node)
-    except (ValueError, yaml.YAMLError):
-        # Values that look like timestamps but are not (2019-13-45) raise here; keep the text so
-        # the schema can say what is wrong with it.
+    except (ValueError, yaml.YAMLError, AttributeError, IndexError, KeyError, TypeError):
+        # Values that look like timestamps but are not (2019-13-45) raise here, and so do values
+        # with a tag that does not fit them (`!!timestamp soon`, `!!bool maybe`, `!!int ""`);
+        # keep the text so the schema can say what is wrong with it.
         return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
