@@ -134,6 +134,8 @@ class Builder:
         outputs.state.model = _model_of(prepared)
         keys = page_keys(prepared, state, text_edits(state, inputs, content))
         todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+        # While Markdown is still being converted.
+        outputs.make_folders(todo)
         converting.join()
         self._fill(outputs, prepared, markdown, keys, todo)
         self.last = prepared
@@ -297,7 +299,8 @@ class Builder:
             prepared.bodies,
             outputs.previous_digests(),
             self.options.cache,
-            outputs.staging,
+            outputs.files_at,
+            outputs.laid_out,
         )
         return render_all(
             work, urls, markdown, jobs=self.options.jobs, progress=self.options.progress

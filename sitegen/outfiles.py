@@ -76,6 +76,10 @@ class Outputs:
     ) -> None:
         self.output, self.staging = output, staging
         self.previous, self.intact = previous, intact
+        # Into a folder that does not exist yet, files are staged as the folder will hold them,
+        # and the whole staged folder becomes the output folder in one rename.
+        self.laid_out = not os.path.lexists(output)
+        self.files_at = staging / "site" if self.laid_out else staging
         self.state = BuildState()
         self.staged: dict[str, Path] = {}
         self.digests: dict[str, str] = {}
@@ -119,7 +123,7 @@ class Outputs:
             self._keep(name)
             return
         content = data.read_bytes() if isinstance(data, Path) else data
-        self.staged[name] = stage(self.staging, name, content)
+        self.staged[name] = stage(self.files_at, name, content, laid_out=self.laid_out)
         self.digests[name] = file_digest
 
     def _keep(self, name: str) -> None:
@@ -143,8 +147,18 @@ class Outputs:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staged.clear()
 
+    def make_folders(self, urls: Iterable[str]) -> None:
+        """Make the folders the pages' files will be staged in, when they are laid out."""
+        if not self.laid_out:
+            return
+        base = str(self.files_at)
+        for folder in sorted({os.path.dirname(output_path(url)) for url in urls}):
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
+
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""
+        if self.laid_out and self._rename_whole():
+            return
         # A folder that was new or empty holds nothing stale: no need to sweep every file.
         fresh = not self.output.is_dir() or not any(self.output.iterdir())
         self.output.mkdir(parents=True, exist_ok=True)
@@ -163,6 +177,24 @@ class Outputs:
             # A first build, or files gone: sweep the folder, as a full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})
         shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _rename_whole(self) -> bool:
+        """Make the staged folder the output folder, if it still does not exist; or False."""
+        site = self.files_at
+        site.mkdir(parents=True, exist_ok=True)
+        (site / MARKER).touch()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(self.output):
+            return False  # made meanwhile: the files go in one by one
+        try:
+            os.rename(site, self.output)  # fails across file systems
+        except OSError:
+            return False
+        for name in sorted(self.staged):
+            self._record(name, self.output / name)
+        self.written = len(self.staged)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return True
 
     def _make_room(self, name: str, temporary: Path, target: Path) -> bool:
         """Whether to move the staged file to `target`: not when the bytes are already there."""

@@ -43,6 +43,7 @@ class PageWork:
     previous: dict[str, str]
     cache_dir: Path
     staging: Path
+    laid_out: bool = False
     _cache: MarkdownCache | None = None
     _cache_pid: int = 0
 
@@ -79,15 +80,31 @@ def render_page(work: PageWork, url: str) -> Rendered:
     links = tuple(sys.intern(target) for target in internal_targets(url, text))
     if work.previous.get(name) == page_digest:
         return Rendered(url, page_digest, links, None, converted)
-    return Rendered(url, page_digest, links, stage(work.staging, name, data), converted)
+    staged = stage(work.staging, name, data, laid_out=work.laid_out)
+    return Rendered(url, page_digest, links, staged, converted)
 
 
-def stage(staging: Path, name: str, data: bytes) -> Path:
-    """Write `data` into the flat staging folder; the build moves it into place when all is well."""
-    # Flat, so that nothing but the files themselves is left to clean up.
-    staged = staging / digest(name)
-    staged.write_bytes(data)
-    os.chmod(staged, 0o644)
+def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> Path:
+    """Write `data` into the staging folder; the build moves it into place when all is well.
+
+    Laid out, files go where they will be in the output folder, which the build can then
+    rename into place whole; otherwise into one flat folder, so that nothing but the files
+    themselves is left to clean up."""
+    staged = staging / name if laid_out else staging / digest(name)
+    try:
+        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        if not laid_out:
+            raise
+        os.makedirs(staged.parent, exist_ok=True)
+        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        # The mode asked for above is narrowed by the umask; the site must be readable.
+        os.fchmod(descriptor, 0o644)
+        with os.fdopen(descriptor, "wb", closefd=False) as file:
+            file.write(data)
+    finally:
+        os.close(descriptor)
     return staged
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from sitegen.cache import BuildState
 from sitegen.outfiles import Outputs
+from sitegen.pagework import stage
 from sitegen.write import MARKER
 
 FILES = [("en/index.html", b"<p>home"), ("en/about/index.html", b"<p>about"), ("robots.txt", b"")]
@@ -49,3 +51,68 @@ def test_a_folder_of_an_earlier_build_loses_what_this_one_does_not_make(tmp_path
     assert _tree(output) == {MARKER: b"", **dict(FILES)}
     assert not (output / "en" / "gone").exists()
     assert (outputs.written, outputs.removed) == (2, 1)
+
+
+def test_a_new_folder_is_the_staged_folder_renamed(tmp_path: Path) -> None:
+    output = tmp_path / "deeper" / "public"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    outputs = Outputs(output, staging, BuildState(), {})
+    assert outputs.laid_out
+    outputs.make_folders(["/en/", "/en/about/"])
+    assert (outputs.files_at / "en" / "about").is_dir()
+    outputs.add_files(FILES)
+    assert {p.relative_to(outputs.files_at).as_posix() for p in outputs.staged.values()} == {
+        name for name, _ in FILES
+    }
+    outputs.commit()
+    assert _tree(output) == {MARKER: b"", **dict(FILES)}
+    assert outputs.written == 3
+    record = outputs.state.files["en/index.html"]
+    assert record.size == len(b"<p>home")
+    assert record.mtime_ns == (output / "en" / "index.html").stat().st_mtime_ns
+    assert (output / "en" / "index.html").stat().st_mode & 0o777 == 0o644
+    assert not staging.exists()
+
+
+@pytest.mark.parametrize("what", ["folder", "file"])
+def test_an_output_made_while_the_build_ran_is_not_renamed_over(tmp_path: Path, what: str) -> None:
+    output = tmp_path / "public"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    outputs = Outputs(output, staging, BuildState(), {})
+    outputs.add_files(FILES)
+    if what == "file":
+        output.write_bytes(b"in the way")
+        with pytest.raises(FileExistsError):
+            outputs.commit()
+        assert output.read_bytes() == b"in the way"
+        return
+    output.mkdir()
+    outputs.commit()
+    assert _tree(output) == {MARKER: b"", **dict(FILES)}
+
+
+def test_an_existing_folder_is_staged_flat(tmp_path: Path) -> None:
+    output = tmp_path / "public"
+    output.mkdir()
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    outputs = Outputs(output, staging, BuildState(), {})
+    assert not outputs.laid_out
+    outputs.make_folders(["/en/about/"])
+    outputs.add_files(FILES)
+    assert [p.parent for p in outputs.staged.values()] == [staging] * 3
+    assert not (staging / "en").exists()
+
+
+@pytest.mark.parametrize("laid_out", [True, False], ids=["laid out", "flat"])
+def test_staged_files_are_readable_whatever_the_umask(tmp_path: Path, laid_out: bool) -> None:
+    previous = os.umask(0o077)
+    try:
+        staged = stage(tmp_path, "en/index.html", b"<p>home", laid_out=laid_out)
+    finally:
+        os.umask(previous)
+    assert staged.read_bytes() == b"<p>home"
+    assert staged.stat().st_mode & 0o777 == 0o644
+    assert (staged.parent == tmp_path / "en") is laid_out
