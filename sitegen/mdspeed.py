@@ -12,13 +12,21 @@ elements of such a text directly, and hands anything less simple to the patterns
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import markdown
-from markdown import blockprocessors, inlinepatterns, treeprocessors, util
+from markdown import (
+    blockprocessors,
+    inlinepatterns,
+    postprocessors,
+    preprocessors,
+    treeprocessors,
+    util,
+)
 from markdown.extensions import footnotes, tables, toc
 
 # Characters the text must hold for an inline pattern to match, by the pattern's expression.
@@ -85,8 +93,23 @@ class Converter(markdown.Markdown):
             (p for p in self.treeprocessors if isinstance(p, toc.TocTreeprocessor)), None
         )
         self._toc_marker = self._toc.marker if self._toc else ""
+        if type(self._toc) is toc.TocTreeprocessor and _plain_postprocessors(self):
+            self._toc.run = _toc_run(self._toc, self._toc.run)  # type: ignore[method-assign, assignment]
         attr_list = "attr_list" in self.treeprocessors
         self._attr_list_run = self.treeprocessors["attr_list"].run if attr_list else None
+        self._unescape_run = None
+        if "unescape" in self.treeprocessors:
+            unescape = self.treeprocessors["unescape"]
+            if type(unescape) is treeprocessors.UnescapeTreeprocessor:
+                self._unescape_run = unescape.run
+        if "normalize_whitespace" in self.preprocessors:
+            normalize = self.preprocessors["normalize_whitespace"]
+            if type(normalize) is preprocessors.NormalizeWhitespace:
+                normalize.run = _normalize_whitespace(self)  # type: ignore[method-assign, assignment]
+        if "html_block" in self.preprocessors:
+            html_block = self.preprocessors["html_block"]
+            if type(html_block) is preprocessors.HtmlBlockPreprocessor:
+                html_block.run = _html_blocks(html_block.run)  # type: ignore[method-assign, assignment]
 
     def convert(self, source: str) -> str:
         # The marker can only be found in a text that holds it; attribute lists need a brace.
@@ -95,11 +118,111 @@ class Converter(markdown.Markdown):
         if self._attr_list_run is not None:
             processor = self.treeprocessors["attr_list"]
             processor.run = self._attr_list_run if "{" in source else _nothing  # type: ignore[method-assign]
+        if self._unescape_run is not None:
+            # What it turns back into characters, only backslash escapes make (the source's
+            # own STX and ETX characters are removed first).
+            processor = self.treeprocessors["unescape"]
+            processor.run = self._unescape_run if "\\" in source else _nothing  # type: ignore[method-assign]
         return super().convert(source)
 
 
 def _nothing(root: Element) -> None:
     return None
+
+
+def _normalize_whitespace(md: markdown.Markdown) -> Callable[[list[str]], list[str]]:
+    """`NormalizeWhitespace.run`, not looking for blank lines of spaces in a text without any."""
+
+    def run(lines: list[str]) -> list[str]:
+        source = "\n".join(lines)
+        source = source.replace(util.STX, "").replace(util.ETX, "")
+        source = source.replace("\r\n", "\n").replace("\r", "\n") + "\n\n"
+        source = source.expandtabs(md.tab_length)
+        if " \n" in source:
+            source = _BLANK_WITH_SPACES.sub("\n", source)
+        return source.split("\n")
+
+    return run
+
+
+def _html_blocks(run: Callable[[list[str]], list[str]]) -> Callable[[list[str]], list[str]]:
+    """`HtmlBlockPreprocessor.run`, which gives back a text without tags or entities as it was."""
+
+    def maybe_run(lines: list[str]) -> list[str]:
+        for line in lines:
+            if "<" in line or "&" in line:
+                return run(lines)
+        return lines
+
+    return maybe_run
+
+
+def _plain_postprocessors(md: markdown.Markdown) -> bool:
+    """Whether the postprocessors are those that change only text with placeholders in it."""
+    known = {
+        postprocessors.RawHtmlPostprocessor,
+        postprocessors.AndSubstitutePostprocessor,
+        footnotes.FootnotePostprocessor,
+    }
+    return all(type(p) in known for p in md.postprocessors)
+
+
+# A heading holding one of these is rendered and read back as upstream does.
+_NOT_PLAIN_HEADING = re.compile(r"[&<>\x02\x03]")
+
+
+def _toc_run(
+    processor: toc.TocTreeprocessor, upstream: Callable[[Element], None]
+) -> Callable[[Element], None]:
+    """`TocTreeprocessor.run` (ids for headings, the table of contents for a marker) with
+    less work: a heading of plain text is not rendered to HTML and read back for its name,
+    and without a marker in the text, the table of contents is not made into HTML (nothing
+    of it is in the output; `md.toc` is then left empty)."""
+    md = processor.md
+
+    def run(doc: Element) -> None:
+        if (
+            processor.marker
+            or processor.use_anchors
+            or processor.use_permalinks not in (False, None)
+            or processor.slugify is not toc.slugify
+        ):
+            upstream(doc)
+            return
+        used_ids = {el.attrib["id"] for el in doc.iter() if "id" in el.attrib}
+        counters: dict[str, int] = {}
+        tokens: list[Any] = []
+        for el in doc.iter():
+            if not (isinstance(el.tag, str) and processor.header_rgx.match(el.tag)):
+                continue
+            processor.set_level(el)
+            text = el.text or ""
+            if len(el) == 0 and _NOT_PLAIN_HEADING.search(text) is None:
+                # What rendering and reading back would give: the text, stripped.
+                inner = text.strip()
+                name = " ".join(inner.split())
+            else:
+                inner = toc.render_inner_html(toc.remove_fnrefs(el), md)
+                name = toc.strip_tags(inner)
+            if "id" not in el.attrib:
+                slug = processor.slugify(html.unescape(name), processor.sep)
+                el.attrib["id"] = toc.unique(slug, used_ids, counters)
+            label = ""
+            if "data-toc-label" in el.attrib:
+                label = toc.run_postprocessors(toc.unescape(el.attrib["data-toc-label"]), md)
+                name = toc.escape_cdata(toc.strip_tags(label))
+                del el.attrib["data-toc-label"]
+            level = int(el.tag[-1])
+            if processor.toc_top <= level <= processor.toc_bottom:
+                token = {"level": level, "id": toc.unescape(el.attrib["id"]), "name": name}
+                tokens.append({**token, "html": inner, "data-toc-label": label})
+        md.toc_tokens = toc.nest_toc_tokens(tokens)  # type: ignore[attr-defined]
+
+    return run
+
+
+# Upstream's expression, compiled once.
+_BLANK_WITH_SPACES = re.compile(r"(?<=\n) +\n")
 
 
 class _FastInline(treeprocessors.InlineProcessor):
@@ -109,12 +232,23 @@ class _FastInline(treeprocessors.InlineProcessor):
     people write) is turned into its elements directly, without the stash of placeholders the
     patterns work through. Every other text goes through the patterns."""
 
+    _setup: tuple[tuple[int, ...], list[tuple[Any, _Needs]], Any] = ((), [], None)
+
     def run(self, tree: Element, ancestors: list[str] | None = None) -> Element:
-        self._patterns = [(p, _inline_needs(p)) for p in self.inlinePatterns]
-        self._delimiters = _direct_delimiters(self.md)
+        # What the patterns allow is worked out once, and again only if they change.
+        registered = tuple(map(id, self.inlinePatterns))
+        if registered != self._setup[0]:
+            patterns = [(p, _inline_needs(p)) for p in self.inlinePatterns]
+            self._setup = (registered, patterns, _direct_delimiters(self.md))
+        self._patterns = self._setup[1]
+        emphasis = self._setup[2]
+        if emphasis is not None:
+            star, underscore = emphasis.delimiters["*"], emphasis.delimiters["_"]
         # Upstream's loop (markdown/treeprocessors.py), with the direct way in front of it.
         self.stashed_nodes: dict[str, Element | str] = {}
-        self.parent_map = {c: p for p in tree.iter() for c in p}
+        stash = self.stashed_nodes
+        # Upstream maps every element to its parent, but reads the map only for the root here.
+        self.parent_map = {}
         tree_parents = [] if ancestors is None else ancestors[:]
         stack = [(tree, tree_parents)]
         self._InlineProcessor__build_ancestors(tree, tree_parents)  # type: ignore[attr-defined]
@@ -127,61 +261,65 @@ class _FastInline(treeprocessors.InlineProcessor):
                 self.ancestors.append(element.tag.lower())
             queue: list[tuple[Element, list[Element]]] = []
             for child in element:
-                if child.text and not isinstance(child.text, util.AtomicString):
-                    text, child.text = child.text, None
-                    direct = self._simple(text)
+                text = child.text
+                if text and not isinstance(text, util.AtomicString):
+                    child.text = None
+                    # Emphasis keeps state from text to text while it has unpaired delimiters;
+                    # then the patterns must see the text.
+                    direct = (
+                        None
+                        if emphasis is None
+                        or emphasis.regions
+                        or emphasis.stack
+                        or star.stack
+                        or underscore.stack
+                        else simple_inline(text)
+                    )
                     if direct is None:
                         self.ancestors.append(child.tag.lower())
                         found = placeholders(handle(text), child)
-                        for item in found:
-                            self.parent_map[item[0]] = child
                         stack += found
                         queue.append((child, [item[0] for item in found]))
                         self.ancestors.pop()
                     else:
                         child.text = direct[0] or None
-                        queue.append((child, direct[1]))
-                if child.tail:
-                    direct = self._simple(child.tail)
+                        if direct[1]:
+                            # Stashed as the patterns would: placeholders count on the number.
+                            for node in direct[1]:
+                                stash[f"{len(stash):04d}"] = node
+                            queue.append((child, direct[1]))
+                tail = child.tail
+                if tail:
+                    direct = (
+                        None
+                        if emphasis is None
+                        or emphasis.regions
+                        or emphasis.stack
+                        or star.stack
+                        or underscore.stack
+                        else simple_inline(tail)
+                    )
                     if direct is None:
-                        tail = handle(child.tail)
                         dummy = Element("d")
                         child.tail = None
-                        found = placeholders(tail, dummy, False)
+                        found = placeholders(handle(tail), dummy, False)
                         child.tail = dummy.tail or None
                         new = [item[0] for item in found]
                     else:
                         child.tail = direct[0] or None
                         new = direct[1]
+                        for node in new:
+                            stash[f"{len(stash):04d}"] = node
                     if new:
                         position = list(element).index(child) + 1
                         for node in reversed(new):
-                            self.parent_map[node] = element
                             element.insert(position, node)
                 if len(child):
-                    self.parent_map[child] = element
                     stack.append((child, self.ancestors[:]))
             for parent, nodes in queue:
                 for index, node in enumerate(nodes):
                     parent.insert(index, node)
         return tree
-
-    def _simple(self, text: str) -> tuple[str, list[Element]] | None:
-        delimiters = self._delimiters
-        # Emphasis keeps state from text to text while it has unpaired delimiters; then the
-        # patterns must see the text.
-        if delimiters is None or delimiters.regions or delimiters.stack:
-            return None
-        for delimiter in delimiters.delimiters.values():
-            if delimiter.stack:
-                return None
-        direct = simple_inline(text)
-        if direct is not None:
-            # Stashed as the patterns would stash them: a later text's placeholders count on it.
-            stash = self.stashed_nodes
-            for node in direct[1]:
-                stash[f"{len(stash):04d}"] = node
-        return direct
 
     # Replaces the base class's private loop over the patterns (Python mangles the name).
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
@@ -260,8 +398,9 @@ def _direct_delimiters(md: markdown.Markdown) -> inlinepatterns.DelimiterProcess
 
 
 # Outside the elements below, a text must hold none of these: the characters the inline
-# patterns key on, two spaces before a line break, and the placeholders of stashed HTML.
-_SPECIAL = re.compile(r"[\\`*_\[\]<&\x02\x03]|  \n")
+# patterns key on and the placeholders of stashed HTML (nor two spaces before a line break).
+# A set of characters alone is searched for several times faster than with an alternative.
+_SPECIAL = re.compile(r"[\\`*_\[\]<&\x02\x03]")
 _PLAIN = r"[^\\`*_\[\]!<&^\x02\x03\n]"
 _SOLID = r"[^\s\\`*_\[\]!<&^\x02\x03]"
 # A code span between single backticks, on one line.
@@ -278,6 +417,8 @@ def simple_inline(text: str) -> tuple[str, list[Element]] | None:
     emphasis: the text before the first element, and the elements (with their tails).
 
     None for any other text, which then goes through the patterns."""
+    if "  \n" in text:
+        return None  # a line break, which no element below can hold
     found = _SPECIAL.search(text)
     if found is None:
         return text, []

@@ -48,6 +48,12 @@ CASES = [
     "`a` `` `b` `` `<&>` ` spaced ` `a\\b` `unclosed and *em*",
     "- item *em*\n    - nested **strong**\n\n    tail [link](/l) and `code`\n- next",
     "\x02klzzwxh:0000\x03 *em* and a placeholder",
+    # Headings: plain ones are named without rendering them; the rest are rendered.
+    "# Same\n\n## Same\n\n## Same_1\n\n### Héllo  wörld ßtraße\n\n#### \n\n## 1\n\n## -- --",
+    "## A & B\n\n## <b>bold</b> tag\n\n## `code` and *em*\n\n## Note[^n]\n\n[^n]: A note.",
+    '## Kept {#own-id}\n\n## Labelled {data-toc-label="Short"}\n\n## Own-Id\n\nHead\n====',
+    "Escapes \\*here\\* and a # heading \\# and \\` and \\\\ too",
+    "   \n\t\n  text with a blank line of spaces before it \n \n<div>\nraw\n</div>\n",
 ]
 
 
@@ -194,3 +200,15 @@ def test_the_direct_way_builds_the_elements_of_a_simple_text() -> None:
     ]
     for text in ("a_b", "*a*b", "a*b*", "![i](/i)", "<b>", "&amp;", "x  \ny", "\\*", "[a] (b)"):
         assert mdspeed.simple_inline(text) is None, text
+
+
+def test_the_table_of_contents_is_made_where_a_marker_asks_for_it() -> None:
+    plain, fast = _plain(), _fast()
+    for text in ("[TOC]\n\n# One\n\n## Two", "# One  more \n\n## Two\n\n## Two"):
+        assert fast.reset().convert(text) == plain.reset().convert(text)
+        assert fast.toc_tokens == plain.toc_tokens  # type: ignore[attr-defined]
+    # Without a marker, nothing of it is in the output, and it is not made.
+    assert fast.toc == ""  # type: ignore[attr-defined]
+    fast.reset().convert("[TOC]\n\n# One")
+    plain.reset().convert("[TOC]\n\n# One")
+    assert fast.toc == plain.toc != ""  # type: ignore[attr-defined]
