@@ -112,9 +112,13 @@ class Converter(markdown.Markdown):
                 html_block.run = _html_blocks(html_block.run)  # type: ignore[method-assign, assignment]
 
     def convert(self, source: str) -> str:
-        # The marker can only be found in a text that holds it; attribute lists need a brace.
+        # The marker can only be found in a text that holds it (once STX and ETX, which the
+        # first preprocessor removes, are gone); attribute lists need a brace.
         if self._toc is not None:
-            self._toc.marker = self._toc_marker if self._toc_marker in source else ""
+            probe = source
+            if util.STX in probe or util.ETX in probe:
+                probe = probe.replace(util.STX, "").replace(util.ETX, "")
+            self._toc.marker = self._toc_marker if self._toc_marker in probe else ""
         if self._attr_list_run is not None:
             processor = self.treeprocessors["attr_list"]
             processor.run = self._attr_list_run if "{" in source else _nothing  # type: ignore[method-assign]

@@ -54,6 +54,8 @@ CASES = [
     '## Kept {#own-id}\n\n## Labelled {data-toc-label="Short"}\n\n## Own-Id\n\nHead\n====',
     "Escapes \\*here\\* and a # heading \\# and \\` and \\\\ too",
     "   \n\t\n  text with a blank line of spaces before it \n \n<div>\nraw\n</div>\n",
+    # The first preprocessor removes STX and ETX, which can join a marker.
+    "x\n\n[TOC\x03]\n\n# A\n\n## B\n\n[T\x02O\x02C]",
 ]
 
 
