@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import sqlite3
@@ -151,13 +152,27 @@ def load_model(path: Path, state: BuildState) -> None:
 
 def _load(path: Path) -> tuple[Any, ...] | None:
     try:
-        with path.open("rb") as file:
+        with path.open("rb") as file, _no_cycle_collection():
             saved = pickle.load(file)  # noqa: S301 - our own cache file
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
     if not isinstance(saved, tuple) or len(saved) != 6 or saved[5] != STATE_FORMAT:
         return None
     return saved
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Unpickling makes hundreds of thousands of objects and no garbage: the cycle collector,
+    which would look at all of them again and again meanwhile, waits until it is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:

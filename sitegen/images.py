@@ -11,9 +11,10 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+if TYPE_CHECKING:
+    from PIL import Image
 
 from sitegen.errors import ContentError, Problem
 from sitegen.parallel import cores
@@ -141,6 +142,9 @@ def _make_variants(path: Path, folder: Path) -> None:
 
 
 def _resize_all(path: Path, work: Path) -> list[dict[str, object]]:
+    # Imported only here: most builds find every image made already.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     try:
         with Image.open(path) as source:
             kind = _FORMATS.get(source.format or "")
@@ -165,6 +169,8 @@ def _save(
 ) -> dict[str, object]:
     mime, ext = mime_ext
     height = max(1, round(image.height * width / image.width))
+    from PIL import Image
+
     resized = image.resize((width, height), Image.Resampling.LANCZOS)
     if ext == "jpg" and resized.mode != "RGB":
         resized = resized.convert("RGB")

@@ -197,7 +197,12 @@ class Builder:
         bodies = {doc.path: body for _, _, doc, body in state.documents.values()}
         translators = i18n.translators(saved.content.strings)
         renderer = Renderer(
-            self.options.templates, saved.site, saved.assets, saved.images, translators
+            self.options.templates,
+            saved.site,
+            saved.assets,
+            saved.images,
+            translators,
+            self.options.cache,
         )
         return Prepared(
             saved.content,

@@ -75,7 +75,7 @@ def prepare(
         site = build_model(content.config, visible, translators, options.content / "site.yaml")
         images = made.result()
     assets = collect_assets(options.templates / "static")
-    renderer = Renderer(options.templates, site, assets, images, translators)
+    renderer = Renderer(options.templates, site, assets, images, translators, options.cache)
     fingerprint = Fingerprinter()
     shared = {
         code: fingerprint.of(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import shutil
+import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -15,6 +19,7 @@ from markupsafe import Markup
 from sitegen import form
 from sitegen.assets import Assets
 from sitegen.errors import ContentError, Problem
+from sitegen.fingerprint import code_version
 from sitegen.i18n import Translator, Use
 from sitegen.images import ImageSet
 from sitegen.listing import Tag, TagLink
@@ -43,9 +48,10 @@ class Renderer:
         assets: Assets,
         images: Mapping[str, ImageSet],
         translators: Mapping[str, Translator],
+        cache: Path | None = None,
     ) -> None:
         self.templates_dir = templates_dir
-        self.env = make_environment(templates_dir)
+        self.env = make_environment(templates_dir, cache)
         self.site, self.assets, self.images, self.translators = site, assets, images, translators
 
     def render(self, page: Page, body: str = "") -> str:
@@ -158,8 +164,17 @@ def script_json(data: object) -> Markup:
     return Markup(text)  # noqa: S704 - every character that could end the element is escaped
 
 
-def make_environment(templates_dir: Path) -> jinja2.Environment:
-    """A Jinja2 environment that escapes by default and fails on undefined names."""
+def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment that escapes by default and fails on undefined names.
+
+    With a `cache` folder, compiled templates are kept there for the next build, by a hash of
+    their source; the folder's name stands for this code (and these settings)."""
+    bytecode = None
+    if cache is not None:
+        folder = cache / "templates" / code_version()
+        folder.mkdir(parents=True, exist_ok=True)
+        _prune_other_versions(folder)
+        bytecode = jinja2.FileSystemBytecodeCache(str(folder))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -170,6 +185,7 @@ def make_environment(templates_dir: Path) -> jinja2.Environment:
         # A build makes its own environment: templates cannot change while it renders, so
         # rendering need not look at their files again for every page.
         auto_reload=False,
+        bytecode_cache=bytecode,
     )
 
 
@@ -180,3 +196,16 @@ def template_uses(templates_dir: Path) -> list[Use]:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
     return uses
+
+
+# Compiled templates of other versions of this code are removed when not used for this long.
+COMPILED_MAX_AGE = 7 * 86400
+
+
+def _prune_other_versions(folder: Path) -> None:
+    now = time.time()
+    os.utime(folder, (now, now))  # in use
+    for other in folder.parent.iterdir():
+        with contextlib.suppress(OSError):
+            if other != folder and other.stat().st_mtime < now - COMPILED_MAX_AGE:
+                shutil.rmtree(other)
