@@ -121,7 +121,7 @@ class Builder:
         converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
         try:
             content, bodies = self._load(state, inputs, context)
-            prepared = prepare(content, bodies, self.options, self.today)
+            prepared = prepare(content, bodies, self.options, self.today, keep_compiled=True)
         except BaseException:
             converting.stop()
             raise

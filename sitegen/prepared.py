@@ -59,9 +59,16 @@ class SavedModel:
 
 
 def prepare(
-    content: Content, bodies: dict[Path, str], options: BuildOptions, today: date
+    content: Content,
+    bodies: dict[Path, str],
+    options: BuildOptions,
+    today: date,
+    *,
+    keep_compiled: bool = False,
 ) -> Prepared:
-    """The model of the visible documents, their images, the assets and a renderer for them."""
+    """The model of the visible documents, their images, the assets and a renderer for them.
+
+    With `keep_compiled`, the renderer keeps compiled templates in the cache folder."""
     visible = [
         doc
         for doc in content.documents
@@ -75,7 +82,8 @@ def prepare(
         site = build_model(content.config, visible, translators, options.content / "site.yaml")
         images = made.result()
     assets = collect_assets(options.templates / "static")
-    renderer = Renderer(options.templates, site, assets, images, translators, options.cache)
+    compiled = options.cache if keep_compiled else None
+    renderer = Renderer(options.templates, site, assets, images, translators, compiled)
     fingerprint = Fingerprinter()
     shared = {
         code: fingerprint.of(
