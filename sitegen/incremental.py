@@ -119,23 +119,26 @@ class Builder:
         context = self._context_key(inputs)
         changed = self._changed_documents(state, inputs)
         converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
+        outputs: Outputs | None = None
         try:
             content, bodies = self._load(state, inputs, context)
             prepared = prepare(content, bodies, self.options, self.today, keep_compiled=True)
+            outputs = self._outputs(state, intact)
+            outputs.state.inputs = inputs
+            outputs.state.documents = {
+                str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
+                for doc in content.documents
+            }
+            outputs.state.model = _model_of(prepared)
+            keys = page_keys(prepared, state, text_edits(state, inputs, content))
+            todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+            # While Markdown is still being converted.
+            outputs.make_folders(todo)
         except BaseException:
             converting.stop()
+            if outputs is not None:
+                outputs.discard()
             raise
-        outputs = self._outputs(state, intact)
-        outputs.state.inputs = inputs
-        outputs.state.documents = {
-            str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
-            for doc in content.documents
-        }
-        outputs.state.model = _model_of(prepared)
-        keys = page_keys(prepared, state, text_edits(state, inputs, content))
-        todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
-        # While Markdown is still being converted.
-        outputs.make_folders(todo)
         converting.join()
         self._fill(outputs, prepared, markdown, keys, todo)
         self.last = prepared

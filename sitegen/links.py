@@ -57,10 +57,11 @@ def internal_targets(page_url: str, text: str) -> list[str]:
     """The output files the internal links of one page point at, in order."""
     targets = []
     for link in links_in(text):
+        target = None
         if link.startswith("/") and not link.startswith("//"):
-            # Where a site-absolute link leads does not depend on the page; most recur.
+            # Most links are site-absolute and recur from page to page.
             target = _absolute_target(link)
-        else:
+        if target is None:
             target = _target(page_url, link)
         if target:
             targets.append(target)
@@ -68,8 +69,10 @@ def internal_targets(page_url: str, text: str) -> list[str]:
 
 
 @lru_cache(maxsize=1 << 16)
-def _absolute_target(link: str) -> str:
-    return _target("/", link)
+def _absolute_target(link: str) -> str | None:
+    """Where a site-absolute link leads, or None if that may depend on the page: dropping
+    tabs and line breaks can turn `/\n/?x` into `//?x`, which urljoin reads as the page."""
+    return None if _UNUSUAL.search(link) else _target("/", link)
 
 
 def _target(page_url: str, link: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import stat
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -78,7 +79,7 @@ class Outputs:
         self.previous, self.intact = previous, intact
         # Into a folder that does not exist yet, files are staged as the folder will hold them,
         # and the whole staged folder becomes the output folder in one rename.
-        self.laid_out = not os.path.lexists(output)
+        self.laid_out = not os.path.lexists(output) and _made_alike(output.parent, staging)
         self.files_at = staging / "site" if self.laid_out else staging
         self.state = BuildState()
         self.staged: dict[str, Path] = {}
@@ -227,6 +228,28 @@ def same_bytes(staged: Path, target: Path) -> bool:
         return target.read_bytes() == staged.read_bytes()
     except OSError:
         return False
+
+
+def _made_alike(parent: Path, staging: Path) -> bool:
+    """Whether folders made in `staging` and renamed into `parent` get what folders made in
+    `parent` would: the same file system, and no group or default ACL passed down by either."""
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        where, there = parent.stat(), staging.stat()
+    except OSError:
+        return False
+    if where.st_dev != there.st_dev or (where.st_mode | there.st_mode) & stat.S_ISGID:
+        return False
+    return not (_default_acl(parent) or _default_acl(staging))
+
+
+def _default_acl(folder: Path) -> bool:
+    try:
+        os.getxattr(folder, "system.posix_acl_default")
+    except (OSError, AttributeError):  # none, or no such thing here
+        return False
+    return True
 
 
 def check_links(outputs: Outputs, pages: Mapping[str, Page], templates: Path) -> None:

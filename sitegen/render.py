@@ -174,7 +174,7 @@ def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.E
         folder = cache / "templates" / code_version()
         folder.mkdir(parents=True, exist_ok=True)
         _prune_other_versions(folder)
-        bytecode = jinja2.FileSystemBytecodeCache(str(folder))
+        bytecode = _BytecodeCache(str(folder))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -196,6 +196,20 @@ def template_uses(templates_dir: Path) -> list[Use]:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
     return uses
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in a folder; one that cannot be written (the folder was removed
+    while a long-lived builder ran) costs a compile next time, not the page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
 
 
 # Compiled templates of other versions of this code are removed when not used for this long.

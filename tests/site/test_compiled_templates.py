@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -46,3 +47,19 @@ def test_compiled_templates_of_other_code_go_after_a_week(tmp_path: Path) -> Non
     assert not old.exists()
     assert recent.exists()
     assert (cache / "templates" / code_version()).exists()
+
+
+def test_a_removed_cache_folder_costs_a_compile_not_the_page(tmp_path: Path) -> None:
+    templates, cache = tmp_path / "templates", tmp_path / "cache"
+    templates.mkdir()
+    (templates / "page.html").write_text("<p>Hello {{ name }}</p>\n")
+    (templates / "other.html").write_text("<p>Bye {{ name }}</p>\n")
+    # A long-lived builder keeps its environment while the cache is removed under it.
+    environment = make_environment(templates, cache)
+    shutil.rmtree(cache)
+    assert environment.get_template("page.html").render(name="Ada") == "<p>Hello Ada</p>\n"
+    assert len(list((cache / "templates" / code_version()).iterdir())) == 1
+    # Even where no folder can be made, the page is rendered.
+    shutil.rmtree(cache)
+    cache.write_text("a file where the cache folder was")
+    assert environment.get_template("other.html").render(name="Bo") == "<p>Bye Bo</p>\n"

@@ -15,7 +15,9 @@ import pytest
 from sitegen.build import TEMPLATES, BuildOptions, BuildResult, build_site, render_site
 from sitegen.errors import ContentError
 from sitegen.incremental import Builder
+from sitegen.outfiles import Outputs
 from sitegen.parallel import MIN_PARALLEL
+from sitegen.preconvert import Preconverter
 from sitegen.write import check_output_dir, write_outputs
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
@@ -274,3 +276,28 @@ def test_a_builder_told_what_changed_looks_only_at_those_files(site: Site) -> No
     builder.build({edited, added})
     assert snapshot(site.base / "public") == site.reference()
     assert (site.base / "public" / "en/stories/extra-999/index.html").is_file()
+
+
+def test_a_first_build_that_fails_leaves_no_output_and_no_staging(site: Site) -> None:
+    site.edit("content/stories/extra-003.md", "(/en/stories/one/)", "(/en/stories/none/)")
+    with pytest.raises(ContentError):
+        site.build(jobs=2)
+    assert not (site.base / "public").exists()
+    assert not list((site.base / "cache").glob("staging-*"))
+
+
+def test_folders_that_cannot_be_made_stop_the_build_and_its_converters(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stopped: list[bool] = []
+    monkeypatch.setattr(Preconverter, "stop", lambda self: stopped.append(True))
+
+    def refuse(self: Outputs, urls: object) -> None:
+        raise OSError(36, "File name too long")
+
+    monkeypatch.setattr(Outputs, "make_folders", refuse)
+    with pytest.raises(OSError, match="too long"):
+        site.build(jobs=2)
+    assert stopped == [True]
+    assert not (site.base / "public").exists()
+    assert not list((site.base / "cache").glob("staging-*"))

@@ -22,6 +22,8 @@ LINKS = [
     "/en/café/",
     "/en/./stories/../tags/",
     "/en/\tstories/",
+    "/\n/?/x/./y",
+    "/\t/#a/.",
     "/api/requests",
     "/",
     "//cdn.example.org/x.js",

@@ -116,3 +116,33 @@ def test_staged_files_are_readable_whatever_the_umask(tmp_path: Path, laid_out: 
     assert staged.read_bytes() == b"<p>home"
     assert staged.stat().st_mode & 0o777 == 0o644
     assert (staged.parent == tmp_path / "en") is laid_out
+
+
+def test_a_parent_that_passes_down_its_group_gets_the_files_one_by_one(tmp_path: Path) -> None:
+    shared = tmp_path / "www"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    outputs = Outputs(shared / "public", staging, BuildState(), {})
+    assert not outputs.laid_out
+    outputs.add_files(FILES)
+    outputs.commit()
+    assert _tree(shared / "public") == {MARKER: b"", **dict(FILES)}
+    # Folders made in place inherit the group's bit, as they did before any staging.
+    assert (shared / "public" / "en").stat().st_mode & 0o2000
+
+
+def test_a_parent_with_a_default_acl_gets_the_files_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    assert Outputs(tmp_path / "public", staging, BuildState(), {}).laid_out
+
+    def acl(path: object, name: str) -> bytes:
+        assert name == "system.posix_acl_default"
+        return b"\x02\x00\x00\x00"
+
+    monkeypatch.setattr(os, "getxattr", acl, raising=False)
+    assert not Outputs(tmp_path / "public", staging, BuildState(), {}).laid_out
