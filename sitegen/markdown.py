@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import markdown
 import nh3
@@ -33,13 +34,17 @@ _LINK = re.compile(r'<a((?:\s+[\w:.-]+(?:="[^"]*")?)*)\s*>')
 _EXTERNAL_HREF = re.compile(r'\shref="(?:https?:)?//')
 
 
+# How the site converts Markdown, before sanitising.
+SETTINGS: dict[str, Any] = {
+    "extensions": ["tables", "footnotes", "attr_list", "toc"],
+    "extension_configs": {"tables": {"use_align_attribute": True}},
+    "output_format": "html",
+}
+
+
 @cache
 def _converter() -> markdown.Markdown:
-    return Converter(
-        extensions=["tables", "footnotes", "attr_list", "toc"],
-        extension_configs={"tables": {"use_align_attribute": True}},
-        output_format="html",
-    )
+    return Converter(**SETTINGS)
 
 
 def render_markdown(text: str) -> str:

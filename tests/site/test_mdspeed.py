@@ -11,14 +11,9 @@ import pytest
 
 from bench import corpus
 from sitegen import mdspeed
-from sitegen.markdown import _converter
+from sitegen.markdown import SETTINGS, _converter
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS: dict[str, Any] = {
-    "extensions": ["tables", "footnotes", "attr_list", "toc"],
-    "extension_configs": {"tables": {"use_align_attribute": True}},
-    "output_format": "html",
-}
 
 # One case per shortcut, and the corners where skipping a pattern could go wrong.
 CASES = [

@@ -1,0 +1,32 @@
+"""The Markdown benchmark times both converters and says whether their HTML is the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import markdown as bench_markdown
+
+
+def test_it_prints_both_times_and_finds_the_html_the_same(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert bench_markdown.main(["--stories", "5", "--repeat", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "plain Python-Markdown" in printed
+    assert "same HTML: yes" in printed
+
+
+def test_it_fails_when_the_html_differs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = bench_markdown.converter
+    calls: list[int] = []
+
+    def second_differs(md: object) -> object:
+        convert = real(md)  # type: ignore[arg-type]
+        calls.append(0)
+        return convert if len(calls) == 1 else (lambda text: convert(text) + "!")
+
+    monkeypatch.setattr(bench_markdown, "converter", second_differs)
+    assert bench_markdown.main(["--stories", "2", "--repeat", "1"]) == 1
+    assert "same HTML: NO" in capsys.readouterr().out
