@@ -25,7 +25,7 @@ lint: $(PY_READY)
 bench: setup
 	@scripts/system-check java hugo
 	$(PY) bench/build.py
-	$(PY) bench/markdown.py
+	$(PY) bench/markdown_speed.py
 	$(PY) bench/cold_start.py
 
 setup: $(PY_READY) $(NODE_READY)

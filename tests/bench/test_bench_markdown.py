@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from bench import markdown as bench_markdown
+from bench import markdown_speed as bench_markdown
 
 
 def test_it_prints_both_times_and_finds_the_html_the_same(
@@ -30,3 +34,15 @@ def test_it_fails_when_the_html_differs(
     monkeypatch.setattr(bench_markdown, "converter", second_differs)
     assert bench_markdown.main(["--stories", "2", "--repeat", "1"]) == 1
     assert "same HTML: NO" in capsys.readouterr().out
+
+
+def test_it_runs_as_a_script() -> None:
+    script = Path(__file__).resolve().parents[2] / "bench" / "markdown_speed.py"
+    ran = subprocess.run(
+        [sys.executable, str(script), "--stories", "3", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert "same HTML: yes" in ran.stdout
