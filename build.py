@@ -29,6 +29,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(error.format(), file=sys.stderr)
     except SiteError as error:
         print(f"error: {error}", file=sys.stderr)
+    except OSError as error:
+        # A file that cannot be read or written (a full disk, a name too long, no permission).
+        print(f"error: {error}", file=sys.stderr)
     return 1
 
 

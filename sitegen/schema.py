@@ -11,11 +11,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sitegen.errors import ContentError, Problem
+from sitegen.slugs import slugify
 from sitegen.yamltext import Field
 
 LAYOUTS = ("page", "home", "ask", "thanks", "ask-error", "not-found")
 _FIXED_LAYOUTS = {"index": "home", "404": "not-found"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_TAG_LENGTH = 100
 _NAMES = {"stories": "stories", "campaigns": "campaign pages", "pages": "pages"}
 
 
@@ -83,7 +85,13 @@ def _tags(key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         message = f"'{key}' must be a list of text like [jobs, mentoring] (got {_show(value)})"
         raise _Invalid(message, "put the tags in square brackets, separated by commas")
-    return tuple(dict.fromkeys(v.strip() for v in value))
+    tags = tuple(dict.fromkeys(v.strip() for v in value))
+    for tag in tags:
+        # A tag names a folder of the site, and file systems allow 255 bytes for a name.
+        if max(len(tag), len(slugify(tag))) > MAX_TAG_LENGTH:
+            message = f"'{key}' has a tag of {len(tag)} characters ({_show(tag[:20])}...)"
+            raise _Invalid(message, f"a tag can have at most {MAX_TAG_LENGTH} characters")
+    return tags
 
 
 def _bool(key: str, value: object) -> bool:

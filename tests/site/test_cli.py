@@ -66,3 +66,14 @@ def test_help_documents_every_option(tmp_path: Path) -> None:
     for option in ("--content", "--output", "--drafts", "--future", "--progress", "--cache"):
         assert option in shown
     assert "check" in run("--help", cwd=tmp_path).stdout
+
+
+def test_a_file_that_cannot_be_written_is_an_error_line_not_a_traceback(tmp_path: Path) -> None:
+    stories_only(tmp_path / "corpus", 2)
+    (tmp_path / "a-file").write_text("in the way")
+    built = run("build", "--content", "corpus", "--output", "a-file/public", cwd=tmp_path)
+    assert built.returncode == 1
+    assert built.stderr.startswith("error: [Errno")
+    assert "a-file" in built.stderr
+    assert "Traceback" not in built.stderr
+    assert (tmp_path / "a-file").read_text() == "in the way"
