@@ -116,7 +116,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """`build.py check`."""
-    rendered = render_site(options_from(args))
+    rendered = render_site(options_from(args), make_images=False)
     print(f"ok: {rendered.pages} pages and every internal link check out; nothing written")
     return 0
 

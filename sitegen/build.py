@@ -68,12 +68,15 @@ def build_site(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
 
-def render_site(options: BuildOptions) -> RenderedSite:
-    """Read and check everything, then render every file in memory; raise ContentError."""
+def render_site(options: BuildOptions, *, make_images: bool = True) -> RenderedSite:
+    """Read and check everything, then render every file in memory; raise ContentError.
+
+    Without `make_images`, images missing from the cache are only planned (their names and
+    sizes), so that nothing at all is written; their files in the result do not exist."""
     today = options.today or date.today()
     content = load_content(options.content, required_strings(options.templates))
     keys = {doc.path: markdown_key(doc.body) for doc in content.documents}
-    prepared = prepare(content, keys, options, today)
+    prepared = prepare(content, keys, options, today, make_images=make_images)
     site, renderer, images = prepared.site, prepared.renderer, prepared.images
     bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
     texts = _render_pages(renderer, site, bodies, options.progress)

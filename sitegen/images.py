@@ -70,15 +70,18 @@ class ImageSet:
 
 
 def process_images(
-    names: Iterable[str], files: dict[str, Path], cache: Path
+    names: Iterable[str], files: dict[str, Path], cache: Path, *, write: bool = True
 ) -> dict[str, ImageSet]:
-    """Make (or reuse from the cache) every variant of the named images, on every core."""
+    """Make (or reuse from the cache) every variant of the named images, on every core.
+
+    Without `write`, variants the cache lacks are worked out (names, sizes) but not made,
+    and nothing is written: enough to check a site."""
     wanted = sorted(set(names))
     result: dict[str, ImageSet] = {}
     problems: list[Problem] = []
     # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
     with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
-        made = pool.map(lambda name: _image_set_or_error(name, files[name], cache), wanted)
+        made = pool.map(lambda name: _image_set_or_error(name, files[name], cache, write), wanted)
         for name, found in zip(wanted, made, strict=True):
             if isinstance(found, ContentError):
                 problems += found.problems
@@ -89,20 +92,24 @@ def process_images(
     return result
 
 
-def _image_set_or_error(name: str, path: Path, cache: Path) -> ImageSet | ContentError:
+def _image_set_or_error(name: str, path: Path, cache: Path, write: bool) -> ImageSet | ContentError:
     try:
-        return image_set(name, path, cache)
+        return image_set(name, path, cache, write=write)
     except ContentError as exc:
         return exc
 
 
-def image_set(name: str, path: Path, cache: Path) -> ImageSet:
-    """The variants of one image, made on first use."""
+def image_set(name: str, path: Path, cache: Path, *, write: bool = True) -> ImageSet:
+    """The variants of one image, made on first use (only planned, without `write`)."""
     digest = _digest(path)
     folder = cache / "images" / digest
-    if not (folder / "meta.json").is_file():
+    if (folder / "meta.json").is_file():
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    elif write:
         _make_variants(path, folder)
-    meta = json.loads((folder / "meta.json").read_text("utf-8"))
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    else:
+        meta = {"variants": _variants(path, None)}
     stem = slugify(Path(name).stem) or "image"
     return ImageSet(
         name,
@@ -130,7 +137,7 @@ def _make_variants(path: Path, folder: Path) -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
     try:
-        variants = _resize_all(path, work)
+        variants = _variants(path, work)
         (work / "meta.json").write_text(json.dumps({"variants": variants}), "utf-8")
         os.replace(work, folder)
     except OSError:
@@ -141,7 +148,8 @@ def _make_variants(path: Path, folder: Path) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _resize_all(path: Path, work: Path) -> list[dict[str, object]]:
+def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
+    """Every variant of an image: saved into `work`, or with `work` None only described."""
     # Imported only here: most builds find every image made already.
     from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -152,7 +160,7 @@ def _resize_all(path: Path, work: Path) -> list[dict[str, object]]:
                 raise _unsupported(path, source.format or "unknown")
             image = ImageOps.exif_transpose(source)
             return [
-                _save(image, width, mime_ext, work)
+                _variant(image, width, mime_ext, work)
                 for width in _widths(image.width)
                 for mime_ext in dict.fromkeys([_WEBP, kind])
             ]
@@ -164,18 +172,20 @@ def _widths(original: int) -> list[int]:
     return sorted({w for w in WIDTHS if w < original} | {min(original, WIDTHS[-1])})
 
 
-def _save(
-    image: Image.Image, width: int, mime_ext: tuple[str, str], work: Path
+def _variant(
+    image: Image.Image, width: int, mime_ext: tuple[str, str], work: Path | None
 ) -> dict[str, object]:
     mime, ext = mime_ext
     height = max(1, round(image.height * width / image.width))
-    from PIL import Image
-
-    resized = image.resize((width, height), Image.Resampling.LANCZOS)
-    if ext == "jpg" and resized.mode != "RGB":
-        resized = resized.convert("RGB")
     file = f"{width}.{ext}"
-    resized.save(work / file, format={"jpg": "JPEG"}.get(ext, ext.upper()), **_SAVE_OPTIONS[ext])
+    if work is not None:
+        from PIL import Image
+
+        resized = image.resize((width, height), Image.Resampling.LANCZOS)
+        if ext == "jpg" and resized.mode != "RGB":
+            resized = resized.convert("RGB")
+        kind = {"jpg": "JPEG"}.get(ext, ext.upper())
+        resized.save(work / file, format=kind, **_SAVE_OPTIONS[ext])
     return {"width": width, "height": height, "mime": mime, "ext": ext, "file": file}
 
 

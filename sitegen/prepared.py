@@ -65,10 +65,12 @@ def prepare(
     today: date,
     *,
     keep_compiled: bool = False,
+    make_images: bool = True,
 ) -> Prepared:
     """The model of the visible documents, their images, the assets and a renderer for them.
 
-    With `keep_compiled`, the renderer keeps compiled templates in the cache folder."""
+    With `keep_compiled`, the renderer keeps compiled templates in the cache folder; without
+    `make_images`, images the cache lacks are only planned, and nothing is written there."""
     visible = [
         doc
         for doc in content.documents
@@ -78,7 +80,9 @@ def prepare(
     names = [doc.image for doc in visible if doc.image]
     # Images are made while the model is built; both are done before any page is rendered.
     with ThreadPoolExecutor(1) as background:
-        made = background.submit(process_images, names, content.images, options.cache)
+        made = background.submit(
+            process_images, names, content.images, options.cache, write=make_images
+        )
         site = build_model(content.config, visible, translators, options.content / "site.yaml")
         images = made.result()
     assets = collect_assets(options.templates / "static")

@@ -77,3 +77,10 @@ def test_a_file_that_cannot_be_written_is_an_error_line_not_a_traceback(tmp_path
     assert "a-file" in built.stderr
     assert "Traceback" not in built.stderr
     assert (tmp_path / "a-file").read_text() == "in the way"
+
+
+def test_check_writes_nothing_even_for_images_it_has_not_made(tmp_path: Path) -> None:
+    checked = run("check", "--content", str(ROOT / "content"), cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "nothing written" in checked.stdout
+    assert list(tmp_path.iterdir()) == []
