@@ -246,6 +246,16 @@ class _FastInline(treeprocessors.InlineProcessor):
             self._setup = (registered, patterns, _direct_delimiters(self.md))
         self._patterns = self._setup[1]
         emphasis = self._setup[2]
+
+        def simple(text: str) -> tuple[str, list[Element]] | None:
+            # Emphasis keeps state from text to text while it has unpaired delimiters; then
+            # the patterns must see the text.
+            if emphasis is None or emphasis.regions or emphasis.stack:
+                return None
+            if star.stack or underscore.stack:
+                return None
+            return simple_inline(text)
+
         if emphasis is not None:
             star, underscore = emphasis.delimiters["*"], emphasis.delimiters["_"]
         # Upstream's loop (markdown/treeprocessors.py), with the direct way in front of it.
@@ -268,17 +278,7 @@ class _FastInline(treeprocessors.InlineProcessor):
                 text = child.text
                 if text and not isinstance(text, util.AtomicString):
                     child.text = None
-                    # Emphasis keeps state from text to text while it has unpaired delimiters;
-                    # then the patterns must see the text.
-                    direct = (
-                        None
-                        if emphasis is None
-                        or emphasis.regions
-                        or emphasis.stack
-                        or star.stack
-                        or underscore.stack
-                        else simple_inline(text)
-                    )
+                    direct = simple(text)
                     if direct is None:
                         self.ancestors.append(child.tag.lower())
                         found = placeholders(handle(text), child)
@@ -294,15 +294,7 @@ class _FastInline(treeprocessors.InlineProcessor):
                             queue.append((child, direct[1]))
                 tail = child.tail
                 if tail:
-                    direct = (
-                        None
-                        if emphasis is None
-                        or emphasis.regions
-                        or emphasis.stack
-                        or star.stack
-                        or underscore.stack
-                        else simple_inline(tail)
-                    )
+                    direct = simple(tail)
                     if direct is None:
                         dummy = Element("d")
                         child.tail = None
