@@ -65,15 +65,26 @@ class BuildState:
 
 
 class MarkdownCache:
-    """Sanitised HTML by a digest of its Markdown source and of the converter."""
+    """Sanitised HTML by a digest of its Markdown source and of the converter.
+
+    The database is opened on first use: a build forks processes after making its cache, and
+    SQLite must not see a connection (nor its locks) carried into a forked child."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "markdown.sqlite"
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+        self._db: sqlite3.Connection | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, opened now if it is not yet."""
+        if self._db is None:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+            self._db = db
+        return self._db
 
     def get(self, key: str) -> str | None:
         """The cached HTML, if any."""
@@ -109,7 +120,14 @@ class MarkdownCache:
 
     def close(self) -> None:
         """Release the database."""
-        self.db.close()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether this process holds a connection."""
+        return self._db is not None
 
 
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +91,43 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
     result = build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
     assert result.pages > MIN_PARALLEL
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
+
+
+def test_no_process_is_forked_while_a_cache_connection_is_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite breaks in a child that inherits a connection and its locks; none may be open."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "site" / "fixture", content)
+    _write_stories(content / "stories", MIN_PARALLEL + 16)
+    caches: list[MarkdownCache] = []
+    made = MarkdownCache.__init__
+
+    def recorded(self: MarkdownCache, folder: Path) -> None:
+        made(self, folder)
+        caches.append(self)
+
+    monkeypatch.setattr(MarkdownCache, "__init__", recorded)
+    forks: list[bool] = []
+    start = Preconverter.start.__func__  # type: ignore[attr-defined]
+
+    def checked_start(cls: type[Preconverter], /, *args: object, **kwargs: object) -> Preconverter:
+        forks.append(any(cache.is_open for cache in caches))
+        return start(cls, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Preconverter, "start", classmethod(checked_start))
+    render_all = pagework.render_all
+
+    def checked_render(*args: Any, **kwargs: Any) -> dict[str, pagework.Rendered]:
+        forks.append(any(cache.is_open for cache in caches))
+        return render_all(*args, **kwargs)
+
+    monkeypatch.setattr("sitegen.incremental.render_all", checked_render)
+    options = BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c")
+    build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    # Once more with the cache filled, so that the build reads it before forking if it would.
+    shutil.rmtree(tmp_path / "public")
+    (content / "stories" / "story-000.md").write_text(_story(1000), "utf-8")
+    build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    assert forks == [False, False, False, False]
+    assert caches
