@@ -67,23 +67,30 @@ class BuildState:
 class MarkdownCache:
     """Sanitised HTML by a digest of its Markdown source and of the converter.
 
-    The database is opened on first use: a build forks processes after making its cache, and
-    SQLite must not see a connection (nor its locks) carried into a forked child."""
+    The database is made ready here and then closed, and opened again on first use: a build
+    forks processes after making its cache, and SQLite must not see a connection (nor its
+    locks) carried into a forked child. Making it ready first means the processes that open
+    it at the same moment later find it in WAL mode, which only one of them could switch."""
 
     def __init__(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / "markdown.sqlite"
         self._db: sqlite3.Connection | None = None
+        self._open().close()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+        return db
 
     @property
     def db(self) -> sqlite3.Connection:
         """The connection, opened now if it is not yet."""
         if self._db is None:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
-            self._db = db
+            self._db = self._open()
         return self._db
 
     def get(self, key: str) -> str | None:
