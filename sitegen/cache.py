@@ -6,6 +6,7 @@ import contextlib
 import gc
 import os
 import pickle
+import shutil
 import sqlite3
 import tempfile
 import time
@@ -218,18 +219,28 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
 
 
 def prune_states(
-    folder: Path, keep: set[Path], max_age: float = STATE_MAX_AGE, now: float | None = None
+    folder: Path,
+    keep: set[Path],
+    max_age: float = STATE_MAX_AGE,
+    now: float | None = None,
+    *,
+    folders: bool = False,
 ) -> list[Path]:
-    """Remove saved states (and leftover temporary files) not used for `max_age` seconds."""
+    """Remove saved states (and leftover temporary files) not used for `max_age` seconds;
+    with `folders`, the folders in `folder` instead of its files."""
     cutoff = (time.time() if now is None else now) - max_age
     removed = []
     with contextlib.suppress(FileNotFoundError):
         for entry in os.scandir(folder):
             path = Path(entry.path)
             with contextlib.suppress(FileNotFoundError):
-                if path in keep or not entry.is_file() or entry.stat().st_mtime >= cutoff:
+                kind = entry.is_dir(follow_symlinks=False) if folders else entry.is_file()
+                if path in keep or not kind or entry.stat().st_mtime >= cutoff:
                     continue
-                path.unlink()
+                if folders:
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
                 removed.append(path)
     return sorted(removed)
 

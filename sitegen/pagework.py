@@ -92,19 +92,16 @@ def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> P
     themselves is left to clean up."""
     staged = staging / name if laid_out else staging / digest(name)
     try:
-        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        file = open(staged, "wb")  # noqa: SIM115 - closed below
     except FileNotFoundError:
         if not laid_out:
             raise
         os.makedirs(staged.parent, exist_ok=True)
-        descriptor = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        # The mode asked for above is narrowed by the umask; the site must be readable.
-        os.fchmod(descriptor, 0o644)
-        with os.fdopen(descriptor, "wb", closefd=False) as file:
-            file.write(data)
-    finally:
-        os.close(descriptor)
+        file = open(staged, "wb")  # noqa: SIM115 - closed below
+    with file:
+        # Whatever the umask, the site must be readable.
+        os.fchmod(file.fileno(), 0o644)
+        file.write(data)
     return staged
 
 

@@ -6,7 +6,6 @@ import contextlib
 import json
 import os
 import re
-import shutil
 import time
 import traceback
 from collections.abc import Mapping
@@ -18,6 +17,7 @@ from markupsafe import Markup
 
 from sitegen import form
 from sitegen.assets import Assets
+from sitegen.cache import STATE_MAX_AGE, prune_states
 from sitegen.errors import ContentError, Problem
 from sitegen.fingerprint import code_version
 from sitegen.i18n import Translator, Use
@@ -173,7 +173,9 @@ def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.E
     if cache is not None:
         folder = cache / "templates" / code_version()
         folder.mkdir(parents=True, exist_ok=True)
-        _prune_other_versions(folder)
+        now = time.time()
+        os.utime(folder, (now, now))  # in use
+        prune_states(folder.parent, {folder}, COMPILED_MAX_AGE, now, folders=True)
         bytecode = _BytecodeCache(str(folder))
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
@@ -213,13 +215,4 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
 
 
 # Compiled templates of other versions of this code are removed when not used for this long.
-COMPILED_MAX_AGE = 7 * 86400
-
-
-def _prune_other_versions(folder: Path) -> None:
-    now = time.time()
-    os.utime(folder, (now, now))  # in use
-    for other in folder.parent.iterdir():
-        with contextlib.suppress(OSError):
-            if other != folder and other.stat().st_mtime < now - COMPILED_MAX_AGE:
-                shutil.rmtree(other)
+COMPILED_MAX_AGE = STATE_MAX_AGE

@@ -75,20 +75,25 @@ def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: 
         cache.close()
 
 
-def test_a_parallel_build_finds_every_story_converted_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _parallel_site(tmp_path: Path) -> BuildOptions:
+    """The fixture with enough stories to convert ahead, built on two cores."""
     content = tmp_path / "content"
     shutil.copytree(ROOT / "tests" / "site" / "fixture", content)
     _write_stories(content / "stories", MIN_PARALLEL + 16)
+    return BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c", jobs=2)
+
+
+def test_a_parallel_build_finds_every_story_converted_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = _parallel_site(tmp_path)
 
     def not_here(text: str) -> str:
         raise AssertionError("a page converted its own Markdown")
 
     # Only the page workers' name for the converter: the processes converting ahead keep theirs.
     monkeypatch.setattr(pagework, "render_markdown", not_here)
-    options = BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c")
-    result = build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    result = build_site(options)
     assert result.pages > MIN_PARALLEL
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
 
@@ -97,9 +102,7 @@ def test_no_process_is_forked_while_a_cache_connection_is_open(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """SQLite breaks in a child that inherits a connection and its locks; none may be open."""
-    content = tmp_path / "content"
-    shutil.copytree(ROOT / "tests" / "site" / "fixture", content)
-    _write_stories(content / "stories", MIN_PARALLEL + 16)
+    options = _parallel_site(tmp_path)
     caches: list[MarkdownCache] = []
     made = MarkdownCache.__init__
 
@@ -123,11 +126,10 @@ def test_no_process_is_forked_while_a_cache_connection_is_open(
         return render_all(*args, **kwargs)
 
     monkeypatch.setattr("sitegen.incremental.render_all", checked_render)
-    options = BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c")
-    build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    build_site(options)
     # Once more with the cache filled, so that the build reads it before forking if it would.
-    shutil.rmtree(tmp_path / "public")
-    (content / "stories" / "story-000.md").write_text(_story(1000), "utf-8")
-    build_site(BuildOptions(**{**options.__dict__, "jobs": 2}))
+    shutil.rmtree(options.output)
+    (options.content / "stories" / "story-000.md").write_text(_story(1000), "utf-8")
+    build_site(options)
     assert forks == [False, False, False, False]
     assert caches
