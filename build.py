@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from sitegen import publish
-from sitegen.build import TEMPLATES, BuildOptions, build_site, render_site
 from sitegen.errors import ContentError, SiteError
+from sitegen.incremental.builder import build_site, check_site
+from sitegen.options import TEMPLATES, BuildOptions
+from sitegen.publish import command as publish
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -116,14 +117,14 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """`build.py check`."""
-    rendered = render_site(options_from(args), make_images=False)
-    print(f"ok: {rendered.pages} pages and every internal link check out; nothing written")
+    pages = check_site(options_from(args))
+    print(f"ok: {pages} pages and every internal link check out; nothing written")
     return 0
 
 
 def run_serve(args: argparse.Namespace) -> int:
     """`build.py serve`."""
-    from sitegen.serve import ServeOptions, serve
+    from sitegen.serve.server import ServeOptions, serve
 
     return serve(ServeOptions(options_from(args), host=args.host, port=args.port))
 

@@ -32,7 +32,7 @@ if str(ROOT) not in sys.path:
 from functions.help_requests import Config, create_app  # noqa: E402
 from functions.help_requests.aws import dynamodb_client  # noqa: E402
 from functions.help_requests.validation import HelpRequest, validate  # noqa: E402
-from sitegen.dynamodb_local import DynamoDBLocal, create_table, local_client  # noqa: E402
+from sitegen.serve.dynamodb_local import DynamoDBLocal, create_table, local_client  # noqa: E402
 
 if TYPE_CHECKING:
     from mangum.types import LambdaCognitoIdentity, LambdaMobileClientContext

@@ -26,12 +26,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `sitegen` importable
 
-from sitegen import cfn_template  # noqa: E402
-from sitegen.build import BuildOptions, build_site  # noqa: E402
-from sitegen.dynamodb_local import free_port  # noqa: E402
-from sitegen.load import load_config  # noqa: E402
-from sitegen.serve_app import with_headers  # noqa: E402
-from sitegen.serve_site import Languages, SiteFiles, security_headers  # noqa: E402
+from sitegen import infra_template  # noqa: E402
+from sitegen.content.load import load_config  # noqa: E402
+from sitegen.incremental.builder import build_site  # noqa: E402
+from sitegen.options import BuildOptions  # noqa: E402
+from sitegen.serve.app import with_headers  # noqa: E402
+from sitegen.serve.dynamodb_local import free_port  # noqa: E402
+from sitegen.serve.files import Languages, SiteFiles, security_headers  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = (
@@ -121,7 +122,7 @@ def serving(output: Path, content: Path) -> Iterator[str]:
     """Serve `output` on a free port in a background thread; yields the origin."""
     languages = Languages(load_config(content).codes)
     app = with_headers(
-        production_like_app(output, languages), security_headers(cfn_template.load_template())
+        production_like_app(output, languages), security_headers(infra_template.load_template())
     )
     port = free_port()
     server = uvicorn.Server(

@@ -19,8 +19,8 @@ if str(ROOT) not in sys.path:
 import markdown  # noqa: E402
 
 from bench import corpus  # noqa: E402
-from sitegen import mdspeed  # noqa: E402
-from sitegen.markdown import SETTINGS  # noqa: E402
+from sitegen.markdown import fast  # noqa: E402
+from sitegen.markdown.convert import SETTINGS  # noqa: E402
 
 
 def texts(count: int) -> list[str]:
@@ -50,12 +50,12 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     items = texts(args.stories)
     plain = converter(markdown.Markdown(**SETTINGS))
-    fast = converter(mdspeed.Converter(**SETTINGS))
+    ours = converter(fast.Converter(**SETTINGS))
     best = {"plain": float("inf"), "site": float("inf")}
     for _ in range(args.repeat):
         seconds, expected = timed(plain, items)
         best["plain"] = min(best["plain"], seconds)
-        seconds, got = timed(fast, items)
+        seconds, got = timed(ours, items)
         best["site"] = min(best["site"], seconds)
     same = got == expected
     per = 1000 / len(items)

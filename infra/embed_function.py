@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sitegen.cfn_template import TEMPLATE_PATH, embed_block
+from sitegen.infra_template import TEMPLATE_PATH, embed_block
 
 SOURCE = Path(__file__).resolve().parent / "cloudfront" / "site-router.js"
 

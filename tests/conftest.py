@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from functions.help_requests import Config, create_app
 from functions.help_requests.app import HelpRequestsApp
-from sitegen.dynamodb_local import DynamoDBLocal, create_table, local_client
+from sitegen.serve.dynamodb_local import DynamoDBLocal, create_table, local_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
-from sitegen.dynamodb_local import create_table, free_port
+from sitegen.serve.dynamodb_local import create_table, free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from sitegen.dynamodb_local import create_table, free_port
+from sitegen.serve.dynamodb_local import create_table, free_port
 from tests.browser.conftest import (
     ROOT,
     DevServer,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sitegen.dynamodb_local import (
+from sitegen.serve.dynamodb_local import (
     DynamoDBLocal,
     DynamoDBLocalError,
     check_java,
@@ -113,7 +113,7 @@ def test_the_table_is_built_from_the_template(
 # Starts DynamoDB Local, says where, and waits to be killed.
 PARENT = """
 import sys, time
-from sitegen.dynamodb_local import DynamoDBLocal
+from sitegen.serve.dynamodb_local import DynamoDBLocal
 print(DynamoDBLocal().start(), flush=True)
 time.sleep(600)
 """

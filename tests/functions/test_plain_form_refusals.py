@@ -13,8 +13,8 @@ import pytest
 
 from functions.help_requests import Config, create_app
 from functions.help_requests.responses import PAGE_CODES
-from sitegen import form
-from sitegen.dynamodb_local import free_port
+from sitegen.render import form
+from sitegen.serve.dynamodb_local import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

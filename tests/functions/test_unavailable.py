@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from functions.help_requests import Config, create_app
-from sitegen.dynamodb_local import free_port
+from sitegen.serve.dynamodb_local import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

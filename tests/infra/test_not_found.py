@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from sitegen.dynamodb_local import free_port
+from sitegen.serve.dynamodb_local import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from sitegen import publish, stale
-from sitegen.dynamodb_local import free_port
 from sitegen.errors import PublishError
-from sitegen.stale import Kept, Remote
+from sitegen.publish import command as publish
+from sitegen.publish import stale
+from sitegen.publish.stale import Kept, Remote
+from sitegen.serve.dynamodb_local import free_port
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -350,7 +351,7 @@ def test_files_of_unknown_type_stop_the_publish_before_any_upload(
     assert code == 1
     assert capsys.readouterr().err == (
         "publish: 2 file(s) with no known Content-Type: CNAME, static/photo.avif;"
-        " add the extension to CONTENT_TYPES in sitegen/publish.py\n"
+        " add the extension to CONTENT_TYPES in sitegen/publish/command.py\n"
     )
     assert keys(s3, bucket) == set()
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from functions.help_requests.ratelimit import sender_hash
-from sitegen.cfn_template import TEMPLATE_PATH, load_template
+from sitegen.infra_template import TEMPLATE_PATH, load_template
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from sitegen.cfn_template import (
+from sitegen.infra_template import (
     TEMPLATE_PATH,
     create_table_kwargs,
     embed_block,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
-from sitegen.livereload import SCRIPT_PATH, BuildState, LiveReload, inject
+from sitegen.serve.livereload import SCRIPT_PATH, BuildState, LiveReload, inject
 
 
 def event_data(event: str) -> dict[str, object]:

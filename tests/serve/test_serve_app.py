@@ -10,11 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from sitegen import cfn_template
-from sitegen.build import BuildOptions
-from sitegen.serve import ServeOptions, api_environment
-from sitegen.serve_app import describe, with_api, with_headers
-from sitegen.serve_site import security_headers
+from sitegen import infra_template
+from sitegen.options import BuildOptions
+from sitegen.serve.app import describe, with_api, with_headers
+from sitegen.serve.files import security_headers
+from sitegen.serve.server import ServeOptions, api_environment
 
 
 async def api(scope: Scope, receive: Receive, send: Send) -> None:
@@ -47,7 +47,7 @@ def test_api_paths_reach_the_api_unchanged() -> None:
 
 
 def test_production_headers_are_added_and_replace_the_apps_own() -> None:
-    headers = security_headers(cfn_template.load_template())
+    headers = security_headers(infra_template.load_template())
     response = get(with_headers(with_api(api, site), headers), "/api/help-requests")
     assert response.headers.get_list("x-frame-options") == ["DENY"]
     assert response.headers["content-security-policy"] == headers["Content-Security-Policy"]

@@ -10,8 +10,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from sitegen.livereload import SCRIPT_PATH, LiveReload
-from sitegen.serve_site import (
+from sitegen.serve.files import (
     Found,
     Languages,
     Missing,
@@ -21,6 +20,7 @@ from sitegen.serve_site import (
     pick_language,
     resolve,
 )
+from sitegen.serve.livereload import SCRIPT_PATH, LiveReload
 
 LANGUAGES = Languages(("en", "de", "pl"))
 

@@ -8,8 +8,8 @@ from functools import partial
 from pathlib import Path
 
 from sitegen.errors import ContentError, Problem
-from sitegen.livereload import BuildState, LiveReload
-from sitegen.serve_app import Watcher
+from sitegen.serve.app import Watcher
+from sitegen.serve.livereload import BuildState, LiveReload
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -7,8 +7,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-from sitegen.build import BuildOptions, build_site
-from sitegen.cache import STATE_MAX_AGE, prune_states
+from sitegen.incremental.builder import build_site
+from sitegen.incremental.cache import STATE_MAX_AGE, prune_states
+from sitegen.options import BuildOptions
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
 WEEK_AGO = time.time() - STATE_MAX_AGE - 60

@@ -7,8 +7,8 @@ import shutil
 import time
 from pathlib import Path
 
-from sitegen.fingerprint import code_version
-from sitegen.render import COMPILED_MAX_AGE, make_environment
+from sitegen.incremental.fingerprint import code_version
+from sitegen.render.templates import COMPILED_MAX_AGE, make_environment
 
 
 def _render(templates: Path, cache: Path) -> str:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import BuildOptions, render_site
 from sitegen.errors import ContentError
+from sitegen.incremental.builder import check_site
+from sitegen.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = ROOT / "tests" / "content"
@@ -22,7 +23,7 @@ def test_reports_every_problem_exactly(
 ) -> None:
     monkeypatch.chdir(CASES)
     with pytest.raises(ContentError) as caught:
-        render_site(BuildOptions(content=Path(case), cache=tmp_path / "cache"))
+        check_site(BuildOptions(content=Path(case), cache=tmp_path / "cache"))
     expected = (CASES / case / "expected.txt").read_text("utf-8")
     assert caught.value.format() + "\n" == expected
 

@@ -8,17 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import form
-from sitegen.build import BuildOptions, render_site
+from sitegen.incremental.builder import build_site
+from sitegen.options import BuildOptions
+from sitegen.render import form
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
 
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    cache = tmp_path_factory.mktemp("cache")
-    rendered = render_site(BuildOptions(content=FIXTURE, cache=cache, today=date(2024, 6, 1)))
-    return {k: v.decode() for k, v in rendered.files.items() if isinstance(v, bytes)}
+    base = tmp_path_factory.mktemp("site")
+    output = base / "public"
+    build_site(BuildOptions(FIXTURE, output, cache=base / "cache", today=date(2024, 6, 1)))
+    built = (path for path in output.rglob("*") if path.suffix in {".html", ".xml", ".txt"})
+    return {path.relative_to(output).as_posix(): path.read_text("utf-8") for path in built}
 
 
 def test_form_posts_the_contract_fields(files: dict[str, str]) -> None:

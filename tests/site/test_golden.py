@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from sitegen.build import TEMPLATES, BuildOptions, build_site
+from sitegen.incremental.builder import build_site
+from sitegen.options import TEMPLATES, BuildOptions
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixture"

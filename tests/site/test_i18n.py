@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitegen.build import required_strings
-from sitegen.i18n import StringsFile, check_languages, check_uses
-from sitegen.load import DEFAULTS
-from sitegen.yamltext import load_flat_strings
+from sitegen.content.i18n import StringsFile, check_languages, check_uses
+from sitegen.content.load import DEFAULTS
+from sitegen.content.yamltext import load_flat_strings
+from sitegen.render.templates import required_strings
 
 ROOT = Path(__file__).resolve().parents[2]
 

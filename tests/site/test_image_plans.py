@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from sitegen.images import ImageSet, process_images
+from sitegen.render.images import ImageSet, process_images
 
 ROOT = Path(__file__).resolve().parents[2]
 

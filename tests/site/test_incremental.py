@@ -12,24 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import TEMPLATES, BuildOptions, BuildResult, build_site, render_site
 from sitegen.errors import ContentError
-from sitegen.incremental import Builder
-from sitegen.outfiles import Outputs
-from sitegen.parallel import MIN_PARALLEL
-from sitegen.preconvert import Preconverter
-from sitegen.write import check_output_dir, write_outputs
+from sitegen.incremental.builder import Builder, build_site
+from sitegen.incremental.outfolder import Outputs
+from sitegen.incremental.parallel import MIN_PARALLEL
+from sitegen.markdown.preconvert import Preconverter
+from sitegen.options import TEMPLATES, BuildOptions, BuildResult
+from tests.site.reference import build_site_in_memory
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2024, 6, 1)
 EXTRA_STORIES = 80
-
-
-def build_site_in_memory(options: BuildOptions) -> None:
-    """The reference build: render everything in memory in one process, then write."""
-    check_output_dir(options.output, options.content, options.templates)
-    write_outputs(render_site(options).files, options.output)
 
 
 @dataclass

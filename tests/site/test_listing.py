@@ -5,8 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
-from sitegen.listing import Entry, group_tags, newest_first, pagers, paginate, related, tag_slug
-from sitegen.schema import Document
+from sitegen.content.schema import Document
+from sitegen.site.listing import (
+    Entry,
+    group_tags,
+    newest_first,
+    pagers,
+    paginate,
+    related,
+    tag_slug,
+)
 
 
 def entry(slug: str, day: int, *tags: str) -> Entry:

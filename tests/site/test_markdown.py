@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitegen.markdown import render_markdown
+from sitegen.markdown.convert import render_markdown
 
 
 def test_scripts_and_handlers_are_removed() -> None:

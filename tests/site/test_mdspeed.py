@@ -10,8 +10,8 @@ import markdown
 import pytest
 
 from bench import corpus
-from sitegen import mdspeed
-from sitegen.markdown import SETTINGS, _converter
+from sitegen.markdown import fast
+from sitegen.markdown.convert import SETTINGS, _converter
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,14 +59,14 @@ def _plain() -> markdown.Markdown:
 
 
 def _fast() -> markdown.Markdown:
-    return mdspeed.Converter(**SETTINGS)
+    return fast.Converter(**SETTINGS)
 
 
 def _same(texts: list[str]) -> None:
-    plain, fast = _plain(), _fast()
+    plain, ours = _plain(), _fast()
     for text in texts:
         expected = plain.reset().convert(text)
-        assert fast.reset().convert(text) == expected, text
+        assert ours.reset().convert(text) == expected, text
 
 
 @pytest.mark.parametrize("text", CASES)
@@ -101,21 +101,21 @@ def test_random_text_converts_as_plain_markdown_does() -> None:
 
 def test_the_shortcuts_apply_to_every_built_in_pattern_and_processor() -> None:
     """If a Markdown release changes an expression, its shortcut is dropped; say so here."""
-    fast = _fast()
+    ours = _fast()
     missing = [name for name in ("backtick", "link", "em_strong", "footnote", "html", "entity")]
-    missing = [name for name in missing if mdspeed._inline_needs(fast.inlinePatterns[name]) is None]
+    missing = [name for name in missing if fast._inline_needs(ours.inlinePatterns[name]) is None]
     assert missing == []
     blocks = ["hashheader", "setextheader", "hr", "olist", "ulist", "quote", "reference"]
     blocks += ["table", "footnote"]
-    processors = fast.parser.blockprocessors
-    missing = [name for name in blocks if mdspeed._block_needs(processors[name]) is None]
+    processors = ours.parser.blockprocessors
+    missing = [name for name in blocks if fast._block_needs(processors[name]) is None]
     assert missing == []
 
 
 def test_the_processing_steps_are_those_of_plain_markdown() -> None:
-    plain, fast = _plain(), _fast()
+    plain, ours = _plain(), _fast()
     for registry in ("preprocessors", "inlinePatterns", "treeprocessors", "postprocessors"):
-        assert [type(p).__name__ for p in getattr(fast, registry)] in (
+        assert [type(p).__name__ for p in getattr(ours, registry)] in (
             [type(p).__name__ for p in getattr(plain, registry)],
             # The one step replaced: the inline processor, by its faster subclass.
             [
@@ -126,7 +126,7 @@ def test_the_processing_steps_are_those_of_plain_markdown() -> None:
 
 
 def test_the_site_converts_with_the_faster_converter() -> None:
-    assert isinstance(_converter(), mdspeed.Converter)
+    assert isinstance(_converter(), fast.Converter)
 
 
 def _inline_text(rng: random.Random) -> str:
@@ -170,24 +170,24 @@ def test_structured_documents_convert_as_plain_markdown_does() -> None:
 def test_plain_prose_takes_the_direct_way(monkeypatch: pytest.MonkeyPatch) -> None:
     """Most texts of real stories are built without the patterns; if that stops, say so."""
     taken: list[bool] = []
-    direct = mdspeed.simple_inline
+    direct = fast.simple_inline
 
     def counting(text: str) -> Any:
         result = direct(text)
         taken.append(result is not None)
         return result
 
-    monkeypatch.setattr(mdspeed, "simple_inline", counting)
-    fast = _fast()
+    monkeypatch.setattr(fast, "simple_inline", counting)
+    ours = _fast()
     for _, text in corpus.stories(20):
-        fast.reset().convert(text)
+        ours.reset().convert(text)
     assert len(taken) > 500
     assert sum(taken) / len(taken) > 0.9
 
 
 def test_the_direct_way_builds_the_elements_of_a_simple_text() -> None:
     text = "Ask *once*, **twice**: `code` and [a link](/u)."
-    lead, nodes = mdspeed.simple_inline(text) or ("", [])
+    lead, nodes = fast.simple_inline(text) or ("", [])
     assert lead == "Ask "
     assert [(n.tag, n.text, n.tail, dict(n.attrib)) for n in nodes] == [
         ("em", "once", ", ", {}),
@@ -196,16 +196,16 @@ def test_the_direct_way_builds_the_elements_of_a_simple_text() -> None:
         ("a", "a link", ".", {"href": "/u"}),
     ]
     for text in ("a_b", "*a*b", "a*b*", "![i](/i)", "<b>", "&amp;", "x  \ny", "\\*", "[a] (b)"):
-        assert mdspeed.simple_inline(text) is None, text
+        assert fast.simple_inline(text) is None, text
 
 
 def test_the_table_of_contents_is_made_where_a_marker_asks_for_it() -> None:
-    plain, fast = _plain(), _fast()
+    plain, ours = _plain(), _fast()
     for text in ("[TOC]\n\n# One\n\n## Two", "# One  more \n\n## Two\n\n## Two"):
-        assert fast.reset().convert(text) == plain.reset().convert(text)
-        assert fast.toc_tokens == plain.toc_tokens  # type: ignore[attr-defined]
+        assert ours.reset().convert(text) == plain.reset().convert(text)
+        assert ours.toc_tokens == plain.toc_tokens  # type: ignore[attr-defined]
     # Without a marker, nothing of it is in the output, and it is not made.
-    assert fast.toc == ""  # type: ignore[attr-defined]
-    fast.reset().convert("[TOC]\n\n# One")
+    assert ours.toc == ""  # type: ignore[attr-defined]
+    ours.reset().convert("[TOC]\n\n# One")
     plain.reset().convert("[TOC]\n\n# One")
-    assert fast.toc == plain.toc != ""  # type: ignore[attr-defined]
+    assert ours.toc == plain.toc != ""  # type: ignore[attr-defined]

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from sitegen import pagework
-from sitegen.build import BuildOptions, build_site
-from sitegen.cache import MarkdownCache
-from sitegen.markdown import render_markdown
-from sitegen.parallel import MIN_PARALLEL
-from sitegen.preconvert import Preconverter, convert_into_cache
-from sitegen.texts import markdown_key
+from sitegen.incremental import pagework
+from sitegen.incremental.builder import build_site
+from sitegen.incremental.cache import MarkdownCache
+from sitegen.incremental.parallel import MIN_PARALLEL
+from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.preconvert import Preconverter, convert_into_cache
+from sitegen.markdown.texts import markdown_key
+from sitegen.options import BuildOptions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -125,7 +126,7 @@ def test_no_process_is_forked_while_a_cache_connection_is_open(
         forks.append(any(cache.is_open for cache in caches))
         return render_all(*args, **kwargs)
 
-    monkeypatch.setattr("sitegen.incremental.render_all", checked_render)
+    monkeypatch.setattr("sitegen.incremental.builder.render_all", checked_render)
     build_site(options)
     # Once more with the cache filled, so that the build reads it before forking if it would.
     shutil.rmtree(options.output)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.build import BuildOptions, build_site
-from sitegen.links import broken_links
+from sitegen.incremental.builder import build_site
+from sitegen.options import BuildOptions
+from sitegen.site.links import broken_links
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content"

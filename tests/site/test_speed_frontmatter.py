@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.content.frontmatter import body, split
 from sitegen.errors import ContentError
-from sitegen.frontmatter import body, split
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = sorted((ROOT / "content").rglob("*.md"))

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from sitegen.errors import ContentError
-from sitegen.images import image_set, process_images
+from sitegen.render.images import image_set, process_images
 
 
 def _images(folder: Path) -> dict[str, Path]:

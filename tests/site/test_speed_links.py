@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from sitegen.links import internal_targets, links_in, output_path
+from sitegen.site.links import internal_targets, links_in, output_path
 
 PAGES = ["/en/stories/a-story/", "/", "/pl/about.html"]
 LINKS = [

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.cache import BuildState
-from sitegen.outfiles import Outputs
-from sitegen.pagework import stage
-from sitegen.write import MARKER
+from sitegen.incremental.cache import BuildState
+from sitegen.incremental.outfolder import Outputs
+from sitegen.incremental.pagework import stage
+from sitegen.incremental.write import MARKER
 
 FILES = [("en/index.html", b"<p>home"), ("en/about/index.html", b"<p>about"), ("robots.txt", b"")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sitegen.yamltext import Field, load_mapping
+from sitegen.content.yamltext import Field, load_mapping
 
 PATH = Path("stories/x.md")
 # Each failing value is followed by values that a constructor left half-way would get wrong.

@@ -1,0 +1,101 @@
+"""UI strings per language: every key in every language, same placeholders everywhere."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sitegen.content.yamltext import Field
+from sitegen.errors import Problem, display_path
+
+DATE_KEYS = ("date.format", *(f"months.{month}" for month in range(1, 13)))
+
+
+@dataclass(frozen=True)
+class StringsFile:
+    """The strings of one language and the file they came from."""
+
+    lang: str
+    path: Path
+    fields: dict[str, Field]
+
+
+@dataclass(frozen=True)
+class Use:
+    """A place that needs a UI string: a template line, or the generator itself."""
+
+    key: str
+    path: Path
+    line: int | None
+
+
+class Translator:
+    """Look up UI strings of one language: `t('stories.tagged', tag='jobs')`."""
+
+    def __init__(self, lang: str, texts: Mapping[str, str]) -> None:
+        self.lang = lang
+        self.texts = dict(texts)
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        """The text for `key`, with `{name}` placeholders filled in from `values`."""
+        text = self.texts[key]
+        return text.format(**values) if values else text
+
+    def prefixed(self, prefix: str) -> dict[str, str]:
+        """The strings whose keys start with `prefix`, keyed by the rest of the key."""
+        return {k.removeprefix(prefix): v for k, v in self.texts.items() if k.startswith(prefix)}
+
+    def date(self, day: date) -> str:
+        """A date written the way this language writes it."""
+        month = self.texts[f"months.{day.month}"]
+        return self.texts["date.format"].format(day=day.day, month=month, year=day.year)
+
+
+def check_languages(files: Iterable[StringsFile]) -> list[Problem]:
+    """Every key must exist in every language, with the same placeholders."""
+    files = list(files)
+    problems: list[Problem] = []
+    for key in sorted({key for f in files for key in f.fields}):
+        having = [f for f in files if key in f.fields]
+        first = having[0]
+        for f in files:
+            if key not in f.fields:
+                where = f"{display_path(first.path)}:{first.fields[key].line}"
+                hint = f"{where} has it; add the text for '{f.lang}'"
+                problems.append(Problem(f.path, None, f"missing UI string '{key}'", hint))
+            elif _placeholders(f.fields[key]) != _placeholders(first.fields[key]):
+                wanted = ", ".join(sorted(_placeholders(first.fields[key]))) or "none"
+                message = (
+                    f"'{key}' must use the placeholders of {display_path(first.path)} ({wanted})"
+                )
+                problems.append(Problem(f.path, f.fields[key].line, message))
+    return problems
+
+
+def check_uses(files: Iterable[StringsFile], uses: Iterable[Use]) -> list[Problem]:
+    """Every key that templates or the generator use must be defined."""
+    defined = {key for f in files for key in f.fields}
+    hint = "add it to every file in the i18n folder"
+    return [
+        Problem(use.path, use.line, f"UI string '{use.key}' is not defined", hint)
+        for use in uses
+        if use.key not in defined
+    ]
+
+
+def translators(files: Iterable[StringsFile]) -> dict[str, Translator]:
+    """One translator per language."""
+    return {
+        f.lang: Translator(f.lang, {k: str(v.value) for k, v in f.fields.items()}) for f in files
+    }
+
+
+def _placeholders(field: Field) -> set[str]:
+    try:
+        parsed = string.Formatter().parse(str(field.value))
+        return {name for _, name, _, _ in parsed if name is not None}
+    except ValueError:
+        return {"(unbalanced braces)"}

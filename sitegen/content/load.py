@@ -1,0 +1,162 @@
+"""Read the content folder: settings, UI strings, documents and image names, all validated."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from sitegen.content.config import DEFAULT_CONFIG, SiteConfig, parse_site_config
+from sitegen.content.frontmatter import split
+from sitegen.content.i18n import StringsFile, Use, check_languages, check_uses
+from sitegen.content.schema import Document, validate
+from sitegen.content.slugs import SLUG, slugify
+from sitegen.content.yamltext import Field, load_flat_strings
+from sitegen.errors import ContentError, Problem
+
+KINDS = ("stories", "campaigns", "pages")
+_T = TypeVar("_T")
+DEFAULTS = Path(__file__).resolve().parent / "defaults"
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything read from the content folder."""
+
+    config: SiteConfig
+    strings: tuple[StringsFile, ...]
+    documents: tuple[Document, ...]
+    images: dict[str, Path]
+
+
+def load_content(
+    content_dir: Path, uses: Iterable[Use] = (), *, reuse: Mapping[Path, Document] | None = None
+) -> Content:
+    """Read and check the whole content folder; raise every problem found at once.
+
+    `reuse` holds documents already read from files that have not changed since."""
+    if not content_dir.is_dir():
+        raise ContentError([Problem(content_dir, None, "the content folder does not exist")])
+    config = load_config(content_dir)
+    problems: list[Problem] = []
+    strings = load_strings(content_dir, config, problems)
+    if strings:
+        problems += check_languages(strings) + check_uses(strings, uses)
+    images = find_images(content_dir / "images")
+    documents = []
+    for path in _content_files(content_dir):
+        if reuse and path in reuse:
+            documents.append(reuse[path])
+            continue
+        document = _collect(problems, partial(load_document, content_dir, path, config, images))
+        if document is not None:
+            documents.append(document)
+    if problems:
+        raise ContentError(problems)
+    return Content(config, tuple(strings or ()), tuple(documents), images)
+
+
+def load_config(content_dir: Path) -> SiteConfig:
+    """The site settings, or the built-in defaults when there is no site.yaml."""
+    path = content_dir / "site.yaml"
+    return parse_site_config(read_text(path), path) if path.is_file() else DEFAULT_CONFIG
+
+
+def load_strings(
+    content_dir: Path, config: SiteConfig, problems: list[Problem]
+) -> list[StringsFile]:
+    """The UI strings of every language (built-in English without an i18n folder)."""
+    folder = content_dir / "i18n"
+    if not folder.is_dir():
+        folder = DEFAULTS / "i18n"
+    files = []
+    for code in config.codes:
+        path = folder / f"{code}.yaml"
+        if not path.is_file():
+            hint = f"copy another language's file to {code}.yaml and translate it"
+            problems.append(Problem(path, None, f"no UI strings for language '{code}'", hint))
+            continue
+        fields = _collect(problems, partial(_strings_file, path))
+        if fields is not None:
+            files.append(StringsFile(code, path, fields))
+    for extra in sorted(set(folder.glob("*.yaml")) - {folder / f"{c}.yaml" for c in config.codes}):
+        hint = "add the language to site.yaml, or remove the file"
+        problems.append(Problem(extra, None, f"'{extra.stem}' is not a language of the site", hint))
+    return files
+
+
+def load_document(
+    content_dir: Path, path: Path, config: SiteConfig, images: dict[str, Path]
+) -> Document:
+    """Read one Markdown file and validate its front matter against its kind's schema."""
+    relative = path.relative_to(content_dir)
+    kind = relative.parts[0]
+    slug, lang = parse_name(kind, relative, path, config)
+    fields, body, body_line = split(read_text(path), path)
+    return validate(
+        kind, slug, lang, path, fields, body=(body, body_line), images=frozenset(images)
+    )
+
+
+def parse_name(kind: str, relative: Path, path: Path, config: SiteConfig) -> tuple[str, str]:
+    """The slug and language of `stories/<slug>.<lang>.md` (no language: the default one)."""
+    stem = relative.name.removesuffix(".md")
+    slug, _, lang = stem.rpartition(".") if "." in stem else (stem, "", config.default_language)
+    if lang not in config.codes:
+        hint = f"the site's languages are {', '.join(config.codes)}; no suffix means the default"
+        raise ContentError([Problem(path, None, f"unknown language '{lang}' in the name", hint)])
+    parts = [*relative.parts[1:-1], slug]
+    if kind != "pages" and len(parts) > 1:
+        hint = f"move it directly into {kind}/"
+        raise ContentError([Problem(path, None, f"{kind} cannot be in subfolders", hint)])
+    for part in parts:
+        if not (SLUG.match(part) or (kind == "pages" and part == "404" and len(parts) == 1)):
+            hint = f"rename it, e.g. to '{slugify(part) or 'my-page'}'"
+            message = f"'{part}' must be lowercase letters, digits and single hyphens"
+            raise ContentError([Problem(path, None, message, hint)])
+    return "/".join(parts), lang
+
+
+def find_images(folder: Path) -> dict[str, Path]:
+    """Image files by name."""
+    if not folder.is_dir():
+        return {}
+    return {p.name: p for p in sorted(folder.iterdir()) if p.is_file() and _visible(p)}
+
+
+def read_text(path: Path) -> str:
+    """A file's text; it must be UTF-8."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = "save the file with UTF-8 encoding"
+        raise ContentError([Problem(path, None, f"not UTF-8 text ({exc.reason})", hint)]) from exc
+    except OSError as exc:
+        raise ContentError([Problem(path, None, f"cannot read: {exc.strerror}")]) from exc
+
+
+def _strings_file(path: Path) -> dict[str, Field]:
+    return load_flat_strings(read_text(path), path)
+
+
+def _content_files(content_dir: Path) -> list[Path]:
+    return [
+        path
+        for kind in KINDS
+        for path in sorted((content_dir / kind).rglob("*.md"))
+        if path.is_file() and _visible(path)
+    ]
+
+
+def _visible(path: Path) -> bool:
+    return not path.name.startswith((".", "#", "~"))
+
+
+def _collect(problems: list[Problem], step: Callable[[], _T]) -> _T | None:
+    try:
+        return step()
+    except ContentError as exc:
+        problems.extend(exc.problems)
+        return None

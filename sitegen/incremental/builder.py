@@ -1,0 +1,369 @@
+"""Builds that redo only what changed: documents by file, pages by a key of all their inputs."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import time
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from sitegen.content import i18n
+from sitegen.content.load import Content, load_content, load_document
+from sitegen.content.schema import Document
+from sitegen.errors import ContentError
+from sitegen.incremental.cache import (
+    BuildState,
+    HtmlCache,
+    HtmlMemo,
+    MarkdownCache,
+    PageRecord,
+    load_model,
+    load_state,
+    save_state,
+    state_path,
+)
+from sitegen.incremental.fingerprint import (
+    Fingerprinter,
+    code_version,
+    digest,
+)
+from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
+from sitegen.incremental.pagework import PageWork, Rendered, render_all
+from sitegen.incremental.prepared import (
+    Inputs,
+    Prepared,
+    SavedModel,
+    feed_entries,
+    page_keys,
+    prepare,
+    site_files,
+    text_edits,
+)
+from sitegen.incremental.write import check_output_dir
+from sitegen.markdown.preconvert import Preconverter
+from sitegen.markdown.texts import html_of, markdown_key, stripped
+from sitegen.options import BuildOptions, BuildResult
+from sitegen.render.templates import Renderer, required_strings
+
+
+def build_site(options: BuildOptions) -> BuildResult:
+    """Render the site and write it; on any error nothing in the output folder changes.
+
+    Reuses the build cache in `options.cache`: only pages whose inputs changed are rendered."""
+    return Builder(options).build()
+
+
+def check_site(options: BuildOptions) -> int:
+    """Read, render and check everything as a build does, and write nothing; the page count."""
+    return Builder(options).check()
+
+
+class Builder:
+    """Builds the site again and again; keeps the last build's state in memory between builds."""
+
+    def __init__(self, options: BuildOptions, *, keep_model: bool = False) -> None:
+        # keep_model: a long-lived builder (the dev server) has the model ready from its first
+        # build on, so that the first edit is as quick as the next ones.
+        self.options, self.keep_model = options, keep_model
+        self.today = options.today or date.today()
+        settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
+        self.state_file = state_path(options.cache, options.output, settings)
+        self.state: BuildState | None = None
+        # The last build's model, for rebuilds in this process after only text changed.
+        self.last: Prepared | None = None
+
+    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
+        """Bring the output folder up to date; on any error nothing in it changes.
+
+        A long-lived caller that watches the files may name the `changed` ones: then only
+        those are looked at again, and the output folder is taken to be as this builder left
+        it. Without, every input and output file is checked."""
+        started = time.perf_counter()
+        options = self.options
+        check_output_dir(options.output, options.content, options.templates)
+        state = self.state if self.state is not None else load_state(self.state_file)
+        names = self._input_names(changed) if changed is not None and self.last else None
+        if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
+            inputs = rescan(state.inputs, names)
+            intact = {name: record.digest for name, record in state.files.items()}
+        else:
+            inputs = scan_inputs(options.content, options.templates)
+            intact = intact_files(options.output, state.files)
+        unchanged = inputs == state.inputs and len(intact) == len(state.files)
+        if state.files and unchanged and (self.last or not self.keep_model):
+            self.state = state
+            count = len(state.files)
+            return BuildResult(len(state.pages), count, 0, count, 0, time.perf_counter() - started)
+        if self.state is None:
+            load_model(self.state_file, state)
+            intact = intact if state.files else {}
+            self.last = self.last or self._restore(state)
+        markdown = MarkdownCache(options.cache)
+        try:
+            outputs = self._text_edits(state, inputs, intact, markdown)
+            if outputs is None:
+                outputs = self._build(state, inputs, intact, markdown)
+                save_state(self.state_file, outputs.state)
+            else:
+                save_state(self.state_file, outputs.state, whole=False)
+        finally:
+            markdown.close()
+        self.state = outputs.state
+        return outputs.result(time.perf_counter() - started)
+
+    def check(self) -> int:
+        """A whole build that leaves no trace: nothing is read from or written to the cache
+        (Markdown is converted in memory, images only planned), and pages are rendered into a
+        temporary folder that is removed; raise ContentError for every problem. The page count."""
+        options, state = self.options, BuildState()
+        inputs = scan_inputs(options.content, options.templates)
+        outputs = Outputs(
+            options.output, Path(tempfile.mkdtemp(prefix="sitegen-check-")), state, {}
+        )
+        try:
+            content, bodies = self._load(state, inputs, self._context_key(inputs))
+            prepared = prepare(content, bodies, options, self.today, make_images=False)
+            keys = page_keys(prepared, state, None)
+            self._make(outputs, prepared, HtmlMemo(), keys, list(keys), planned_images=True)
+        finally:
+            outputs.discard()
+        return len(keys)
+
+    def _input_names(self, changed: Iterable[Path]) -> list[str]:
+        """Changed files named the way `scan_inputs` names them (below the folders as given)."""
+        names = []
+        for path in changed:
+            for folder in (self.options.content, self.options.templates):
+                try:
+                    relative = path.resolve().relative_to(folder.resolve())
+                except ValueError:
+                    continue
+                names.append(os.path.join(folder, relative))
+        return names
+
+    def _build(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+    ) -> Outputs:
+        self.last = None
+        context = self._context_key(inputs)
+        changed = self._changed_documents(state, inputs)
+        converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
+        outputs: Outputs | None = None
+        try:
+            content, bodies = self._load(state, inputs, context)
+            prepared = prepare(content, bodies, self.options, self.today, keep_compiled=True)
+            outputs = self._outputs(state, intact)
+            outputs.state.inputs = inputs
+            outputs.state.documents = {
+                str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
+                for doc in content.documents
+            }
+            outputs.state.model = _model_of(prepared)
+            keys = page_keys(prepared, state, text_edits(state, inputs, content))
+            todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+            # While Markdown is still being converted.
+            outputs.make_folders(todo)
+        except BaseException:
+            converting.stop()
+            if outputs is not None:
+                outputs.discard()
+            raise
+        converting.join()
+        self._fill(outputs, prepared, markdown, keys, todo)
+        self.last = prepared
+        return outputs
+
+    def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[Path]:
+        """Markdown files that are new or changed since the last build."""
+        folder = os.path.join(self.options.content, "")
+        return [
+            Path(name)
+            for name, stat in inputs.items()
+            if name.endswith(".md")
+            and name.startswith(folder)
+            and (name not in state.documents or state.documents[name][0] != stat)
+        ]
+
+    def _text_edits(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+    ) -> Outputs | None:
+        """Rebuild after edits to the text of documents alone, from the last model; or None."""
+        last = self.last
+        changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
+        if last is None or inputs.keys() != state.inputs.keys() or not changed:
+            return None
+        if not changed <= state.documents.keys() or len(intact) != len(state.files):
+            return None
+        edited = {}
+        for path in changed:
+            kept = state.documents[path][2]
+            doc = self._reload(Path(path), last.content)
+            if doc is None or stripped(doc) != kept:
+                return None
+            edited[kept.path] = markdown_key(doc.body)
+        last.bodies.update(edited)
+        outputs = self._outputs(state, intact)
+        outputs.state.inputs = inputs
+        outputs.state.documents = {
+            path: (inputs[path], context, doc, last.bodies[doc.path])
+            for path, (_, context, doc, _) in state.documents.items()
+        }
+        fingerprint = Fingerprinter()
+        pages = [page for page in last.site.pages if page.document and page.document.path in edited]
+        outputs.state.token, outputs.state.model = state.token, state.model
+        outputs.state.journal = (
+            state.journal[0] | changed,
+            state.journal[1] | {page.url for page in pages},
+        )
+        keys = {url: record.key for url, record in state.pages.items()}
+        keys |= {page.url: last.key(page, fingerprint) for page in pages}
+        self._fill(outputs, last, markdown, keys, [page.url for page in pages])
+        self.last = last
+        return outputs
+
+    def _restore(self, state: BuildState) -> Prepared | None:
+        """The model saved by the last build, with the bodies as they are now; or None."""
+        if not isinstance(state.model, SavedModel):
+            return None
+        saved = state.model
+        bodies = {doc.path: body for _, _, doc, body in state.documents.values()}
+        translators = i18n.translators(saved.content.strings)
+        renderer = Renderer(
+            self.options.templates,
+            saved.site,
+            saved.assets,
+            saved.images,
+            translators,
+            self.options.cache,
+        )
+        return Prepared(
+            saved.content,
+            saved.site,
+            renderer,
+            saved.images,
+            saved.assets,
+            bodies,
+            saved.shared,
+            saved.templates,
+        )
+
+    def _reload(self, path: Path, content: Content) -> Document | None:
+        """A document read again, or None when it now has problems (the full build says which)."""
+        try:
+            return load_document(self.options.content, path, content.config, content.images)
+        except ContentError:
+            return None
+
+    def _outputs(self, state: BuildState, intact: dict[str, str]) -> Outputs:
+        self.options.cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=self.options.cache, prefix="staging-"))
+        return Outputs(self.options.output, staging, state, intact)
+
+    def _load(
+        self, state: BuildState, inputs: Inputs, context: str
+    ) -> tuple[Content, dict[Path, str]]:
+        """Read changed documents; reuse the rest (without their text) from the last build."""
+        reuse: dict[Path, Document] = {}
+        bodies: dict[Path, str] = {}
+        for path, (stat, key, doc, body) in state.documents.items():
+            if key == context and inputs.get(path) == stat:
+                reuse[doc.path] = doc
+                bodies[doc.path] = body
+        uses = required_strings(self.options.templates)
+        content = load_content(self.options.content, uses, reuse=reuse)
+        for doc in content.documents:
+            if doc.path not in bodies:
+                bodies[doc.path] = markdown_key(doc.body)
+        # Templates see no document text but their page's `body`, whether a document was read
+        # now or kept; workers read the text again when they convert it.
+        documents = tuple(stripped(doc) for doc in content.documents)
+        return dataclasses.replace(content, documents=documents), bodies
+
+    def _context_key(self, inputs: Inputs) -> str:
+        """What reading one document depends on beyond its own file: settings and image names."""
+        content = str(self.options.content)
+        settings = inputs.get(os.path.join(content, "site.yaml"))
+        folder = os.path.join(content, "images") + os.sep
+        depth = folder.count(os.sep)
+        images = sorted(p for p in inputs if p.startswith(folder) and p.count(os.sep) == depth)
+        return digest(repr(settings), *images, code_version())
+
+    def _fill(
+        self,
+        outputs: Outputs,
+        prepared: Prepared,
+        markdown: MarkdownCache,
+        keys: dict[str, str],
+        todo: list[str],
+    ) -> None:
+        """Render `todo`, make the site-wide files, check every link, then write; or nothing."""
+        try:
+            self._make(outputs, prepared, markdown, keys, todo)
+            outputs.commit()
+        except BaseException:
+            outputs.discard()
+            raise
+
+    def _make(
+        self,
+        outputs: Outputs,
+        prepared: Prepared,
+        markdown: HtmlCache,
+        keys: dict[str, str],
+        todo: list[str],
+        *,
+        planned_images: bool = False,
+    ) -> None:
+        rendered = self._render(prepared, todo, markdown, outputs)
+        for url, key in keys.items():
+            result = rendered.get(url)
+            if result is None:
+                outputs.keep_page(url, outputs.previous.pages[url])
+            else:
+                outputs.add_page(url, PageRecord(key, result.digest, result.links), result)
+        outputs.add_files(self._site_files(prepared, markdown))
+        outputs.add_files(prepared.assets.files.items())
+        variants = [v for image in prepared.images.values() for v in image.variants]
+        if planned_images:
+            outputs.plan(v.url.lstrip("/") for v in variants)
+        else:
+            outputs.add_copies((v.url.lstrip("/"), v.cached) for v in variants)
+        pages = {page.url: page for page in prepared.site.pages}
+        check_links(outputs, pages, self.options.templates)
+
+    def _render(
+        self, prepared: Prepared, urls: list[str], markdown: HtmlCache, outputs: Outputs
+    ) -> dict[str, Rendered]:
+        pages = {page.url: page for page in prepared.site.pages}
+        work = PageWork(
+            prepared.renderer,
+            pages,
+            prepared.bodies,
+            outputs.previous_digests(),
+            self.options.cache if isinstance(markdown, MarkdownCache) else None,
+            outputs.files_at,
+            outputs.laid_out,
+        )
+        return render_all(
+            work, urls, markdown, jobs=self.options.jobs, progress=self.options.progress
+        )
+
+    def _site_files(self, prepared: Prepared, markdown: HtmlCache) -> list[tuple[str, bytes]]:
+        entries = feed_entries(prepared.site)
+        html = html_of([e.doc for e in entries], prepared.bodies, markdown)
+        bodies = {e.url: html[e.doc.path] for e in entries}
+        return site_files(prepared.site, prepared.renderer, bodies, self.today)
+
+
+def _model_of(prepared: Prepared) -> SavedModel:
+    return SavedModel(
+        prepared.content,
+        prepared.site,
+        prepared.images,
+        prepared.assets,
+        prepared.shared,
+        prepared.templates,
+    )

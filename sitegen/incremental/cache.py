@@ -1,0 +1,284 @@
+"""The persistent build cache in `.cache/`: Markdown HTML by hash, and the last build's state."""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from sitegen.content.schema import Document
+from sitegen.incremental.fingerprint import code_version, digest
+
+STATE_FORMAT = 2
+# The state of builds not made for this long is removed: its date in the key is long past, or
+# its output folder is gone.
+STATE_MAX_AGE = 7 * 86400
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """What the last build made of one page: its input key, output digest and internal links."""
+
+    key: str
+    digest: str
+    links: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """A written output file as it was left: content digest, size and modification time."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class BuildState:
+    """Everything a rebuild reuses; one per output folder and set of options.
+
+    Documents are kept without their body text (the digest of the body stands in for it)."""
+
+    version: str = field(default_factory=code_version)
+    inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    documents: dict[str, tuple[tuple[int, int], str, Document, str]] = field(default_factory=dict)
+    pages: dict[str, PageRecord] = field(default_factory=dict)
+    # Pairs the two saved files: the model is used only with the file list saved with it.
+    token: str = ""
+    # The prepared site model, kept with the documents so a later process can skip making it.
+    model: object = None
+    # Documents and pages changed since the model file was written; the file list carries them.
+    journal: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    # The journal's entries as read, until the model file they go over is loaded.
+    journal_entries: tuple[dict[str, Any], dict[str, PageRecord]] = field(
+        default_factory=lambda: ({}, {})
+    )
+
+
+class HtmlCache(Protocol):
+    """Body HTML by the key of its Markdown (`sitegen.markdown.texts.markdown_key`)."""
+
+    def get(self, key: str) -> str | None: ...
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]: ...
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None: ...
+
+
+class HtmlMemo:
+    """Body HTML kept in this process's memory only, for a check that writes nothing."""
+
+    def __init__(self) -> None:
+        self.html: dict[str, str] = {}
+
+    def get(self, key: str) -> str | None:
+        """The HTML, if this process converted it."""
+        return self.html.get(key)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        """The HTML of every key this process converted."""
+        return {key: self.html[key] for key in keys if key in self.html}
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Keep HTML for later pages."""
+        self.html.update(items)
+
+
+class MarkdownCache:
+    """Sanitised HTML by a digest of its Markdown source and of the converter.
+
+    The database is made ready here and then closed, and opened again on first use: a build
+    forks processes after making its cache, and SQLite must not see a connection (nor its
+    locks) carried into a forked child. Making it ready first means the processes that open
+    it at the same moment later find it in WAL mode, which only one of them could switch."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.path = folder / "markdown.sqlite"
+        self._db: sqlite3.Connection | None = None
+        self._open().close()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA synchronous=NORMAL")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+        return db
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, opened now if it is not yet."""
+        if self._db is None:
+            self._db = self._open()
+        return self._db
+
+    def get(self, key: str) -> str | None:
+        """The cached HTML, if any."""
+        row = self.db.execute("SELECT html FROM html WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, str]:
+        """The cached HTML of every key that has some."""
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, html FROM html WHERE key IN ({marks})"  # noqa: S608 - only ?s
+            found.update(self.db.execute(query, chunk).fetchall())
+        return found
+
+    def put_many(self, items: Iterable[tuple[str, str]]) -> None:
+        """Store HTML in one transaction."""
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO html VALUES (?, ?)", items)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group writes; roll back on error."""
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Release the database."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether this process holds a connection."""
+        return self._db is not None
+
+
+def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
+    """Where the state of builds into `output` with these options is kept."""
+    settings = repr(sorted(options.items()))
+    return cache / "builds" / digest(str(output.resolve()), settings)
+
+
+def load_state(path: Path) -> BuildState:
+    """The saved list of inputs and outputs (enough to see that nothing changed)."""
+    saved = _load(path.with_suffix(".files"))
+    fresh = BuildState()
+    if saved is None or saved[0] != fresh.version:
+        return fresh
+    fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
+    fresh.journal_entries = saved[4]
+    fresh.journal = (set(saved[4][0]), set(saved[4][1]))
+    _touch(path.with_suffix(".files"), path.with_suffix(".model"))
+    return fresh
+
+
+def _touch(*paths: Path) -> None:
+    # The modification time says when a state was last used; pruning goes by it.
+    for path in paths:
+        with contextlib.suppress(OSError):
+            os.utime(path)
+
+
+def load_model(path: Path, state: BuildState) -> None:
+    """Add the saved documents and pages to `state`, if they belong to the same build."""
+    saved = _load(path.with_suffix(".model"))
+    if saved is None or (saved[0], saved[1]) != (state.version, state.token):
+        # Without its model the file list is of no use: build everything.
+        state.inputs, state.files = {}, {}
+        return
+    state.documents, state.pages, state.model = saved[2], saved[3], saved[4]
+    state.documents.update(state.journal_entries[0])
+    state.pages.update(state.journal_entries[1])
+
+
+def _load(path: Path) -> tuple[Any, ...] | None:
+    try:
+        with path.open("rb") as file, _no_cycle_collection():
+            saved = pickle.load(file)  # noqa: S301 - our own cache file
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return None
+    if not isinstance(saved, tuple) or len(saved) != 6 or saved[5] != STATE_FORMAT:
+        return None
+    return saved
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Unpickling makes hundreds of thousands of objects and no garbage: the cycle collector,
+    which would look at all of them again and again meanwhile, waits until it is done."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
+    """Replace the saved state: the model first, then the list of files that points at it.
+
+    Without `whole`, only the file list is written, carrying the documents and pages changed
+    since the model file was (the journal); the model file stays as it is."""
+    if whole:
+        state.token = digest(str(time.time_ns()), str(os.getpid()))
+        state.journal = (set(), set())
+        model = (state.version, state.token, state.documents, state.pages, state.model)
+        _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
+    documents, pages = state.journal
+    journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
+    files = (state.version, state.token, state.inputs, state.files, journal, STATE_FORMAT)
+    _save(path.with_suffix(".files"), files)
+    prune_states(path.parent, keep={path.with_suffix(".model"), path.with_suffix(".files")})
+
+
+def prune_states(
+    folder: Path,
+    keep: set[Path],
+    max_age: float = STATE_MAX_AGE,
+    now: float | None = None,
+    *,
+    folders: bool = False,
+) -> list[Path]:
+    """Remove saved states (and leftover temporary files) not used for `max_age` seconds;
+    with `folders`, the folders in `folder` instead of its files."""
+    cutoff = (time.time() if now is None else now) - max_age
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in os.scandir(folder):
+            path = Path(entry.path)
+            with contextlib.suppress(FileNotFoundError):
+                kind = entry.is_dir(follow_symlinks=False) if folders else entry.is_file()
+                if path in keep or not kind or entry.stat().st_mtime >= cutoff:
+                    continue
+                if folders:
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink()
+                removed.append(path)
+    return sorted(removed)
+
+
+def _save(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            pickle.dump(data, file, pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

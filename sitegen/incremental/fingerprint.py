@@ -1,0 +1,134 @@
+"""Digests of everything that decides an output: data, templates, code and package versions."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date
+from functools import cache
+from importlib import metadata
+from pathlib import Path, PurePath
+
+import jinja2
+import jinja2.meta
+
+from sitegen.content.schema import Document
+
+PACKAGES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "pillow")
+_CODE = Path(__file__).resolve().parents[1]
+
+
+def digest(*parts: str | bytes) -> str:
+    """A short stable hex digest of some text."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(part.encode() if isinstance(part, str) else part)
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+@cache
+def code_version() -> str:
+    """The generator's own sources, Python's version and the versions of the packages it uses."""
+    versions = [f"{name}={_version(name)}" for name in PACKAGES]
+    sources = [path.read_bytes() for path in sorted(_CODE.rglob("*.py"))]
+    return digest(sys.version, *versions, *sources)
+
+
+@cache
+def markdown_version() -> str:
+    """What Markdown HTML depends on besides the text: the converter's code and packages."""
+    versions = [f"{name}={_version(name)}" for name in ("markdown", "nh3")]
+    sources = [(_CODE / "markdown" / name).read_bytes() for name in ("convert.py", "fast.py")]
+    return digest(sys.version, *versions, *sources)
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+_PLAIN = (str, int, float, bool, type(None), date)
+_SEQUENCES = (list, tuple)
+
+
+class Fingerprinter:
+    """Digests of page data; shared objects (entries, tags) are digested once per build.
+
+    A document is digested without its text: templates show only their own page's text, as
+    `body`, so the page key adds that one (see `sitegen.incremental.prepared.page_keys`)."""
+
+    def __init__(self) -> None:
+        # Keyed by id(): the model keeps every object alive for the whole build.
+        self._memo: dict[int, str] = {}
+        self._fields: dict[type, tuple[str, ...]] = {}
+
+    def of(self, value: object) -> str:
+        """The digest of a value built from dataclasses, collections and plain values."""
+        return digest(repr(self._token(value)))
+
+    def _token(self, value: object) -> object:
+        """A value of plain types only, whose repr stands for `value`; dataclasses by digest."""
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind in self._fields:
+            # A kind of dataclass seen before: the checks below would come to the same.
+            return self._memo.get(id(value)) or self._dataclass(value)
+        if isinstance(value, str | int | float | date | PurePath):
+            return value
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self._memo.get(id(value)) or self._dataclass(value)
+        if type(value) in _SEQUENCES:
+            return tuple([self._token(item) for item in value])  # type: ignore[attr-defined]
+        if isinstance(value, Mapping):
+            return ("{", tuple((self._token(k), self._token(v)) for k, v in value.items()))
+        if isinstance(value, frozenset | set):
+            return ("set", tuple(sorted(repr(self._token(item)) for item in value)))
+        raise TypeError(f"cannot fingerprint a {type(value).__name__}; add it to {__name__}")
+
+    def _dataclass(self, value: object) -> str:
+        kind = type(value)
+        names = self._fields.get(kind)
+        if names is None:
+            every = dataclasses.fields(value)  # type: ignore[arg-type]
+            skip = {"body"} if kind is Document else set()
+            names = self._fields[kind] = tuple(f.name for f in every if f.name not in skip)
+        tokens = tuple([self._token(getattr(value, name)) for name in names])
+        known = self._memo[id(value)] = digest(kind.__name__, repr(tokens))
+        return known
+
+
+def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
+    """Per template, a digest of its source and of every template it extends or includes."""
+    sources: dict[str, str] = {}
+    uses: dict[str, set[str] | None] = {}
+    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+        sources[name] = env.loader.get_source(env, name)[0] if env.loader else ""
+        found = jinja2.meta.find_referenced_templates(env.parse(sources[name]))
+        referenced = list(found)
+        uses[name] = None if None in referenced else {n for n in referenced if n is not None}
+    everything = digest(*(f"{n}\0{s}" for n, s in sorted(sources.items())))
+    return {name: _closure_digest(name, sources, uses, everything) for name in names}
+
+
+def _closure_digest(
+    name: str, sources: dict[str, str], uses: dict[str, set[str] | None], everything: str
+) -> str:
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        referenced = uses.get(current, set())
+        if referenced is None:
+            # A template named at run time could be any of them.
+            return everything
+        todo.extend(referenced)
+    return digest(*(f"{n}\0{sources.get(n, '')}" for n in sorted(seen)))

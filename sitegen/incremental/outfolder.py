@@ -1,0 +1,272 @@
+"""The output folder of an incremental build: what is current, what is staged, what goes."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import stat
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+
+from sitegen.errors import ContentError
+from sitegen.incremental.cache import BuildState, FileRecord, PageRecord
+from sitegen.incremental.fingerprint import digest
+from sitegen.incremental.pagework import Rendered, stage
+from sitegen.incremental.write import MARKER, remove_stale
+from sitegen.markdown.texts import with_text
+from sitegen.options import BuildResult
+from sitegen.site.links import link_problems
+from sitegen.site.links import output_path as _output_path
+from sitegen.site.model import Page
+
+Stat = tuple[int, int]
+# Every build asks for the file of every page; the answer never changes.
+output_path = cache(_output_path)
+
+
+def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
+    """`inputs` with the named files stat'ed again (gone when they no longer exist)."""
+    fresh = dict(inputs)
+    for path in changed:
+        try:
+            info = os.stat(path)
+        except OSError:
+            fresh.pop(path, None)
+            continue
+        if os.path.isfile(path):
+            fresh[path] = (info.st_mtime_ns, info.st_size)
+    return fresh
+
+
+def scan_inputs(*folders: Path) -> dict[str, Stat]:
+    """Modification time and size of every file below `folders`, by path."""
+    found: dict[str, Stat] = {}
+    for folder in folders:
+        for root, _, names in os.walk(folder):
+            for name in names:
+                path = os.path.join(root, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                found[path] = (info.st_mtime_ns, info.st_size)
+    return found
+
+
+def intact_files(output: Path, files: dict[str, FileRecord]) -> dict[str, str]:
+    """Digests of the files the last build wrote that are still exactly as it left them."""
+    intact = {}
+    base = str(output)
+    for name, record in files.items():
+        try:
+            info = os.stat(os.path.join(base, name))
+        except OSError:
+            continue
+        if (info.st_size, info.st_mtime_ns) == (record.size, record.mtime_ns):
+            intact[name] = record.digest
+    return intact
+
+
+class Outputs:
+    """The files of the build in progress; nothing replaces an output file before `commit`."""
+
+    def __init__(
+        self, output: Path, staging: Path, previous: BuildState, intact: dict[str, str]
+    ) -> None:
+        self.output, self.staging = output, staging
+        self.previous, self.intact = previous, intact
+        # Into a folder that does not exist yet, files are staged as the folder will hold them,
+        # and the whole staged folder becomes the output folder in one rename.
+        self.laid_out = not os.path.lexists(output) and _made_alike(output.parent, staging)
+        self.files_at = staging / "site" if self.laid_out else staging
+        self.state = BuildState()
+        self.staged: dict[str, Path] = {}
+        self.planned: set[str] = set()
+        self.digests: dict[str, str] = {}
+        self.removed = self.written = 0
+
+    def page_is_current(self, url: str, key: str) -> bool:
+        """The page's inputs are unchanged and its file is as the last build wrote it."""
+        record = self.previous.pages.get(url)
+        return record is not None and record.key == key and output_path(url) in self.intact
+
+    def previous_digests(self) -> dict[str, str]:
+        """Digests of intact output files, so unchanged bytes are not written again."""
+        return self.intact
+
+    def keep_page(self, url: str, record: PageRecord) -> None:
+        """A page reused as it is."""
+        self.state.pages[url] = record
+        self._keep(output_path(url))
+
+    def add_page(self, url: str, record: PageRecord, rendered: Rendered) -> None:
+        """A page rendered in this build."""
+        self.state.pages[url] = record
+        name = output_path(url)
+        if rendered.staged is None:
+            self._keep(name)
+        else:
+            self.staged[name], self.digests[name] = rendered.staged, rendered.digest
+
+    def add_files(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Files made in memory: staged unless the output already holds these bytes."""
+        for name, data in items:
+            self._add(name, digest(data), data)
+
+    def add_copies(self, items: Iterable[tuple[str, Path]]) -> None:
+        """Files copied from the cache; their names carry a hash of their content."""
+        for name, source in items:
+            self._add(name, digest(name, str(source)), source)
+
+    def plan(self, names: Iterable[str]) -> None:
+        """Files a check counts as there for links (images it did not make); never written."""
+        self.planned.update(names)
+
+    def _add(self, name: str, file_digest: str, data: bytes | Path) -> None:
+        if self.intact.get(name) == file_digest:
+            self._keep(name)
+            return
+        content = data.read_bytes() if isinstance(data, Path) else data
+        self.staged[name] = stage(self.files_at, name, content, laid_out=self.laid_out)
+        self.digests[name] = file_digest
+
+    def _keep(self, name: str) -> None:
+        self.state.files[name] = self.previous.files[name]
+
+    def names(self) -> set[str]:
+        """Every file the output folder will hold."""
+        return set(self.state.files) | set(self.staged) | self.planned
+
+    def pages(self) -> Iterable[tuple[str, PageRecord]]:
+        """Every page with its record."""
+        return self.state.pages.items()
+
+    def text_of(self, url: str) -> str:
+        """The HTML of a page, staged or already written."""
+        name = output_path(url)
+        return (self.staged.get(name) or self.output / name).read_text("utf-8")
+
+    def discard(self) -> None:
+        """Remove every staged file: the build failed."""
+        shutil.rmtree(self.staging, ignore_errors=True)
+        self.staged.clear()
+
+    def make_folders(self, urls: Iterable[str]) -> None:
+        """Make the folders the pages' files will be staged in, when they are laid out."""
+        if not self.laid_out:
+            return
+        base = str(self.files_at)
+        for folder in sorted({os.path.dirname(output_path(url)) for url in urls}):
+            os.makedirs(os.path.join(base, folder), exist_ok=True)
+
+    def commit(self) -> None:
+        """Move staged files into place and remove what the site no longer has."""
+        if self.laid_out and self._rename_whole():
+            return
+        # A folder that was new or empty holds nothing stale: no need to sweep every file.
+        fresh = not self.output.is_dir() or not any(self.output.iterdir())
+        self.output.mkdir(parents=True, exist_ok=True)
+        (self.output / MARKER).touch()
+        for name, temporary in sorted(self.staged.items()):
+            target = self.output / name
+            if not fresh and not self._make_room(name, temporary, target):
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            # shutil.move renames when it can and copies across file systems.
+            shutil.move(temporary, target)
+            self._record(name, target)
+            self.written += 1
+        gone = set(self.previous.files) - set(self.state.files)
+        if (not self.previous.files or gone) and not fresh:
+            # A first build, or files gone: sweep the folder, as a full build would.
+            self.removed = remove_stale(self.output, {*self.state.files, MARKER})
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _rename_whole(self) -> bool:
+        """Make the staged folder the output folder, if it still does not exist; or False."""
+        site = self.files_at
+        site.mkdir(parents=True, exist_ok=True)
+        (site / MARKER).touch()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        if os.path.lexists(self.output):
+            return False  # made meanwhile: the files go in one by one
+        try:
+            os.rename(site, self.output)  # fails across file systems
+        except OSError:
+            return False
+        for name in sorted(self.staged):
+            self._record(name, self.output / name)
+        self.written = len(self.staged)
+        shutil.rmtree(self.staging, ignore_errors=True)
+        return True
+
+    def _make_room(self, name: str, temporary: Path, target: Path) -> bool:
+        """Whether to move the staged file to `target`: not when the bytes are already there."""
+        if name not in self.previous.files and same_bytes(temporary, target):
+            # Made by a build whose state is gone: leave it, with its time, as it is.
+            temporary.unlink()
+            self._record(name, target)
+            return False
+        if target.is_dir():
+            shutil.rmtree(target)
+        return True
+
+    def _record(self, name: str, target: Path) -> None:
+        info = target.stat()
+        self.state.files[name] = FileRecord(self.digests[name], info.st_size, info.st_mtime_ns)
+
+    def result(self, seconds: float) -> BuildResult:
+        """The build's summary."""
+        written = self.written
+        files = len(self.state.files)
+        pages, removed = len(self.state.pages), self.removed
+        return BuildResult(pages, files, written, files - written, removed, seconds)
+
+
+def same_bytes(staged: Path, target: Path) -> bool:
+    """Whether `target` is a file holding exactly the bytes of `staged`."""
+    try:
+        if target.stat().st_size != staged.stat().st_size:
+            return False
+        return target.read_bytes() == staged.read_bytes()
+    except OSError:
+        return False
+
+
+def _made_alike(parent: Path, staging: Path) -> bool:
+    """Whether folders made in `staging` and renamed into `parent` get what folders made in
+    `parent` would: the same file system, and no group or default ACL passed down by either."""
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    try:
+        where, there = parent.stat(), staging.stat()
+    except OSError:
+        return False
+    if where.st_dev != there.st_dev or (where.st_mode | there.st_mode) & stat.S_ISGID:
+        return False
+    return not (_default_acl(parent) or _default_acl(staging))
+
+
+def _default_acl(folder: Path) -> bool:
+    try:
+        os.getxattr(folder, "system.posix_acl_default")
+    except (OSError, AttributeError):  # none, or no such thing here
+        return False
+    return True
+
+
+def check_links(outputs: Outputs, pages: Mapping[str, Page], templates: Path) -> None:
+    """Every internal link of every page must lead to a file of this build."""
+    existing = outputs.names()
+    broken = [url for url, record in outputs.pages() if not existing.issuperset(record.links)]
+    if not broken:
+        return
+    quoted = {}
+    for url in broken:
+        doc = pages[url].document
+        # The error names the line of the link, so documents need their text back.
+        quoted[url] = dataclasses.replace(pages[url], document=doc and with_text(doc))
+    texts = {url: outputs.text_of(url) for url in broken}
+    raise ContentError(link_problems(quoted, texts, existing, templates))

@@ -1,0 +1,156 @@
+"""The site model ready to render, and the keys that tell which of its pages changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sitegen.content import i18n
+from sitegen.content.load import Content
+from sitegen.incremental.cache import BuildState
+from sitegen.incremental.fingerprint import Fingerprinter, code_version, digest, template_digests
+from sitegen.render.assets import Assets, collect_assets
+from sitegen.render.images import ImageSet, process_images
+from sitegen.render.outputs import atom_feed, robots_txt, sitemap
+from sitegen.render.templates import Renderer
+from sitegen.site.listing import Entry
+from sitegen.site.model import Page, Site, build_model, is_visible
+
+if TYPE_CHECKING:
+    from sitegen.options import BuildOptions
+
+Inputs = dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The site model and what rendering it needs."""
+
+    content: Content
+    site: Site
+    renderer: Renderer
+    images: dict[str, ImageSet]
+    assets: Assets
+    bodies: dict[Path, str]
+    shared: dict[str, str]
+    templates: dict[str, str]
+
+    def key(self, page: Page, fingerprint: Fingerprinter) -> str:
+        """A digest of every input of a page: code, settings, strings, templates, its data."""
+        body = self.bodies[page.document.path] if page.document else ""
+        parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
+        return digest(*parts, body)
+
+
+@dataclass(frozen=True)
+class SavedModel:
+    """What of `Prepared` is kept between processes: all but the renderer and the bodies."""
+
+    content: Content
+    site: Site
+    images: dict[str, ImageSet]
+    assets: Assets
+    shared: dict[str, str]
+    templates: dict[str, str]
+
+
+def prepare(
+    content: Content,
+    bodies: dict[Path, str],
+    options: BuildOptions,
+    today: date,
+    *,
+    keep_compiled: bool = False,
+    make_images: bool = True,
+) -> Prepared:
+    """The model of the visible documents, their images, the assets and a renderer for them.
+
+    With `keep_compiled`, the renderer keeps compiled templates in the cache folder; without
+    `make_images`, images the cache lacks are only planned, and nothing is written there."""
+    visible = [
+        doc
+        for doc in content.documents
+        if is_visible(doc, today=today, drafts=options.drafts, future=options.future)
+    ]
+    translators = i18n.translators(content.strings)
+    names = [doc.image for doc in visible if doc.image]
+    # Images are made while the model is built; both are done before any page is rendered.
+    with ThreadPoolExecutor(1) as background:
+        made = background.submit(
+            process_images, names, content.images, options.cache, write=make_images
+        )
+        site = build_model(content.config, visible, translators, options.content / "site.yaml")
+        images = made.result()
+    assets = collect_assets(options.templates / "static")
+    compiled = options.cache if keep_compiled else None
+    renderer = Renderer(options.templates, site, assets, images, translators, compiled)
+    fingerprint = Fingerprinter()
+    shared = {
+        code: fingerprint.of(
+            [
+                code_version(),
+                site.config,
+                dict(site.chrome),
+                translators[code].texts,
+                assets.urls,
+                images,
+            ]
+        )
+        for code in site.config.codes
+    }
+    templates = template_digests(renderer.env, {page.template for page in site.pages})
+    return Prepared(content, site, renderer, images, assets, bodies, shared, templates)
+
+
+def feed_entries(site: Site) -> list[Entry]:
+    """The stories the feeds show, in every language."""
+    config = site.config
+    return [e for code in config.codes for e in site.stories[code][: config.feed_entries]]
+
+
+def site_files(
+    site: Site, renderer: Renderer, bodies: Mapping[str, str], today: date
+) -> list[tuple[str, bytes]]:
+    """The root page, sitemap, robots.txt and feeds; `bodies` is body HTML by page URL."""
+    config = site.config
+    files = [
+        ("index.html", renderer.render_root()),
+        ("sitemap.xml", sitemap(config, site.pages)),
+        ("robots.txt", robots_txt(config)),
+    ]
+    for code in config.codes:
+        t = renderer.translators[code]
+        feed = atom_feed(config, code, t, site.stories[code], bodies, today)
+        files.append((f"{code}/feed.xml", feed))
+    return [(name, text.encode()) for name, text in files]
+
+
+def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path] | None:
+    """The documents whose text alone changed since the last build, or None if anything else did."""
+    changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
+    if not changed or inputs.keys() != state.inputs.keys():
+        return None
+    if not changed <= state.documents.keys():
+        return None
+    now = {str(doc.path): doc for doc in content.documents}
+    if any(now.get(path) != state.documents[path][2] for path in changed):
+        return None
+    return {Path(path) for path in changed}
+
+
+def page_keys(prepared: Prepared, state: BuildState, edited: set[Path] | None) -> dict[str, str]:
+    """Every page's key; after text edits alone, only the edited documents' pages are new."""
+    fingerprint = Fingerprinter()
+    pages = prepared.site.pages
+    if edited is None or {page.url for page in pages} != state.pages.keys():
+        return {page.url: prepared.key(page, fingerprint) for page in pages}
+    # The model is the same as last time, and page data leaves document text out.
+    keys = {url: record.key for url, record in state.pages.items()}
+    for page in pages:
+        if page.document and page.document.path in edited:
+            keys[page.url] = prepared.key(page, fingerprint)
+    return keys

@@ -1,0 +1,81 @@
+"""Markdown to safe HTML: a pure function of the text, so its result can be cached by hash."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import markdown
+import nh3
+
+from sitegen.markdown.fast import Converter
+
+_TAGS = {
+    *("a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div"),
+    *("dl", "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img"),
+    *("ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong", "sub"),
+    *("summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+}
+_ATTRIBUTES = {
+    "*": {"id", "class", "lang", "dir"},
+    "a": {"href"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "ol": {"start"},
+    "td": {"align"},
+    "th": {"align"},
+}
+# The page title is the only h1, so a '#' heading in the text becomes an h2.
+_H1 = re.compile(r"<(/?)h1\b")
+_SCHEMES = {"http", "https", "mailto", "tel"}
+# nh3 writes every attribute value in double quotes, so this matches whole start tags.
+_LINK = re.compile(r'<a((?:\s+[\w:.-]+(?:="[^"]*")?)*)\s*>')
+_EXTERNAL_HREF = re.compile(r'\shref="(?:https?:)?//')
+
+
+# How the site converts Markdown, before sanitising.
+SETTINGS: dict[str, Any] = {
+    "extensions": ["tables", "footnotes", "attr_list", "toc"],
+    "extension_configs": {"tables": {"use_align_attribute": True}},
+    "output_format": "html",
+}
+
+
+@cache
+def _converter() -> markdown.Markdown:
+    return Converter(**SETTINGS)
+
+
+def render_markdown(text: str) -> str:
+    """Markdown text to HTML that cannot run scripts; external links get rel="noopener"."""
+    converter = _converter()
+    try:
+        html = converter.convert(text)
+    finally:
+        converter.reset()
+    return mark_external_links(sanitize(_H1.sub(r"<\1h2", html)))
+
+
+def sanitize(html: str) -> str:
+    """Keep only harmless tags, attributes and URL schemes (`javascript:` links lose their href)."""
+    return nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )
+
+
+def mark_external_links(html: str) -> str:
+    """Add rel="noopener" to links that leave the site."""
+    return _LINK.sub(_with_rel, html)
+
+
+def _with_rel(match: re.Match[str]) -> str:
+    attributes = match.group(1)
+    if _EXTERNAL_HREF.search(attributes):
+        return f'<a{attributes} rel="noopener">'
+    return match.group(0)

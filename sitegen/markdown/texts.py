@@ -1,0 +1,49 @@
+"""Document text kept apart from the site model: cache keys, and the text read again on demand."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from sitegen.content.frontmatter import body
+from sitegen.content.load import read_text
+from sitegen.content.schema import Document
+from sitegen.incremental.cache import HtmlCache
+from sitegen.incremental.fingerprint import digest, markdown_version
+from sitegen.markdown.convert import render_markdown
+
+
+def stripped(doc: Document) -> Document:
+    """The document without its text, as the model and the build state keep it."""
+    return dataclasses.replace(doc, body="") if doc.body else doc
+
+
+def markdown_key(body: str) -> str:
+    """The cache key of a body's HTML: its Markdown and the code that converts it."""
+    return digest(markdown_version(), body)
+
+
+def body_text(doc: Document) -> str:
+    """A document's Markdown, read again from its file when the model holds it without."""
+    if doc.body:
+        return doc.body
+    return body(read_text(doc.path), doc.path)
+
+
+def with_text(doc: Document) -> Document:
+    """The document with its text, for errors that quote it."""
+    return doc if doc.body else dataclasses.replace(doc, body=body_text(doc))
+
+
+def html_of(
+    docs: Iterable[Document], keys: Mapping[Path, str], markdown: HtmlCache
+) -> dict[Path, str]:
+    """Body HTML of some documents, from the cache or converted now."""
+    wanted = list(docs)
+    cached = markdown.get_many(keys[doc.path] for doc in wanted)
+    html: dict[Path, str] = {}
+    for doc in wanted:
+        found = cached.get(keys[doc.path])
+        html[doc.path] = render_markdown(body_text(doc)) if found is None else found
+    return html

@@ -1,0 +1,194 @@
+"""Responsive images: several widths in WebP and the original format, cached by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+from sitegen.content.slugs import slugify
+from sitegen.errors import ContentError, Problem
+from sitegen.incremental.parallel import cores
+
+WIDTHS = (480, 960, 1440)
+# Part of the cache key: changing how images are made must not reuse old files.
+_RECIPE = "v1 webp80 jpeg82 lanczos"
+_FORMATS = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+_WEBP = ("image/webp", "webp")
+_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+    "webp": {"quality": 80, "method": 4},
+    "jpg": {"quality": 82, "optimize": True, "progressive": True},
+    "png": {"optimize": True},
+}
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One resized file of an image."""
+
+    url: str
+    width: int
+    height: int
+    mime: str
+    cached: Path
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """All variants of one source image."""
+
+    name: str
+    variants: tuple[Variant, ...]
+
+    def srcset(self, mime: str) -> str:
+        """The `srcset` attribute for one format."""
+        return ", ".join(f"{v.url} {v.width}w" for v in self.variants if v.mime == mime)
+
+    @property
+    def fallback(self) -> Variant:
+        """The largest variant in the original format, for `src` and Open Graph."""
+        return max(self.variants, key=lambda v: (v.mime != "image/webp", v.width))
+
+    @property
+    def mimes(self) -> list[str]:
+        """Formats offered, WebP first."""
+        return sorted({v.mime for v in self.variants}, key=lambda m: m != "image/webp")
+
+
+def process_images(
+    names: Iterable[str], files: dict[str, Path], cache: Path, *, write: bool = True
+) -> dict[str, ImageSet]:
+    """Make (or reuse from the cache) every variant of the named images, on every core.
+
+    Without `write`, variants the cache lacks are worked out (names, sizes) but not made,
+    and nothing is written: enough to check a site."""
+    wanted = sorted(set(names))
+    result: dict[str, ImageSet] = {}
+    problems: list[Problem] = []
+    # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
+    with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
+        made = pool.map(lambda name: _image_set_or_error(name, files[name], cache, write), wanted)
+        for name, found in zip(wanted, made, strict=True):
+            if isinstance(found, ContentError):
+                problems += found.problems
+            else:
+                result[name] = found
+    if problems:
+        raise ContentError(problems)
+    return result
+
+
+def _image_set_or_error(name: str, path: Path, cache: Path, write: bool) -> ImageSet | ContentError:
+    try:
+        return image_set(name, path, cache, write=write)
+    except ContentError as exc:
+        return exc
+
+
+def image_set(name: str, path: Path, cache: Path, *, write: bool = True) -> ImageSet:
+    """The variants of one image, made on first use (only planned, without `write`)."""
+    digest = _digest(path)
+    folder = cache / "images" / digest
+    if (folder / "meta.json").is_file():
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    elif write:
+        _make_variants(path, folder)
+        meta = json.loads((folder / "meta.json").read_text("utf-8"))
+    else:
+        meta = {"variants": _variants(path, None)}
+    stem = slugify(Path(name).stem) or "image"
+    return ImageSet(
+        name,
+        tuple(
+            Variant(
+                f"/images/{stem}-{digest[:10]}-{v['width']}.{v['ext']}",
+                v["width"],
+                v["height"],
+                v["mime"],
+                folder / v["file"],
+            )
+            for v in meta["variants"]
+        ),
+    )
+
+
+def _digest(path: Path) -> str:
+    with path.open("rb") as file:
+        digest = hashlib.file_digest(file, "sha256")
+    digest.update(_RECIPE.encode())
+    return digest.hexdigest()[:32]
+
+
+def _make_variants(path: Path, folder: Path) -> None:
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tmp-"))
+    try:
+        variants = _variants(path, work)
+        (work / "meta.json").write_text(json.dumps({"variants": variants}), "utf-8")
+        os.replace(work, folder)
+    except OSError:
+        # Another build made the same entry first; its files are identical.
+        if not (folder / "meta.json").is_file():
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
+    """Every variant of an image: saved into `work`, or with `work` None only described."""
+    # Imported only here: most builds find every image made already.
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as source:
+            kind = _FORMATS.get(source.format or "")
+            if kind is None:
+                raise _unsupported(path, source.format or "unknown")
+            image = ImageOps.exif_transpose(source)
+            return [
+                _variant(image, width, mime_ext, work)
+                for width in _widths(image.width)
+                for mime_ext in dict.fromkeys([_WEBP, kind])
+            ]
+    except (UnidentifiedImageError, OSError) as exc:
+        raise _unsupported(path, str(exc)) from exc
+
+
+def _widths(original: int) -> list[int]:
+    return sorted({w for w in WIDTHS if w < original} | {min(original, WIDTHS[-1])})
+
+
+def _variant(
+    image: Image.Image, width: int, mime_ext: tuple[str, str], work: Path | None
+) -> dict[str, object]:
+    mime, ext = mime_ext
+    height = max(1, round(image.height * width / image.width))
+    file = f"{width}.{ext}"
+    if work is not None:
+        from PIL import Image
+
+        resized = image.resize((width, height), Image.Resampling.LANCZOS)
+        if ext == "jpg" and resized.mode != "RGB":
+            resized = resized.convert("RGB")
+        kind = {"jpg": "JPEG"}.get(ext, ext.upper())
+        resized.save(work / file, format=kind, **_SAVE_OPTIONS[ext])
+    return {"width": width, "height": height, "mime": mime, "ext": ext, "file": file}
+
+
+def _unsupported(path: Path, detail: str) -> ContentError:
+    hint = "save it as JPEG, PNG or WebP"
+    return ContentError([Problem(path, None, f"cannot use this image ({detail})", hint)])

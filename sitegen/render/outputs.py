@@ -1,0 +1,87 @@
+"""Site-wide files: sitemap.xml with hreflang alternates, one Atom feed per language, robots.txt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from xml.sax.saxutils import escape, quoteattr
+
+from sitegen.content.config import SiteConfig
+from sitegen.content.i18n import Translator
+from sitegen.site.listing import Entry
+from sitegen.site.model import Page
+
+
+def sitemap(config: SiteConfig, pages: Iterable[Page]) -> str:
+    """Every indexable page, each with links to its translations."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ]
+    for page in sorted((p for p in pages if p.indexable), key=lambda p: p.url):
+        lines.append(f"<url><loc>{escape(config.base_url + page.url)}</loc>")
+        if page.document and page.document.date:
+            lines.append(f"<lastmod>{page.document.date.isoformat()}</lastmod>")
+        if len(page.alternates) > 1:
+            lines += [
+                f'<xhtml:link rel="alternate" hreflang="{code}"'
+                f" href={quoteattr(config.base_url + url)}/>"
+                for code, url in sorted(page.alternates.items())
+            ]
+        lines.append("</url>")
+    lines.append("</urlset>")
+    return "\n".join(lines) + "\n"
+
+
+def atom_feed(
+    config: SiteConfig,
+    lang: str,
+    t: Translator,
+    entries: Iterable[Entry],
+    bodies: Mapping[str, str],
+    today: date,
+) -> str:
+    """The newest stories of one language as an Atom feed; `bodies` are HTML by entry URL."""
+    base = config.base_url
+    newest = list(entries)[: config.feed_entries]
+    updated = _timestamp(newest[0].doc.date if newest and newest[0].doc.date else today)
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{lang}"'
+        f" xml:base={quoteattr(base + '/')}>",
+        f"<title>{escape(t('feed.title', site=config.title))}</title>",
+        f"<subtitle>{escape(t('site.tagline'))}</subtitle>",
+        f"<id>{escape(base)}/{lang}/</id>",
+        f'<link rel="self" type="application/atom+xml"'
+        f" href={quoteattr(f'{base}/{lang}/feed.xml')}/>",
+        f'<link rel="alternate" type="text/html" href={quoteattr(f"{base}/{lang}/")}/>',
+        f"<updated>{updated}</updated>",
+        f"<author><name>{escape(config.title)}</name></author>",
+    ]
+    lines += [_entry(base, entry, bodies.get(entry.url, "")) for entry in newest]
+    lines.append("</feed>")
+    return "\n".join(lines) + "\n"
+
+
+def robots_txt(config: SiteConfig) -> str:
+    """Let crawlers read the site, but not the form's API."""
+    return f"User-agent: *\nDisallow: /api/\n\nSitemap: {config.base_url}/sitemap.xml\n"
+
+
+def _entry(base: str, entry: Entry, body: str) -> str:
+    doc = entry.doc
+    stamp = _timestamp(doc.date or date.min)
+    url = base + entry.url
+    categories = "".join(f"<category term={quoteattr(tag)}/>" for tag in doc.tags)
+    return (
+        f"<entry><title>{escape(doc.title)}</title><id>{escape(url)}</id>"
+        f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>'
+        f"<published>{stamp}</published><updated>{stamp}</updated>"
+        f"<summary>{escape(doc.summary)}</summary>{categories}"
+        f'<content type="html">{escape(body)}</content></entry>'
+    )
+
+
+def _timestamp(day: date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"

@@ -1,0 +1,225 @@
+"""Render pages with Jinja2: autoescape on, undefined variables are errors, `t()` for UI text."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from sitegen.content.i18n import DATE_KEYS, Translator, Use
+from sitegen.errors import ContentError, Problem
+from sitegen.incremental.cache import STATE_MAX_AGE, prune_states
+from sitegen.incremental.fingerprint import code_version
+from sitegen.render import form
+from sitegen.render.assets import Assets
+from sitegen.render.images import ImageSet
+from sitegen.site.listing import Tag, TagLink
+from sitegen.site.model import CHROME_KEYS, Page, Site
+
+_T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
+
+
+@dataclass(frozen=True)
+class Switch:
+    """One entry of the language switcher."""
+
+    code: str
+    name: str
+    url: str
+    current: bool
+
+
+class Renderer:
+    """Turns pages of the site model into HTML text."""
+
+    def __init__(
+        self,
+        templates_dir: Path,
+        site: Site,
+        assets: Assets,
+        images: Mapping[str, ImageSet],
+        translators: Mapping[str, Translator],
+        cache: Path | None = None,
+    ) -> None:
+        self.templates_dir = templates_dir
+        self.env = make_environment(templates_dir, cache)
+        self.site, self.assets, self.images, self.translators = site, assets, images, translators
+
+    def render(self, page: Page, body: str = "") -> str:
+        """The HTML of one page; `body` is its document's Markdown already turned into HTML."""
+        return self._render(page.template, self._context(page, body))
+
+    def render_root(self) -> str:
+        """The page at `/` that sends visitors to a language."""
+        config = self.site.config
+        choices = [
+            Switch(
+                lang.code, self.translators[lang.code]("language.choose"), f"/{lang.code}/", False
+            )
+            for lang in config.languages
+        ]
+        context = {"config": config, "choices": choices, "static": self.assets.url}
+        return self._render("root.html", context)
+
+    def absolute(self, url: str) -> str:
+        """A site URL with the site's base URL in front."""
+        return self.site.config.base_url + url
+
+    def _render(self, name: str, context: dict[str, object]) -> str:
+        try:
+            return self.env.get_template(name).render(context)
+        except jinja2.TemplateSyntaxError as exc:
+            path = self.templates_dir / (exc.name or name)
+            raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+        except (jinja2.TemplateError, KeyError, AttributeError, TypeError) as exc:
+            raise ContentError([self._problem(name, exc)]) from exc
+
+    def _problem(self, name: str, exc: Exception) -> Problem:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
+        ]
+        path = Path(frames[-1].filename) if frames else self.templates_dir / name
+        line = frames[-1].lineno if frames else None
+        detail = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        return Problem(path, line, f"cannot render: {detail}", "fix the template")
+
+    def _context(self, page: Page, body: str) -> dict[str, object]:
+        t = self.translators[page.lang]
+        chrome = self.site.chrome[page.lang]
+        return {
+            **page.data,
+            "page": page,
+            "doc": page.document,
+            "body": Markup(body),  # noqa: S704 - sanitised by sitegen.markdown.convert
+            "t": t,
+            "date": t.date,
+            "config": self.site.config,
+            "chrome": chrome,
+            "languages": self._switcher(page),
+            "static": self.assets.url,
+            "has_static": self.assets.urls.__contains__,
+            "image": self.images.__getitem__,
+            "absolute": self.absolute,
+            "tag_url": lambda tag: self.tag_url(page.lang, tag),
+            "og_image": self._og_image(page),
+            "json_ld": self._json_ld(page),
+            "form": form,
+        }
+
+    def tag_url(self, lang: str, tag: Tag | TagLink) -> str:
+        """The first page listing a tag's stories."""
+        return f"/{lang}/{self.site.config.language(lang).sections['tags']}/{tag.slug}/"
+
+    def _switcher(self, page: Page) -> list[Switch]:
+        return [
+            Switch(
+                lang.code,
+                lang.name,
+                page.alternates.get(lang.code, self.site.chrome[lang.code].home_url),
+                lang.code == page.lang,
+            )
+            for lang in self.site.config.languages
+        ]
+
+    def _og_image(self, page: Page) -> str | None:
+        doc = page.document
+        if doc is None or doc.image is None:
+            return None
+        return self.absolute(self.images[doc.image].fallback.url)
+
+    def _json_ld(self, page: Page) -> Markup | None:
+        doc = page.document
+        if doc is None or doc.kind != "stories" or doc.date is None:
+            return None
+        data: dict[str, object] = {
+            "@context": "https://schema.org",
+            "@type": "Article",
+            "headline": doc.title,
+            "description": doc.summary,
+            "datePublished": doc.date.isoformat(),
+            "inLanguage": doc.lang,
+            "url": self.absolute(page.url),
+            "publisher": {"@type": "Organization", "name": self.site.config.title},
+        }
+        if doc.image:
+            data["image"] = self._og_image(page)
+        if doc.source:
+            data["isBasedOn"] = doc.source.url
+        return script_json(data)
+
+
+def script_json(data: object) -> Markup:
+    """JSON that is safe inside a `<script>` element (no `</script>`, no HTML entities)."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - every character that could end the element is escaped
+
+
+def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment that escapes by default and fails on undefined names.
+
+    With a `cache` folder, compiled templates are kept there for the next build, by a hash of
+    their source; the folder's name stands for this code (and these settings)."""
+    bytecode = None
+    if cache is not None:
+        folder = cache / "templates" / code_version()
+        folder.mkdir(parents=True, exist_ok=True)
+        now = time.time()
+        os.utime(folder, (now, now))  # in use
+        prune_states(folder.parent, {folder}, COMPILED_MAX_AGE, now, folders=True)
+        bytecode = _BytecodeCache(str(folder))
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        # A build makes its own environment: templates cannot change while it renders, so
+        # rendering need not look at their files again for every page.
+        auto_reload=False,
+        bytecode_cache=bytecode,
+    )
+
+
+def template_uses(templates_dir: Path) -> list[Use]:
+    """Every `t('key')` a template calls with a literal key, with its line."""
+    uses = []
+    for path in sorted(templates_dir.rglob("*.html")):
+        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+            uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
+    return uses
+
+
+def required_strings(templates_dir: Path) -> list[Use]:
+    """Every UI string the templates and the generator need."""
+    code = Path(__file__)
+    keys = [*form.required_keys(), *DATE_KEYS, *CHROME_KEYS]
+    return [*template_uses(templates_dir), *(Use(key, code, None) for key in keys)]
+
+
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in a folder; one that cannot be written (the folder was removed
+    while a long-lived builder ran) costs a compile next time, not the page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+
+
+# Compiled templates of other versions of this code are removed when not used for this long.
+COMPILED_MAX_AGE = STATE_MAX_AGE

@@ -1,0 +1,221 @@
+"""`build.py serve`: the whole product on one origin, rebuilt and reloaded as files change."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import uvicorn
+from botocore.exceptions import BotoCoreError, ClientError
+from starlette.types import ASGIApp
+
+from sitegen import infra_template
+from sitegen.content.load import load_config
+from sitegen.errors import ServeError, SiteError
+from sitegen.incremental.builder import Builder
+from sitegen.options import BuildOptions
+from sitegen.serve.app import Watcher, error_text, site_app, with_api, with_headers
+from sitegen.serve.dynamodb_local import local_client
+from sitegen.serve.files import Languages, SiteFiles, security_headers
+from sitegen.serve.livereload import LiveReload
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+DEFAULT_TABLE = "help-requests-dev"
+# Generous, so that trying the form over and over in development is never refused.
+DEV_RATE_LIMIT = 1000
+API_SETTINGS = (
+    "TABLE_NAME",
+    "IP_HASH_KEY",
+    "CONSENT_VERSION",
+    "SITE_ORIGIN",
+    "ALLOWED_ORIGINS",
+    "RETENTION_DAYS",
+    "RATE_LIMIT_PER_HOUR",
+    "RATE_LIMIT_PER_DAY",
+    "MIN_FILL_SECONDS",
+)
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What to build and where to listen."""
+
+    build: BuildOptions
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def origin(self) -> str:
+        """The one origin site and API share."""
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def watched(self) -> tuple[Path, ...]:
+        """Folders whose changes trigger a rebuild (static files live under templates/)."""
+        return (self.build.content, self.build.templates)
+
+
+def serve(options: ServeOptions) -> int:
+    """Build, start DynamoDB Local and the API, serve until Ctrl-C, then stop it all."""
+    check_port(options.host, options.port)
+    stop_on_sigterm()
+    livereload = LiveReload()
+    languages = Languages(load_config(options.build.content).codes)
+
+    # One builder for the whole run: it keeps the last build's state in memory, so a
+    # rebuild renders only the pages whose inputs changed.
+    builder = Builder(options.build, keep_model=True)
+
+    def rebuild(changed: set[Path]) -> bool:
+        # The one place a rebuild happens; the watcher names the files that changed.
+        result = builder.build(changed)
+        return result.written + result.removed > 0
+
+    first = first_build(builder, options.build.output)
+    if first is not None:
+        livereload.failed(first)
+    with dynamodb_endpoint() as endpoint:
+        environment = api_environment(options, endpoint, os.environ)
+        ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
+        api = create_api(environment)
+        files = SiteFiles(options.build.output, languages, livereload)
+        watcher = Watcher(options.watched, rebuild, livereload)
+        app = with_api(api, site_app(files, livereload, watcher))
+        app = with_headers(app, security_headers(infra_template.load_template()))
+        print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
+        print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            run_server(app, options, livereload)
+    return 0
+
+
+def first_build(builder: Builder, output: Path) -> str | None:
+    """Build once before serving; the error text when it fails (the server starts anyway)."""
+    try:
+        result = builder.build()
+    except SiteError as error:
+        message = error_text(error)
+        print(message, file=sys.stderr, flush=True)
+        return message
+    print(f"built {result.pages} pages in {result.seconds:.2f} s → {output}", flush=True)
+    return None
+
+
+class Server(uvicorn.Server):
+    """uvicorn, ending open live-reload streams as soon as it is told to stop."""
+
+    def __init__(self, config: uvicorn.Config, livereload: LiveReload) -> None:
+        super().__init__(config)
+        self.livereload = livereload
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # uvicorn waits for open responses before it stops; an event stream never ends alone.
+        with contextlib.suppress(RuntimeError):  # no loop yet: no streams either
+            asyncio.get_running_loop().call_soon_threadsafe(self.livereload.close)
+        super().handle_exit(sig, frame)
+
+
+def run_server(app: ASGIApp, options: ServeOptions, livereload: LiveReload) -> None:
+    """Run uvicorn in this thread until a signal stops it."""
+    config = uvicorn.Config(
+        app,
+        host=options.host,
+        port=options.port,
+        log_level="warning",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    Server(config, livereload).run()
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a clear message when the port is taken."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As uvicorn does: connections of a server stopped a moment ago must not count.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ServeError(
+                f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port"
+            ) from exc
+
+
+@contextlib.contextmanager
+def dynamodb_endpoint() -> Iterator[str]:
+    """`DYNAMODB_ENDPOINT` when set, else a DynamoDB Local started here and stopped on exit."""
+    endpoint = os.environ.get("DYNAMODB_ENDPOINT", "").strip()
+    if endpoint:
+        yield endpoint
+        return
+    from sitegen.serve.dynamodb_local import DynamoDBLocal, DynamoDBLocalError
+
+    try:
+        with DynamoDBLocal() as started:
+            yield started
+    except DynamoDBLocalError as exc:
+        raise ServeError(str(exc)) from exc
+
+
+def ensure_table(client: DynamoDBClient, name: str, endpoint: str) -> None:
+    """Create the table from `infra/template.yaml` unless it exists."""
+    from sitegen.serve.dynamodb_local import create_table
+
+    try:
+        if name not in client.list_tables()["TableNames"]:
+            create_table(client, name)
+    except (BotoCoreError, ClientError) as exc:
+        raise ServeError(f"cannot use DynamoDB at {endpoint}: {exc}") from exc
+
+
+def api_environment(
+    options: ServeOptions, endpoint: str, environ: Mapping[str, str]
+) -> dict[str, str]:
+    """The API's settings for this run; settings already in the environment win."""
+    defaults = {
+        "TABLE_NAME": DEFAULT_TABLE,
+        "DYNAMODB_ENDPOINT": endpoint,
+        # A fresh key per run: development hashes never match production ones.
+        "IP_HASH_KEY": secrets.token_hex(32),
+        "CONSENT_VERSION": "development",
+        "SITE_ORIGIN": options.origin,
+        "ALLOWED_ORIGINS": f"http://localhost:{options.port}",
+        "RATE_LIMIT_PER_HOUR": str(DEV_RATE_LIMIT),
+        "RATE_LIMIT_PER_DAY": str(DEV_RATE_LIMIT),
+    }
+    given = {key: environ[key] for key in API_SETTINGS if environ.get(key, "").strip()}
+    return defaults | given
+
+
+def create_api(environment: dict[str, str]) -> ASGIApp:
+    """The same ASGI app that runs in Lambda, configured for this run."""
+    from functions.help_requests import Config, create_app
+    from functions.help_requests.errors import ConfigError
+
+    try:
+        config = Config.from_env(environment)
+    except ConfigError as exc:
+        raise ServeError(f"the API's settings are wrong: {exc}") from exc
+    api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))
+    return api
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM unwind like Ctrl-C, so everything started here is stopped."""
+
+    def exit_now(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, exit_now)

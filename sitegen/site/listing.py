@@ -1,0 +1,140 @@
+"""Ordering, tags, pagination and related stories: pure functions over lists of entries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import cache, cached_property
+from typing import TypeVar
+
+from sitegen.content.schema import Document
+from sitegen.content.slugs import slugify
+
+_T = TypeVar("_T")
+RELATED_COUNT = 3
+# Related stories come from each tag's neighbours in date order, so the work per story stays
+# constant however many stories share a tag.
+_WINDOW = 6
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A document and the URL it is published at."""
+
+    doc: Document
+    url: str
+
+
+@dataclass(frozen=True)
+class Tag:
+    """A tag in one language, with its stories newest first."""
+
+    slug: str
+    name: str
+    entries: tuple[Entry, ...]
+
+    @cached_property
+    def link(self) -> TagLink:
+        """The tag without its stories: all a story page shows of it."""
+        return TagLink(self.slug, self.name)
+
+
+@dataclass(frozen=True)
+class TagLink:
+    """A tag as a story page links to it; keeping its stories out means editing one story
+    does not change every page that shares a tag with it."""
+
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a page sits in a paginated list."""
+
+    number: int
+    count: int
+    newer_url: str | None
+    older_url: str | None
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    """Newest first; same day in slug order so every build is the same."""
+    by_slug = sorted(entries, key=lambda e: e.doc.slug)
+    return sorted(by_slug, key=lambda e: e.doc.date or date.min, reverse=True)
+
+
+@cache
+def tag_slug(name: str) -> str:
+    """The URL name of a tag; tags without Latin letters get a short hash."""
+    return slugify(name) or "tag-" + hashlib.sha256(name.encode()).hexdigest()[:8]
+
+
+def group_tags(entries: Sequence[Entry], labels: Mapping[str, str] | None = None) -> list[Tag]:
+    """Tags by URL name ('Jobs' and 'jobs' are one tag), each listing its stories in order.
+
+    A tag is shown under its label from `labels` (by URL name), else its most used spelling.
+    """
+    labels = labels or {}
+    grouped: dict[str, list[Entry]] = defaultdict(list)
+    names: dict[str, Counter[str]] = defaultdict(Counter)
+    for entry in entries:
+        for name in entry.doc.tags:
+            grouped[tag_slug(name)].append(entry)
+            names[tag_slug(name)][name] += 1
+    return [
+        Tag(slug, labels.get(slug) or _most_common(names[slug]), tuple(grouped[slug]))
+        for slug in sorted(grouped)
+    ]
+
+
+def paginate(items: Sequence[_T], per_page: int) -> list[Sequence[_T]]:
+    """Split into pages; an empty list is still one (empty) page."""
+    return [items[i : i + per_page] for i in range(0, len(items), per_page)] or [items[:0]]
+
+
+def page_url(base: str, number: int) -> str:
+    """The first page lives at the list's URL, the others below `page/`."""
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def pagers(base: str, count: int) -> list[Pager]:
+    """Links to the neighbours of every page of a list."""
+    return [
+        Pager(
+            n,
+            count,
+            page_url(base, n - 1) if n > 1 else None,
+            page_url(base, n + 1) if n < count else None,
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def related(entries: Sequence[Entry], tags: Sequence[Tag]) -> dict[str, tuple[Entry, ...]]:
+    """For each story URL, the stories sharing most tags with it, nearest in time first."""
+    position = {entry.url: i for i, entry in enumerate(entries)}
+    scores: dict[str, Counter[str]] = defaultdict(Counter)
+    for tag in tags:
+        urls = [e.url for e in tag.entries]
+        for i, url in enumerate(urls):
+            for other in urls[max(0, i - _WINDOW) : i + _WINDOW + 1]:
+                if other != url:
+                    scores[url][other] += 1
+    by_url = {entry.url: entry for entry in entries}
+    return {
+        url: tuple(by_url[o] for o in _best(counter, position[url], position))
+        for url, counter in scores.items()
+    }
+
+
+def _best(counter: Counter[str], here: int, position: dict[str, int]) -> list[str]:
+    ranked = sorted(counter, key=lambda o: (-counter[o], abs(position[o] - here), position[o]))
+    return ranked[:RELATED_COUNT]
+
+
+def _most_common(names: Counter[str]) -> str:
+    return sorted(names.items(), key=lambda item: (-item[1], item[0]))[0][0]

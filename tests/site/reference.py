@@ -1,0 +1,81 @@
+"""The reference build that incremental, cached and parallel builds are compared with.
+
+It is the simplest build that can be: every page rendered in this process, in memory, with
+Markdown converted on the spot and nothing read from a cache, then every file written into an
+empty folder. It shares the product's steps (load, model, render, outputs, link check) but none
+of the machinery that makes builds fast."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sitegen.content.load import load_content
+from sitegen.errors import ContentError, Problem
+from sitegen.incremental.prepared import prepare, site_files
+from sitegen.incremental.write import MARKER, check_output_dir
+from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.texts import markdown_key
+from sitegen.options import BuildOptions
+from sitegen.render.templates import Renderer, required_strings
+from sitegen.site.links import link_problems, output_path
+from sitegen.site.model import Site
+
+Output = bytes | Path
+
+
+@dataclass(frozen=True)
+class RenderedSite:
+    """Every output file in memory (bytes, or a cached file to copy), not yet written."""
+
+    files: dict[str, Output]
+    pages: int
+
+
+def render_site(options: BuildOptions) -> RenderedSite:
+    """Read and check everything, then render every file in memory; raise ContentError."""
+    today = options.today or date.today()
+    content = load_content(options.content, required_strings(options.templates))
+    keys = {doc.path: markdown_key(doc.body) for doc in content.documents}
+    prepared = prepare(content, keys, options, today)
+    site, renderer, images = prepared.site, prepared.renderer, prepared.images
+    bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
+    texts = _render_pages(renderer, site, bodies)
+    files: dict[str, Output] = {output_path(url): text.encode() for url, text in texts.items()}
+    files |= dict(site_files(site, renderer, bodies, today))
+    files |= dict(prepared.assets.files.items())
+    files |= {v.url.lstrip("/"): v.cached for image in images.values() for v in image.variants}
+    pages = {page.url: page for page in site.pages}
+    problems = link_problems(pages, texts, set(files), options.templates)
+    if problems:
+        raise ContentError(problems)
+    return RenderedSite(files, len(texts))
+
+
+def build_site_in_memory(options: BuildOptions) -> None:
+    """Render everything in memory, then write it into the new output folder."""
+    check_output_dir(options.output, options.content, options.templates)
+    assert not options.output.exists(), "the reference build writes into a new folder"
+    files = render_site(options).files
+    options.output.mkdir(parents=True)
+    (options.output / MARKER).write_bytes(b"")
+    for name, data in sorted(files.items()):
+        target = options.output / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data.read_bytes() if isinstance(data, Path) else data)
+        os.chmod(target, 0o644)
+
+
+def _render_pages(renderer: Renderer, site: Site, bodies: dict[str, str]) -> dict[str, str]:
+    texts: dict[str, str] = {}
+    problems: set[Problem] = set()
+    for page in site.pages:
+        try:
+            texts[page.url] = renderer.render(page, bodies.get(page.url, ""))
+        except ContentError as exc:
+            problems.update(exc.problems)
+    if problems:
+        raise ContentError(problems)
+    return texts
