@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from functions.help_requests.contract import CONTRACT_PATH
+
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 Progress = Callable[[int, int], None]
 
@@ -18,6 +20,8 @@ class BuildOptions:
     content: Path = Path("content")
     output: Path = Path("public")
     templates: Path = TEMPLATES
+    # The form's contract, the API's OpenAPI document: topics, field limits, error codes.
+    contract: Path = CONTRACT_PATH
     cache: Path = Path(".cache")
     drafts: bool = False
     future: bool = False

@@ -13,23 +13,10 @@ from pathlib import Path
 from sitegen.content import i18n
 from sitegen.content.load import Content, load_content, load_document
 from sitegen.content.schema import Document
+from sitegen.digest import digest
 from sitegen.errors import ContentError
-from sitegen.incremental.cache import (
-    BuildState,
-    HtmlCache,
-    HtmlMemo,
-    MarkdownCache,
-    PageRecord,
-    load_model,
-    load_state,
-    save_state,
-    state_path,
-)
-from sitegen.incremental.fingerprint import (
-    Fingerprinter,
-    code_version,
-    digest,
-)
+from sitegen.incremental.compiled import compiled_templates
+from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -42,10 +29,20 @@ from sitegen.incremental.prepared import (
     site_files,
     text_edits,
 )
+from sitegen.incremental.state import (
+    BuildState,
+    PageRecord,
+    load_model,
+    load_state,
+    save_state,
+    state_path,
+)
 from sitegen.incremental.write import check_output_dir
+from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
+from sitegen.render.form import Form, read_form
 from sitegen.render.templates import Renderer, required_strings
 
 
@@ -90,7 +87,7 @@ class Builder:
             inputs = rescan(state.inputs, names)
             intact = {name: record.digest for name, record in state.files.items()}
         else:
-            inputs = scan_inputs(options.content, options.templates)
+            inputs = scan_inputs(options.content, options.templates, options.contract)
             intact = intact_files(options.output, state.files)
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model):
@@ -119,13 +116,14 @@ class Builder:
         (Markdown is converted in memory, images only planned), and pages are rendered into a
         temporary folder that is removed; raise ContentError for every problem. The page count."""
         options, state = self.options, BuildState()
-        inputs = scan_inputs(options.content, options.templates)
+        inputs = scan_inputs(options.content, options.templates, options.contract)
         outputs = Outputs(
             options.output, Path(tempfile.mkdtemp(prefix="sitegen-check-")), state, {}
         )
         try:
-            content, bodies = self._load(state, inputs, self._context_key(inputs))
-            prepared = prepare(content, bodies, options, self.today, make_images=False)
+            form = read_form(options.contract)
+            content, bodies = self._load(state, inputs, self._context_key(inputs), form)
+            prepared = prepare(content, bodies, options, self.today, form, make_images=False)
             keys = page_keys(prepared, state, None)
             self._make(outputs, prepared, HtmlMemo(), keys, list(keys), planned_images=True)
         finally:
@@ -142,6 +140,8 @@ class Builder:
                 except ValueError:
                     continue
                 names.append(os.path.join(folder, relative))
+            if path.resolve() == self.options.contract.resolve():
+                names.append(str(self.options.contract))
         return names
 
     def _build(
@@ -153,8 +153,9 @@ class Builder:
         converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
         outputs: Outputs | None = None
         try:
-            content, bodies = self._load(state, inputs, context)
-            prepared = prepare(content, bodies, self.options, self.today, keep_compiled=True)
+            form = read_form(self.options.contract)
+            content, bodies = self._load(state, inputs, context, form)
+            prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
             outputs = self._outputs(state, intact)
             outputs.state.inputs = inputs
             outputs.state.documents = {
@@ -237,7 +238,8 @@ class Builder:
             saved.assets,
             saved.images,
             translators,
-            self.options.cache,
+            saved.form,
+            compiled_templates(self.options.cache),
         )
         return Prepared(
             saved.content,
@@ -245,6 +247,7 @@ class Builder:
             renderer,
             saved.images,
             saved.assets,
+            saved.form,
             bodies,
             saved.shared,
             saved.templates,
@@ -263,7 +266,7 @@ class Builder:
         return Outputs(self.options.output, staging, state, intact)
 
     def _load(
-        self, state: BuildState, inputs: Inputs, context: str
+        self, state: BuildState, inputs: Inputs, context: str, form: Form
     ) -> tuple[Content, dict[Path, str]]:
         """Read changed documents; reuse the rest (without their text) from the last build."""
         reuse: dict[Path, Document] = {}
@@ -272,7 +275,7 @@ class Builder:
             if key == context and inputs.get(path) == stat:
                 reuse[doc.path] = doc
                 bodies[doc.path] = body
-        uses = required_strings(self.options.templates)
+        uses = required_strings(self.options.templates, form)
         content = load_content(self.options.content, uses, reuse=reuse)
         for doc in content.documents:
             if doc.path not in bodies:
@@ -364,6 +367,7 @@ def _model_of(prepared: Prepared) -> SavedModel:
         prepared.site,
         prepared.images,
         prepared.assets,
+        prepared.form,
         prepared.shared,
         prepared.templates,
     )

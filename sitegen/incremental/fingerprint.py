@@ -3,53 +3,28 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date
 from functools import cache
-from importlib import metadata
 from pathlib import Path, PurePath
 
 import jinja2
 import jinja2.meta
 
 from sitegen.content.schema import Document
+from sitegen.digest import digest, package_version
 
 PACKAGES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "pillow")
 _CODE = Path(__file__).resolve().parents[1]
 
 
-def digest(*parts: str | bytes) -> str:
-    """A short stable hex digest of some text."""
-    hasher = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        hasher.update(part.encode() if isinstance(part, str) else part)
-        hasher.update(b"\0")
-    return hasher.hexdigest()
-
-
 @cache
 def code_version() -> str:
     """The generator's own sources, Python's version and the versions of the packages it uses."""
-    versions = [f"{name}={_version(name)}" for name in PACKAGES]
+    versions = [f"{name}={package_version(name)}" for name in PACKAGES]
     sources = [path.read_bytes() for path in sorted(_CODE.rglob("*.py"))]
     return digest(sys.version, *versions, *sources)
-
-
-@cache
-def markdown_version() -> str:
-    """What Markdown HTML depends on besides the text: the converter's code and packages."""
-    versions = [f"{name}={_version(name)}" for name in ("markdown", "nh3")]
-    sources = [(_CODE / "markdown" / name).read_bytes() for name in ("convert.py", "fast.py")]
-    return digest(sys.version, *versions, *sources)
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "absent"
 
 
 _PLAIN = (str, int, float, bool, type(None), date)

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
+from sitegen.digest import digest
 from sitegen.errors import ContentError
-from sitegen.incremental.cache import BuildState, FileRecord, PageRecord
-from sitegen.incremental.fingerprint import digest
 from sitegen.incremental.pagework import Rendered, stage
+from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import MARKER, remove_stale
 from sitegen.markdown.texts import with_text
 from sitegen.options import BuildResult
@@ -41,9 +41,13 @@ def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
 
 
 def scan_inputs(*folders: Path) -> dict[str, Stat]:
-    """Modification time and size of every file below `folders`, by path."""
+    """Modification time and size of every file below `folders` (or named), by path."""
     found: dict[str, Stat] = {}
     for folder in folders:
+        if folder.is_file():
+            info = folder.stat()
+            found[str(folder)] = (info.st_mtime_ns, info.st_size)
+            continue
         for root, _, names in os.walk(folder):
             for name in names:
                 path = os.path.join(root, name)

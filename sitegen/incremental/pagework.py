@@ -8,12 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
-from sitegen.incremental.cache import HtmlCache, HtmlMemo, MarkdownCache
-from sitegen.incremental.fingerprint import digest
-from sitegen.incremental.parallel import map_in_order
+from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.texts import body_text
+from sitegen.parallel import map_in_order
 from sitegen.render.templates import Renderer
 from sitegen.site.links import internal_targets, output_path
 from sitegen.site.model import Page

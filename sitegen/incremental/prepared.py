@@ -11,9 +11,12 @@ from typing import TYPE_CHECKING
 
 from sitegen.content import i18n
 from sitegen.content.load import Content
-from sitegen.incremental.cache import BuildState
-from sitegen.incremental.fingerprint import Fingerprinter, code_version, digest, template_digests
+from sitegen.digest import digest
+from sitegen.incremental.compiled import compiled_templates
+from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
+from sitegen.incremental.state import BuildState
 from sitegen.render.assets import Assets, collect_assets
+from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
 from sitegen.render.outputs import atom_feed, robots_txt, sitemap
 from sitegen.render.templates import Renderer
@@ -35,6 +38,7 @@ class Prepared:
     renderer: Renderer
     images: dict[str, ImageSet]
     assets: Assets
+    form: Form
     bodies: dict[Path, str]
     shared: dict[str, str]
     templates: dict[str, str]
@@ -54,6 +58,7 @@ class SavedModel:
     site: Site
     images: dict[str, ImageSet]
     assets: Assets
+    form: Form
     shared: dict[str, str]
     templates: dict[str, str]
 
@@ -63,6 +68,7 @@ def prepare(
     bodies: dict[Path, str],
     options: BuildOptions,
     today: date,
+    form: Form,
     *,
     keep_compiled: bool = False,
     make_images: bool = True,
@@ -86,8 +92,8 @@ def prepare(
         site = build_model(content.config, visible, translators, options.content / "site.yaml")
         images = made.result()
     assets = collect_assets(options.templates / "static")
-    compiled = options.cache if keep_compiled else None
-    renderer = Renderer(options.templates, site, assets, images, translators, compiled)
+    compiled = compiled_templates(options.cache) if keep_compiled else None
+    renderer = Renderer(options.templates, site, assets, images, translators, form, compiled)
     fingerprint = Fingerprinter()
     shared = {
         code: fingerprint.of(
@@ -98,12 +104,13 @@ def prepare(
                 translators[code].texts,
                 assets.urls,
                 images,
+                form,
             ]
         )
         for code in site.config.codes
     }
     templates = template_digests(renderer.env, {page.template for page in site.pages})
-    return Prepared(content, site, renderer, images, assets, bodies, shared, templates)
+    return Prepared(content, site, renderer, images, assets, form, bodies, shared, templates)
 
 
 def feed_entries(site: Site) -> list[Entry]:

@@ -17,10 +17,10 @@ from pathlib import Path
 from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.errors import ContentError
-from sitegen.incremental.cache import MarkdownCache
-from sitegen.incremental.parallel import MIN_PARALLEL, can_fork, cores
+from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.texts import markdown_key
+from sitegen.parallel import MIN_PARALLEL, can_fork, cores
 
 # Rows per cache transaction: few enough commits, and other writers are not kept waiting.
 BATCH = 64

@@ -9,8 +9,8 @@ from pathlib import Path
 from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.content.schema import Document
-from sitegen.incremental.cache import HtmlCache
-from sitegen.incremental.fingerprint import digest, markdown_version
+from sitegen.digest import digest
+from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.convert import render_markdown
 
 

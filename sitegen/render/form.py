@@ -1,11 +1,16 @@
-"""The help-request form as the API defines it: fields, limits, topics and error codes."""
+"""The help-request form as the page shows it: the contract's topics, limits and error codes
+(read from the API's OpenAPI document at build time), the page's rules and its UI strings."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
-TOPICS = ("job-search", "career-change", "mentoring", "business", "returning-to-work", "other")
-CODES = ("required", "too_short", "too_long", "invalid", "invalid_choice", "must_accept")
+from functions.help_requests.contract import load_contract
+from functions.help_requests.errors import ConfigError
+from sitegen.errors import SiteError
+
 STATUSES = (
     "sending",
     "sent",
@@ -62,14 +67,43 @@ REQUEST_RULES = tuple(
     Rule("request", code)
     for code in ("rate_limited", "unavailable", "id_conflict", "too_large", "invalid")
 )
-MAX_LENGTH = {"name": 100, "contact": 200, "message": 5000}
-MIN_LENGTH = {"message": 10}
 
 
-def required_keys() -> list[str]:
-    """Every UI string the form needs besides those its template names literally."""
-    keys = [rule.key for rule in RULES + HIDDEN_RULES + REQUEST_RULES]
-    keys += [f"errors.generic.{code}" for code in (*CODES, "unknown_field")]
-    keys += [f"form.status.{status}" for status in STATUSES]
-    keys += [f"topics.{topic}" for topic in TOPICS]
-    return [*keys, "errors.fallback"]
+@dataclass(frozen=True)
+class Form:
+    """What the ask page and its error page show of the form; templates read it as `form`."""
+
+    # The contract it comes from, which errors about its UI strings name.
+    source: Path
+    topics: tuple[str, ...]
+    # Field error codes, `unknown_field` last: the page has a generic message for each.
+    codes: tuple[str, ...]
+    max_length: Mapping[str, int]
+    min_length: Mapping[str, int]
+    rules: tuple[Rule, ...] = RULES
+    hidden_rules: tuple[Rule, ...] = HIDDEN_RULES
+    request_rules: tuple[Rule, ...] = REQUEST_RULES
+    statuses: tuple[str, ...] = STATUSES
+
+    def required_keys(self) -> list[str]:
+        """Every UI string the form needs besides those its template names literally."""
+        keys = [rule.key for rule in self.rules + self.hidden_rules + self.request_rules]
+        keys += [f"errors.generic.{code}" for code in self.codes]
+        keys += [f"form.status.{status}" for status in self.statuses]
+        keys += [f"topics.{topic}" for topic in self.topics]
+        return [*keys, "errors.fallback"]
+
+
+def read_form(contract: Path) -> Form:
+    """The form as the OpenAPI document at `contract` defines it; SiteError if it cannot."""
+    try:
+        found = load_contract(contract)
+    except ConfigError as exc:
+        raise SiteError(str(exc)) from exc
+    unknown = sorted({rule.code for rule in RULES + HIDDEN_RULES} - set(found.error_codes))
+    if unknown:
+        raise SiteError(f"{contract}: the form's pages use error codes it lacks: {unknown}")
+    codes = [code for code in found.error_codes if code != "unknown_field"]
+    return Form(
+        contract, found.topics, (*codes, "unknown_field"), found.max_length, found.min_length
+    )

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 from sitegen.content.slugs import slugify
 from sitegen.errors import ContentError, Problem
-from sitegen.incremental.parallel import cores
+from sitegen.parallel import cores
 
 WIDTHS = (480, 960, 1440)
 # Part of the cache key: changing how images are made must not reuse old files.

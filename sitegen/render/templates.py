@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import re
-import time
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,10 +14,8 @@ from markupsafe import Markup
 
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
 from sitegen.errors import ContentError, Problem
-from sitegen.incremental.cache import STATE_MAX_AGE, prune_states
-from sitegen.incremental.fingerprint import code_version
-from sitegen.render import form
 from sitegen.render.assets import Assets
+from sitegen.render.form import Form
 from sitegen.render.images import ImageSet
 from sitegen.site.listing import Tag, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
@@ -48,11 +43,13 @@ class Renderer:
         assets: Assets,
         images: Mapping[str, ImageSet],
         translators: Mapping[str, Translator],
-        cache: Path | None = None,
+        form: Form,
+        compiled: jinja2.BytecodeCache | None = None,
     ) -> None:
         self.templates_dir = templates_dir
-        self.env = make_environment(templates_dir, cache)
+        self.env = make_environment(templates_dir, compiled)
         self.site, self.assets, self.images, self.translators = site, assets, images, translators
+        self.form = form
 
     def render(self, page: Page, body: str = "") -> str:
         """The HTML of one page; `body` is its document's Markdown already turned into HTML."""
@@ -112,7 +109,7 @@ class Renderer:
             "tag_url": lambda tag: self.tag_url(page.lang, tag),
             "og_image": self._og_image(page),
             "json_ld": self._json_ld(page),
-            "form": form,
+            "form": self.form,
         }
 
     def tag_url(self, lang: str, tag: Tag | TagLink) -> str:
@@ -164,19 +161,11 @@ def script_json(data: object) -> Markup:
     return Markup(text)  # noqa: S704 - every character that could end the element is escaped
 
 
-def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.Environment:
-    """A Jinja2 environment that escapes by default and fails on undefined names.
-
-    With a `cache` folder, compiled templates are kept there for the next build, by a hash of
-    their source; the folder's name stands for this code (and these settings)."""
-    bytecode = None
-    if cache is not None:
-        folder = cache / "templates" / code_version()
-        folder.mkdir(parents=True, exist_ok=True)
-        now = time.time()
-        os.utime(folder, (now, now))  # in use
-        prune_states(folder.parent, {folder}, COMPILED_MAX_AGE, now, folders=True)
-        bytecode = _BytecodeCache(str(folder))
+def make_environment(
+    templates_dir: Path, compiled: jinja2.BytecodeCache | None = None
+) -> jinja2.Environment:
+    """A Jinja2 environment that escapes by default and fails on undefined names; with
+    `compiled`, templates compiled by an earlier build are taken from there."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -187,7 +176,7 @@ def make_environment(templates_dir: Path, cache: Path | None = None) -> jinja2.E
         # A build makes its own environment: templates cannot change while it renders, so
         # rendering need not look at their files again for every page.
         auto_reload=False,
-        bytecode_cache=bytecode,
+        bytecode_cache=compiled,
     )
 
 
@@ -200,26 +189,9 @@ def template_uses(templates_dir: Path) -> list[Use]:
     return uses
 
 
-def required_strings(templates_dir: Path) -> list[Use]:
-    """Every UI string the templates and the generator need."""
+def required_strings(templates_dir: Path, form: Form) -> list[Use]:
+    """Every UI string the templates, the form and the generator need."""
     code = Path(__file__)
-    keys = [*form.required_keys(), *DATE_KEYS, *CHROME_KEYS]
-    return [*template_uses(templates_dir), *(Use(key, code, None) for key in keys)]
-
-
-class _BytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Compiled templates in a folder; one that cannot be written (the folder was removed
-    while a long-lived builder ran) costs a compile next time, not the page."""
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            super().load_bytecode(bucket)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        with contextlib.suppress(OSError):
-            os.makedirs(self.directory, exist_ok=True)
-            super().dump_bytecode(bucket)
-
-
-# Compiled templates of other versions of this code are removed when not used for this long.
-COMPILED_MAX_AGE = STATE_MAX_AGE
+    uses = [Use(key, form.source, None) for key in form.required_keys()]
+    uses += [Use(key, code, None) for key in (*DATE_KEYS, *CHROME_KEYS)]
+    return [*template_uses(templates_dir), *uses]

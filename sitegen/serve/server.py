@@ -63,8 +63,8 @@ class ServeOptions:
 
     @property
     def watched(self) -> tuple[Path, ...]:
-        """Folders whose changes trigger a rebuild (static files live under templates/)."""
-        return (self.build.content, self.build.templates)
+        """Files whose changes trigger a rebuild (static files live under templates/)."""
+        return (self.build.content, self.build.templates, self.build.contract)
 
 
 def serve(options: ServeOptions) -> int:

@@ -19,6 +19,7 @@ from sitegen.incremental.write import MARKER, check_output_dir
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
+from sitegen.render.form import read_form
 from sitegen.render.templates import Renderer, required_strings
 from sitegen.site.links import link_problems, output_path
 from sitegen.site.model import Site
@@ -37,9 +38,10 @@ class RenderedSite:
 def render_site(options: BuildOptions) -> RenderedSite:
     """Read and check everything, then render every file in memory; raise ContentError."""
     today = options.today or date.today()
-    content = load_content(options.content, required_strings(options.templates))
+    form = read_form(options.contract)
+    content = load_content(options.content, required_strings(options.templates, form))
     keys = {doc.path: markdown_key(doc.body) for doc in content.documents}
-    prepared = prepare(content, keys, options, today)
+    prepared = prepare(content, keys, options, today, form)
     site, renderer, images = prepared.site, prepared.renderer, prepared.images
     bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
     texts = _render_pages(renderer, site, bodies)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from sitegen.incremental.builder import build_site
-from sitegen.incremental.cache import STATE_MAX_AGE, prune_states
+from sitegen.incremental.state import STATE_MAX_AGE, prune_states
 from sitegen.options import BuildOptions
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"

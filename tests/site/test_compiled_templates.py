@@ -7,12 +7,17 @@ import shutil
 import time
 from pathlib import Path
 
+from sitegen.incremental.compiled import COMPILED_MAX_AGE, compiled_templates
 from sitegen.incremental.fingerprint import code_version
-from sitegen.render.templates import COMPILED_MAX_AGE, make_environment
+from sitegen.render.templates import make_environment
 
 
 def _render(templates: Path, cache: Path) -> str:
-    return make_environment(templates, cache).get_template("page.html").render(name="Ada")
+    return (
+        make_environment(templates, compiled_templates(cache))
+        .get_template("page.html")
+        .render(name="Ada")
+    )
 
 
 def test_a_later_build_uses_what_an_earlier_one_compiled(tmp_path: Path) -> None:
@@ -27,7 +32,7 @@ def test_a_later_build_uses_what_an_earlier_one_compiled(tmp_path: Path) -> None
     assert _render(templates, cache) == "<p>Bye Ada</p>\n"
     # The cache holds the code of the template as it is now, for the next build to read.
     source = (templates / "page.html").read_text()
-    environment = make_environment(templates, cache)
+    environment = make_environment(templates, compiled_templates(cache))
     bucket = environment.bytecode_cache.get_bucket(  # type: ignore[union-attr]
         environment, "page.html", str(templates / "page.html"), source
     )
@@ -55,7 +60,7 @@ def test_a_removed_cache_folder_costs_a_compile_not_the_page(tmp_path: Path) -> 
     (templates / "page.html").write_text("<p>Hello {{ name }}</p>\n")
     (templates / "other.html").write_text("<p>Bye {{ name }}</p>\n")
     # A long-lived builder keeps its environment while the cache is removed under it.
-    environment = make_environment(templates, cache)
+    environment = make_environment(templates, compiled_templates(cache))
     shutil.rmtree(cache)
     assert environment.get_template("page.html").render(name="Ada") == "<p>Hello Ada</p>\n"
     assert len(list((cache / "templates" / code_version()).iterdir())) == 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from functions.help_requests.contract import load_contract
 from sitegen.incremental.builder import build_site
 from sitegen.options import BuildOptions
 from sitegen.render import form
@@ -72,6 +73,15 @@ def test_error_page_lists_every_rule(files: dict[str, str]) -> None:
     assert '<meta name="robots" content="noindex">' in page
 
 
-def test_topics_match_the_api(files: dict[str, str]) -> None:
-    values = re.findall(r'<option value="([a-z-]*)">', files["en/ask/index.html"])
-    assert values == ["", *form.TOPICS]
+def test_topics_and_limits_are_those_the_api_validates_by(files: dict[str, str]) -> None:
+    contract = load_contract()
+    pages = [page for page in files.values() if 'id="ask-form"' in page]
+    assert pages
+    for page in pages:
+        values = re.findall(r'<option value="([a-z-]*)">', page)
+        assert values == ["", *contract.topics]
+        limits = re.findall(r'id="(\w+)" name="\w+"[^>]*?maxlength="(\d+)"', page)
+        assert dict(limits) == {k: str(v) for k, v in contract.max_length.items()}
+        minimum = re.search(r'id="message"[^>]*?minlength="(\d+)"', page)
+        assert minimum is not None
+        assert minimum.group(1) == str(contract.min_length["message"])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from functions.help_requests.contract import CONTRACT_PATH
 from sitegen.content.i18n import StringsFile, check_languages, check_uses
 from sitegen.content.load import DEFAULTS
 from sitegen.content.yamltext import load_flat_strings
+from sitegen.render.form import read_form
 from sitegen.render.templates import required_strings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,7 +21,7 @@ def strings(path: Path, lang: str) -> StringsFile:
 def test_site_strings_are_complete_in_every_language() -> None:
     files = [strings(ROOT / "content/i18n" / f"{lang}.yaml", lang) for lang in ("en", "de", "pl")]
     assert check_languages(files) == []
-    assert check_uses(files, required_strings(ROOT / "templates")) == []
+    assert check_uses(files, required_strings(ROOT / "templates", read_form(CONTRACT_PATH))) == []
 
 
 def test_built_in_english_has_the_same_keys_as_the_site() -> None:

@@ -15,9 +15,9 @@ import pytest
 from sitegen.errors import ContentError
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
-from sitegen.incremental.parallel import MIN_PARALLEL
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
+from sitegen.parallel import MIN_PARALLEL
 from tests.site.reference import build_site_in_memory
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"

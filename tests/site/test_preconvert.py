@@ -10,12 +10,12 @@ import pytest
 
 from sitegen.incremental import pagework
 from sitegen.incremental.builder import build_site
-from sitegen.incremental.cache import MarkdownCache
-from sitegen.incremental.parallel import MIN_PARALLEL
+from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
+from sitegen.parallel import MIN_PARALLEL
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.incremental.cache import BuildState
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.pagework import stage
+from sitegen.incremental.state import BuildState
 from sitegen.incremental.write import MARKER
 
 FILES = [("en/index.html", b"<p>home"), ("en/about/index.html", b"<p>about"), ("robots.txt", b"")]

@@ -59,11 +59,14 @@
     return value.includes("@") ? EMAIL.test(value) : PHONE.test(value.replace(/[\s().\-/]/g, ""));
   }
 
+  // The limits are the form's contract, which the page carries in its attributes.
+  const longest = (name) => field(name).maxLength;
+
   const RULES = {
-    name: (value) => (length(value) > 100 ? "too_long" : null),
+    name: (value) => (length(value) > longest("name") ? "too_long" : null),
     contact: (value) => {
       if (!value) return "required";
-      if (length(value) > 200) return "too_long";
+      if (length(value) > longest("contact")) return "too_long";
       return isContact(value) ? null : "invalid";
     },
     topic: (value) => {
@@ -73,8 +76,8 @@
     },
     message: (value) => {
       if (!value) return "required";
-      if (length(value) < 10) return "too_short";
-      return length(value) > 5000 ? "too_long" : null;
+      if (length(value) < field("message").minLength) return "too_short";
+      return length(value) > longest("message") ? "too_long" : null;
     },
     consent: () => (field("consent").checked ? null : "must_accept"),
   };

@@ -1,0 +1,87 @@
+"""The form's contract, read from `openapi.yaml`: topics, languages, field limits, error codes.
+
+The document is the one place these are written. The API validates by them, and the site's
+build reads them to make the form, so a topic added there is offered and accepted alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+CONTRACT_PATH = Path(__file__).with_name("openapi.yaml")
+REQUEST_SCHEMA = "HelpRequest"
+
+
+@dataclass(frozen=True)
+class FormContract:
+    """What the document says a help request may hold."""
+
+    topics: tuple[str, ...]
+    languages: tuple[str, ...]
+    # Limits in characters of the cleaned text, by field.
+    max_length: Mapping[str, int]
+    min_length: Mapping[str, int]
+    # Every code a failing field may be given.
+    error_codes: tuple[str, ...]
+
+
+def load_contract(path: Path = CONTRACT_PATH) -> FormContract:
+    """Read the document; a part it lacks is a ConfigError that names the part and the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the form's contract ({exc.strerror})") from exc
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return parse_contract(yaml.load(text, Loader=loader), path)  # noqa: S506 - a safe loader
+
+
+def parse_contract(document: object, path: Path) -> FormContract:
+    """The contract from the parsed document."""
+    schemas = _at(document, path, "components", "schemas")
+    properties = _at(schemas, path, REQUEST_SCHEMA, "properties")
+    fields = ("name", "contact", "message")
+    return FormContract(
+        topics=_strings(_at(schemas, path, "Topic", "enum"), path, "Topic.enum"),
+        languages=_strings(_at(schemas, path, "Language", "enum"), path, "Language.enum"),
+        max_length=_limits(properties, "maxLength", fields, path),
+        min_length=_limits(properties, "minLength", fields, path),
+        error_codes=_strings(
+            _at(schemas, path, "FieldError", "properties", "code", "enum"),
+            path,
+            "FieldError.properties.code.enum",
+        ),
+    )
+
+
+def _at(node: object, path: Path, *keys: str) -> Any:
+    for depth, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            where = ".".join(keys[: depth + 1])
+            raise ConfigError(f"{path}: the form's contract has no {where}")
+        node = node[key]
+    return node
+
+
+def _strings(values: object, path: Path, where: str) -> tuple[str, ...]:
+    if not isinstance(values, list) or not values or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{path}: {where} must be a list of strings")
+    return tuple(values)
+
+
+def _limits(properties: Any, limit: str, fields: tuple[str, ...], path: Path) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for field in fields:
+        schema = _at(properties, path, field)
+        value = schema.get(limit) if isinstance(schema, dict) else None
+        if value is None:
+            continue
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(f"{path}: {REQUEST_SCHEMA}.{field}.{limit} must be a whole number")
+        found[field] = value
+    return found

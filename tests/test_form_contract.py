@@ -1,0 +1,72 @@
+"""The form has one contract, the API's OpenAPI document: a topic added there, and nowhere
+else, is offered on every language's ask page and accepted by the API."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from functions.help_requests.contract import CONTRACT_PATH
+from sitegen.errors import ContentError
+from sitegen.incremental.builder import build_site
+from sitegen.options import BuildOptions
+
+ROOT = Path(__file__).resolve().parents[1]
+TOPIC = "peer-support"
+NAMES = {"en": "Talking to someone who has been there", "de": "Austausch", "pl": "Rozmowa"}
+
+
+def with_topic(folder: Path) -> Path:
+    """A copy of the contract whose topics end with one more."""
+    text = CONTRACT_PATH.read_text("utf-8")
+    enum = "enum: [job-search, career-change, mentoring, business, returning-to-work, other]"
+    assert text.count(enum) == 1
+    copy = folder / "openapi.yaml"
+    copy.write_text(text.replace(enum, enum[:-1] + f", {TOPIC}]"), "utf-8")
+    return copy
+
+
+def site(folder: Path, *, named: bool) -> BuildOptions:
+    """The sample site with the new contract; with `named`, the topic's UI strings too."""
+    content = folder / "content"
+    shutil.copytree(ROOT / "content", content)
+    for language, name in NAMES.items():
+        strings = content / "i18n" / f"{language}.yaml"
+        text = strings.read_text("utf-8")
+        if named:
+            text = re.sub(r"(?m)^topics:\n", f"topics:\n  {TOPIC}: {name}\n", text)
+        strings.write_text(text, "utf-8")
+    return BuildOptions(
+        content=content,
+        output=folder / "public",
+        cache=folder / "cache",
+        contract=with_topic(folder),
+        today=date(2026, 1, 15),
+    )
+
+
+def test_a_topic_added_to_the_contract_is_offered_on_every_ask_page(tmp_path: Path) -> None:
+    options = site(tmp_path, named=True)
+    build_site(options)
+    pages = [p for p in options.output.rglob("index.html") if 'id="ask-form"' in p.read_text()]
+    assert {page.relative_to(options.output).parts[0] for page in pages} == set(NAMES)
+    for page in pages:
+        language = page.relative_to(options.output).parts[0]
+        html = page.read_text("utf-8")
+        assert f'<option value="{TOPIC}">{NAMES[language]}</option>' in html
+
+
+def test_without_its_ui_strings_the_build_names_each_missing_one(tmp_path: Path) -> None:
+    options = site(tmp_path, named=False)
+    with pytest.raises(ContentError) as caught:
+        build_site(options)
+    assert caught.value.format() == (
+        f"{options.contract}: UI string 'topics.{TOPIC}' is not defined\n"
+        "  hint: add it to every file in the i18n folder\n"
+        "1 error; nothing was written."
+    )
+    assert not options.output.exists()
