@@ -32,7 +32,7 @@ from sitegen.incremental.builder import build_site  # noqa: E402
 from sitegen.options import BuildOptions  # noqa: E402
 from sitegen.serve.app import with_headers  # noqa: E402
 from sitegen.serve.dynamodb_local import free_port  # noqa: E402
-from sitegen.serve.files import Languages, SiteFiles, security_headers  # noqa: E402
+from sitegen.serve.files import Languages, SiteFiles  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = (
@@ -122,7 +122,8 @@ def serving(output: Path, content: Path) -> Iterator[str]:
     """Serve `output` on a free port in a background thread; yields the origin."""
     languages = Languages(load_config(content).codes)
     app = with_headers(
-        production_like_app(output, languages), security_headers(infra_template.load_template())
+        production_like_app(output, languages),
+        infra_template.security_headers(infra_template.load_template()),
     )
     port = free_port()
     server = uvicorn.Server(

@@ -1,7 +1,10 @@
-"""Read `infra/template.yaml` (CloudFormation short-form tags included) as plain data."""
+"""Read `infra/template.yaml`, the deployment's one description, for what runs locally: the
+table DynamoDB Local gets, the headers the dev server adds as CloudFront does, and the inline
+CloudFront Function that `infra/embed_function.py` keeps in step with its source."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +79,33 @@ def ttl_attribute(template: dict[str, Any]) -> str | None:
     """The table's TTL attribute name, if TTL is enabled."""
     spec = table_properties(template).get("TimeToLiveSpecification", {})
     return spec.get("AttributeName") if spec.get("Enabled") else None
+
+
+def security_headers(template: Mapping[str, Any]) -> dict[str, str]:
+    """The headers CloudFront adds in production, from the template's response headers policy."""
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
+            return _policy_headers(resource["Properties"]["ResponseHeadersPolicyConfig"])
+    return {}
+
+
+def _policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
+    security = config.get("SecurityHeadersConfig", {})
+    headers: dict[str, str] = {}
+    if "ContentSecurityPolicy" in security:
+        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"][
+            "ContentSecurityPolicy"
+        ]
+    if "ContentTypeOptions" in security:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in security:
+        headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in security:
+        headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
+    # HSTS is left out: it means nothing over plain HTTP on 127.0.0.1.
+    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
+        headers[item["Header"]] = item["Value"]
+    return headers
 
 
 def embed_block(text: str, key: str, content: str) -> str:

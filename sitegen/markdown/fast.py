@@ -8,7 +8,7 @@ anything else (another Markdown version, an extension's own pattern) runs as usu
 
 Most text is plain words with a few code spans, links and emphasis; `simple_inline` builds the
 elements of such a text directly, and hands anything less simple to the patterns.
-`tests/site/test_mdspeed.py` compares the HTML with plain Python-Markdown's."""
+`tests/site/markdown/test_fast.py` compares the HTML with plain Python-Markdown's."""
 
 from __future__ import annotations
 

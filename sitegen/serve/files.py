@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import mimetypes
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import unquote
 
 from starlette.requests import Request
@@ -106,33 +105,6 @@ def resolve(root: Path, url_path: str) -> Resolution:
         return Redirect(url_path + "/")
     target = root.joinpath(*parts)
     return Found(target) if target.is_file() else Missing()
-
-
-def security_headers(template: Mapping[str, Any]) -> dict[str, str]:
-    """The headers CloudFront adds in production, from the template's response headers policy."""
-    for resource in template.get("Resources", {}).values():
-        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
-            return _policy_headers(resource["Properties"]["ResponseHeadersPolicyConfig"])
-    return {}
-
-
-def _policy_headers(config: Mapping[str, Any]) -> dict[str, str]:
-    security = config.get("SecurityHeadersConfig", {})
-    headers: dict[str, str] = {}
-    if "ContentSecurityPolicy" in security:
-        headers["Content-Security-Policy"] = security["ContentSecurityPolicy"][
-            "ContentSecurityPolicy"
-        ]
-    if "ContentTypeOptions" in security:
-        headers["X-Content-Type-Options"] = "nosniff"
-    if "FrameOptions" in security:
-        headers["X-Frame-Options"] = security["FrameOptions"]["FrameOption"]
-    if "ReferrerPolicy" in security:
-        headers["Referrer-Policy"] = security["ReferrerPolicy"]["ReferrerPolicy"]
-    # HSTS is left out: it means nothing over plain HTTP on 127.0.0.1.
-    for item in config.get("CustomHeadersConfig", {}).get("Items", []):
-        headers[item["Header"]] = item["Value"]
-    return headers
 
 
 def content_type(path: Path) -> str:

@@ -26,7 +26,7 @@ from sitegen.incremental.builder import Builder
 from sitegen.options import BuildOptions
 from sitegen.serve.app import Watcher, error_text, site_app, with_api, with_headers
 from sitegen.serve.dynamodb_local import local_client
-from sitegen.serve.files import Languages, SiteFiles, security_headers
+from sitegen.serve.files import Languages, SiteFiles
 from sitegen.serve.livereload import LiveReload
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def serve(options: ServeOptions) -> int:
         files = SiteFiles(options.build.output, languages, livereload)
         watcher = Watcher(options.watched, rebuild, livereload)
         app = with_api(api, site_app(files, livereload, watcher))
-        app = with_headers(app, security_headers(infra_template.load_template()))
+        app = with_headers(app, infra_template.security_headers(infra_template.load_template()))
         print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
         print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
         with contextlib.suppress(KeyboardInterrupt):

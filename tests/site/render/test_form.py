@@ -13,7 +13,7 @@ from sitegen.incremental.builder import build_site
 from sitegen.options import BuildOptions
 from sitegen.render import form
 
-FIXTURE = Path(__file__).resolve().parent / "fixture"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
 
 
 @pytest.fixture(scope="module")

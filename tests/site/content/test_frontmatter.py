@@ -9,7 +9,7 @@ import pytest
 from sitegen.content.frontmatter import body, split
 from sitegen.errors import ContentError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((ROOT / "content").rglob("*.md"))
 PATH = Path("stories/x.md")
 # Line ends, a byte order mark, spaces after fences, dashes that are not fences, no last newline.

@@ -13,7 +13,6 @@ from starlette.types import Receive, Scope, Send
 from sitegen import infra_template
 from sitegen.options import BuildOptions
 from sitegen.serve.app import describe, with_api, with_headers
-from sitegen.serve.files import security_headers
 from sitegen.serve.server import ServeOptions, api_environment
 
 
@@ -47,7 +46,7 @@ def test_api_paths_reach_the_api_unchanged() -> None:
 
 
 def test_production_headers_are_added_and_replace_the_apps_own() -> None:
-    headers = security_headers(infra_template.load_template())
+    headers = infra_template.security_headers(infra_template.load_template())
     response = get(with_headers(with_api(api, site), headers), "/api/help-requests")
     assert response.headers.get_list("x-frame-options") == ["DENY"]
     assert response.headers["content-security-policy"] == headers["Content-Security-Policy"]
@@ -57,7 +56,10 @@ def test_production_headers_are_added_and_replace_the_apps_own() -> None:
 
 
 def test_security_headers_of_a_template_without_a_policy() -> None:
-    assert security_headers({"Resources": {"Table": {"Type": "AWS::DynamoDB::Table"}}}) == {}
+    assert (
+        infra_template.security_headers({"Resources": {"Table": {"Type": "AWS::DynamoDB::Table"}}})
+        == {}
+    )
 
 
 def test_api_environment_defaults_and_overrides() -> None:

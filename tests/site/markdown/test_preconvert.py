@@ -17,7 +17,7 @@ from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _story(number: int) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sitegen.render.images import ImageSet, process_images
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _shape(sets: Mapping[str, ImageSet]) -> dict[str, list[tuple[str, int, int, str]]]:

@@ -11,7 +11,7 @@ from sitegen.content.yamltext import load_flat_strings
 from sitegen.render.form import read_form
 from sitegen.render.templates import required_strings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def strings(path: Path, lang: str) -> StringsFile:

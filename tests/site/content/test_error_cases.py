@@ -12,7 +12,7 @@ from sitegen.errors import ContentError
 from sitegen.incremental.builder import check_site
 from sitegen.options import BuildOptions
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CASES = ROOT / "tests" / "content"
 NAMES = sorted(p.name for p in CASES.iterdir() if (p / "expected.txt").is_file())
 

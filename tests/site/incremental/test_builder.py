@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from functions.help_requests.contract import CONTRACT_PATH
 from sitegen.errors import ContentError
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
@@ -20,8 +21,8 @@ from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL
 from tests.site.reference import build_site_in_memory
 
-FIXTURE = Path(__file__).resolve().parent / "fixture"
-ROOT = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
+ROOT = Path(__file__).resolve().parents[3]
 TODAY = date(2024, 6, 1)
 EXTRA_STORIES = 80
 
@@ -48,6 +49,7 @@ class Site:
             output=self.base / output,
             templates=self.templates,
             cache=self.base / cache,
+            contract=self.base / "openapi.yaml",
             today=TODAY,
             jobs=jobs,
         )
@@ -90,6 +92,7 @@ def story(number: int) -> str:
 def site(tmp_path: Path) -> Site:
     shutil.copytree(FIXTURE, tmp_path / "content")
     shutil.copytree(TEMPLATES, tmp_path / "templates", ignore=shutil.ignore_patterns("js"))
+    shutil.copy(CONTRACT_PATH, tmp_path / "openapi.yaml")
     for number in range(EXTRA_STORIES):
         (tmp_path / "content" / "stories" / f"extra-{number:03d}.md").write_text(story(number))
     return Site(tmp_path)
@@ -270,6 +273,20 @@ def test_a_builder_told_what_changed_looks_only_at_those_files(site: Site) -> No
     builder.build({edited, added})
     assert snapshot(site.base / "public") == site.reference()
     assert (site.base / "public" / "en/stories/extra-999/index.html").is_file()
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_change_to_the_form_contract_rewrites_the_ask_page(site: Site, told: bool) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    before = snapshot(site.base / "public")
+    site.edit("openapi.yaml", "maxLength: 5000", "maxLength: 4000")
+    builder.build({(site.base / "openapi.yaml").resolve()} if told else None)
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"en/ask/index.html"}
+    assert b'maxlength="4000"' in after["en/ask/index.html"]
 
 
 def test_a_first_build_that_fails_leaves_no_output_and_no_staging(site: Site) -> None:

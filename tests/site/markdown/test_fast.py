@@ -13,7 +13,7 @@ from bench import corpus
 from sitegen.markdown import fast
 from sitegen.markdown.convert import SETTINGS, _converter
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 # One case per shortcut, and the corners where skipping a pattern could go wrong.
 CASES = [

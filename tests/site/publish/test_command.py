@@ -453,7 +453,7 @@ def test_the_plan_uploads_assets_before_pages(tmp_path: Path) -> None:
 
 
 def test_build_py_publish_runs_the_command(public: Path, bucket: str, aws: str) -> None:
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     command = [sys.executable, str(root / "build.py"), "publish", "--public", str(public)]
     result = subprocess.run(
         [*command, "--bucket", bucket, "--dry-run"],

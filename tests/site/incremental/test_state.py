@@ -11,7 +11,7 @@ from sitegen.incremental.builder import build_site
 from sitegen.incremental.state import STATE_MAX_AGE, prune_states
 from sitegen.options import BuildOptions
 
-FIXTURE = Path(__file__).resolve().parent / "fixture"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
 WEEK_AGO = time.time() - STATE_MAX_AGE - 60
 
 
