@@ -2,8 +2,9 @@
 
 Against one DynamoDB Local, this prints
 - cold: a fresh Python process until the first request is stored, (a) through the Lambda
-  handler, packaged as Lambda runs it (`help_requests.handler.handler` with `functions/` on the
-  path), and (b) through a bare handler that only does `boto3.client("dynamodb").put_item`;
+  handler, laid out as Lambda runs it (`functions.help_requests.handler.handler`, its code root
+  holding the function's own code as `make help-requests-code` in functions/ stages it for the
+  artifact), and (b) through a bare handler that only does `boto3.client("dynamodb").put_item`;
 - warm: the in-process time of an accepted request through the handler, against one raw
   `put_item` round trip (and one raw `transact_write_items` of the same shape as ours).
 Each figure is a median; runs of (a) and (b) alternate so drift hits both alike.
@@ -18,6 +19,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -30,8 +32,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make the repository's packages importable
 
 from functions.help_requests import Config, create_app  # noqa: E402
-from functions.help_requests.aws import dynamodb_client  # noqa: E402
+from functions.help_requests.contract import load_contract  # noqa: E402
 from functions.help_requests.validation import HelpRequest, validate  # noqa: E402
+from functions.shared.aws import dynamodb_client  # noqa: E402
 from sitegen.serve.dynamodb_local import DynamoDBLocal, create_table, local_client  # noqa: E402
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ WARM_UP = 500  # requests that open connections and let the JVM compile its hot 
 
 HANDLER_CHILD = f"""
 import json, sys
-from help_requests.handler import handler
+from functions.help_requests.handler import handler
 response = handler(json.loads(sys.argv[1]), None)
 print("{STORED}", response["statusCode"], flush=True)
 """
@@ -64,7 +67,6 @@ def environment(endpoint: str) -> dict[str, str]:
     """What Lambda would set, pointed at DynamoDB Local; limits high enough never to refuse."""
     return {
         **os.environ,
-        "PYTHONPATH": str(ROOT / "functions"),
         "TABLE_NAME": TABLE,
         "DYNAMODB_ENDPOINT": endpoint,
         "IP_HASH_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
@@ -111,11 +113,23 @@ def bare_item(n: int) -> dict[str, Any]:
     }
 
 
-def cold_run(code: str, argument: str, env: dict[str, str]) -> float:
+def stage_code(target: Path) -> Path:
+    """The function's code root as its artifact holds it (its requirements come from .venv)."""
+    command = ["make", "--no-print-directory", "-s", "-C", str(ROOT / "functions")]
+    subprocess.run([*command, "help-requests-code", f"ARTIFACTS_DIR={target}"], check=True)
+    return target
+
+
+def cold_run(code: str, argument: str, env: dict[str, str], code_root: Path) -> float:
     """Seconds from starting a fresh interpreter until it reports the request stored."""
     started = time.perf_counter()
+    # Started in the code root, as Lambda does: the repository's own `functions/` is not in sight.
     with subprocess.Popen(
-        [sys.executable, "-c", code, argument], env=env, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", code, argument],
+        env=env,
+        cwd=code_root,
+        stdout=subprocess.PIPE,
+        text=True,
     ) as child:
         assert child.stdout is not None
         for line in child.stdout:
@@ -131,9 +145,11 @@ def cold_run(code: str, argument: str, env: dict[str, str]) -> float:
     return elapsed
 
 
-def cold(endpoint: str, client: DynamoDBClient, runs: int) -> tuple[list[float], list[float]]:
+def cold(
+    endpoint: str, client: DynamoDBClient, runs: int, code_root: Path
+) -> tuple[list[float], list[float]]:
     """Alternating cold runs of the handler and the bare handler, each checked in the table."""
-    env = environment(endpoint)
+    env = {**environment(endpoint), "PYTHONPATH": str(code_root)}
     ours: list[float] = []
     bare: list[float] = []
     for n in range(runs + 1):
@@ -143,7 +159,7 @@ def cold(endpoint: str, client: DynamoDBClient, runs: int) -> tuple[list[float],
             (bare, BARE_CHILD, json.dumps(item), item["pk"]["S"]),
         ]
         for times, code, argument, key in pair if n % 2 else reversed(pair):
-            elapsed = cold_run(code, argument, env)
+            elapsed = cold_run(code, argument, env, code_root)
             stored = client.get_item(TableName=TABLE, Key={"pk": {"S": key}}, ConsistentRead=True)
             if "Item" not in stored:
                 raise SystemExit(f"{key} was not found in the table")
@@ -185,11 +201,12 @@ def warm(endpoint: str, iterations: int) -> dict[str, list[float]]:
     handler = Mangum(create_app(config), lifespan="off")
     raw = dynamodb_client(config)
     store = create_app(config, raw).store
+    contract = load_contract()
     times: dict[str, list[float]] = {"handler": [], "put_item": [], "transact": []}
     with quiet_stdout():
         for n in range(iterations + WARM_UP):
             event, item = fresh_event(1_000_000 + n), bare_item(n)
-            request = validate(json.loads(fresh_event(n)["body"]), default_id=None)
+            request = validate(json.loads(fresh_event(n)["body"]), contract, default_id=None)
             assert isinstance(request, HelpRequest)
 
             started = time.perf_counter()
@@ -247,11 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=20, help="cold runs of each handler")
     parser.add_argument("--warm", type=int, default=500, help="warm requests to time")
     args = parser.parse_args(argv)
-    with DynamoDBLocal() as endpoint:
+    with DynamoDBLocal() as endpoint, tempfile.TemporaryDirectory() as staged:
         os.environ.update({k: v for k, v in environment(endpoint).items() if k.startswith("AWS_")})
         client = local_client(endpoint)
         create_table(client, TABLE)
-        ours, bare = cold(endpoint, client, args.runs)
+        ours, bare = cold(endpoint, client, args.runs, stage_code(Path(staged)))
         warm_times = warm(endpoint, args.warm)
     print(report(ours, bare, warm_times))
     return 0

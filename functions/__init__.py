@@ -1,1 +1,2 @@
-"""Lambda functions; each subpackage is one deployable unit."""
+"""Lambda code: `help_requests` (the public form's function), `moderation` (the moderators'
+tools) and `shared` (what both run). A function ships its own folder and `shared`, no more."""

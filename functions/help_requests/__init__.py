@@ -1,4 +1,4 @@
-"""The help-request form handler: validate a submission and store it in DynamoDB."""
+"""The public form's function: validate a help request and store it once in DynamoDB."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from . import logs, responses, web
 from .config import Config
+from .contract import FormContract, load_contract
 from .errors import (
     HelpRequestError,
     MethodNotAllowed,
@@ -24,7 +25,6 @@ from .parsing import body_kind, parse_body
 from .ratelimit import Limits, sender_hash
 from .storage import RequestStore, Stored
 from .validation import (
-    LANGUAGES,
     UUID,
     HelpRequest,
     clean_text,
@@ -41,11 +41,15 @@ DEFAULT_LANGUAGE = "en"
 
 
 def create_app(
-    config: Config, client: DynamoDBClient | None = None, *, clock: Clock = time.time
+    config: Config,
+    client: DynamoDBClient | None = None,
+    *,
+    clock: Clock = time.time,
+    contract: FormContract | None = None,
 ) -> HelpRequestsApp:
-    """The app for `config`; without a client, one is built from the configuration."""
+    """The app for `config`; without a client or contract, it builds one and reads openapi.yaml."""
     if client is None:
-        from .aws import dynamodb_client
+        from ..shared.aws import dynamodb_client
 
         client = dynamodb_client(config)
     store = RequestStore(
@@ -55,16 +59,19 @@ def create_app(
         retention_days=config.retention_days,
         consent_version=config.consent_version,
     )
-    return HelpRequestsApp(config, store, clock)
+    return HelpRequestsApp(config, store, clock, contract or load_contract())
 
 
 class HelpRequestsApp:
     """Validate a submission, store it once, and answer the browser or the script."""
 
-    def __init__(self, config: Config, store: RequestStore, clock: Clock) -> None:
+    def __init__(
+        self, config: Config, store: RequestStore, clock: Clock, contract: FormContract
+    ) -> None:
         self.config = config
         self.store = store
         self.clock = clock
+        self.contract = contract
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,13 +119,13 @@ class HelpRequestsApp:
         reply.as_json = reply.as_json or kind == "json"
         data = parse_body(kind, await web.read_body(request))
         reply.as_json = kind == "json" or web.wants_json(request.headers)
-        reply.language = _language(data)
+        reply.language = _language(data, self.contract.languages)
         now = self.clock()
         bot = trap(data, now_ms=now * 1000, min_fill_seconds=self.config.min_fill_seconds)
         if bot is not None:
             log.outcome = bot
             return reply.received(_claimed_id(data))
-        result = validate(data, default_id=None if kind == "json" else "")
+        result = validate(data, self.contract, default_id=None if kind == "json" else "")
         if not isinstance(result, HelpRequest):
             log.outcome, log.errors = "invalid", [error.label() for error in result]
             return reply.invalid(result)
@@ -153,10 +160,10 @@ def _request_id(scope: Scope) -> str:
     return request_id if isinstance(request_id, str) else uuid.uuid4().hex
 
 
-def _language(data: dict[str, object]) -> str:
+def _language(data: dict[str, object], languages: tuple[str, ...]) -> str:
     language = data.get("language")
     language = clean_text(language) if isinstance(language, str) else None
-    return language if language in LANGUAGES else DEFAULT_LANGUAGE
+    return language if language in languages else DEFAULT_LANGUAGE
 
 
 def _claimed_id(data: dict[str, object]) -> str:

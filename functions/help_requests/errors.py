@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-
-class HelpRequestError(Exception):
-    """Base class of every error the handler raises on purpose."""
+# The base class and the storage error are shared with the moderators' tools.
+from ..shared.errors import HelpRequestError as HelpRequestError
+from ..shared.errors import StorageUnavailable as StorageUnavailable
 
 
 class ConfigError(HelpRequestError):
@@ -43,17 +43,9 @@ class RateLimited(HelpRequestError):
         self.retry_after = retry_after
 
 
-class StorageUnavailable(HelpRequestError):
-    """DynamoDB failed or timed out; the request was not stored."""
-
-
 class NotFound(HelpRequestError):
     """No endpoint at this path."""
 
 
 class MethodNotAllowed(HelpRequestError):
     """The endpoint takes POST (and OPTIONS for CORS preflight) only."""
-
-
-class RequestNotFound(HelpRequestError):
-    """No stored, unexpired request has this id."""

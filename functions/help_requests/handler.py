@@ -1,4 +1,4 @@
-"""The Lambda entry point: `help_requests.handler.handler`."""
+"""The Lambda entry point: `functions.help_requests.handler.handler`."""
 
 import gc
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..shared.table import iso_utc, request_key
 from .errors import IdConflict, RateLimited, StorageUnavailable
 from .ratelimit import DAY_COUNT, Limits, RateWindow, rate_window, retry_after
 from .validation import HelpRequest
@@ -20,17 +20,8 @@ if TYPE_CHECKING:
 Stored = Literal["created", "replayed"]
 DAY_SECONDS = 24 * 3600
 CONFLICT_ATTEMPTS = 3
-
-
-def request_key(request_id: str) -> str:
-    """The partition key of a request item."""
-    return f"request#{request_id}"
-
-
-def iso_utc(epoch: float) -> str:
-    """`2024-05-01T12:00:00.123Z`: sortable, and what the `by-status` index orders by."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# The one attribute of a stored request this function reads: its role may read no other.
+READ_BACK = "payload_hash"
 
 
 class RequestStore:
@@ -88,6 +79,9 @@ class RequestStore:
         }
         if request.name:
             item["name"] = {"S": request.name}
+        # No ReturnValuesOnConditionCheckFailure: ALL_OLD would hand this function the whole
+        # stored request (name, contact, message) on a repeated id; `_stored_hash` reads the one
+        # value it compares.
         return {
             "Put": {
                 "TableName": self.table_name,
@@ -95,7 +89,6 @@ class RequestStore:
                 # An item past its retention may linger until TTL deletes it; it does not count.
                 "ConditionExpression": "attribute_not_exists(pk) OR expires_at < :now",
                 "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
 
@@ -116,6 +109,7 @@ class RequestStore:
                     ":per_hour": {"N": str(self.limits.per_hour)},
                     ":expires": {"N": str(window.expires_at)},
                 },
+                # The counts say how long to wait; a counter holds no personal data.
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         }
@@ -126,8 +120,7 @@ class RequestStore:
         """Tell a same-content retry from a conflicting id from a sender over the limit."""
         put, count = [*_cancellation_reasons(exc), {}, {}][:2]
         if put.get("Code") == "ConditionalCheckFailed":
-            stored = put.get("Item") or self._get(request.id)
-            if stored.get("payload_hash", {}).get("S") == request.payload_hash():
+            if self._stored_hash(request.id) == request.payload_hash():
                 return "replayed"
             raise IdConflict(request.id)
         counts = {
@@ -135,16 +128,19 @@ class RequestStore:
         }
         raise RateLimited(retry_after(window, counts, self.limits, now))
 
-    def _get(self, request_id: str) -> dict[str, Any]:
+    def _stored_hash(self, request_id: str) -> str | None:
+        """The payload hash of the request stored under this id, if there is one."""
         try:
             response = self.client.get_item(
                 TableName=self.table_name,
                 Key={"pk": {"S": request_key(request_id)}},
+                ProjectionExpression=READ_BACK,
                 ConsistentRead=True,
             )
         except (BotoCoreError, ClientError) as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
-        return dict(response.get("Item", {}))
+        stored: str | None = response.get("Item", {}).get(READ_BACK, {}).get("S")
+        return stored
 
 
 def _cancellation_reasons(exc: ClientError) -> list[dict[str, Any]]:

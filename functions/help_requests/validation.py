@@ -1,4 +1,4 @@
-"""Check and clean a submission's fields; pure functions, no I/O."""
+"""Check and clean a submission's fields by the form's contract; pure functions, no I/O."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import math
 import re
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-TOPICS = ("job-search", "career-change", "mentoring", "business", "returning-to-work", "other")
-LANGUAGES = ("en", "de", "pl")
+if TYPE_CHECKING:
+    from .contract import FormContract
+
 FIELDS = (
     "id",
     "name",
@@ -26,19 +28,6 @@ FIELDS = (
     "started_at",
     "sent_at",
 )
-ERROR_CODES = (
-    "required",
-    "too_short",
-    "too_long",
-    "invalid",
-    "invalid_choice",
-    "must_accept",
-    "unknown_field",
-)
-MAX_NAME = 100
-MAX_CONTACT = 200
-MIN_MESSAGE = 10
-MAX_MESSAGE = 5000
 FORM_ID_NAMESPACE = uuid.UUID("8328b7a2-7c47-41b8-9b06-64c44626d586")
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -113,13 +102,13 @@ def is_contact(value: str) -> bool:
 
 
 def validate(
-    data: Mapping[str, object], *, default_id: str | None
+    data: Mapping[str, object], contract: FormContract, *, default_id: str | None
 ) -> HelpRequest | list[FieldError]:
     """The cleaned request or every failing field, in order; no id: `default_id`, or `required`."""
     errors = [FieldError(key, "unknown_field") for key in data if key not in FIELDS]
     values: dict[str, str] = {}
     for key, check in CHECKS.items():
-        value, code = check(data.get(key))
+        value, code = check(data.get(key), contract)
         if code is not None:
             errors.append(FieldError(key, code))
         values[key] = value
@@ -134,6 +123,7 @@ def validate(
 
 
 Checked = tuple[str, str | None]
+Check = Callable[[object, "FormContract"], Checked]
 
 
 def _text(raw: object, *, multiline: bool = False) -> str | None:
@@ -142,7 +132,15 @@ def _text(raw: object, *, multiline: bool = False) -> str | None:
     return clean_text(raw, multiline=multiline) if isinstance(raw, str) else None
 
 
-def _check_id(raw: object) -> Checked:
+def _length(text: str, field: str, contract: FormContract) -> str | None:
+    """`too_short` or `too_long` by the contract's limits for `field`, in characters."""
+    if len(text) < contract.min_length.get(field, 0):
+        return "too_short"
+    limit = contract.max_length.get(field)
+    return "too_long" if limit is not None and len(text) > limit else None
+
+
+def _check_id(raw: object, contract: FormContract) -> Checked:
     text = _text(raw)
     if text is None:
         return "", "invalid"
@@ -152,22 +150,31 @@ def _check_id(raw: object) -> Checked:
     return uuid, None if UUID.match(uuid) and uuid.strip("0-") else "invalid"
 
 
-def _check_name(raw: object) -> Checked:
+def _check_name(raw: object, contract: FormContract) -> Checked:
     text = _text(raw)
     if text is None:
         return "", "invalid"
-    return text, "too_long" if len(text) > MAX_NAME else None
+    return text, _length(text, "name", contract) if text else None
 
 
-def _check_contact(raw: object) -> Checked:
+def _check_contact(raw: object, contract: FormContract) -> Checked:
     text = _text(raw)
     if text is None:
         return "", "invalid"
     if not text:
         return "", "required"
-    if len(text) > MAX_CONTACT:
-        return text, "too_long"
+    too = _length(text, "contact", contract)
+    if too is not None:
+        return text, too
     return text, None if is_contact(text) else "invalid"
+
+
+def _check_topic(raw: object, contract: FormContract) -> Checked:
+    return _choice(raw, contract.topics)
+
+
+def _check_language(raw: object, contract: FormContract) -> Checked:
+    return _choice(raw, contract.languages)
 
 
 def _choice(raw: object, choices: tuple[str, ...]) -> Checked:
@@ -179,39 +186,37 @@ def _choice(raw: object, choices: tuple[str, ...]) -> Checked:
     return text, None if text in choices else "invalid_choice"
 
 
-def _check_message(raw: object) -> Checked:
+def _check_message(raw: object, contract: FormContract) -> Checked:
     text = _text(raw, multiline=True)
     if text is None:
         return "", "invalid"
     if not text:
         return "", "required"
-    if len(text) < MIN_MESSAGE:
-        return text, "too_short"
-    return text, "too_long" if len(text) > MAX_MESSAGE else None
+    return text, _length(text, "message", contract)
 
 
-def _check_consent(raw: object) -> Checked:
+def _check_consent(raw: object, contract: FormContract) -> Checked:
     accepted = raw is True or (isinstance(raw, str) and raw.strip().lower() in ACCEPTED)
     return "", None if accepted else "must_accept"
 
 
-def _check_moment(raw: object) -> Checked:
+def _check_moment(raw: object, contract: FormContract) -> Checked:
     if raw is None or raw == "":
         return "", None
     return "", None if parse_epoch_ms(raw) is not None else "invalid"
 
 
-def _ignored(raw: object) -> Checked:
+def _ignored(raw: object, contract: FormContract) -> Checked:
     return "", None
 
 
-CHECKS = {
+CHECKS: dict[str, Check] = {
     "id": _check_id,
     "name": _check_name,
     "contact": _check_contact,
-    "topic": lambda raw: _choice(raw, TOPICS),
+    "topic": _check_topic,
     "message": _check_message,
-    "language": lambda raw: _choice(raw, LANGUAGES),
+    "language": _check_language,
     "consent": _check_consent,
     "website": _ignored,
     "started_at": _check_moment,

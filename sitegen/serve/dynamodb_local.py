@@ -20,7 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.help_requests.aws import build_client
+from functions.shared.aws import build_client
 from sitegen import infra_template
 
 if TYPE_CHECKING:

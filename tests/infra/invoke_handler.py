@@ -1,8 +1,9 @@
 """Call the built Lambda handler the way the runtime does, in a clean Python 3.12.
 
-Usage: python3.12 -I -S invoke_handler.py BUILD_DIR RUNTIME_DIR < events.json
+Usage: python3.12 -I -S -B invoke_handler.py BUILD_DIR RUNTIME_DIR < events.json
 BUILD_DIR is the function's folder from `sam build`; RUNTIME_DIR holds what the Lambda runtime
-provides (boto3). Prints one JSON object: each response, and where the modules came from.
+provides (boto3). Prints one JSON object: each response, where the modules came from, and which
+of the build folder's modules ran.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def main() -> None:
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     started = time.perf_counter()
-    handler = importlib.import_module("help_requests.handler").handler
+    handler = importlib.import_module("functions.help_requests.handler").handler
 
     import_ms = (time.perf_counter() - started) * 1000
     events: list[dict[str, Any]] = json.load(sys.stdin)
@@ -45,10 +46,18 @@ def main() -> None:
     finally:
         asyncio.set_event_loop(None)
         loop.close()
-    names = ("help_requests", "mangum", "starlette", "boto3")
+    names = ("functions", "mangum", "starlette", "yaml", "boto3")
     modules = {name: getattr(sys.modules.get(name), "__file__", None) for name in names}
+    files = {name: getattr(module, "__file__", None) for name, module in sys.modules.items()}
+    loaded = sorted(str(file) for file in files.values() if str(file).startswith(build_dir))
     version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    report = {"responses": responses, "modules": modules, "python": version, "import_ms": import_ms}
+    report = {
+        "responses": responses,
+        "modules": modules,
+        "loaded": loaded,
+        "python": version,
+        "import_ms": import_ms,
+    }
     json.dump(report, sys.stdout)
 
 

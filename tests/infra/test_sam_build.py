@@ -1,14 +1,19 @@
 """`sam build` (no container) makes an artifact whose handler answers an HTTP API event.
 
 The pinned SAM CLI runs from .venv-sam (see infra/sam), created with Python 3.12 on first use.
-The built handler is then imported in a clean Python 3.12 that sees only the build folder and
-boto3 (which the Lambda runtime provides), and answers a recorded event against DynamoDB Local.
+The public function's artifact (`make build-HelpRequestsFunction` in functions/) holds its own
+code, the shared code and its requirements, nothing else; its code can make no call that reads,
+lists or deletes requests. The built handler is then imported in a clean Python 3.12 that sees
+only the build folder and boto3 (which the Lambda runtime provides), and answers a recorded event
+against DynamoDB Local, running every module of its code.
 """
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +37,21 @@ IP_HASH_KEY = "k" * 48
 ORIGIN_VERIFY_SECRET = "OriginVerifyRecordedEventValue0123456789abcdefXYZ"
 VIEWER_IP = "198.51.100.23"
 EDGE_IP = "130.176.89.71"
+# The requirements (functions/requirements.txt) and what they pull in.
+DISTRIBUTIONS = {"mangum", "starlette", "pyyaml", "anyio", "idna", "typing-extensions"}
+# Client methods that read, list or delete items; the public function's code names none.
+READS = {
+    "scan",
+    "query",
+    "delete_item",
+    "batch_get_item",
+    "batch_write_item",
+    "get_paginator",
+    "transact_get_items",
+    "execute_statement",
+    "batch_execute_statement",
+    "execute_transaction",
+}
 
 
 def sh(command: list[str | Path], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -80,17 +100,77 @@ def lambda_runtime(sam_python: Path) -> Path:
     return target
 
 
-def test_the_build_bundles_the_package_and_its_dependencies_only(build_dir: Path) -> None:
+def distribution(name: str) -> str:
+    """A distribution's name as pip compares them: `PyYAML` and `pyyaml` are one."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pins() -> dict[str, str]:
+    """constraints.txt as {distribution: version}."""
+    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    found = (line.split("==") for line in lines if "==" in line and not line.startswith("#"))
+    return {distribution(name): version.strip() for name, version in found}
+
+
+def test_the_public_function_ships_its_code_and_requirements_only(build_dir: Path) -> None:
     function = build_dir / "HelpRequestsFunction"
-    assert (function / "help_requests" / "handler.py").is_file()
-    assert (function / "mangum").is_dir()
-    assert (function / "starlette").is_dir()
+    code = function / "functions"
+    assert (code / "help_requests" / "handler.py").is_file()
+    assert (code / "help_requests" / "openapi.yaml").is_file()
+    assert (code / "shared" / "aws.py").is_file()
+    assert sorted(path.name for path in code.iterdir()) == [
+        "__init__.py",
+        "help_requests",
+        "shared",
+    ]
+    assert not (code / "moderation").exists()
+    assert not list(function.rglob("__pycache__"))
+    for package in ("mangum", "starlette", "yaml"):
+        assert (function / package / "__init__.py").is_file(), package
     assert not (function / "boto3").exists()
+    # Besides its code, only what the installed distributions' records list.
+    recorded = {
+        line.split(",")[0].split("/")[0]
+        for record in function.glob("*.dist-info/RECORD")
+        for line in record.read_text(encoding="utf-8").splitlines()
+    }
+    assert {path.name for path in function.iterdir()} == (recorded - {".."}) | {"functions"}
+    dist_infos = (path.name.removesuffix(".dist-info") for path in function.glob("*.dist-info"))
+    installed = dict(name.rsplit("-", 1) for name in dist_infos)
+    versions = {distribution(name): version for name, version in installed.items()}
+    assert set(versions) == DISTRIBUTIONS
+    assert versions == {name: pins()[name] for name in versions}
     assert (build_dir / "NotFoundFunction" / "handler.py").is_file()
     built = load_template(build_dir / "template.yaml")
     props = built["Resources"]["HelpRequestsFunction"]["Properties"]
     assert props["CodeUri"] == "HelpRequestsFunction"
+    assert props["Handler"] == "functions.help_requests.handler.handler"
     assert props["Architectures"] == ["arm64"]
+
+
+def forbidden_calls(path: Path) -> list[str]:
+    """Each place a file names a method of READS, or calls `get_item` without a projection."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in READS:
+            found.append(f"{path.name}:{node.lineno} {node.attr}")
+        elif isinstance(node, ast.Constant) and node.value in READS:
+            found.append(f"{path.name}:{node.lineno} {node.value}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            keywords = {keyword.arg for keyword in node.keywords}
+            if node.func.attr == "get_item" and "ProjectionExpression" not in keywords:
+                found.append(f"{path.name}:{node.lineno} get_item without ProjectionExpression")
+    return found
+
+
+def test_the_public_functions_code_reads_no_request_whole(build_dir: Path) -> None:
+    code = sorted((build_dir / "HelpRequestsFunction" / "functions").rglob("*.py"))
+    assert code
+    assert [found for path in code for found in forbidden_calls(path)] == []
+    # The check finds what it looks for: in the moderators' code, which reads and erases.
+    moderators = " ".join(forbidden_calls(ROOT / "functions" / "moderation" / "store.py"))
+    for name in ("query", "scan", "delete_item", "get_paginator", "without ProjectionExpression"):
+        assert name in moderators, name
 
 
 def test_the_built_handler_answers_a_recorded_http_api_event(
@@ -112,9 +192,13 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
         sam_python, build_dir, lambda_runtime, events, dynamodb_endpoint, dynamodb_table
     )
     assert report["python"] == "3.12"
-    for name in ("help_requests", "mangum", "starlette"):
+    for name in ("functions", "mangum", "starlette", "yaml"):
         assert report["modules"][name].startswith(str(build_dir)), name
     assert report["modules"]["boto3"].startswith(str(lambda_runtime))
+    # Every module of the function's own code runs: it ships none it does not need.
+    code = build_dir / "HelpRequestsFunction" / "functions"
+    ran = [file for file in report["loaded"] if file.startswith(str(code))]
+    assert ran == sorted(str(path) for path in code.rglob("*.py"))
     first, replay, bypass = report["responses"]
     assert first["statusCode"] == 201, first
     assert replay["statusCode"] == 200, replay
@@ -171,7 +255,15 @@ def invoke(
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     function = build_dir / "HelpRequestsFunction"
-    command: list[str | Path] = [python, "-I", "-S", HERE / "invoke_handler.py", function, runtime]
+    command: list[str | Path] = [
+        python,
+        "-I",
+        "-S",
+        "-B",
+        HERE / "invoke_handler.py",
+        function,
+        runtime,
+    ]
     result = sh(command, input=json.dumps(events), env=env, timeout=120)
     *logs, last = result.stdout.splitlines()
     report: dict[str, Any] = json.loads(last)

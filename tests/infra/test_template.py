@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from functions.help_requests.storage import READ_BACK
 from sitegen.infra_template import (
     TEMPLATE_PATH,
     create_table_kwargs,
@@ -171,8 +172,12 @@ def function(template: Template) -> Template:
 
 def test_the_function_is_the_agreed_package(template: Template) -> None:
     props = function(template)
+    # Built by `make build-HelpRequestsFunction` in functions/: its own code and `shared` only.
+    assert template["Resources"]["HelpRequestsFunction"]["Metadata"] == {"BuildMethod": "makefile"}
     assert props["CodeUri"] == "../functions/"
-    assert props["Handler"] == "help_requests.handler.handler"
+    makefile = (ROOT / "functions" / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^build-HelpRequestsFunction:", makefile, re.MULTILINE)
+    assert props["Handler"] == "functions.help_requests.handler.handler"
     assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["arm64"])
     assert 256 <= props["MemorySize"] <= 1024
     integration = resource(template, "HttpApiIntegration", "AWS::ApiGatewayV2::Integration")
@@ -299,17 +304,36 @@ def test_the_not_found_function_may_read_the_404_pages_only(template: Template) 
     }
 
 
-def test_the_function_reads_back_request_items_only(template: Template) -> None:
+def form_function_statements(template: Template) -> dict[str, Template]:
+    """The form function's policy statements by Sid."""
     role = resource(template, "HelpRequestsFunctionRole", "AWS::IAM::Role")
-    reads = [
-        s
-        for p in role["Policies"]
-        for s in p["PolicyDocument"]["Statement"]
-        if s["Action"] == "dynamodb:GetItem"
-    ]
-    assert reads[0]["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]}
+    return {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+
+
+def test_the_function_writes_asking_for_nothing_back(template: Template) -> None:
+    assert form_function_statements(template)["WriteTheTableOnly"] == {
+        "Sid": "WriteTheTableOnly",
+        "Effect": "Allow",
+        "Action": ["dynamodb:ConditionCheckItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+        "Resource": {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]},
+        "Condition": {"StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE"]}},
     }
+
+
+def test_the_function_reads_back_the_hash_of_request_items_only(template: Template) -> None:
+    assert form_function_statements(template)["ReadBackHelpRequestHashesOnly"] == {
+        "Sid": "ReadBackHelpRequestHashesOnly",
+        "Effect": "Allow",
+        "Action": "dynamodb:GetItem",
+        "Resource": {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]},
+        "Condition": {
+            "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]},
+            "ForAllValues:StringEquals": {"dynamodb:Attributes": ["pk", "payload_hash"]},
+            "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"},
+        },
+    }
+    # The one attribute the store's read-back projects.
+    assert READ_BACK == "payload_hash"
 
 
 def test_cloudfront_may_only_read_the_bucket(template: Template) -> None:

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -16,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from functions.help_requests.admin.cli import main, printable
-from functions.help_requests.admin.moderation import contact_key
+from functions.moderation.cli import main, parser, printable
+from functions.moderation.store import contact_key
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 pytestmark = pytest.mark.dynamodb
 
@@ -233,7 +234,24 @@ def test_a_missing_table_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) 
     assert main(["list"]) == 1
 
 
-def test_it_runs_as_a_module(dynamodb_endpoint: str, dynamodb_table: str) -> None:
+def test_the_console_script_is_this_main() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"] == {"ask-admin": "functions.moderation.cli:main"}
+    assert parser().prog == "ask-admin"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "functions.moderation"],
+        # Installed by `pip install -e .` (`make setup`) from pyproject.toml's [project.scripts].
+        [str(Path(sys.executable).with_name("ask-admin"))],
+    ],
+    ids=["module", "script"],
+)
+def test_it_runs_as_a_command(
+    dynamodb_endpoint: str, dynamodb_table: str, command: list[str]
+) -> None:
     env = {
         **os.environ,
         "TABLE_NAME": dynamodb_table,
@@ -241,15 +259,16 @@ def test_it_runs_as_a_module(dynamodb_endpoint: str, dynamodb_table: str) -> Non
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "functions.help_requests.admin", "list"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    done = subprocess.run(
+        [*command, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
-    assert (result.returncode, result.stdout, result.stderr) == (0, "0 new requests\n", "")
+    assert (done.returncode, done.stdout, done.stderr) == (0, "0 new requests\n", "")
+    del env["TABLE_NAME"]
+    failed = subprocess.run(
+        [*command, "list"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    message = "error: name the table with --table or TABLE_NAME\n"
+    assert (failed.returncode, failed.stdout, failed.stderr) == (1, "", message)
 
 
 def test_text_is_printed_safely() -> None:

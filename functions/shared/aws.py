@@ -5,9 +5,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import Protocol
+
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from .config import Config
+    class Deployment(Protocol):
+        """Where a function's table is, as its configuration says."""
+
+        @property
+        def dynamodb_endpoint(self) -> str | None: ...
+
+        @property
+        def region(self) -> str | None: ...
+
 
 LOCAL_REGION = "eu-central-1"
 MAX_ATTEMPTS = 3
@@ -47,7 +57,7 @@ def build_client(
     return client
 
 
-def dynamodb_client(config: Config) -> DynamoDBClient:
+def dynamodb_client(config: Deployment) -> DynamoDBClient:
     """The Lambda's client: timeouts short enough that a slow DynamoDB is a 503 in time."""
     return build_client(
         config.dynamodb_endpoint,

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from functions.help_requests.contract import load_contract
 from functions.help_requests.validation import (
     FieldError,
     HelpRequest,
@@ -16,6 +17,7 @@ from functions.help_requests.validation import (
     validate,
 )
 
+CONTRACT = load_contract()
 VALID: dict[str, Any] = {
     "id": "6F1C7F0E-2B0A-4C53-9A53-2F0E3B4F5A61",
     "contact": "grimsby@example.co.uk",
@@ -82,7 +84,7 @@ def test_other_contacts_are_refused(contact: str) -> None:
 
 
 def test_a_valid_request_is_cleaned() -> None:
-    result = validate({**VALID, "name": "  Chelsey ", "website": ""}, default_id=None)
+    result = validate({**VALID, "name": "  Chelsey ", "website": ""}, CONTRACT, default_id=None)
 
     assert result == HelpRequest(
         id="6f1c7f0e-2b0a-4c53-9a53-2f0e3b4f5a61",
@@ -96,25 +98,29 @@ def test_a_valid_request_is_cleaned() -> None:
 
 def test_a_form_without_an_id_gets_the_one_given() -> None:
     form = {**{k: v for k, v in VALID.items() if k != "id"}, "consent": "on"}
-    result = validate(form, default_id="0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a")
+    result = validate(form, CONTRACT, default_id="0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a")
 
     assert isinstance(result, HelpRequest)
     assert result.id == "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a"
 
 
 def test_a_malformed_id_is_invalid_not_replaced() -> None:
-    result = validate({**VALID, "id": "abc"}, default_id="0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a")
+    result = validate(
+        {**VALID, "id": "abc"}, CONTRACT, default_id="0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a"
+    )
     assert result == [FieldError("id", "invalid")]
 
 
 @pytest.mark.parametrize("consent", [True, "on", "true", "TRUE", " on "])
 def test_consent_forms_that_mean_yes(consent: object) -> None:
-    assert isinstance(validate({**VALID, "consent": consent}, default_id=None), HelpRequest)
+    assert isinstance(
+        validate({**VALID, "consent": consent}, CONTRACT, default_id=None), HelpRequest
+    )
 
 
 @pytest.mark.parametrize("consent", [False, "off", "false", "yes", 1, "", None, []])
 def test_anything_else_is_no_consent(consent: object) -> None:
-    result = validate({**VALID, "consent": consent}, default_id=None)
+    result = validate({**VALID, "consent": consent}, CONTRACT, default_id=None)
     assert result == [FieldError("consent", "must_accept")]
 
 
@@ -123,25 +129,29 @@ def test_anything_else_is_no_consent(consent: object) -> None:
     [("name", 5), ("message", ["a"]), ("contact", {"e": "x"}), ("id", 12)],
 )
 def test_wrong_json_types_are_invalid(field: str, value: object) -> None:
-    assert validate({**VALID, field: value}, default_id=None) == [FieldError(field, "invalid")]
+    assert validate({**VALID, field: value}, CONTRACT, default_id=None) == [
+        FieldError(field, "invalid")
+    ]
 
 
 def test_message_length_counts_characters_not_bytes() -> None:
-    assert isinstance(validate({**VALID, "message": "ż" * 5000}, default_id=None), HelpRequest)
-    assert validate({**VALID, "message": "ż" * 5001}, default_id=None) == [
+    assert isinstance(
+        validate({**VALID, "message": "ż" * 5000}, CONTRACT, default_id=None), HelpRequest
+    )
+    assert validate({**VALID, "message": "ż" * 5001}, CONTRACT, default_id=None) == [
         FieldError("message", "too_long")
     ]
-    assert validate({**VALID, "message": "ż" * 9}, default_id=None) == [
+    assert validate({**VALID, "message": "ż" * 9}, CONTRACT, default_id=None) == [
         FieldError("message", "too_short")
     ]
 
 
 def test_same_content_same_hash_different_content_different_hash() -> None:
-    first = validate(VALID, default_id=None)
+    first = validate(VALID, CONTRACT, default_id=None)
     again = validate(
-        {**VALID, "message": "  Ich brauche Hilfe beim Lebenslauf.\x00"}, default_id=None
+        {**VALID, "message": "  Ich brauche Hilfe beim Lebenslauf.\x00"}, CONTRACT, default_id=None
     )
-    other = validate({**VALID, "topic": "other"}, default_id=None)
+    other = validate({**VALID, "topic": "other"}, CONTRACT, default_id=None)
     assert isinstance(first, HelpRequest)
     assert isinstance(again, HelpRequest)
     assert isinstance(other, HelpRequest)
@@ -149,9 +159,9 @@ def test_same_content_same_hash_different_content_different_hash() -> None:
 
 
 def test_the_hash_leaves_out_when_the_form_was_opened_and_sent() -> None:
-    first = validate({**VALID, "started_at": 1000, "sent_at": 9000}, default_id=None)
-    retried = validate({**VALID, "started_at": 1000, "sent_at": 70_000}, default_id=None)
-    plain = validate(VALID, default_id=None)
+    first = validate({**VALID, "started_at": 1000, "sent_at": 9000}, CONTRACT, default_id=None)
+    retried = validate({**VALID, "started_at": 1000, "sent_at": 70_000}, CONTRACT, default_id=None)
+    plain = validate(VALID, CONTRACT, default_id=None)
     assert isinstance(first, HelpRequest)
     assert isinstance(retried, HelpRequest)
     assert isinstance(plain, HelpRequest)

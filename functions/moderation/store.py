@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..errors import RequestNotFound, StorageUnavailable
-from ..storage import iso_utc, request_key
+from ..shared.table import iso_utc, request_key
+from .errors import RequestNotFound, StorageUnavailable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -20,7 +20,8 @@ import pytest
 
 from functions.help_requests.ratelimit import rate_window, sender_hash
 
-EVENTS = Path(__file__).resolve().parent.parent / "events"
+ROOT = Path(__file__).resolve().parents[3]
+EVENTS = ROOT / "tests" / "events"
 IP_HASH_KEY = "event-test-key-0123456789abcdef-xyz"
 ItemsOf = Callable[[str], list[dict[str, Any]]]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -53,7 +54,7 @@ def load_event(name: str) -> dict[str, Any]:
 def handler(
     monkeypatch: pytest.MonkeyPatch, dynamodb_endpoint: str, dynamodb_table: str
 ) -> Iterator[Handler]:
-    """`help_requests.handler.handler`, imported afresh with this test's environment."""
+    """`functions.help_requests.handler.handler`, imported afresh with this test's environment."""
     environment = {
         "TABLE_NAME": dynamodb_table,
         "DYNAMODB_ENDPOINT": dynamodb_endpoint,
@@ -173,11 +174,23 @@ def test_a_missing_setting_stops_the_import_naming_the_key(
         importlib.import_module("functions.help_requests.handler")
 
 
-def test_lambda_imports_the_handler_light_and_self_contained(dynamodb_endpoint: str) -> None:
-    """As Lambda does it: `functions/` is the code root, and nothing outside it is needed."""
-    code_root = str(EVENTS.parents[1] / "functions")
-    probe = f"import sys; sys.path[:0] = [{code_root!r}]; import help_requests.handler; "
-    probe += "print(' '.join(sys.modules))"
+def stage_code(target: Path) -> Path:
+    """The public function's own code as its artifact holds it, staged by its Makefile."""
+    command = ["make", "--no-print-directory", "-s", "-C", str(ROOT / "functions")]
+    subprocess.run(
+        [*command, "help-requests-code", f"ARTIFACTS_DIR={target}"], check=True, timeout=60
+    )
+    return target
+
+
+def test_lambda_imports_the_handler_light_and_self_contained(
+    dynamodb_endpoint: str, tmp_path: Path
+) -> None:
+    """As Lambda does it: the code root holds `functions/` with this function's code only."""
+    code_root = str(stage_code(tmp_path / "code"))
+    probe = f"import sys; sys.path[:0] = [{code_root!r}]; import functions.help_requests.handler; "
+    probe += "import json; "
+    probe += "print(json.dumps({n: getattr(m, '__file__', None) for n, m in sys.modules.items()}))"
     env = {
         "PATH": os.environ["PATH"],
         "TABLE_NAME": "t",
@@ -194,9 +207,11 @@ def test_lambda_imports_the_handler_light_and_self_contained(dynamodb_endpoint: 
         check=True,
         cwd="/",
     )
-    modules = set(result.stdout.split())
+    modules: dict[str, str | None] = json.loads(result.stdout)
     packages = {module.split(".")[0] for module in modules}
-    assert {"help_requests", "mangum", "starlette", "boto3"} <= packages
-    assert not packages & {"functions", "sitegen", "pydantic", "fastapi", "yaml", "httpx"}
-    assert "help_requests.app" in modules
-    assert "help_requests.admin" not in modules
+    assert {"functions", "mangum", "starlette", "boto3", "yaml"} <= packages
+    assert not packages & {"sitegen", "pydantic", "fastapi", "httpx"}
+    assert "functions.help_requests.app" in modules
+    ours = {name: file for name, file in modules.items() if name.split(".")[0] == "functions"}
+    assert not [name for name in ours if name.startswith("functions.moderation")]
+    assert all(str(file).startswith(code_root) for file in ours.values()), ours

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
 from functions.help_requests import Config
-from functions.help_requests.admin.cli import _client
-from functions.help_requests.aws import dynamodb_client
+from functions.moderation.cli import _client
+from functions.shared.aws import dynamodb_client
 from sitegen.serve.dynamodb_local import local_client
 
 UNUSED = "http://127.0.0.1:9"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..aws import build_client
-from ..errors import HelpRequestError, RequestNotFound
-from .moderation import STATUSES, Moderation, StoredRequest
+from ..shared.aws import build_client
+from .errors import HelpRequestError, RequestNotFound
+from .store import STATUSES, Moderation, StoredRequest
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -25,7 +25,7 @@ PREVIEW = 60
 def parser() -> argparse.ArgumentParser:
     """The command line: a subcommand per task."""
     cli = argparse.ArgumentParser(
-        prog="python -m functions.help_requests.admin",
+        prog="ask-admin",
         description="Read, answer and erase help requests. Uses your AWS credentials.",
     )
     cli.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="default: $TABLE_NAME")

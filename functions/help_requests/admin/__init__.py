@@ -1,1 +1,0 @@
-"""The moderators' command line: `python -m functions.help_requests.admin --help`."""

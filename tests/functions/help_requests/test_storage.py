@@ -1,0 +1,78 @@
+"""What the function asks of DynamoDB: writes, and of a stored request its hash alone."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import pytest
+
+from functions.help_requests import Config, create_app
+from sitegen.serve.dynamodb_local import local_client
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Call = Callable[..., httpx.Response]
+Sent = list[tuple[str, dict[str, Any]]]
+
+pytestmark = pytest.mark.dynamodb
+
+
+@pytest.fixture
+def sent(dynamodb_endpoint: str) -> tuple[DynamoDBClient, Sent]:
+    """A client of its own for DynamoDB Local, and every call made through it, as sent."""
+    client = local_client(dynamodb_endpoint)
+    calls: Sent = []
+
+    def record(params: dict[str, Any], model: Any, **kwargs: Any) -> None:
+        calls.append((model.name, params))
+
+    client.meta.events.register("provide-client-params.dynamodb.*", record)
+    return client, calls
+
+
+def test_a_repeated_id_is_told_apart_by_reading_its_hash_only(
+    help_config: Config, sent: tuple[DynamoDBClient, Sent], call_app: Call, valid_request: Any
+) -> None:
+    client, calls = sent
+    app = create_app(help_config, client)
+    conflicting = {**valid_request, "message": "The same id with another message."}
+
+    statuses = [
+        call_app(app, "POST", json=body).status_code
+        for body in (valid_request, valid_request, conflicting)
+    ]
+
+    assert statuses == [201, 200, 409]
+    writes = ["TransactWriteItems"]
+    assert [name for name, _ in calls] == [*writes, *writes, "GetItem", *writes, "GetItem"]
+    key = {"pk": {"S": f"request#{valid_request['id']}"}}
+    read = {
+        "TableName": help_config.table_name,
+        "Key": key,
+        "ProjectionExpression": "payload_hash",
+        "ConsistentRead": True,
+    }
+    assert [params for name, params in calls if name == "GetItem"] == [read, read]
+    # The stored request never comes back; the rate counter's counts may.
+    for put, count in (params["TransactItems"] for name, params in calls if name in writes):
+        assert "ReturnValuesOnConditionCheckFailure" not in put["Put"]
+        assert count["Update"]["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+        assert "ReturnValues" not in put["Put"].keys() | count["Update"].keys()
+
+
+def test_a_rate_limited_sender_is_told_when_to_retry_without_a_read(
+    help_config: Config, sent: tuple[DynamoDBClient, Sent], call_app: Call, valid_request: Any
+) -> None:
+    client, calls = sent
+    app = create_app(help_config, client)
+    responses = [
+        call_app(app, "POST", json={**valid_request, "id": str(uuid.uuid4())}) for _ in range(6)
+    ]
+
+    assert [response.status_code for response in responses] == [201] * 5 + [429]
+    assert int(responses[-1].headers["Retry-After"]) >= 1
+    assert {name for name, _ in calls} == {"TransactWriteItems"}
