@@ -116,7 +116,8 @@ def bare_item(n: int) -> dict[str, Any]:
 def stage_code(target: Path) -> Path:
     """The function's code root as its artifact holds it (its requirements come from .venv)."""
     command = ["make", "--no-print-directory", "-s", "-C", str(ROOT / "functions")]
-    subprocess.run([*command, "help-requests-code", f"ARTIFACTS_DIR={target}"], check=True)
+    staging = ["help-requests-code", f"ARTIFACTS_DIR={target}", f"PYTHON={sys.executable}"]
+    subprocess.run([*command, *staging], check=True)
     return target
 
 

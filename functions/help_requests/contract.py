@@ -5,16 +5,18 @@ build reads them to make the form, so a topic added there is offered and accepte
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 
 CONTRACT_PATH = Path(__file__).with_name("openapi.yaml")
+# The Lambda artifact carries the document as JSON, written from the YAML by its build: the
+# same data, read at a cold start without loading a YAML parser.
+BUILT_CONTRACT_PATH = CONTRACT_PATH.with_suffix(".json")
 REQUEST_SCHEMA = "HelpRequest"
 
 
@@ -31,14 +33,23 @@ class FormContract:
     error_codes: tuple[str, ...]
 
 
-def load_contract(path: Path = CONTRACT_PATH) -> FormContract:
-    """Read the document; a part it lacks is a ConfigError that names the part and the file."""
+def load_contract(path: Path | None = None) -> FormContract:
+    """Read the document (by default this function's, as YAML or as built); a part it lacks
+    is a ConfigError that names the part and the file."""
+    if path is None:
+        path = CONTRACT_PATH if CONTRACT_PATH.exists() else BUILT_CONTRACT_PATH
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the form's contract ({exc.strerror})") from exc
+    return parse_contract(json.loads(text) if path.suffix == ".json" else _yaml(text), path)
+
+
+def _yaml(text: str) -> object:
+    import yaml
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return parse_contract(yaml.load(text, Loader=loader), path)  # noqa: S506 - a safe loader
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
 
 
 def parse_contract(document: object, path: Path) -> FormContract:

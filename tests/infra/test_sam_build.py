@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import yaml
 
+from functions.help_requests.contract import CONTRACT_PATH
 from functions.help_requests.ratelimit import sender_hash
 from sitegen.infra_template import TEMPLATE_PATH, load_template
 
@@ -38,7 +40,7 @@ ORIGIN_VERIFY_SECRET = "OriginVerifyRecordedEventValue0123456789abcdefXYZ"
 VIEWER_IP = "198.51.100.23"
 EDGE_IP = "130.176.89.71"
 # The requirements (functions/requirements.txt) and what they pull in.
-DISTRIBUTIONS = {"mangum", "starlette", "pyyaml", "anyio", "idna", "typing-extensions"}
+DISTRIBUTIONS = {"mangum", "starlette", "anyio", "idna", "typing-extensions"}
 # Client methods that read, list or delete items; the public function's code names none.
 READS = {
     "scan",
@@ -116,7 +118,10 @@ def test_the_public_function_ships_its_code_and_requirements_only(build_dir: Pat
     function = build_dir / "HelpRequestsFunction"
     code = function / "functions"
     assert (code / "help_requests" / "handler.py").is_file()
-    assert (code / "help_requests" / "openapi.yaml").is_file()
+    # The contract as JSON, the same data as the document: no YAML parser at a cold start.
+    built = json.loads((code / "help_requests" / "openapi.json").read_text(encoding="utf-8"))
+    assert built == yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
+    assert not (code / "help_requests" / "openapi.yaml").exists()
     assert (code / "shared" / "aws.py").is_file()
     assert sorted(path.name for path in code.iterdir()) == [
         "__init__.py",
@@ -125,8 +130,9 @@ def test_the_public_function_ships_its_code_and_requirements_only(build_dir: Pat
     ]
     assert not (code / "moderation").exists()
     assert not list(function.rglob("__pycache__"))
-    for package in ("mangum", "starlette", "yaml"):
+    for package in ("mangum", "starlette"):
         assert (function / package / "__init__.py").is_file(), package
+    assert not (function / "yaml").exists()
     assert not (function / "boto3").exists()
     # Besides its code, only what the installed distributions' records list.
     recorded = {
@@ -192,7 +198,8 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
         sam_python, build_dir, lambda_runtime, events, dynamodb_endpoint, dynamodb_table
     )
     assert report["python"] == "3.12"
-    for name in ("functions", "mangum", "starlette", "yaml"):
+    assert report["modules"]["yaml"] is None  # not loaded: nothing to import it from
+    for name in ("functions", "mangum", "starlette"):
         assert report["modules"][name].startswith(str(build_dir)), name
     assert report["modules"]["boto3"].startswith(str(lambda_runtime))
     # Every module of the function's own code runs: it ships none it does not need.
