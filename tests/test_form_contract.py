@@ -5,16 +5,25 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
-from functions.help_requests.contract import CONTRACT_PATH
+from functions.help_requests import Config, create_app
+from functions.help_requests.contract import CONTRACT_PATH, load_contract
 from sitegen.errors import ContentError
 from sitegen.incremental.builder import build_site
 from sitegen.options import BuildOptions
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Call = Callable[..., httpx.Response]
+ItemsOf = Callable[[str], list[dict[str, Any]]]
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "peer-support"
 NAMES = {"en": "Talking to someone who has been there", "de": "Austausch", "pl": "Rozmowa"}
@@ -49,7 +58,15 @@ def site(folder: Path, *, named: bool) -> BuildOptions:
     )
 
 
-def test_a_topic_added_to_the_contract_is_offered_on_every_ask_page(tmp_path: Path) -> None:
+@pytest.mark.dynamodb
+def test_a_topic_added_to_the_contract_is_offered_on_every_ask_page_and_accepted(
+    tmp_path: Path,
+    help_config: Config,
+    dynamodb_client: DynamoDBClient,
+    call_app: Call,
+    valid_request: dict[str, Any],
+    table_items: ItemsOf,
+) -> None:
     options = site(tmp_path, named=True)
     build_site(options)
     pages = [p for p in options.output.rglob("index.html") if 'id="ask-form"' in p.read_text()]
@@ -58,6 +75,11 @@ def test_a_topic_added_to_the_contract_is_offered_on_every_ask_page(tmp_path: Pa
         language = page.relative_to(options.output).parts[0]
         html = page.read_text("utf-8")
         assert f'<option value="{TOPIC}">{NAMES[language]}</option>' in html
+    api = create_app(help_config, dynamodb_client, contract=load_contract(options.contract))
+    answer = call_app(api, "POST", json={**valid_request, "topic": TOPIC})
+    assert answer.status_code == 201
+    [stored] = table_items("request#")
+    assert stored["topic"] == {"S": TOPIC}
 
 
 def test_without_its_ui_strings_the_build_names_each_missing_one(tmp_path: Path) -> None:
