@@ -70,6 +70,7 @@ def environment(endpoint: str) -> dict[str, str]:
         "TABLE_NAME": TABLE,
         "DYNAMODB_ENDPOINT": endpoint,
         "IP_HASH_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
+        "CONTACT_HASH_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
         "CONSENT_VERSION": "bench",
         "SITE_ORIGIN": "https://ask.example.org",
         "RATE_LIMIT_PER_HOUR": "100000",

@@ -1,2 +1,3 @@
 """Lambda code: `help_requests` (the public form's function), `moderation` (the moderators'
-tools) and `shared` (what both run). A function ships its own folder and `shared`, no more."""
+API and command line), `notifier` (tells moderators of new requests) and `shared` (what they
+all run). A function ships its own folder and `shared`, no more."""

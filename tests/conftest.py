@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 API_BASE = "https://api.example.org"
 IP_HASH_KEY = b"test-key-0123456789abcdef-0123456789"
+CONTACT_HASH_KEY = b"contact-key-0123456789abcdef-0123456789"
 CONSENT_VERSION = "2019-12-01"
 Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
@@ -77,6 +78,7 @@ def help_config(dynamodb_table: str) -> Config:
         table_name=dynamodb_table,
         ip_hash_key=IP_HASH_KEY,
         consent_version=CONSENT_VERSION,
+        contact_hash_key=CONTACT_HASH_KEY,
         allowed_origins=frozenset({"https://ask.example.org"}),
     )
 

@@ -26,6 +26,7 @@ Call = Callable[..., httpx.Response]
 ItemsOf = Callable[[str], list[dict[str, Any]]]
 ROOT = Path(__file__).resolve().parents[1]
 TOPIC = "peer-support"
+NEW_ID = "5d3c0a52-7f4e-4b53-9a55-0f7a9c0d2e11"
 NAMES = {"en": "Talking to someone who has been there", "de": "Austausch", "pl": "Rozmowa"}
 
 
@@ -76,10 +77,17 @@ def test_a_topic_added_to_the_contract_is_offered_on_every_ask_page_and_accepted
         html = page.read_text("utf-8")
         assert f'<option value="{TOPIC}">{NAMES[language]}</option>' in html
     api = create_app(help_config, dynamodb_client, contract=load_contract(options.contract))
+    options.contract.unlink()  # read once, when the app was made
     answer = call_app(api, "POST", json={**valid_request, "topic": TOPIC})
     assert answer.status_code == 201
     [stored] = table_items("request#")
     assert stored["topic"] == {"S": TOPIC}
+    # The document as it is refuses the topic: the copy alone made the difference.
+    default = create_app(help_config, dynamodb_client)
+    refused = call_app(default, "POST", json={**valid_request, "topic": TOPIC, "id": NEW_ID})
+    assert refused.status_code == 422
+    assert refused.json() == {"errors": [{"field": "topic", "code": "invalid_choice"}]}
+    assert len(table_items("request#")) == 1
 
 
 def test_without_its_ui_strings_the_build_names_each_missing_one(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ def create_app(
         limits=Limits(per_hour=config.rate_limit_per_hour, per_day=config.rate_limit_per_day),
         retention_days=config.retention_days,
         consent_version=config.consent_version,
+        contact_hash_key=config.contact_hash_key,
     )
     return HelpRequestsApp(config, store, clock, contract or load_contract())
 

@@ -24,6 +24,7 @@ class Config:
     table_name: str
     ip_hash_key: bytes = field(repr=False)
     consent_version: str
+    contact_hash_key: bytes = field(repr=False)
     dynamodb_endpoint: str | None = None
     allowed_origins: frozenset[str] = frozenset()
     retention_days: int = 180
@@ -38,6 +39,11 @@ class Config:
         _require(
             len(self.ip_hash_key) >= MIN_KEY_LENGTH,
             "IP_HASH_KEY",
+            f"must be a secret of at least {MIN_KEY_LENGTH} characters",
+        )
+        _require(
+            len(self.contact_hash_key) >= MIN_KEY_LENGTH,
+            "CONTACT_HASH_KEY",
             f"must be a secret of at least {MIN_KEY_LENGTH} characters",
         )
         _require(
@@ -62,6 +68,7 @@ class Config:
             table_name=_required(env, "TABLE_NAME"),
             ip_hash_key=_required(env, "IP_HASH_KEY").encode(),
             consent_version=_required(env, "CONSENT_VERSION"),
+            contact_hash_key=_required(env, "CONTACT_HASH_KEY").encode(),
             dynamodb_endpoint=_endpoint(env, "DYNAMODB_ENDPOINT"),
             allowed_origins=_origins(env, "ALLOWED_ORIGINS") | _origins(env, "SITE_ORIGIN"),
             retention_days=_number(env, "RETENTION_DAYS", 180),

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..shared.contact import contact_hash
 from ..shared.table import iso_utc, request_key
 from .errors import IdConflict, RateLimited, StorageUnavailable
 from .ratelimit import DAY_COUNT, Limits, RateWindow, rate_window, retry_after
@@ -35,12 +36,14 @@ class RequestStore:
         limits: Limits,
         retention_days: int,
         consent_version: str,
+        contact_hash_key: bytes,
     ) -> None:
         self.client = client
         self.table_name = table_name
         self.limits = limits
         self.retention_seconds = retention_days * DAY_SECONDS
         self.consent_version = consent_version
+        self.contact_hash_key = contact_hash_key
 
     def submit(self, request: HelpRequest, *, sender: str, now: float) -> Stored:
         """Store `request` once, counting it against the sender's limits, in one round trip."""
@@ -76,6 +79,11 @@ class RequestStore:
             "consent_version": {"S": self.consent_version},
             "payload_hash": {"S": request.payload_hash()},
             "expires_at": {"N": str(int(now) + self.retention_seconds)},
+            # What the moderators' tools need: the person's requests found by the keyed hash of
+            # their contact (never a scan), and changes conditional on the version they saw.
+            "contact_hash": {"S": contact_hash(request.contact, self.contact_hash_key)},
+            "version": {"N": "1"},
+            "history": {"L": []},
         }
         if request.name:
             item["name"] = {"S": request.name}

@@ -9,17 +9,28 @@ import sys
 import time
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..shared.aws import build_client
-from .errors import HelpRequestError, RequestNotFound
-from .store import STATUSES, Moderation, StoredRequest
+from ..shared.table import iso_utc
+from .config import DEFAULT_RETENTION_DAYS, MIN_KEY_LENGTH
+from .errors import ConfigError, HelpRequestError, RequestNotFound
+from .records import STATUSES, StoredRequest, VersionConflict
+from .store import ErasureScope, Listing, Moderation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PREVIEW = 60
+EPILOG = """\
+environment: TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, RETENTION_DAYS (default 180; the
+stack's RetentionDays) and CONTACT_HASH_KEY. Finding a person's requests (export, erase
+--contact) needs the key their contact was hashed with: set CONTACT_HASH_KEY to the value of
+the stack's contact-hash secret, or pass --contact-hash-key-secret with the secret's ARN to
+read it from Secrets Manager with your AWS credentials. Requests are found through the
+table's indexes only; nothing scans the table."""
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,22 +38,54 @@ def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
         prog="ask-admin",
         description="Read, answer and erase help requests. Uses your AWS credentials.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    cli.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="default: $TABLE_NAME")
+    env = os.environ
+    cli.add_argument("--table", default=env.get("TABLE_NAME"), help="default: $TABLE_NAME")
     cli.add_argument(
         "--endpoint",
-        default=os.environ.get("DYNAMODB_ENDPOINT"),
+        default=env.get("DYNAMODB_ENDPOINT"),
         help="a local DynamoDB, e.g. http://127.0.0.1:8000 (default: $DYNAMODB_ENDPOINT)",
     )
-    commands = cli.add_subparsers(dest="command", required=True)
+    cli.add_argument(
+        "--contact-hash-key-secret",
+        metavar="ARN",
+        help="read the contact-hash key from this Secrets Manager secret "
+        "(default: the key in $CONTACT_HASH_KEY)",
+    )
+    cli.add_argument(
+        "--retention-days",
+        type=int,
+        metavar="DAYS",
+        # A string default goes through `type` too: a bad $RETENTION_DAYS is a usage error.
+        default=env.get("RETENTION_DAYS") or str(DEFAULT_RETENTION_DAYS),
+        help="a status change keeps the request this long from now (default: $RETENTION_DAYS "
+        f"or {DEFAULT_RETENTION_DAYS})",
+    )
+    cli.add_argument(
+        "--by",
+        metavar="NAME",
+        default=env.get("USER") or env.get("LOGNAME") or "ask-admin",
+        help="your name in the request's history and erasure log (default: your login name)",
+    )
+    add_commands(cli.add_subparsers(dest="command", required=True))
+    return cli
+
+
+def add_commands(commands: Any) -> None:
+    """The subcommands, one per task."""
     listing = commands.add_parser("list", help="requests with a status, oldest first")
     listing.add_argument("--status", choices=STATUSES, default="new")
-    listing.add_argument("--limit", type=int, default=None)
-    show = commands.add_parser("show", help="one request in full")
+    listing.add_argument("--topic")
+    listing.add_argument("--language")
+    listing.add_argument("--limit", type=int, default=None, help="at most this many")
+    show = commands.add_parser("show", help="one request in full, with its history")
     show.add_argument("id")
     mark = commands.add_parser("mark", help="set a request's status")
     mark.add_argument("id")
     mark.add_argument("status", choices=STATUSES)
+    mark.add_argument("--note", help="a note for the history (at most 2000 characters)")
     export = commands.add_parser("export", help="a person's requests as JSON (access request)")
     export.add_argument("contact", help="their e-mail address or phone number")
     export.add_argument("--output", type=Path, help="write to this file instead of the screen")
@@ -51,7 +94,6 @@ def parser() -> argparse.ArgumentParser:
     target.add_argument("id", nargs="?", help="one request")
     target.add_argument("--contact", help="every request sent with this contact")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    return cli
 
 
 def main(argv: Sequence[str] | None = None, *, client: DynamoDBClient | None = None) -> int:
@@ -60,24 +102,74 @@ def main(argv: Sequence[str] | None = None, *, client: DynamoDBClient | None = N
     if not args.table:
         print("error: name the table with --table or TABLE_NAME", file=sys.stderr)
         return 1
+    if args.retention_days < 1:
+        # A status change would end the request's retention at once: it would vanish.
+        print("error: --retention-days (RETENTION_DAYS) must be at least 1", file=sys.stderr)
+        return 1
     try:
-        moderation = Moderation(client or _client(args.endpoint), args.table, now=time.time())
+        moderation = Moderation(
+            client or _client(args.endpoint),
+            args.table,
+            retention_days=args.retention_days,
+            contact_hash_key=contact_hash_key(args) if _finds_contacts(args) else None,
+        )
         return COMMANDS[args.command](moderation, args)
     except RequestNotFound as exc:
         print(f"error: no request with id {exc}", file=sys.stderr)
+    except VersionConflict:
+        print(f"error: {args.id} was changed meanwhile; try again", file=sys.stderr)
     except HelpRequestError as exc:
         print(f"error: {exc}", file=sys.stderr)
     return 1
 
 
 def _client(endpoint: str | None) -> DynamoDBClient:
-    # A scan for an erasure or an export reads the whole table: give each page time.
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return build_client(endpoint, region=region, connect_timeout=5, read_timeout=10)
+    # Exports and erasures read every page of an index: give each page time.
+    return build_client(endpoint, region=_region(), connect_timeout=5, read_timeout=10)
+
+
+def _region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
+def _finds_contacts(args: argparse.Namespace) -> bool:
+    return args.command == "export" or (args.command == "erase" and args.contact is not None)
+
+
+def contact_hash_key(args: argparse.Namespace) -> bytes:
+    """The contact-hash key, from Secrets Manager or from $CONTACT_HASH_KEY."""
+    if args.contact_hash_key_secret:
+        key = _secret_string(args.contact_hash_key_secret)
+    else:
+        key = os.environ.get("CONTACT_HASH_KEY", "").strip()
+    if not key:
+        raise ConfigError(
+            "CONTACT_HASH_KEY: missing; set it, or pass --contact-hash-key-secret <arn>"
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"CONTACT_HASH_KEY: must be a secret of at least {MIN_KEY_LENGTH} characters"
+        )
+    return key.encode()
+
+
+def _secret_string(secret_id: str) -> str:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client: Any = boto3.client("secretsmanager", region_name=_region())
+    try:
+        return str(client.get_secret_value(SecretId=secret_id)["SecretString"]).strip()
+    except (BotoCoreError, ClientError) as exc:
+        raise ConfigError(f"--contact-hash-key-secret: cannot read it ({exc})") from exc
 
 
 def list_requests(moderation: Moderation, args: argparse.Namespace) -> int:
-    found = moderation.by_status(args.status, limit=args.limit)
+    listing = Listing(status=args.status, topic=args.topic, language=args.language)
+    if args.limit is None:
+        found = moderation.export(listing)
+    else:
+        found = moderation.page(replace(listing, limit=args.limit)).requests
     for request in found:
         print(summary(request))
     print(f"{len(found)} {args.status} request{'' if len(found) == 1 else 's'}")
@@ -90,7 +182,13 @@ def show_request(moderation: Moderation, args: argparse.Namespace) -> int:
 
 
 def mark_request(moderation: Moderation, args: argparse.Namespace) -> int:
-    moderation.set_status(args.id, args.status)
+    if args.note is not None and len(args.note) > 2000:
+        print("error: the note is longer than 2000 characters", file=sys.stderr)
+        return 1
+    current = moderation.get(args.id)
+    moderation.set_status(
+        args.id, args.status, version=current.version, moderator=args.by, note=args.note
+    )
     print(f"marked {args.id} as {args.status}")
     return 0
 
@@ -99,7 +197,7 @@ def export_requests(moderation: Moderation, args: argparse.Namespace) -> int:
     found = moderation.by_contact(args.contact)
     document = {
         "contact": args.contact,
-        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(moderation.now)),
+        "exported_at": iso_utc(time.time()),
         "requests": [request.record() for request in found],
     }
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
@@ -119,16 +217,15 @@ def erase_requests(moderation: Moderation, args: argparse.Namespace) -> int:
         found = [moderation.get(args.id, include_expired=True)]
     else:
         found = moderation.by_contact(args.contact, include_expired=True)
-    if not found:
-        print("nothing to erase")
-        return 0
     for request in found:
         print(summary(request))
-    if not args.yes and input(f"Erase {len(found)} request(s) for good? [y/N] ").lower() != "y":
+    question = f"Erase {len(found)} request(s) for good? [y/N] "
+    if found and not args.yes and input(question).lower() != "y":
         print("nothing erased")
         return 1
-    count = moderation.erase(found)
-    print(f"erased {count} request{'' if count == 1 else 's'}")
+    scope: ErasureScope = "request" if args.id else "contact"
+    count = moderation.erase(found, moderator=args.by, scope=scope)
+    print(f"erased {count} request{'' if count == 1 else 's'}" if count else "nothing to erase")
     return 0
 
 
@@ -170,9 +267,17 @@ def summary(request: StoredRequest) -> str:
 
 
 def details(request: StoredRequest) -> str:
-    """Every field, the message last and indented."""
+    """Every field, then the history, then the message, indented."""
     record = request.record()
     message = record.pop("message", "")
+    history = record.pop("history")
     lines = [f"{field}: {value}" for field, value in record.items()]
+    lines += ["history:", *(f"  {_history_line(entry)}" for entry in history)]
     lines += ["message:", *(f"  {line}" for line in message.splitlines())]
     return printable("\n".join(lines))
+
+
+def _history_line(entry: dict[str, str]) -> str:
+    line = f"{entry['at']} {entry['by']}: {entry['action']}"
+    line += f" {entry['status']}" if "status" in entry else ""
+    return line + (f" ({' '.join(entry['note'].split())})" if "note" in entry else "")

@@ -1,10 +1,65 @@
-"""Errors of the moderators' tools; the base class and the storage error are shared."""
+"""Errors of the moderators' tools; `responses.py` maps each to an HTTP status."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+# The base class and the storage error are shared with the public function.
 from ..shared.errors import HelpRequestError as HelpRequestError
 from ..shared.errors import StorageUnavailable as StorageUnavailable
 
 
+class ConfigError(HelpRequestError):
+    """A configuration value is missing or malformed; the message names the key."""
+
+
 class RequestNotFound(HelpRequestError):
     """No stored, unexpired request has this id."""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One failing field or parameter and its stable error code."""
+
+    field: str
+    code: str
+
+
+class Invalid(HelpRequestError):
+    """Some fields or parameters failed validation; each with its code."""
+
+    def __init__(self, *errors: FieldError) -> None:
+        super().__init__(", ".join(f"{error.field}.{error.code}" for error in errors))
+        self.errors = list(errors)
+
+
+class Unauthorized(HelpRequestError):
+    """No claims came with the request: API Gateway's authorizer did not pass it."""
+
+
+class Forbidden(HelpRequestError):
+    """Signed in, but not in the moderators' group."""
+
+
+class NotFound(HelpRequestError):
+    """No route at this path."""
+
+
+class MethodNotAllowed(HelpRequestError):
+    """The route exists, but not for this method."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__(", ".join(allowed))
+        self.allowed = allowed
+
+
+class BadRequest(HelpRequestError):
+    """The body is not a well-formed JSON object."""
+
+
+class PayloadTooLarge(HelpRequestError):
+    """The body is larger than the limit."""
+
+
+class UnsupportedMediaType(HelpRequestError):
+    """The body is not JSON."""

@@ -1,3 +1,4 @@
-"""Code both functions run: the DynamoDB client, the table's keys and times, the base errors.
+"""Code both functions run: the DynamoDB client, the table's keys and indexes, a contact's
+keyed hash, the base errors.
 
-The public form's function and the moderators' tools each ship this folder with their own."""
+The public form's function and the moderators' function each ship this folder with their own."""

@@ -1,16 +1,28 @@
-"""What both functions agree on about the help-requests table: item keys and timestamps."""
+"""What both functions agree on about the help-requests table: item keys, indexes, timestamps."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+REQUEST_PREFIX = "request#"
+ERASURE_PREFIX = "erasure#"
+# Request items only carry `status` and `contact_hash`, so both indexes hold requests alone.
+STATUS_INDEX = "by-status"
+CONTACT_INDEX = "by-contact"
+DAY_SECONDS = 24 * 3600
+
 
 def request_key(request_id: str) -> str:
     """The partition key of a request item."""
-    return f"request#{request_id}"
+    return f"{REQUEST_PREFIX}{request_id}"
+
+
+def erasure_key(erasure_id: str) -> str:
+    """The partition key of an erasure's log item."""
+    return f"{ERASURE_PREFIX}{erasure_id}"
 
 
 def iso_utc(epoch: float) -> str:
-    """`2024-05-01T12:00:00.123Z`: sortable, and what the `by-status` index orders by."""
+    """`2024-05-01T12:00:00.123Z`: sortable, and what both indexes order by."""
     moment = datetime.fromtimestamp(epoch, UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -15,6 +15,7 @@ from sitegen.digest import digest
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
 from sitegen.incremental.state import BuildState
+from sitegen.render.admin import admin_pages
 from sitegen.render.assets import Assets, collect_assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
@@ -122,7 +123,8 @@ def feed_entries(site: Site) -> list[Entry]:
 def site_files(
     site: Site, renderer: Renderer, bodies: Mapping[str, str], today: date
 ) -> list[tuple[str, bytes]]:
-    """The root page, sitemap, robots.txt and feeds; `bodies` is body HTML by page URL."""
+    """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
+    HTML by page URL."""
     config = site.config
     files = [
         ("index.html", renderer.render_root()),
@@ -133,6 +135,7 @@ def site_files(
         t = renderer.translators[code]
         feed = atom_feed(config, code, t, site.stories[code], bodies, today)
         files.append((f"{code}/feed.xml", feed))
+    files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]
     return [(name, text.encode()) for name, text in files]
 
 

@@ -7,17 +7,19 @@ import base64
 import hashlib
 import re
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sitegen.errors import PublishError
 from sitegen.publish import aws, stale
 from sitegen.publish.aws import aws_errors
+from sitegen.publish.inbox import CONFIG_KEY, inbox_config, write_config
 from sitegen.publish.stale import Kept, Remote
 
 if TYPE_CHECKING:
@@ -92,6 +94,8 @@ class Target:
 
     bucket: str
     distribution_id: str | None
+    # The stack's other outputs, of which the inbox's sign-in settings are made.
+    outputs: Mapping[str, str] = field(default_factory=dict)
 
 
 def headers_for(key: str) -> tuple[str, str]:
@@ -112,11 +116,13 @@ def make_plan(
     now: datetime | None = None,
     keep_for: timedelta = stale.DEFAULT_KEEP,
     marks: Mapping[str, datetime | None] | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> Plan:
     """Compare built files with the bucket's ETags (MD5 for single-part uploads).
 
     Unused fingerprinted assets are kept for `keep_for` after they fell out of use; `marks`
-    says for those listed by `stale.needs_mark_check` since when they are unused."""
+    says for those listed by `stale.needs_mark_check` since when they are unused; keys in
+    `keep` are never deleted, though not built."""
     unknown = [key for key in local if Path(key).suffix.lower() not in CONTENT_TYPES]
     if unknown:
         listed = ", ".join(sorted(unknown)[:10])
@@ -130,7 +136,7 @@ def make_plan(
     unused = unused_assets(local, remote)
     moment = now or datetime.now(UTC)
     old, kept = stale.settle(unused, remote, marks or {}, moment, keep_for)
-    deletes = tuple(sorted({*old, *(set(remote) - set(local) - set(unused))}))
+    deletes = tuple(sorted({*old, *(set(remote) - set(local) - set(unused) - keep)}))
     paths = [u.file.key for u in uploads if u.cache_control != IMMUTABLE]
     paths += [key for key in deletes if not FINGERPRINTED.match(key)]
     unchanged = len(local) - len(changed)
@@ -193,7 +199,7 @@ def stack_target(cloudformation: CloudFormationClient, stack: str) -> Target:
     missing = [key for key in ("SiteBucketName", "DistributionId") if key not in outputs]
     if missing:
         raise PublishError(f"stack {stack} has no output {', '.join(missing)}; is it this site's?")
-    return Target(outputs["SiteBucketName"], outputs["DistributionId"])
+    return Target(outputs["SiteBucketName"], outputs["DistributionId"], outputs)
 
 
 def apply(plan: Plan, target: Target, s3: S3Client, cloudfront: CloudFrontClient) -> str | None:
@@ -284,12 +290,30 @@ def publish(args: argparse.Namespace, out: Callable[[str], None]) -> None:
         target = stack_target(session.client("cloudformation"), args.stack)
     else:
         target = Target(args.bucket, args.distribution_id)
+    with tempfile.TemporaryDirectory(prefix="publish-") as folder:
+        config = inbox_config(target.outputs)
+        if config is not None:
+            path, md5 = write_config(config, Path(folder))
+            local[CONFIG_KEY] = LocalFile(CONFIG_KEY, path, md5)
+        apply_or_show(args, local, target, session, out)
+
+
+def apply_or_show(
+    args: argparse.Namespace,
+    local: dict[str, LocalFile],
+    target: Target,
+    session: Any,
+    out: Callable[[str], None],
+) -> None:
+    """Plan against the bucket, then apply the plan (or only print it, on --dry-run)."""
     s3 = session.client("s3")
     remote = aws.remote_objects(s3, target.bucket)
     now, keep_for = datetime.now(UTC), args.keep_assets_for
     old = stale.needs_mark_check(unused_assets(local, remote), remote, now, keep_for)
     marks = aws.read_marks(s3, target.bucket, old)
-    plan = make_plan(local, remote, now=now, keep_for=keep_for, marks=marks)
+    # Without a stack to read it from, the inbox's settings in the bucket stay as they are.
+    keep = frozenset() if CONFIG_KEY in local else frozenset({CONFIG_KEY})
+    plan = make_plan(local, remote, now=now, keep_for=keep_for, marks=marks, keep=keep)
     for line in describe(plan):
         out(line)
     invalidation = None

@@ -1,2 +1,3 @@
 """From the site model to files: Jinja templates and UI strings, the form as its contract
-defines it, the site-wide files (feeds, sitemap, robots.txt), fingerprinted assets and images."""
+defines it, the site-wide files (feeds, sitemap, robots.txt), the moderators' inbox pages,
+fingerprinted assets and images."""

@@ -65,8 +65,9 @@ def atom_feed(
 
 
 def robots_txt(config: SiteConfig) -> str:
-    """Let crawlers read the site, but not the form's API."""
-    return f"User-agent: *\nDisallow: /api/\n\nSitemap: {config.base_url}/sitemap.xml\n"
+    """Let crawlers read the site, but not the APIs or the moderators' inbox."""
+    disallowed = "".join(f"Disallow: {path}\n" for path in ("/api/", "/admin/"))
+    return f"User-agent: *\n{disallowed}\nSitemap: {config.base_url}/sitemap.xml\n"
 
 
 def _entry(base: str, entry: Entry, body: str) -> str:

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
 from sitegen.errors import ContentError, Problem
+from sitegen.render import admin
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet
@@ -66,6 +67,14 @@ class Renderer:
         ]
         context = {"config": config, "choices": choices, "static": self.assets.url}
         return self._render("root.html", context)
+
+    def render_admin(self, page: admin.AdminPage) -> str:
+        """A page of the moderators' inbox."""
+        config = self.site.config
+        context = admin.admin_context(page, config, self.translators, self.form)
+        context |= {"static": self.assets.url, "has_static": self.assets.urls.__contains__}
+        template = page.view.template if page.view else "admin/choose.html"
+        return self._render(template, context)
 
     def absolute(self, url: str) -> str:
         """A site URL with the site's base URL in front."""
@@ -194,4 +203,6 @@ def required_strings(templates_dir: Path, form: Form) -> list[Use]:
     code = Path(__file__)
     uses = [Use(key, form.source, None) for key in form.required_keys()]
     uses += [Use(key, code, None) for key in (*DATE_KEYS, *CHROME_KEYS)]
-    return [*template_uses(templates_dir), *uses]
+    uses += [Use(key, Path(admin.__file__), None) for key in admin.required_keys()]
+    scripts = admin.script_uses(templates_dir / "static")
+    return [*template_uses(templates_dir), *uses, *scripts]

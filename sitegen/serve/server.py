@@ -24,10 +24,13 @@ from sitegen.content.load import load_config
 from sitegen.errors import ServeError, SiteError
 from sitegen.incremental.builder import Builder
 from sitegen.options import BuildOptions
-from sitegen.serve.app import Watcher, error_text, site_app, with_api, with_headers
+from sitegen.serve.admin import start_inbox
+from sitegen.serve.app import Watcher, error_text, site_app, with_api
 from sitegen.serve.dynamodb_local import local_client
 from sitegen.serve.files import Languages, SiteFiles
 from sitegen.serve.livereload import LiveReload
+from sitegen.serve.moto import MotoServer
+from sitegen.serve.notifications import notify_moderators
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -38,6 +41,7 @@ DEV_RATE_LIMIT = 1000
 API_SETTINGS = (
     "TABLE_NAME",
     "IP_HASH_KEY",
+    "CONTACT_HASH_KEY",
     "CONSENT_VERSION",
     "SITE_ORIGIN",
     "ALLOWED_ORIGINS",
@@ -86,17 +90,23 @@ def serve(options: ServeOptions) -> int:
     first = first_build(builder, options.build.output)
     if first is not None:
         livereload.failed(first)
-    with dynamodb_endpoint() as endpoint:
+    with dynamodb_endpoint() as endpoint, MotoServer() as moto:
         environment = api_environment(options, endpoint, os.environ)
         ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
         api = create_api(environment)
         files = SiteFiles(options.build.output, languages, livereload)
         watcher = Watcher(options.watched, rebuild, livereload)
         app = with_api(api, site_app(files, livereload, watcher))
-        app = with_headers(app, infra_template.security_headers(infra_template.load_template()))
+        inbox = start_inbox(moto, infra_template.load_template())
+        app = inbox.serve(app, create_admin_api(environment))
         print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
         print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
+        print(inbox.welcome(options.origin), flush=True)
+        sns = moto.client("sns")
+        topic = sns.create_topic(Name="moderators")["TopicArn"]
+        table = environment["TABLE_NAME"]
+        notifications = notify_moderators(endpoint, table, options.origin, sns=sns, topic_arn=topic)
+        with notifications, contextlib.suppress(KeyboardInterrupt):
             run_server(app, options, livereload)
     return 0
 
@@ -189,6 +199,8 @@ def api_environment(
         "DYNAMODB_ENDPOINT": endpoint,
         # A fresh key per run: development hashes never match production ones.
         "IP_HASH_KEY": secrets.token_hex(32),
+        # Both functions hash contacts with it: the inbox finds a contact's requests by it.
+        "CONTACT_HASH_KEY": secrets.token_hex(32),
         "CONSENT_VERSION": "development",
         "SITE_ORIGIN": options.origin,
         "ALLOWED_ORIGINS": f"http://localhost:{options.port}",
@@ -208,6 +220,20 @@ def create_api(environment: dict[str, str]) -> ASGIApp:
         config = Config.from_env(environment)
     except ConfigError as exc:
         raise ServeError(f"the API's settings are wrong: {exc}") from exc
+    api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))
+    return api
+
+
+def create_admin_api(environment: dict[str, str]) -> ASGIApp:
+    """The moderators' function's app, on the same table as the API."""
+    from functions.moderation.app import create_app
+    from functions.moderation.config import Config
+    from functions.moderation.errors import ConfigError
+
+    try:
+        config = Config.from_env(environment)
+    except ConfigError as exc:
+        raise ServeError(f"the moderators' API's settings are wrong: {exc}") from exc
     api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))
     return api
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -16,11 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import pytest
 import yaml
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from sitegen import infra_template
 from sitegen.serve.dynamodb_local import create_table, free_port
+from sitegen.serve.moto import UserPool, add_moderator, aws_client
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -216,3 +221,83 @@ def page_types(language: str) -> dict[str, str]:
         "ask error": f"/{language}/ask/error/?errors=contact.invalid",
         "not found": f"/{language}/no-such-page/",
     }
+
+
+# --- The moderators' inbox ----------------------------------------------------------------
+
+TOTP_STEP = 30
+INBOX_PASSWORD = "Inbox-passw0rd-for-tests"
+
+
+class LaxTOTP(pyotp.TOTP):
+    """moto's authenticator secret is 60 bits, shorter than pyotp takes by default."""
+
+    min_secret_length_bits = 0
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """A moderator's account as an administrator hands it over: name, temporary password."""
+
+    name: str
+    password: str
+
+
+def printed(server: DevServer, pattern: str) -> re.Match[str]:
+    """What `build.py serve` printed about the inbox."""
+    found = re.search(pattern, server.output())
+    assert found, f"{pattern!r} not in the output:\n{server.output()}"
+    return found
+
+
+def printed_moderator(server: DevServer) -> Moderator:
+    """The moderator `build.py serve` created and named in the terminal."""
+    found = printed(server, r"sign in as (\S+) with the password (\S+) ")
+    return Moderator(found.group(1), found.group(2))
+
+
+def new_moderator(server: DevServer) -> Moderator:
+    """Another moderator in the served pool, as an administrator adds one."""
+    endpoint = printed(server, r"Cognito on moto at (\S+)").group(1)
+    with urllib.request.urlopen(f"{server.url}/admin/config.json") as response:  # noqa: S310
+        config = json.load(response)
+    pool = UserPool(endpoint, config["userPoolId"], config["clientId"])
+    name = f"moderator-{uuid.uuid4().hex[:10]}"
+    cognito = aws_client("cognito-idp", endpoint)
+    added = add_moderator(cognito, pool, infra_template.load_template(), name)
+    return Moderator(added.username, added.password)
+
+
+def totp_code(secret: str) -> str:
+    """The authenticator's code now; close to the end of a step, the next step's."""
+    if TOTP_STEP - time.time() % TOTP_STEP < 3:
+        time.sleep(3.5)
+    return LaxTOTP(secret.replace(" ", "")).now()
+
+
+def first_sign_in(page: Page, moderator: Moderator, password: str = INBOX_PASSWORD) -> str:
+    """Sign in for the first time: new password, authenticator set-up; the app's secret."""
+    page.fill("#signin-name", moderator.name)
+    page.fill("#signin-secret", moderator.password)
+    page.click("#signin-password button[type=submit]")
+    expect(page.locator("#signin-new-password")).to_be_visible()
+    page.fill("#new-password", password)
+    page.fill("#new-password-again", password)
+    page.click("#signin-new-password button[type=submit]")
+    expect(page.locator("#signin-setup")).to_be_visible()
+    secret = page.locator("#setup-secret").inner_text()
+    page.fill("#setup-code", totp_code(secret))
+    page.click("#signin-setup button[type=submit]")
+    expect(page.locator("#admin-nav")).to_be_visible()
+    return secret
+
+
+def sign_in_again(page: Page, name: str, secret: str, password: str = INBOX_PASSWORD) -> None:
+    """Sign in with the password and the authenticator's code."""
+    page.fill("#signin-name", name)
+    page.fill("#signin-secret", password)
+    page.click("#signin-password button[type=submit]")
+    expect(page.locator("#signin-code")).to_be_visible()
+    page.fill("#code", totp_code(secret))
+    page.click("#signin-code button[type=submit]")
+    expect(page.locator("#admin-nav")).to_be_visible()

@@ -1,7 +1,7 @@
 """How the functions' packages may use each other: each its own code and `shared`, no more.
 
-The public function's artifact holds `help_requests` and `shared` only (functions/Makefile), so
-an import of the moderators' code from it would fail in Lambda."""
+Each function's artifact holds its own package and `shared` only (functions/Makefile), so an
+import of another function's code from it would fail in Lambda."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "help_requests": {"help_requests", "shared"},
     "moderation": {"moderation", "shared"},
+    "notifier": {"notifier", "shared"},
     "shared": {"shared"},
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -62,7 +63,9 @@ def statements(template: Template) -> Iterator[tuple[str, Template]]:
     """Every policy statement in the template, with the logical id that holds it."""
     for logical_id, res in template["Resources"].items():
         props = res.get("Properties", {})
-        documents = [p["PolicyDocument"] for p in props.get("Policies", [])]
+        # A user pool's `Policies` is its password policy, no list of IAM policies.
+        policies = props.get("Policies", []) if res["Type"] == "AWS::IAM::Role" else []
+        documents = [p["PolicyDocument"] for p in policies]
         documents += [props[k] for k in ("PolicyDocument", "KeyPolicy") if k in props]
         for document in documents:
             for statement in document["Statement"]:
@@ -129,7 +132,7 @@ def module_constants(path: Path) -> dict[str, Any]:
 def test_the_table_keeps_its_shape_for_local_tables(template: Template) -> None:
     kwargs = create_table_kwargs(template, "t")
     assert kwargs["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    assert [i["IndexName"] for i in kwargs["GlobalSecondaryIndexes"]] == ["by-status"]
+    assert [i["IndexName"] for i in kwargs["GlobalSecondaryIndexes"]] == ["by-status", "by-contact"]
     assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
     assert kwargs["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     assert ttl_attribute(template) == "expires_at"
@@ -202,6 +205,7 @@ def test_the_functions_environment_comes_from_references(template: Template) -> 
         "RATE_LIMIT_PER_HOUR",
         "RATE_LIMIT_PER_DAY",
         "IP_HASH_KEY",
+        "CONTACT_HASH_KEY",
         "ORIGIN_VERIFY_SECRET",
         "CONSENT_VERSION",
         "MIN_FILL_SECONDS",
@@ -212,7 +216,13 @@ def test_the_functions_environment_comes_from_references(template: Template) -> 
 
 def test_logs_are_kept_for_a_limited_time_and_encrypted(template: Template) -> None:
     groups = of_type(template, "AWS::Logs::LogGroup")
-    assert set(groups) == {"HelpRequestsLogGroup", "HttpApiAccessLogGroup", "NotFoundLogGroup"}
+    assert set(groups) == {
+        "HelpRequestsLogGroup",
+        "HttpApiAccessLogGroup",
+        "NotFoundLogGroup",
+        "NotifierLogGroup",
+        "ModerationLogGroup",
+    }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
         assert group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": ["DataKey", "Arn"]}
@@ -265,7 +275,12 @@ def log_streams(group: str) -> dict[str, str]:
 
 def test_roles_are_our_own_and_attach_no_managed_policy(template: Template) -> None:
     roles = of_type(template, "AWS::IAM::Role")
-    assert set(roles) == {"HelpRequestsFunctionRole", "NotFoundFunctionRole"}
+    assert set(roles) == {
+        "HelpRequestsFunctionRole",
+        "NotFoundFunctionRole",
+        "NotifierFunctionRole",
+        "ModerationFunctionRole",
+    }
     assert not of_type(template, "AWS::IAM::Policy")
     assert not of_type(template, "AWS::IAM::ManagedPolicy")
     for logical_id, role in roles.items():
@@ -273,6 +288,8 @@ def test_roles_are_our_own_and_attach_no_managed_policy(template: Template) -> N
     for function_id, role_id in [
         ("HelpRequestsFunction", "HelpRequestsFunctionRole"),
         ("NotFoundFunction", "NotFoundFunctionRole"),
+        ("NotifierFunction", "NotifierFunctionRole"),
+        ("ModerationFunction", "ModerationFunctionRole"),
     ]:
         props = template["Resources"][function_id]["Properties"]
         assert props["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
@@ -428,7 +445,8 @@ def test_every_behavior_is_https_compressed_and_secured(template: Template) -> N
     for behavior in behaviors:
         assert behavior["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
         assert behavior["Compress"] is True
-        assert behavior["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+        policy = "AdminHeadersPolicy" if behavior.get("PathPattern") == "/admin/*" else None
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy or "SecurityHeadersPolicy"}
 
 
 def test_pages_go_through_the_function(template: Template) -> None:
@@ -570,6 +588,7 @@ def test_alarms_notify_the_topic(template: Template) -> None:
         ("AWS/Lambda", "Errors"),
         ("AWS/Lambda", "Throttles"),
         ("AWS/DynamoDB", "SystemErrors"),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     }
     topic = resource(template, "AlarmTopic", "AWS::SNS::Topic")
     assert topic["KmsMasterKeyId"] == {"Ref": "DataKey"}
@@ -596,3 +615,419 @@ def test_asset_folders_skip_the_request_function(template: Template) -> None:
         assert behaviors[pattern]["TargetOriginId"] == "site-or-not-found"
         assert behaviors[pattern]["CachePolicyId"] == CACHING_OPTIMIZED
         assert "FunctionAssociations" not in behaviors[pattern]
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+
+def notifier(template: Template) -> Template:
+    return resource(template, "NotifierFunction", "AWS::Serverless::Function")
+
+
+def test_the_notifier_is_its_own_package_linking_to_the_inbox(template: Template) -> None:
+    props = notifier(template)
+    assert template["Resources"]["NotifierFunction"]["Metadata"] == {"BuildMethod": "makefile"}
+    makefile = (ROOT / "functions" / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^build-NotifierFunction:", makefile, re.MULTILINE)
+    assert props["CodeUri"] == "../functions/"
+    assert props["Handler"] == "functions.notifier.handler.handler"
+    assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["arm64"])
+    assert props["Timeout"] <= 60
+    assert props["LoggingConfig"] == {"LogGroup": {"Ref": "NotifierLogGroup"}}
+    assert props["Environment"]["Variables"] == {
+        "TOPIC_ARN": {"Ref": "ModeratorsTopic"},
+        "INBOX_URL": {
+            "Fn::If": [
+                "HasDomain",
+                {"Fn::Sub": "https://${DomainName}/admin/"},
+                {"Fn::Sub": "https://${SiteDistribution.DomainName}/admin/"},
+            ]
+        },
+    }
+
+
+def test_the_notifier_takes_new_requests_from_the_stream_in_batches(template: Template) -> None:
+    [event] = notifier(template)["Events"].values()
+    assert event["Type"] == "DynamoDB"
+    props = event["Properties"]
+    filters = props.pop("FilterCriteria")
+    assert props == {
+        "Stream": {"Fn::GetAtt": ["HelpRequestsTable", "StreamArn"]},
+        "StartingPosition": "LATEST",
+        "BatchSize": 100,
+        "MaximumBatchingWindowInSeconds": 60,
+        "BisectBatchOnFunctionError": True,
+        "MaximumRetryAttempts": 10,
+        "MaximumRecordAgeInSeconds": 21600,
+        "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        "DestinationConfig": {
+            "OnFailure": {
+                "Type": "SQS",
+                "Destination": {"Fn::GetAtt": ["NotifierDeadLetterQueue", "Arn"]},
+            }
+        },
+    }
+    # Only inserts of request items: rate counters, status changes and erasures invoke nothing.
+    assert [json.loads(f["Pattern"]) for f in filters["Filters"]] == [
+        {"eventName": ["INSERT"], "dynamodb": {"Keys": {"pk": {"S": [{"prefix": "request#"}]}}}}
+    ]
+    # The stream shows new items whole: what the notifier reads of a request is there.
+    table = resource(template, "HelpRequestsTable", "AWS::DynamoDB::Table")
+    assert table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+
+
+def test_the_notifier_may_read_the_stream_publish_and_report_failures_only(
+    template: Template,
+) -> None:
+    role = resource(template, "NotifierFunctionRole", "AWS::IAM::Role")
+    stream = {"Fn::GetAtt": ["HelpRequestsTable", "StreamArn"]}
+    key = {"Fn::GetAtt": ["DataKey", "Arn"]}
+    streams = log_streams("NotifierLogGroup")
+    assert grants(role) == {
+        "dynamodb:DescribeStream": [stream],
+        "dynamodb:GetRecords": [stream],
+        "dynamodb:GetShardIterator": [stream],
+        "dynamodb:ListStreams": [stream],
+        "sns:Publish": [{"Ref": "ModeratorsTopic"}],
+        "sqs:SendMessage": [{"Fn::GetAtt": ["NotifierDeadLetterQueue", "Arn"]}],
+        "kms:Decrypt": [key],
+        "kms:GenerateDataKey": [key],
+        "logs:CreateLogStream": [streams],
+        "logs:PutLogEvents": [streams],
+    }
+    by_sid = {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+    assert by_sid["EncryptForTheTopicAndQueueOnly"]["Condition"] == {
+        "StringEquals": {
+            "kms:ViaService": [
+                {"Fn::Sub": "sns.${AWS::Region}.${AWS::URLSuffix}"},
+                {"Fn::Sub": "sqs.${AWS::Region}.${AWS::URLSuffix}"},
+            ]
+        }
+    }
+
+
+def test_the_topic_and_the_dead_letter_queue_are_encrypted_with_our_key(
+    template: Template,
+) -> None:
+    topic = resource(template, "ModeratorsTopic", "AWS::SNS::Topic")
+    assert topic["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    queue = resource(template, "NotifierDeadLetterQueue", "AWS::SQS::Queue")
+    assert queue["KmsMasterKeyId"] == {"Ref": "DataKey"}
+    assert queue["MessageRetentionPeriod"] == 14 * 24 * 3600
+    assert template["Outputs"]["ModeratorsTopicArn"]["Value"] == {"Ref": "ModeratorsTopic"}
+    # The notifier's log group may use the key: the key policy names it for CloudWatch Logs.
+    key = resource(template, "DataKey", "AWS::KMS::Key")
+    [logs] = [
+        s for s in key["KeyPolicy"]["Statement"] if "logs" in str(s["Principal"].get("Service"))
+    ]
+    groups = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    notifier_group = resource(template, "NotifierLogGroup", "AWS::Logs::LogGroup")
+    assert notifier_group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-notifier"}
+    assert {
+        "Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+        "/aws/lambda/${AWS::StackName}-notifier"
+    } in groups
+
+
+def test_moderators_subscribe_by_e_mail_when_an_address_is_given(template: Template) -> None:
+    parameter = template["Parameters"]["ModeratorsEmail"]
+    assert (parameter["Type"], parameter["Default"]) == ("String", "")
+    pattern = re.compile(parameter["AllowedPattern"])
+    assert pattern.fullmatch("")
+    assert pattern.fullmatch("moderators@example.org")
+    assert not pattern.fullmatch("not an address")
+    subscription = template["Resources"]["ModeratorsEmailSubscription"]
+    assert subscription["Condition"] == "HasModeratorsEmail"
+    assert template["Conditions"]["HasModeratorsEmail"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ModeratorsEmail"}, ""]}]
+    }
+    assert subscription["Properties"] == {
+        "TopicArn": {"Ref": "ModeratorsTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "ModeratorsEmail"},
+    }
+
+
+def test_a_failed_notification_raises_an_alarm(template: Template) -> None:
+    dead_letters = resource(template, "NotifierDeadLetterAlarm", "AWS::CloudWatch::Alarm")
+    assert (dead_letters["Namespace"], dead_letters["MetricName"]) == (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    )
+    assert dead_letters["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["NotifierDeadLetterQueue", "QueueName"]}}
+    ]
+    assert (dead_letters["Threshold"], dead_letters["ComparisonOperator"]) == (
+        0,
+        "GreaterThanThreshold",
+    )
+    errors = resource(template, "NotifierErrorsAlarm", "AWS::CloudWatch::Alarm")
+    assert (errors["Namespace"], errors["MetricName"]) == ("AWS/Lambda", "Errors")
+    assert errors["Dimensions"] == [{"Name": "FunctionName", "Value": {"Ref": "NotifierFunction"}}]
+    for alarm in (dead_letters, errors):
+        assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+
+
+# --- The moderators' inbox pages ----------------------------------------------------------
+
+
+def policy_config(template: Template, logical_id: str) -> Template:
+    policy = resource(template, logical_id, "AWS::CloudFront::ResponseHeadersPolicy")
+    config: Template = policy["ResponseHeadersPolicyConfig"]
+    return config
+
+
+def test_inbox_pages_may_call_cognito_and_nothing_else_new(template: Template) -> None:
+    site = policy_config(template, "SecurityHeadersPolicy")["SecurityHeadersConfig"]
+    admin = policy_config(template, "AdminHeadersPolicy")["SecurityHeadersConfig"]
+    site_csp = site["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    admin_csp = admin["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert admin["ContentSecurityPolicy"]["Override"] is True
+    assert admin_csp == {
+        "Fn::Sub": site_csp.replace(
+            "connect-src 'self'",
+            "connect-src 'self' https://cognito-idp.${AWS::Region}.amazonaws.com",
+        )
+    }
+    assert {k: v for k, v in admin.items() if k != "ContentSecurityPolicy"} == {
+        k: v for k, v in site.items() if k != "ContentSecurityPolicy"
+    }
+
+
+def test_inbox_pages_are_never_kept_by_browsers(template: Template) -> None:
+    site = policy_config(template, "SecurityHeadersPolicy")
+    admin = policy_config(template, "AdminHeadersPolicy")
+    custom = admin["CustomHeadersConfig"]["Items"]
+    assert {"Header": "Cache-Control", "Value": "no-store", "Override": True} in custom
+    assert [h for h in custom if h["Header"] != "Cache-Control"] == site["CustomHeadersConfig"][
+        "Items"
+    ]
+    assert admin["RemoveHeadersConfig"] == site["RemoveHeadersConfig"]
+
+
+def test_inbox_pages_get_their_policy_and_the_sites_url_rules(template: Template) -> None:
+    config = distribution(template)
+    (admin,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/admin/*"]
+    assert admin["ResponseHeadersPolicyId"] == {"Ref": "AdminHeadersPolicy"}
+    assert admin["FunctionAssociations"] == config["DefaultCacheBehavior"]["FunctionAssociations"]
+    assert admin["TargetOriginId"] == "site-or-not-found"
+    assert admin["ViewerProtocolPolicy"] == "redirect-to-https"
+    assert admin["AllowedMethods"] == ["GET", "HEAD"]
+    assert "OriginRequestPolicyId" not in admin
+    others = [b for b in config["CacheBehaviors"] if b["PathPattern"] != "/admin/*"]
+    assert {"Ref": "AdminHeadersPolicy"} not in [b["ResponseHeadersPolicyId"] for b in others]
+
+
+# --- The moderators' sign-in, function and API ---------------------------------------------
+
+ALL_VIEWER_EXCEPT_HOST = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+CONTACT_KEY_REFERENCE = {
+    "Fn::Sub": "{{resolve:secretsmanager:${ContactHashKeySecret}:SecretString}}"
+}
+
+
+def test_the_contact_index_serves_access_and_erasure(template: Template) -> None:
+    table = resource(template, "HelpRequestsTable", "AWS::DynamoDB::Table")
+    indexes = {index["IndexName"]: index for index in table["GlobalSecondaryIndexes"]}
+    assert indexes["by-contact"] == {
+        "IndexName": "by-contact",
+        "KeySchema": [
+            {"AttributeName": "contact_hash", "KeyType": "HASH"},
+            {"AttributeName": "created_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    assert {"AttributeName": "contact_hash", "AttributeType": "S"} in table["AttributeDefinitions"]
+
+
+def test_the_contact_hash_key_is_kept_and_reaches_both_functions_only(template: Template) -> None:
+    secret = template["Resources"]["ContactHashKeySecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    # Without the key no stored request could be found by its contact again.
+    assert (secret["DeletionPolicy"], secret["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = secret["Properties"]
+    assert props["GenerateSecretString"]["PasswordLength"] >= 32
+    assert props["KmsKeyId"] == {"Ref": "DataKey"}
+    assert "SecretString" not in props
+    for uses in (function(template), moderation(template)):
+        assert uses["Environment"]["Variables"]["CONTACT_HASH_KEY"] == CONTACT_KEY_REFERENCE
+    text = TEMPLATE_PATH.read_text(encoding="utf-8")
+    assert text.count("${ContactHashKeySecret}:SecretString") == 2
+
+
+def test_moderators_are_created_by_administrators_and_sign_in_with_totp(
+    template: Template,
+) -> None:
+    pool = template["Resources"]["ModeratorsUserPool"]
+    assert pool["Type"] == "AWS::Cognito::UserPool"
+    assert (pool["DeletionPolicy"], pool["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    props = pool["Properties"]
+    assert props["DeletionProtection"] == "ACTIVE"
+    assert props["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert (props["MfaConfiguration"], props["EnabledMfas"]) == ("ON", ["SOFTWARE_TOKEN_MFA"])
+    password = props["Policies"]["PasswordPolicy"]
+    assert password["MinimumLength"] >= 12
+    for kind in ("Lowercase", "Uppercase", "Numbers", "Symbols"):
+        assert password[f"Require{kind}"] is True, kind
+    assert props["AliasAttributes"] == ["email"]
+    assert props["AccountRecoverySetting"] == {
+        "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+    }
+    assert "LambdaConfig" not in props
+    group = resource(template, "ModeratorsGroup", "AWS::Cognito::UserPoolGroup")
+    assert group["GroupName"] == "moderators"
+    assert group["UserPoolId"] == {"Ref": "ModeratorsUserPool"}
+
+
+def test_the_inbox_client_has_no_secret_and_short_lived_tokens(template: Template) -> None:
+    client = resource(template, "ModeratorsUserPoolClient", "AWS::Cognito::UserPoolClient")
+    assert client["UserPoolId"] == {"Ref": "ModeratorsUserPool"}
+    assert client["GenerateSecret"] is False
+    assert client["ExplicitAuthFlows"] == ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"]
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    assert client["EnableTokenRevocation"] is True
+    units = client["TokenValidityUnits"]
+    assert units == {"AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours"}
+    assert 30 <= client["AccessTokenValidity"] <= 60
+    assert 30 <= client["IdTokenValidity"] <= 60
+    assert client["RefreshTokenValidity"] <= 24
+    assert "CallbackURLs" not in client
+    assert "AllowedOAuthFlows" not in client
+
+
+def test_the_inbox_finds_the_pool_in_the_outputs(template: Template) -> None:
+    outputs = template["Outputs"]
+    assert outputs["ModeratorsUserPoolId"]["Value"] == {"Ref": "ModeratorsUserPool"}
+    assert outputs["ModeratorsUserPoolClientId"]["Value"] == {"Ref": "ModeratorsUserPoolClient"}
+    assert outputs["ModeratorsRegion"]["Value"] == {"Ref": "AWS::Region"}
+
+
+def moderation(template: Template) -> Template:
+    return resource(template, "ModerationFunction", "AWS::Serverless::Function")
+
+
+def test_the_moderation_function_is_its_own_package(template: Template) -> None:
+    props = moderation(template)
+    assert template["Resources"]["ModerationFunction"]["Metadata"] == {"BuildMethod": "makefile"}
+    makefile = (ROOT / "functions" / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^build-ModerationFunction:", makefile, re.MULTILINE)
+    assert props["CodeUri"] == "../functions/"
+    assert props["Handler"] == "functions.moderation.handler.handler"
+    assert (props["Runtime"], props["Architectures"]) == ("python3.12", ["arm64"])
+    assert props["Role"] == {"Fn::GetAtt": ["ModerationFunctionRole", "Arn"]}
+    assert props["LoggingConfig"] == {"LogGroup": {"Ref": "ModerationLogGroup"}}
+    assert props["Environment"]["Variables"] == {
+        "TABLE_NAME": {"Ref": "HelpRequestsTable"},
+        "CONTACT_HASH_KEY": CONTACT_KEY_REFERENCE,
+        # The public function's retention: a status change keeps a request as long again.
+        "RETENTION_DAYS": {"Ref": "RetentionDays"},
+    }
+    assert function(template)["Environment"]["Variables"]["RETENTION_DAYS"] == {
+        "Ref": "RetentionDays"
+    }
+    integration = resource(template, "ModerationIntegration", "AWS::ApiGatewayV2::Integration")
+    assert integration["IntegrationUri"] == {"Fn::GetAtt": ["ModerationFunction", "Arn"]}
+    assert props["Timeout"] * 1000 < integration["TimeoutInMillis"] <= 30000
+
+
+def test_the_moderation_function_may_query_indexes_and_change_requests_only(
+    template: Template,
+) -> None:
+    role = resource(template, "ModerationFunctionRole", "AWS::IAM::Role")
+    table = {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]}
+    indexes = {"Fn::Sub": "${HelpRequestsTable.Arn}/index/*"}
+    streams = log_streams("ModerationLogGroup")
+    assert grants(role) == {
+        "dynamodb:Query": [indexes],
+        "dynamodb:GetItem": [table],
+        "dynamodb:UpdateItem": [table, table],
+        "dynamodb:DeleteItem": [table],
+        "logs:CreateLogStream": [streams],
+        "logs:PutLogEvents": [streams],
+    }
+    by_sid = {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
+    leading = {
+        sid: statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+        for sid, statement in by_sid.items()
+        if "Condition" in statement
+    }
+    assert leading == {
+        "ReadChangeAndEraseRequestItems": ["request#*"],
+        "LogErasures": ["erasure#*"],
+    }
+    assert by_sid["LogErasures"]["Action"] == "dynamodb:UpdateItem"
+
+
+def test_no_role_may_scan_the_table(template: Template) -> None:
+    actions = {
+        action
+        for _, statement in statements(template)
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+    }
+    assert "dynamodb:Query" in actions
+    assert not actions & {"dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:BatchGetItem"}
+
+
+def test_the_moderators_api_needs_a_token_of_the_pool_and_client(template: Template) -> None:
+    authorizer = resource(template, "ModeratorsAuthorizer", "AWS::ApiGatewayV2::Authorizer")
+    assert authorizer["ApiId"] == {"Ref": "HttpApi"}
+    assert authorizer["AuthorizerType"] == "JWT"
+    assert authorizer["IdentitySource"] == ["$request.header.Authorization"]
+    assert authorizer["JwtConfiguration"] == {
+        "Issuer": {
+            "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${ModeratorsUserPool}"
+        },
+        "Audience": [{"Ref": "ModeratorsUserPoolClient"}],
+    }
+    route = resource(template, "ModerationRoute", "AWS::ApiGatewayV2::Route")
+    assert route == {
+        "ApiId": {"Ref": "HttpApi"},
+        "RouteKey": "ANY /api/admin/{proxy+}",
+        "AuthorizationType": "JWT",
+        "AuthorizerId": {"Ref": "ModeratorsAuthorizer"},
+        "Target": {"Fn::Sub": "integrations/${ModerationIntegration}"},
+    }
+    # The other routes stay open: the form is anonymous, and missing pages are pages.
+    for other in ("HttpApiRoute", "NotFoundRoute"):
+        assert "AuthorizerId" not in resource(template, other, "AWS::ApiGatewayV2::Route")
+    permission = resource(template, "ModerationInvokePermission", "AWS::Lambda::Permission")
+    assert permission["FunctionName"] == {"Ref": "ModerationFunction"}
+    assert permission["SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}"
+        ":${HttpApi}/*/*/api/admin/*"
+    }
+    assert "ModerationRoute" in template["Resources"]["HttpApiStage"]["DependsOn"]
+
+
+def test_cloudfront_forwards_authorization_to_the_moderators_api_only(
+    template: Template,
+) -> None:
+    behaviors = distribution(template)["CacheBehaviors"]
+    patterns = [behavior["PathPattern"] for behavior in behaviors]
+    # CloudFront takes the first pattern that matches: the narrower one must come first.
+    assert patterns.index("/api/admin/*") < patterns.index("/api/*")
+    admin = behaviors[patterns.index("/api/admin/*")]
+    assert admin["TargetOriginId"] == "api"
+    assert admin["ViewerProtocolPolicy"] == "https-only"
+    assert "POST" in admin["AllowedMethods"]
+    # With caching disabled, this managed policy forwards every viewer header but Host
+    # (Authorization too) and the query string; API Gateway needs its own Host.
+    assert admin["CachePolicyId"] == CACHING_DISABLED
+    assert admin["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST
+    assert "FunctionAssociations" not in admin
+    api = behaviors[patterns.index("/api/*")]
+    assert api["OriginRequestPolicyId"] == {"Ref": "ApiOriginRequestPolicy"}
+    # The same origin, so the same X-Origin-Verify header, set by CloudFront.
+    origins = {origin["Id"]: origin for origin in distribution(template)["Origins"]}
+    assert origins["api"]["OriginCustomHeaders"][0]["HeaderName"] == "X-Origin-Verify"
+
+
+def test_the_moderators_logs_may_use_the_key(template: Template) -> None:
+    group = resource(template, "ModerationLogGroup", "AWS::Logs::LogGroup")
+    assert group["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-moderation"}
+    key = resource(template, "DataKey", "AWS::KMS::Key")
+    [logs] = [s for s in key["KeyPolicy"]["Statement"] if s["Sid"].startswith("CloudWatchLogs")]
+    arns = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    prefix = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    assert {"Fn::Sub": prefix + group["LogGroupName"]["Fn::Sub"]} in arns

@@ -10,8 +10,14 @@ from functions.help_requests.config import Config
 from functions.help_requests.errors import ConfigError
 
 SECRET = "s3cret-s3cret-s3cret-s3cret-s3cret!"
+CONTACT_SECRET = "c0ntact-c0ntact-c0ntact-c0ntact-c0ntact"
 ORIGIN_SECRET = "Origin0Verify0Secret0With0Forty0Characters"
-REQUIRED = {"TABLE_NAME": "help-requests", "IP_HASH_KEY": SECRET, "CONSENT_VERSION": "2019-12-01"}
+REQUIRED = {
+    "TABLE_NAME": "help-requests",
+    "IP_HASH_KEY": SECRET,
+    "CONSENT_VERSION": "2019-12-01",
+    "CONTACT_HASH_KEY": CONTACT_SECRET,
+}
 
 
 def test_defaults() -> None:
@@ -21,6 +27,7 @@ def test_defaults() -> None:
         table_name="help-requests",
         ip_hash_key=SECRET.encode(),
         consent_version="2019-12-01",
+        contact_hash_key=CONTACT_SECRET.encode(),
     )
     assert (config.retention_days, config.rate_limit_per_hour, config.rate_limit_per_day) == (
         180,
@@ -72,6 +79,7 @@ def test_the_secrets_never_show_in_the_repr() -> None:
     shown = repr(Config.from_env({**REQUIRED, "ORIGIN_VERIFY_SECRET": ORIGIN_SECRET}))
     assert SECRET not in shown
     assert ORIGIN_SECRET not in shown
+    assert CONTACT_SECRET not in shown
 
 
 def test_an_empty_origin_secret_is_no_secret() -> None:
@@ -90,6 +98,11 @@ NOT_AN_ORIGIN = (
         ({"IP_HASH_KEY": "  "}, "IP_HASH_KEY: missing; set this environment variable"),
         ({"IP_HASH_KEY": "short"}, "IP_HASH_KEY: must be a secret of at least 32 characters"),
         ({"CONSENT_VERSION": ""}, "CONSENT_VERSION: missing; set this environment variable"),
+        ({"CONTACT_HASH_KEY": ""}, "CONTACT_HASH_KEY: missing; set this environment variable"),
+        (
+            {"CONTACT_HASH_KEY": "short"},
+            "CONTACT_HASH_KEY: must be a secret of at least 32 characters",
+        ),
         (
             {"ORIGIN_VERIFY_SECRET": "short"},
             "ORIGIN_VERIFY_SECRET: must be a secret of at least 32 characters, or not set at all",
@@ -127,5 +140,6 @@ def test_a_config_built_in_code_is_checked_too() -> None:
             table_name="t",
             ip_hash_key=SECRET.encode(),
             consent_version="1",
+            contact_hash_key=CONTACT_SECRET.encode(),
             rate_limit_per_hour=0,
         )

@@ -24,6 +24,7 @@ from functions.help_requests.ratelimit import rate_window, sender_hash
 ROOT = Path(__file__).resolve().parents[3]
 EVENTS = ROOT / "tests" / "events"
 IP_HASH_KEY = "event-test-key-0123456789abcdef-xyz"
+CONTACT_HASH_KEY = "event-contact-key-0123456789abcdef-xyz"
 ItemsOf = Callable[[str], list[dict[str, Any]]]
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -60,6 +61,7 @@ def handler(
         "TABLE_NAME": dynamodb_table,
         "DYNAMODB_ENDPOINT": dynamodb_endpoint,
         "IP_HASH_KEY": IP_HASH_KEY,
+        "CONTACT_HASH_KEY": CONTACT_HASH_KEY,
         "CONSENT_VERSION": "1",
         "SITE_ORIGIN": "https://ask.example.org",
         "AWS_REGION": "eu-central-1",
@@ -187,6 +189,7 @@ def test_lambda_imports_the_handler_light_and_self_contained(
         "PATH": os.environ["PATH"],
         "TABLE_NAME": "t",
         "IP_HASH_KEY": IP_HASH_KEY,
+        "CONTACT_HASH_KEY": CONTACT_HASH_KEY,
         "CONSENT_VERSION": "1",
         "AWS_REGION": "eu-central-1",
         "DYNAMODB_ENDPOINT": dynamodb_endpoint,

@@ -163,6 +163,7 @@ def test_a_form_that_cannot_be_stored_goes_to_the_error_page(
         table_name="help-requests",
         ip_hash_key=b"k" * 32,
         consent_version="1",
+        contact_hash_key=b"c" * 32,
         dynamodb_endpoint=f"http://127.0.0.1:{free_port()}",
     )
     response = call_app(create_app(config), "POST", data={**FORM, "language": "de"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -16,6 +17,8 @@ from starlette.routing import Mount
 
 from functions.help_requests import Config, create_app
 from functions.help_requests.app import HelpRequestsApp
+from functions.shared.contact import contact_hash
+from tests.conftest import CONTACT_HASH_KEY
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -55,6 +58,27 @@ def test_json_request_is_stored_with_status_consent_and_retention(
     assert 180 * 86400 - 5 < retention < 180 * 86400 + 5
     assert "website" not in item
     assert "started_at" not in item
+
+
+def test_a_request_is_stored_ready_for_moderation_in_one_write(
+    post: Call, valid_request: dict[str, Any], table_items: ItemsOf
+) -> None:
+    spelled_otherwise = {**valid_request, "id": str(uuid.uuid4()), "contact": "ALICJA@Example.org"}
+    assert post(json=valid_request).status_code == 201
+    assert post(json=spelled_otherwise, client_ip="203.0.113.8").status_code == 201
+
+    first, second = sorted(table_items("request#"), key=lambda item: item["created_at"]["S"])
+    assert first["version"] == {"N": "1"}
+    assert first["history"] == {"L": []}
+    # The keyed hash of the contact's one spelling: both requests share it, and it is no
+    # plain digest of the address anyone could compute.
+    assert first["contact_hash"] == second["contact_hash"]
+    assert first["contact_hash"]["S"] == contact_hash("alicja@example.org", CONTACT_HASH_KEY)
+    unkeyed = hashlib.sha256(b"alicja@example.org").hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", first["contact_hash"]["S"])
+    assert first["contact_hash"]["S"] != unkeyed
+    assert "assigned_to" not in first
+    assert "updated_at" not in first
 
 
 def test_the_raw_ip_is_stored_nowhere(

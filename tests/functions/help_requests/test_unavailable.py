@@ -58,6 +58,7 @@ def config_for(endpoint: str) -> Config:
         table_name="help-requests",
         ip_hash_key=b"k" * 32,
         consent_version="1",
+        contact_hash_key=b"c" * 32,
         dynamodb_endpoint=endpoint,
     )
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
@@ -18,7 +20,8 @@ import httpx
 import pytest
 
 from functions.moderation.cli import main, parser, printable
-from functions.moderation.store import contact_key
+from tests.conftest import CONTACT_HASH_KEY
+from tests.functions.moderation.conftest import Operations, request_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -32,13 +35,17 @@ pytestmark = pytest.mark.dynamodb
 
 @pytest.fixture
 def admin(
-    dynamodb_client: DynamoDBClient, dynamodb_table: str, capsys: pytest.CaptureFixture[str]
+    counted_client: DynamoDBClient,
+    dynamodb_table: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., tuple[int, str]]:
-    """Run `admin("list", ...)`; returns the exit code and what it printed."""
+    """Run `admin("list", ...)` as anna; returns the exit code and what it printed."""
+    monkeypatch.setenv("CONTACT_HASH_KEY", CONTACT_HASH_KEY.decode())
 
     def run(*argv: str) -> tuple[int, str]:
         capsys.readouterr()
-        code = main(["--table", dynamodb_table, *argv], client=dynamodb_client)
+        code = main(["--table", dynamodb_table, "--by", "anna", *argv], client=counted_client)
         captured = capsys.readouterr()
         return code, captured.out + captured.err
 
@@ -74,21 +81,14 @@ def sent(post: Call, valid_request: dict[str, Any]) -> list[dict[str, Any]]:
 def expired(dynamodb_client: DynamoDBClient, dynamodb_table: str, ttl_paused: None) -> str:
     """A request past its retention that TTL has not deleted yet."""
     request_id = str(uuid.uuid4())
-    dynamodb_client.put_item(
-        TableName=dynamodb_table,
-        Item={
-            "pk": {"S": f"request#{request_id}"},
-            "id": {"S": request_id},
-            "contact": {"S": "alicja@example.org"},
-            "topic": {"S": "other"},
-            "message": {"S": "An old request, past retention."},
-            "language": {"S": "pl"},
-            "status": {"S": "new"},
-            "created_at": {"S": "2020-01-01T00:00:00.000Z"},
-            "consent_version": {"S": "1"},
-            "expires_at": {"N": str(int(time.time()) - 60)},
-        },
+    item = request_item(
+        request_id,
+        created=time.time() - 200 * 86400,
+        expires=time.time() - 60,
+        topic="other",
+        message="An old request, past retention.",
     )
+    dynamodb_client.put_item(TableName=dynamodb_table, Item=item)
     return request_id
 
 
@@ -125,7 +125,7 @@ def test_an_expired_or_unknown_request_is_not_found(
     for request_id in (expired, str(uuid.uuid4())):
         code, out = admin("show", request_id)
         assert (code, out) == (1, f"error: no request with id {request_id}\n")
-        assert admin("mark", request_id, "done")[0] == 1
+        assert admin("mark", request_id, "closed")[0] == 1
 
 
 def test_mark_moves_a_request_between_lists(
@@ -137,7 +137,32 @@ def test_mark_moves_a_request_between_lists(
     code, out = admin("list", "--status", "answered")
     assert (code, out.splitlines()[-1]) == (0, "1 answered request")
     assert sent[1]["id"] in out
-    assert "updated_at" in admin("show", sent[1]["id"])[1]
+    shown = admin("show", sent[1]["id"])[1]
+    assert "updated_at" in shown
+    assert "version: 2" in shown
+    assert re.search(r"^  \S+Z anna: status answered$", shown, re.MULTILINE)
+
+
+def test_mark_with_a_note_records_it_in_the_history(
+    admin: Callable[..., tuple[int, str]], sent: list[dict[str, Any]]
+) -> None:
+    request_id = sent[0]["id"]
+    assert admin("mark", request_id, "in-progress")[0] == 0
+    assert admin("mark", request_id, "answered", "--note", "Sent her\nthe CV template.")[0] == 0
+
+    shown = admin("show", request_id)[1]
+    assert "version: 3" in shown
+    assert "anna: status in-progress\n" in shown
+    assert "anna: status answered (Sent her the CV template.)" in shown
+    code, out = admin("mark", request_id, "closed", "--note", "n" * 2001)
+    assert (code, out) == (1, "error: the note is longer than 2000 characters\n")
+
+
+def test_the_statuses_are_the_inboxs(admin: Callable[..., tuple[int, str]]) -> None:
+    with pytest.raises(SystemExit) as refused:
+        admin("list", "--status", "done")
+    assert refused.value.code == 2
+    assert admin("list", "--status", "in-progress") == (0, "0 in-progress requests\n")
 
 
 def test_export_finds_a_persons_requests_in_any_spelling(
@@ -155,16 +180,20 @@ def test_export_finds_a_persons_requests_in_any_spelling(
         "id",
         "name",
         "contact",
+        "contact_kind",
         "topic",
         "message",
         "language",
         "status",
         "created_at",
         "consent_version",
+        "version",
+        "history",
         "retained_until",
     }
     assert "pk" not in first
     assert "payload_hash" not in first
+    assert "contact_hash" not in first
 
 
 def test_export_by_phone_number_ignores_spacing(
@@ -186,6 +215,8 @@ def test_erase_by_contact_deletes_everything_including_expired(
     assert code == 0
     assert out.splitlines()[-1] == "erased 3 requests"
     assert [item["id"]["S"] for item in table_items("request#")] == [sent[2]["id"]]
+    [log] = table_items("erasure#")
+    assert (log["by"], log["scope"], log["count"]) == ({"S": "anna"}, {"S": "contact"}, {"N": "3"})
 
 
 def test_erase_asks_first_and_does_nothing_when_told_no(
@@ -227,6 +258,85 @@ def test_erase_by_id_deletes_an_expired_request_ttl_has_not_deleted_yet(
 def test_erase_by_an_unknown_id_is_not_found(admin: Callable[..., tuple[int, str]]) -> None:
     unknown = str(uuid.uuid4())
     assert admin("erase", unknown, "--yes") == (1, f"error: no request with id {unknown}\n")
+
+
+def test_finding_a_contact_needs_the_contact_hash_key(
+    admin: Callable[..., tuple[int, str]],
+    sent: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    table_items: ItemsOf,
+) -> None:
+    monkeypatch.delenv("CONTACT_HASH_KEY")
+    missing = "error: CONTACT_HASH_KEY: missing; set it, or pass --contact-hash-key-secret <arn>\n"
+    assert admin("export", "alicja@example.org") == (1, missing)
+    assert admin("erase", "--contact", "alicja@example.org", "--yes") == (1, missing)
+    monkeypatch.setenv("CONTACT_HASH_KEY", "short")
+    short = "error: CONTACT_HASH_KEY: must be a secret of at least 32 characters\n"
+    assert admin("export", "alicja@example.org") == (1, short)
+    # Another key finds nothing: the hashes are keyed.
+    monkeypatch.setenv("CONTACT_HASH_KEY", "another-key-0123456789abcdef-0123456789")
+    assert json.loads(admin("export", "alicja@example.org")[1])["requests"] == []
+    assert len(table_items("request#")) == 3
+    # Commands that find no contact need no key.
+    monkeypatch.delenv("CONTACT_HASH_KEY")
+    assert admin("list")[0] == 0
+
+
+def test_the_key_can_come_from_secrets_manager(
+    admin: Callable[..., tuple[int, str]],
+    sent: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", f"http://127.0.0.1:{port}")
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        monkeypatch.setenv("AWS_REGION", "eu-central-1")
+        monkeypatch.delenv("CONTACT_HASH_KEY")
+        secrets = boto3.client("secretsmanager", region_name="eu-central-1")
+        arn = secrets.create_secret(
+            Name="contact-hash-key", SecretString=CONTACT_HASH_KEY.decode()
+        )["ARN"]
+
+        code, out = admin("--contact-hash-key-secret", arn, "export", "alicja@example.org")
+        assert code == 0
+        assert len(json.loads(out)["requests"]) == 2
+        code, out = admin("--contact-hash-key-secret", arn + "-gone", "export", "a@example.org")
+        assert code == 1
+        assert out.startswith("error: --contact-hash-key-secret: cannot read it (")
+    finally:
+        server.stop()
+
+
+def test_no_command_scans_the_table(
+    admin: Callable[..., tuple[int, str]],
+    sent: list[dict[str, Any]],
+    expired: str,
+    operations: Operations,
+) -> None:
+    admin("list")
+    admin("list", "--limit", "1", "--topic", "returning-to-work")
+    admin("show", sent[0]["id"])
+    admin("mark", sent[0]["id"], "answered")
+    admin("export", "alicja@example.org")
+    admin("erase", sent[2]["id"], "--yes")
+    admin("erase", "--contact", "alicja@example.org", "--yes")
+
+    assert set(operations.names) == {"Query", "GetItem", "UpdateItem", "DeleteItem"}
+
+
+def test_a_retention_of_no_days_is_refused(
+    admin: Callable[..., tuple[int, str]], sent: list[dict[str, Any]]
+) -> None:
+    message = "error: --retention-days (RETENTION_DAYS) must be at least 1\n"
+    assert admin("--retention-days", "0", "mark", sent[0]["id"], "closed") == (1, message)
+    assert "status: new" in admin("show", sent[0]["id"])[1]
 
 
 def test_a_missing_table_name_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -275,14 +385,8 @@ def test_text_is_printed_safely() -> None:
     assert printable("a\x1b[31mred\u202eb\nc") == "a\\u001b[31mred\\u202eb\nc"
 
 
-@pytest.mark.parametrize(
-    ("contact", "key"),
-    [
-        ("Anna@Example.ORG ", "anna@example.org"),
-        ("+48 600-700-800", "+48600700800"),
-        ("0048 600 700 800", "+48600700800"),
-        ("600 700 800", "600700800"),
-    ],
-)
-def test_contact_key(contact: str, key: str) -> None:
-    assert contact_key(contact) == key
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

@@ -21,6 +21,7 @@ def lambda_config(endpoint: str | None = None, region: str | None = "eu-west-1")
         table_name="help-requests",
         ip_hash_key=b"k" * 32,
         consent_version="1",
+        contact_hash_key=b"c" * 32,
         dynamodb_endpoint=endpoint,
         region=region,
     )

@@ -298,6 +298,39 @@ def test_stack_outputs_name_the_bucket_and_the_distribution(
     assert len(invalidated(cloudfront, distribution)) == 1
 
 
+def test_the_inbox_gets_its_sign_in_settings_from_the_stack(
+    public: Path, bucket: str, distribution: str, s3: S3Client
+) -> None:
+    cloudformation: CloudFormationClient = boto3.client("cloudformation", region_name=REGION)
+    outputs = {
+        "SiteBucketName": bucket,
+        "DistributionId": distribution,
+        "ModeratorsRegion": "eu-central-1",
+        "ModeratorsUserPoolId": "eu-central-1_Abc123",
+        "ModeratorsUserPoolClientId": "client123",
+    }
+    template = {
+        "Resources": {"Topic": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {name: {"Value": value} for name, value in outputs.items()},
+    }
+    cloudformation.create_stack(StackName="with-inbox", TemplateBody=json.dumps(template))
+    code, lines = run("--public", str(public), "--stack", "with-inbox")
+    assert code == 0, lines
+    assert keys(s3, bucket) == {*SITE, "admin/config.json"}
+    stored = s3.get_object(Bucket=bucket, Key="admin/config.json")
+    assert stored["ContentType"] == "application/json"
+    assert json.loads(stored["Body"].read()) == {
+        "region": "eu-central-1",
+        "userPoolId": "eu-central-1_Abc123",
+        "clientId": "client123",
+        "cognitoEndpoint": "https://cognito-idp.eu-central-1.amazonaws.com/",
+    }
+    # Published by bucket alone, the site leaves the settings it cannot know as they are.
+    code, lines = run("--public", str(public), "--bucket", bucket)
+    assert code == 0, lines
+    assert "admin/config.json" in keys(s3, bucket)
+
+
 def test_a_stack_without_the_outputs_is_refused(
     public: Path, aws: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

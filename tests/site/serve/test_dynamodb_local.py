@@ -101,9 +101,14 @@ def test_the_table_is_built_from_the_template(
     ttl = dynamodb_client.describe_time_to_live(TableName=dynamodb_table)
 
     assert table["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    [index] = table.get("GlobalSecondaryIndexes", [])
-    assert index["IndexName"] == "by-status"
-    assert [key["AttributeName"] for key in index["KeySchema"]] == ["status", "created_at"]
+    indexes = {
+        index["IndexName"]: [key["AttributeName"] for key in index["KeySchema"]]
+        for index in table.get("GlobalSecondaryIndexes", [])
+    }
+    assert indexes == {
+        "by-status": ["status", "created_at"],
+        "by-contact": ["contact_hash", "created_at"],
+    }
     assert ttl["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED",
         "AttributeName": "expires_at",

@@ -1,0 +1,186 @@
+"""Check what moderators send: query parameters and JSON bodies; pure functions, no I/O.
+
+The limits are those of the contract, `openapi.yaml` (a test holds them to it)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..shared.contact import contact_key
+from .errors import BadRequest, FieldError, Invalid, UnsupportedMediaType
+from .records import STATUSES, decode_cursor
+from .store import Listing
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+MAX_LENGTH = {"topic": 50, "language": 10, "cursor": 2000, "note": 2000, "contact": 200}
+LIMITS = (1, 100)
+DEFAULT_LIMIT = 50
+FORMATS = ("csv", "json")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A new status, the version it applies to, and a note for the history."""
+
+    status: str
+    version: int
+    note: str | None
+
+
+def request_id(value: str) -> str | None:
+    """The id in its stored spelling, or None when it cannot be a request's id."""
+    value = value.strip().lower()
+    return value if UUID.match(value) else None
+
+
+def listing(query: Mapping[str, str], *, paged: bool = True) -> tuple[Listing, str | None]:
+    """The listing a list or export asks for, and its cursor; Invalid naming each bad one."""
+    errors: list[FieldError] = []
+    status = query.get("status", "new")
+    if status not in STATUSES:
+        errors.append(FieldError("status", "invalid_choice"))
+    topic = _text(query, "topic", errors)
+    language = _text(query, "language", errors)
+    limit = _limit(query.get("limit"), errors) if paged else DEFAULT_LIMIT
+    cursor = _text(query, "cursor", errors) if paged else None
+    if errors:
+        raise Invalid(*errors)
+    return Listing(status=status, topic=topic, language=language, limit=limit), cursor
+
+
+def start_key(cursor: str | None, status: str) -> dict[str, Any] | None:
+    """The index key a cursor stands for."""
+    return None if cursor is None else decode_cursor(cursor, status)
+
+
+def export_format(query: Mapping[str, str]) -> str:
+    """`csv` or `json`."""
+    value = query.get("format")
+    if value is None:
+        raise Invalid(FieldError("format", "required"))
+    if value not in FORMATS:
+        raise Invalid(FieldError("format", "invalid_choice"))
+    return value
+
+
+def versioned(body: Mapping[str, Any]) -> int:
+    """The version of `{"version": n}`."""
+    errors = _unknown(body, {"version"})
+    version = _version(body, errors)
+    if errors:
+        raise Invalid(*errors)
+    return version
+
+
+def status_change(body: Mapping[str, Any]) -> StatusChange:
+    """A status change: `{"status", "version", "note"?}`."""
+    errors = _unknown(body, {"status", "version", "note"})
+    status = body.get("status")
+    if status is None:
+        errors.append(FieldError("status", "required"))
+    elif status not in STATUSES:
+        errors.append(FieldError("status", "invalid_choice"))
+    version = _version(body, errors)
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        errors.append(FieldError("note", "invalid"))
+    elif isinstance(note, str) and len(note) > MAX_LENGTH["note"]:
+        errors.append(FieldError("note", "too_long"))
+    if errors:
+        raise Invalid(*errors)
+    return StatusChange(str(status), version, note.strip() or None if note else None)
+
+
+def confirmed(body: Mapping[str, Any]) -> None:
+    """An erasure must say `"confirm": true`."""
+    if body.get("confirm") is not True:
+        raise Invalid(FieldError("confirm", "must_confirm"))
+
+
+def contact(body: Mapping[str, Any]) -> str:
+    """The contact of an access request: an address or number, in any spelling."""
+    errors: list[FieldError] = []
+    value = _contact(body, errors)
+    if errors:
+        raise Invalid(*errors)
+    return value
+
+
+def contact_erasure(body: Mapping[str, Any]) -> str:
+    """The contact of an erasure request, which must also say `"confirm": true`."""
+    errors: list[FieldError] = []
+    value = _contact(body, errors)
+    if body.get("confirm") is not True:
+        errors.append(FieldError("confirm", "must_confirm"))
+    if errors:
+        raise Invalid(*errors)
+    return value
+
+
+def json_object(content_type: str | None, body: bytes) -> dict[str, Any]:
+    """The members of a JSON object sent as application/json."""
+    media_type, *params = (content_type or "").split(";")
+    if media_type.strip().lower() != "application/json":
+        raise UnsupportedMediaType("send application/json")
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
+            raise UnsupportedMediaType("the only supported charset is utf-8")
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:
+        raise BadRequest("the body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def _text(query: Mapping[str, str], name: str, errors: list[FieldError]) -> str | None:
+    value = query.get(name)
+    if value is None or value == "":
+        return None
+    if len(value) > MAX_LENGTH[name]:
+        errors.append(FieldError(name, "too_long"))
+    return value
+
+
+def _contact(body: Mapping[str, Any], errors: list[FieldError]) -> str:
+    value = body.get("contact")
+    if value is None or value == "":
+        errors.append(FieldError("contact", "required"))
+    elif not isinstance(value, str) or not contact_key(value).strip("+"):
+        errors.append(FieldError("contact", "invalid"))
+    elif len(value) > MAX_LENGTH["contact"]:
+        errors.append(FieldError("contact", "too_long"))
+    else:
+        return value.strip()
+    return ""
+
+
+def _limit(value: str | None, errors: list[FieldError]) -> int:
+    if value is None:
+        return DEFAULT_LIMIT
+    if not re.fullmatch(r"\d{1,3}", value) or not LIMITS[0] <= int(value) <= LIMITS[1]:
+        errors.append(FieldError("limit", "invalid"))
+        return DEFAULT_LIMIT
+    return int(value)
+
+
+def _version(body: Mapping[str, Any], errors: list[FieldError]) -> int:
+    value = body.get("version")
+    if value is None:
+        errors.append(FieldError("version", "required"))
+    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        errors.append(FieldError("version", "invalid"))
+    else:
+        return value
+    return 0
+
+
+def _unknown(body: Mapping[str, Any], known: set[str]) -> list[FieldError]:
+    # The field's name is the caller's text: it is answered, never logged.
+    return [FieldError(str(name)[:40], "invalid") for name in body if name not in known]

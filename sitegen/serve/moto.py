@@ -1,0 +1,177 @@
+"""moto in server mode, for the AWS services that have no local server of Amazon's own: Cognito
+(the moderators' sign-in, its pool made from `infra/template.yaml`) and SNS."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import string
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from sitegen import infra_template
+
+# moto answers the browser's unsigned Cognito calls as this region's.
+REGION = "us-east-1"
+# With it, moto checks the codes of authenticator apps instead of taking any.
+TOTP_SETTING = "MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP"
+POOL_NAME = "moderators-dev"
+MODERATOR_NAME = "moderator"
+PASSWORD_LENGTH = 20
+# Cognito's symbols; the first of them, `^`, is left out for shells' sake.
+SYMBOLS = "$*.[]{}()?!@#%&/,><:;|_~=+-"
+
+
+class MotoServer:
+    """moto's threaded server on 127.0.0.1 and a port of the system's choice; a context manager."""
+
+    def __init__(self) -> None:
+        self.endpoint = ""
+        self._server: Any = None
+
+    def start(self) -> str:
+        """Start serving and return the endpoint URL."""
+        from moto.server import ThreadedMotoServer
+
+        # Read by moto at every check, but set before it serves anything.
+        os.environ[TOTP_SETTING] = "true"
+        # A line per request in the terminal would bury the server's own messages.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
+        return self.endpoint
+
+    def stop(self) -> None:
+        """Stop serving; everything moto held is gone with it."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.stop()
+
+    def client(self, service: str) -> Any:
+        """A boto3 client of this server, with the fake credentials moto takes."""
+        return aws_client(service, self.endpoint)
+
+    def __enter__(self) -> MotoServer:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    """A boto3 client of a local endpoint in moto's region."""
+    import boto3
+
+    return boto3.client(
+        service,  # type: ignore[call-overload]
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - moto takes any key
+    )
+
+
+@dataclass(frozen=True)
+class UserPool:
+    """The moderators' user pool and the inbox's app client, as the inbox and its API see them."""
+
+    endpoint: str
+    pool_id: str
+    client_id: str
+    region: str = REGION
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` of the pool's tokens (moto names AWS's URL, as Cognito does)."""
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
+
+    @property
+    def jwks_url(self) -> str:
+        """Where the pool's signing keys are served."""
+        return f"{self.endpoint}/{self.pool_id}/.well-known/jwks.json"
+
+    def inbox_config(self) -> dict[str, str]:
+        """What the inbox's pages read from `/admin/config.json`."""
+        return {
+            "region": self.region,
+            "userPoolId": self.pool_id,
+            "clientId": self.client_id,
+            "cognitoEndpoint": self.endpoint,
+        }
+
+
+@dataclass(frozen=True)
+class Moderator:
+    """A moderator's account, before its first sign-in: the name to sign in with, the
+    address, and the temporary password."""
+
+    username: str
+    email: str
+    password: str
+
+
+def create_user_pool(cognito: Any, endpoint: str, template: dict[str, Any]) -> UserPool:
+    """The template's pool, app client and moderators' group, made in moto."""
+    pool_id = cognito.create_user_pool(**infra_template.user_pool_kwargs(template, POOL_NAME))[
+        "UserPool"
+    ]["Id"]
+    if infra_template.software_token_mfa(template):
+        # CloudFormation's EnabledMfas is a separate call in Cognito's API.
+        mode = infra_template.user_pool_kwargs(template, POOL_NAME).get("MfaConfiguration", "ON")
+        cognito.set_user_pool_mfa_config(
+            UserPoolId=pool_id,
+            SoftwareTokenMfaConfiguration={"Enabled": True},
+            MfaConfiguration=mode,
+        )
+    client = cognito.create_user_pool_client(
+        **infra_template.user_pool_client_kwargs(template, pool_id)
+    )
+    cognito.create_group(**infra_template.user_pool_group_kwargs(template, pool_id))
+    return UserPool(endpoint, pool_id, client["UserPoolClient"]["ClientId"])
+
+
+def add_moderator(
+    cognito: Any, pool: UserPool, template: dict[str, Any], name: str = MODERATOR_NAME
+) -> Moderator:
+    """A moderator as an administrator creates one: a temporary password, no e-mail sent; the
+    first sign-in asks for a new password and sets up the authenticator app."""
+    password = strong_password()
+    email = f"{name}@example.org"
+    # A pool whose user names are e-mail addresses takes no other name.
+    by_email = "email" in infra_template.user_pool_kwargs(template, POOL_NAME).get(
+        "UsernameAttributes", []
+    )
+    username = email if by_email else name
+    cognito.admin_create_user(
+        UserPoolId=pool.pool_id,
+        Username=username,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+        ],
+        TemporaryPassword=password,
+        MessageAction="SUPPRESS",
+    )
+    group = infra_template.user_pool_group_kwargs(template, pool.pool_id)["GroupName"]
+    cognito.admin_add_user_to_group(UserPoolId=pool.pool_id, Username=username, GroupName=group)
+    return Moderator(username, email, password)
+
+
+def strong_password(length: int = PASSWORD_LENGTH) -> str:
+    """A random password with each kind of character a strong password policy asks for."""
+    kinds = (string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS)
+    chosen = [secrets.choice(kind) for kind in kinds]
+    everything = "".join(kinds)
+    chosen += [secrets.choice(everything) for _ in range(length - len(chosen))]
+    secrets.SystemRandom().shuffle(chosen)
+    return "".join(chosen)
