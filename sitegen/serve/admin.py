@@ -80,8 +80,9 @@ class Inbox:
     def welcome(self, origin: str) -> str:
         """How to sign in, for the terminal."""
         return (
-            f"Moderators' inbox at {origin}/admin/: sign in as {self.moderator.username} with"
-            f" the password {self.moderator.password} (the first sign-in asks for a new"
+            f"Moderators' inbox at {origin}/admin/: sign in as {self.moderator.username}"
+            f" ({self.moderator.email}) with the password {self.moderator.password}"
+            " (the first sign-in asks for a new"
             f" password and sets up an authenticator app); Cognito on moto at {self.pool.endpoint}"
         )
 

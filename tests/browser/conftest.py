@@ -252,7 +252,7 @@ def printed(server: DevServer, pattern: str) -> re.Match[str]:
 
 def printed_moderator(server: DevServer) -> Moderator:
     """The moderator `build.py serve` created and named in the terminal."""
-    found = printed(server, r"sign in as (\S+) with the password (\S+) ")
+    found = printed(server, r"sign in as (\S+) \(\S+@\S+\) with the password (\S+) ")
     return Moderator(found.group(1), found.group(2))
 
 
