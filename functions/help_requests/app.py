@@ -11,6 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from ..shared.parsing import body_kind, parse_body
+from ..shared.web import read_body
 from . import logs, responses, web
 from .config import Config
 from .contract import FormContract, load_contract
@@ -21,7 +23,6 @@ from .errors import (
     NotFromCloudFront,
     StorageUnavailable,
 )
-from .parsing import body_kind, parse_body
 from .ratelimit import Limits, sender_hash
 from .storage import RequestStore, Stored
 from .validation import (
@@ -118,7 +119,7 @@ class HelpRequestsApp:
         kind = body_kind(request.headers.get("content-type"))
         log.via = kind
         reply.as_json = reply.as_json or kind == "json"
-        data = parse_body(kind, await web.read_body(request))
+        data = parse_body(kind, await read_body(request))
         reply.as_json = kind == "json" or web.wants_json(request.headers)
         reply.language = _language(data, self.contract.languages)
         now = self.clock()

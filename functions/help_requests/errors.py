@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-# The base class and the storage error are shared with the moderators' tools.
+# Shared with the moderators' tools: the base class, storage and the body's errors.
+from ..shared.errors import BadRequest as BadRequest
 from ..shared.errors import HelpRequestError as HelpRequestError
+from ..shared.errors import PayloadTooLarge as PayloadTooLarge
 from ..shared.errors import StorageUnavailable as StorageUnavailable
+from ..shared.errors import UnsupportedMediaType as UnsupportedMediaType
 
 
 class ConfigError(HelpRequestError):
     """A configuration value is missing or malformed; the message names the key."""
-
-
-class BadRequest(HelpRequestError):
-    """The body is not well-formed JSON or form data."""
-
-
-class PayloadTooLarge(HelpRequestError):
-    """The body is larger than the limit."""
-
-
-class UnsupportedMediaType(HelpRequestError):
-    """The body is neither JSON nor form-urlencoded."""
 
 
 class ForbiddenOrigin(HelpRequestError):

@@ -1,4 +1,4 @@
-"""Read what the handler needs from an HTTP request: origin, sender, body, preferences."""
+"""Read what the handler needs from an HTTP request: origin, sender, preferences."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ import hmac
 import re
 
 from starlette.datastructures import Headers
-from starlette.requests import ClientDisconnect, Request
 
-from .errors import BadRequest, ForbiddenOrigin, PayloadTooLarge
+from .errors import ForbiddenOrigin
 
-MAX_BODY = 16 * 1024
 # CloudFront adds this header, with a secret value, to every request it sends the API.
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
 ENDPOINT = re.compile(r"^(/[^/]+)?/api/help-requests/?$")
@@ -64,21 +62,3 @@ def sender_address(headers: Headers, client_host: str | None) -> str | None:
         # "198.51.100.10:46532" or "2001:db8::1:46532": the port follows the last colon.
         return viewer.rsplit(":", 1)[0].strip("[]")
     return client_host
-
-
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The whole body, refusing to read past `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise PayloadTooLarge(f"the body is larger than {limit} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        raise BadRequest("the client went away before sending the whole body") from exc
-    return b"".join(chunks)

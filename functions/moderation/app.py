@@ -12,19 +12,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ..shared.table import iso_utc
+from ..shared.web import read_body
 from . import auth, export, logs, responses, validation
 from .config import Config
 from .errors import (
-    BadRequest,
     HelpRequestError,
     MethodNotAllowed,
     NotFound,
-    PayloadTooLarge,
     RequestNotFound,
     StorageUnavailable,
 )
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Clock = Callable[[], float]
-MAX_BODY = 16 * 1024
 # API Gateway's path (`/api/admin/...`, behind a stage name or not), or a mount's remainder.
 PREFIX = re.compile(r"^(?:/[^/]+)?/api/admin(?=/)")
 
@@ -225,21 +223,8 @@ def route(method: str, path: str) -> tuple[str, Action, str | None]:
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, refusing to read past MAX_BODY bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise PayloadTooLarge(f"the body is larger than {MAX_BODY} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise PayloadTooLarge(f"the body is larger than {MAX_BODY} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect as exc:
-        raise BadRequest("the client went away before sending the whole body") from exc
-    return validation.json_object(request.headers.get("content-type"), b"".join(chunks))
+    """The body as a JSON object, read no further than the limit."""
+    return validation.json_object(request.headers.get("content-type"), await read_body(request))
 
 
 def _request_id(scope: Scope) -> str:

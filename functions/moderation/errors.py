@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The base class and the storage error are shared with the public function.
+# Shared with the public function: the base class, storage and the body's errors.
+from ..shared.errors import BadRequest as BadRequest
 from ..shared.errors import HelpRequestError as HelpRequestError
+from ..shared.errors import PayloadTooLarge as PayloadTooLarge
 from ..shared.errors import StorageUnavailable as StorageUnavailable
+from ..shared.errors import UnsupportedMediaType as UnsupportedMediaType
 
 
 class ConfigError(HelpRequestError):
@@ -51,15 +54,3 @@ class MethodNotAllowed(HelpRequestError):
     def __init__(self, allowed: tuple[str, ...]) -> None:
         super().__init__(", ".join(allowed))
         self.allowed = allowed
-
-
-class BadRequest(HelpRequestError):
-    """The body is not a well-formed JSON object."""
-
-
-class PayloadTooLarge(HelpRequestError):
-    """The body is larger than the limit."""
-
-
-class UnsupportedMediaType(HelpRequestError):
-    """The body is not JSON."""

@@ -4,14 +4,14 @@ The limits are those of the contract, `openapi.yaml` (a test holds them to it)."
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..shared.contact import contact_key
-from .errors import BadRequest, FieldError, Invalid, UnsupportedMediaType
+from ..shared.parsing import body_kind, parse_json
+from .errors import FieldError, Invalid, UnsupportedMediaType
 from .records import STATUSES, decode_cursor
 from .store import Listing
 
@@ -122,21 +122,10 @@ def contact_erasure(body: Mapping[str, Any]) -> str:
 
 
 def json_object(content_type: str | None, body: bytes) -> dict[str, Any]:
-    """The members of a JSON object sent as application/json."""
-    media_type, *params = (content_type or "").split(";")
-    if media_type.strip().lower() != "application/json":
+    """The members of a JSON object sent as application/json (UTF-8)."""
+    if body_kind(content_type) != "json":
         raise UnsupportedMediaType("send application/json")
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip('"').lower() != "utf-8":
-            raise UnsupportedMediaType("the only supported charset is utf-8")
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (ValueError, RecursionError) as exc:
-        raise BadRequest("the body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise BadRequest("the body must be a JSON object")
-    return data
+    return parse_json(body)
 
 
 def _text(query: Mapping[str, str], name: str, errors: list[FieldError]) -> str | None:

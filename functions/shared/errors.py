@@ -7,5 +7,17 @@ class HelpRequestError(Exception):
     """Base class of every error the functions raise on purpose."""
 
 
+class BadRequest(HelpRequestError):
+    """The body is not well-formed JSON or form data."""
+
+
+class PayloadTooLarge(HelpRequestError):
+    """The body is larger than the limit."""
+
+
+class UnsupportedMediaType(HelpRequestError):
+    """The body is of a type the function does not take."""
+
+
 class StorageUnavailable(HelpRequestError):
     """DynamoDB failed or timed out; nothing was stored or changed."""

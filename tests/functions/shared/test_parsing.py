@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from functions.help_requests.errors import BadRequest, UnsupportedMediaType
-from functions.help_requests.parsing import body_kind, parse_form, parse_json
+from functions.shared.errors import BadRequest, UnsupportedMediaType
+from functions.shared.parsing import body_kind, parse_form, parse_json
 
 
 @pytest.mark.parametrize(
