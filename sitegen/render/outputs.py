@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax import saxutils
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import Translator
 from sitegen.site.listing import Entry
 from sitegen.site.model import Page
+
+# Every character but those XML 1.0 allows (https://www.w3.org/TR/xml/#charsets): not even a
+# reference can write one, and a feed holding one is not XML, which feed readers refuse.
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _escape(text: str) -> str:
+    """Text as XML character data; characters XML cannot hold are left out."""
+    return saxutils.escape(_NOT_XML.sub("", text))
+
+
+def _quoteattr(text: str) -> str:
+    """Text as a quoted XML attribute value; characters XML cannot hold are left out."""
+    return saxutils.quoteattr(_NOT_XML.sub("", text))
 
 
 def sitemap(config: SiteConfig, pages: Iterable[Page]) -> str:
@@ -20,13 +35,13 @@ def sitemap(config: SiteConfig, pages: Iterable[Page]) -> str:
         ' xmlns:xhtml="http://www.w3.org/1999/xhtml">',
     ]
     for page in sorted((p for p in pages if p.indexable), key=lambda p: p.url):
-        lines.append(f"<url><loc>{escape(config.base_url + page.url)}</loc>")
+        lines.append(f"<url><loc>{_escape(config.base_url + page.url)}</loc>")
         if page.document and page.document.date:
             lines.append(f"<lastmod>{page.document.date.isoformat()}</lastmod>")
         if len(page.alternates) > 1:
             lines += [
                 f'<xhtml:link rel="alternate" hreflang="{code}"'
-                f" href={quoteattr(config.base_url + url)}/>"
+                f" href={_quoteattr(config.base_url + url)}/>"
                 for code, url in sorted(page.alternates.items())
             ]
         lines.append("</url>")
@@ -49,15 +64,15 @@ def atom_feed(
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="{lang}"'
-        f" xml:base={quoteattr(base + '/')}>",
-        f"<title>{escape(t('feed.title', site=config.title))}</title>",
-        f"<subtitle>{escape(t('site.tagline'))}</subtitle>",
-        f"<id>{escape(base)}/{lang}/</id>",
+        f" xml:base={_quoteattr(base + '/')}>",
+        f"<title>{_escape(t('feed.title', site=config.title))}</title>",
+        f"<subtitle>{_escape(t('site.tagline'))}</subtitle>",
+        f"<id>{_escape(base)}/{lang}/</id>",
         f'<link rel="self" type="application/atom+xml"'
-        f" href={quoteattr(f'{base}/{lang}/feed.xml')}/>",
-        f'<link rel="alternate" type="text/html" href={quoteattr(f"{base}/{lang}/")}/>',
+        f" href={_quoteattr(f'{base}/{lang}/feed.xml')}/>",
+        f'<link rel="alternate" type="text/html" href={_quoteattr(f"{base}/{lang}/")}/>',
         f"<updated>{updated}</updated>",
-        f"<author><name>{escape(config.title)}</name></author>",
+        f"<author><name>{_escape(config.title)}</name></author>",
     ]
     lines += [_entry(base, entry, bodies.get(entry.url, "")) for entry in newest]
     lines.append("</feed>")
@@ -74,13 +89,13 @@ def _entry(base: str, entry: Entry, body: str) -> str:
     doc = entry.doc
     stamp = _timestamp(doc.date or date.min)
     url = base + entry.url
-    categories = "".join(f"<category term={quoteattr(tag)}/>" for tag in doc.tags)
+    categories = "".join(f"<category term={_quoteattr(tag)}/>" for tag in doc.tags)
     return (
-        f"<entry><title>{escape(doc.title)}</title><id>{escape(url)}</id>"
-        f'<link rel="alternate" type="text/html" href={quoteattr(url)}/>'
+        f"<entry><title>{_escape(doc.title)}</title><id>{_escape(url)}</id>"
+        f'<link rel="alternate" type="text/html" href={_quoteattr(url)}/>'
         f"<published>{stamp}</published><updated>{stamp}</updated>"
-        f"<summary>{escape(doc.summary)}</summary>{categories}"
-        f'<content type="html">{escape(body)}</content></entry>'
+        f"<summary>{_escape(doc.summary)}</summary>{categories}"
+        f'<content type="html">{_escape(body)}</content></entry>'
     )
 
 

@@ -88,6 +88,8 @@ BODIES: dict[str, str] = {
     "template-syntax": "{{ 7*7 }} {% raw %} {# comment #}",
     "cdata": "<![CDATA[<script>alert(1)</script>]]>",
     "details-ontoggle": "<details open ontoggle=alert(1)><summary>x</summary></details>",
+    # Characters XML cannot hold, which the feed carries with the body.
+    "control-characters": "Bell&#7; tab&#x0b; not&#xFFFE; escape\x1b end.",
 }
 
 # Front matter text, one story each (`/en/stories/front-<name>/`) in every text field.
@@ -396,8 +398,10 @@ def test_every_block_of_structured_data_parses(pages: dict[str, Parsed]) -> None
 def test_feeds_and_sitemap_are_xml_that_carries_the_titles(public: Path) -> None:
     ET.parse(public / "sitemap.xml")  # noqa: S314 - our own output
     feed = ET.parse(public / "en" / "feed.xml").getroot()  # noqa: S314 - our own output
-    titles = {entry.findtext(f"{ATOM}title") for entry in feed.iter(f"{ATOM}entry")}
-    assert set(FRONT.values()) <= titles
+    entries = {entry.findtext(f"{ATOM}title"): entry for entry in feed.iter(f"{ATOM}entry")}
+    assert set(FRONT.values()) | set(BODIES) <= entries.keys()
+    content = entries["control-characters"].findtext(f"{ATOM}content")
+    assert content == "<p>Bell tab not escape end.</p>"
 
 
 def test_the_build_writes_no_json_but_structured_data(public: Path) -> None:
