@@ -18,6 +18,12 @@ LAYOUTS = ("page", "home", "ask", "thanks", "ask-error", "not-found")
 _FIXED_LAYOUTS = {"index": "home", "404": "not-found"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TAG_LENGTH = 100
+# Invisible characters no one means to write, which feeds cannot carry; YAML reads them only
+# from a backslash escape in double quotes ("\f", "\e"), often a Windows path's backslash.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_HINT = (
+    r"in double quotes a backslash starts an escape: write \\ for one, or use single quotes"
+)
 _NAMES = {"stories": "stories", "campaigns": "campaign pages", "pages": "pages"}
 
 
@@ -65,7 +71,15 @@ def _text(key: str, value: object) -> str:
         raise _Invalid(f"'{key}' must be text (got {_show(value)})", "quote the value")
     if not value.strip():
         raise _Invalid(f"'{key}' must not be empty")
-    return value.strip()
+    return _visible(key, value.strip())
+
+
+def _visible(key: str, text: str) -> str:
+    control = _CONTROL.search(text)
+    if control is not None:
+        message = f"'{key}' must not hold control characters (got U+{ord(control.group()):04X})"
+        raise _Invalid(message, _CONTROL_HINT)
+    return text
 
 
 def _date(key: str, value: object) -> date:
@@ -85,7 +99,7 @@ def _tags(key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         message = f"'{key}' must be a list of text like [jobs, mentoring] (got {_show(value)})"
         raise _Invalid(message, "put the tags in square brackets, separated by commas")
-    tags = tuple(dict.fromkeys(v.strip() for v in value))
+    tags = tuple(dict.fromkeys(_visible(key, v.strip()) for v in value))
     for tag in tags:
         # A tag names a folder of the site, and file systems allow 255 bytes for a name.
         if max(len(tag), len(slugify(tag))) > MAX_TAG_LENGTH:

@@ -104,6 +104,7 @@ FRONT: dict[str, str] = {
     "line-separators": "one\u2028two\u2029three",
     "comment-open": "<!-- <script>alert(1)</script>",
     "entities": "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#60;",
+    "backslashes": "C:\\files\\about \\u003c/script>",
 }
 # A title the pages must show as it was written, never evaluated.
 EXPRESSION = FRONT["template-expression"]
