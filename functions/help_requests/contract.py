@@ -6,6 +6,7 @@ build reads them to make the form, so a topic added there is offered and accepte
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ CONTRACT_PATH = Path(__file__).with_name("openapi.yaml")
 # same data, read at a cold start without loading a YAML parser.
 BUILT_CONTRACT_PATH = CONTRACT_PATH.with_suffix(".json")
 REQUEST_SCHEMA = "HelpRequest"
+SCHEMA_REFERENCE = "#/components/schemas/"
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,12 @@ class FormContract:
     min_length: Mapping[str, int]
     # Every code a failing field may be given.
     error_codes: tuple[str, ...]
+    # A contact is valid when one of these matches the whole cleaned text.
+    contact_patterns: tuple[re.Pattern[str], ...]
+
+    def is_contact(self, text: str) -> bool:
+        """Whether `text` is an e-mail address or a phone number as the document defines them."""
+        return any(pattern.fullmatch(text) for pattern in self.contact_patterns)
 
 
 def load_contract(path: Path | None = None) -> FormContract:
@@ -60,13 +68,14 @@ def parse_contract(document: object, path: Path) -> FormContract:
     return FormContract(
         topics=_strings(_at(schemas, path, "Topic", "enum"), path, "Topic.enum"),
         languages=_strings(_at(schemas, path, "Language", "enum"), path, "Language.enum"),
-        max_length=_limits(properties, "maxLength", fields, path),
-        min_length=_limits(properties, "minLength", fields, path),
+        max_length=_limits(schemas, properties, "maxLength", fields, path),
+        min_length=_limits(schemas, properties, "minLength", fields, path),
         error_codes=_strings(
             _at(schemas, path, "FieldError", "properties", "code", "enum"),
             path,
             "FieldError.properties.code.enum",
         ),
+        contact_patterns=_patterns(_at(schemas, path, "Contact", "anyOf"), path, "Contact.anyOf"),
     )
 
 
@@ -85,10 +94,15 @@ def _strings(values: object, path: Path, where: str) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _limits(properties: Any, limit: str, fields: tuple[str, ...], path: Path) -> dict[str, int]:
+def _limits(
+    schemas: Any, properties: Any, limit: str, fields: tuple[str, ...], path: Path
+) -> dict[str, int]:
     found: dict[str, int] = {}
     for field in fields:
         schema = _at(properties, path, field)
+        reference = schema.get("$ref") if isinstance(schema, dict) else None
+        if isinstance(reference, str) and reference.startswith(SCHEMA_REFERENCE):
+            schema = _at(schemas, path, reference.removeprefix(SCHEMA_REFERENCE))
         value = schema.get(limit) if isinstance(schema, dict) else None
         if value is None:
             continue
@@ -96,3 +110,13 @@ def _limits(properties: Any, limit: str, fields: tuple[str, ...], path: Path) ->
             raise ConfigError(f"{path}: {REQUEST_SCHEMA}.{field}.{limit} must be a whole number")
         found[field] = value
     return found
+
+
+def _patterns(choices: object, path: Path, where: str) -> tuple[re.Pattern[str], ...]:
+    patterns = [c.get("pattern") for c in choices] if isinstance(choices, list) else []
+    if not patterns or not all(isinstance(p, str) for p in patterns):
+        raise ConfigError(f"{path}: every choice of {where} must have a pattern")
+    try:
+        return tuple(re.compile(pattern) for pattern in patterns)
+    except re.error as exc:
+        raise ConfigError(f"{path}: {where} has a pattern Python cannot read ({exc})") from exc

@@ -31,10 +31,9 @@ FIELDS = (
 FORM_ID_NAMESPACE = uuid.UUID("8328b7a2-7c47-41b8-9b06-64c44626d586")
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-EMAIL = re.compile(r"^[^@\s<>()\[\],;:\"]{1,64}@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\".]{2,}$")
-PHONE_SEPARATORS = re.compile(r"[\s().\-/]")
-PHONE_DIGITS = re.compile(r"^(\+|00)?\d{6,15}$")
-NUMBER = re.compile(r"\s*\d{1,16}(\.\d+)?\s*")
+NUMBER = re.compile(r"\s*[0-9]{1,16}(\.[0-9]+)?\s*")
+# Milliseconds since the epoch stay below this (the year 318857), as the document says.
+MOMENT_LIMIT = 10**16
 ACCEPTED = frozenset({"on", "true"})
 # Bidirectional overrides and isolates can disguise text in a moderator's terminal.
 INVISIBLE = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
@@ -92,13 +91,6 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
 
 def _is_control(ch: str) -> bool:
     return ch in INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs")
-
-
-def is_contact(value: str) -> bool:
-    """Whether `value` looks like an e-mail address or a phone number."""
-    if "@" in value:
-        return EMAIL.match(value) is not None
-    return PHONE_DIGITS.match(PHONE_SEPARATORS.sub("", value)) is not None
 
 
 def validate(
@@ -166,7 +158,7 @@ def _check_contact(raw: object, contract: FormContract) -> Checked:
     too = _length(text, "contact", contract)
     if too is not None:
         return text, too
-    return text, None if is_contact(text) else "invalid"
+    return text, None if contract.is_contact(text) else "invalid"
 
 
 def _check_topic(raw: object, contract: FormContract) -> Checked:
@@ -201,7 +193,7 @@ def _check_consent(raw: object, contract: FormContract) -> Checked:
 
 
 def _check_moment(raw: object, contract: FormContract) -> Checked:
-    if raw is None or raw == "":
+    if raw is None or (isinstance(raw, str) and not clean_text(raw)):
         return "", None
     return "", None if parse_epoch_ms(raw) is not None else "invalid"
 
@@ -227,16 +219,16 @@ CHECKS: dict[str, Check] = {
 def parse_epoch_ms(raw: object) -> float | None:
     """Milliseconds since the epoch from a JSON number or a form string; None if malformed."""
     number = _as_number(raw)
-    return number if number is not None and math.isfinite(number) and number >= 0 else None
+    return number if number is not None and 0 <= number < MOMENT_LIMIT else None
 
 
 def _as_number(raw: object) -> float | None:
     if isinstance(raw, bool):
         return None
-    if isinstance(raw, int) and abs(raw) < 10**16:
-        return float(raw)
+    if isinstance(raw, int):
+        return float(raw) if abs(raw) < MOMENT_LIMIT else None
     if isinstance(raw, float):
-        return raw
+        return raw if math.isfinite(raw) else None
     if isinstance(raw, str) and NUMBER.fullmatch(raw):
         return float(raw)
     return None

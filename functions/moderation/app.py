@@ -92,8 +92,9 @@ class ModerationApp:
             moderator = auth.moderator(scope)
             name, action, path_id = route(request.method, scope["path"])
             log.route = name
+            query = validation.known_query(request.query_params, QUERIES.get(name, ()))
             body = await _json_body(request) if request.method == "POST" else {}
-            call = Call(moderator, path_id, dict(request.query_params), body)
+            call = Call(moderator, path_id, query, body)
             response = await _run(scope, action, self.store, call)
             log.outcome = "ok"
         except HelpRequestError as exc:
@@ -203,6 +204,11 @@ ROUTES: dict[str, Action] = {
     "GET /export": export_requests,
     "POST /contacts/access": access_contact,
     "POST /contacts/erase": erase_contact,
+}
+# The query parameters each route reads; any other is refused, so a typo is never ignored.
+QUERIES = {
+    "GET /requests": ("status", "topic", "language", "limit", "cursor"),
+    "GET /export": ("format", "status", "topic", "language"),
 }
 PATTERNS = {
     name: re.compile("^" + name.split(" ")[1].replace("{id}", "(?P<id>[^/]+)") + "$")

@@ -5,17 +5,18 @@ The limits are those of the contract, `openapi.yaml` (a test holds them to it)."
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..shared.contact import contact_key
 from ..shared.parsing import body_kind, parse_json
 from .errors import FieldError, Invalid, UnsupportedMediaType
 from .records import STATUSES, decode_cursor
 from .store import Listing
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# An e-mail address has an @, a phone number digits; the document's pattern says the same.
+CONTACT_LIKE = re.compile("[@0-9]")
 MAX_LENGTH = {"topic": 50, "language": 10, "cursor": 2000, "note": 2000, "contact": 200}
 LIMITS = (1, 100)
 DEFAULT_LIMIT = 50
@@ -35,6 +36,14 @@ def request_id(value: str) -> str | None:
     """The id in its stored spelling, or None when it cannot be a request's id."""
     value = value.strip().lower()
     return value if UUID.match(value) else None
+
+
+def known_query(query: Mapping[str, str], known: Iterable[str]) -> dict[str, str]:
+    """The query's parameters, when every one is `known`; else Invalid naming the others."""
+    errors = _unknown(query, set(known))
+    if errors:
+        raise Invalid(*errors)
+    return dict(query)
 
 
 def listing(query: Mapping[str, str], *, paged: bool = True) -> tuple[Listing, str | None]:
@@ -141,7 +150,7 @@ def _contact(body: Mapping[str, Any], errors: list[FieldError]) -> str:
     value = body.get("contact")
     if value is None or value == "":
         errors.append(FieldError("contact", "required"))
-    elif not isinstance(value, str) or not contact_key(value).strip("+"):
+    elif not isinstance(value, str) or not CONTACT_LIKE.search(value):
         errors.append(FieldError("contact", "invalid"))
     elif len(value) > MAX_LENGTH["contact"]:
         errors.append(FieldError("contact", "too_long"))
@@ -153,20 +162,29 @@ def _contact(body: Mapping[str, Any], errors: list[FieldError]) -> str:
 def _limit(value: str | None, errors: list[FieldError]) -> int:
     if value is None:
         return DEFAULT_LIMIT
-    if not re.fullmatch(r"\d{1,3}", value) or not LIMITS[0] <= int(value) <= LIMITS[1]:
+    if not re.fullmatch(r"[0-9]{1,3}", value) or not LIMITS[0] <= int(value) <= LIMITS[1]:
         errors.append(FieldError("limit", "invalid"))
         return DEFAULT_LIMIT
     return int(value)
+
+
+# The largest whole number every JSON reader keeps exactly (2^53 - 1), as the document says.
+MAX_VERSION = 9_007_199_254_740_991
 
 
 def _version(body: Mapping[str, Any], errors: list[FieldError]) -> int:
     value = body.get("version")
     if value is None:
         errors.append(FieldError("version", "required"))
-    elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    elif (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and not value.is_integer())
+        or not 1 <= value <= MAX_VERSION
+    ):
         errors.append(FieldError("version", "invalid"))
     else:
-        return value
+        return int(value)
     return 0
 
 

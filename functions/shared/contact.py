@@ -12,7 +12,7 @@ def contact_key(contact: str) -> str:
     contact = contact.strip()
     if "@" in contact:
         return contact.casefold()
-    digits = re.sub(r"\D", "", contact)
+    digits = re.sub(r"[^0-9]", "", contact)
     if contact.startswith("+"):
         return f"+{digits}"
     return f"+{digits[2:]}" if digits.startswith("00") else digits

@@ -11,7 +11,6 @@ from functions.help_requests.validation import (
     FieldError,
     HelpRequest,
     clean_text,
-    is_contact,
     parse_epoch_ms,
     trap,
     validate,
@@ -60,7 +59,7 @@ def test_clean_text(raw: str, multiline: bool, cleaned: str) -> None:
     ],
 )
 def test_contacts_people_use_are_accepted(contact: str) -> None:
-    assert is_contact(contact)
+    assert CONTRACT.is_contact(contact)
 
 
 @pytest.mark.parametrize(
@@ -77,10 +76,12 @@ def test_contacts_people_use_are_accepted(contact: str) -> None:
         "12345",
         "+48 600 700 800 900 100",
         "call me",
+        "\u0661\u0662\u0663\u0664\u0665\u0666\u0667",
+        "anna@example.org\nBcc: eve@example.org",
     ],
 )
 def test_other_contacts_are_refused(contact: str) -> None:
-    assert not is_contact(contact)
+    assert not CONTRACT.is_contact(contact)
 
 
 def test_a_valid_request_is_cleaned() -> None:
@@ -187,12 +188,30 @@ def test_an_unknown_fields_label_is_safe_in_a_url() -> None:
         (float("nan"), None),
         (float("inf"), None),
         (10**400, None),
+        # The document's limit holds for every spelling of a number alike.
+        (10**15, 1e15),
+        (10**16, None),
+        (1e16, None),
+        (1e300, None),
+        ("\u0661\u0662\u0663", None),
         ("soon", None),
         (None, None),
     ],
 )
 def test_parse_epoch_ms(raw: object, parsed: float | None) -> None:
     assert parse_epoch_ms(raw) == parsed
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\x0c", "\t\n"])
+def test_a_blank_time_is_one_not_sent(blank: str) -> None:
+    # The plain form sends the fields empty when the page's script did not run.
+    data = {**VALID, "started_at": blank, "sent_at": blank}
+    assert isinstance(validate(data, CONTRACT, default_id=None), HelpRequest)
+
+
+@pytest.mark.parametrize("field", ["name", "website", "started_at", "sent_at"])
+def test_null_in_an_optional_field_is_taken_as_not_sent(field: str) -> None:
+    assert isinstance(validate({**VALID, field: None}, CONTRACT, default_id=None), HelpRequest)
 
 
 NOW_MS = 1_764_093_312_345

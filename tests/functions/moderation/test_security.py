@@ -121,6 +121,9 @@ def test_an_unknown_id_or_path_is_not_found(
         ({"status": "closed", "version": 1, "note": "n" * 2001}, [("note", "too_long")]),
         ({"status": "closed", "version": 1, "note": 5}, [("note", "invalid")]),
         ({"status": "closed", "version": 1, "extra": 1}, [("extra", "invalid")]),
+        ({"status": "closed", "version": 1.5}, [("version", "invalid")]),
+        ({"status": "closed", "version": 2**53}, [("version", "invalid")]),
+        ({"status": "closed", "version": 10**400}, [("version", "invalid")]),
         (
             {"status": "closed", "version": 1, "x": 1, "note": "n" * 2001},
             [("x", "invalid"), ("note", "too_long")],
@@ -136,6 +139,14 @@ def test_a_bad_status_change_names_each_field_and_changes_nothing(
     assert response.status_code == 422
     assert response.json() == {"errors": [{"field": f, "code": c} for f, c in errors]}
     assert admin("GET", f"/api/admin/requests/{request_id}").json()["version"] == 1
+
+
+def test_a_version_written_as_a_whole_float_is_that_version(admin: Call, seed: Seed) -> None:
+    # JSON has one kind of number; the document's `integer` takes 1.0 as 1.
+    request_id = seed()
+    body = {"status": "answered", "version": 1.0}
+    response = admin("POST", f"/api/admin/requests/{request_id}/status", json=body)
+    assert (response.status_code, response.json()["version"]) == (200, 2)
 
 
 def test_a_note_of_2000_characters_is_taken(admin: Call, seed: Seed) -> None:
@@ -158,6 +169,8 @@ def test_a_note_of_2000_characters_is_taken(admin: Call, seed: Seed) -> None:
         ({"cursor": "not-a-cursor"}, "cursor", "invalid"),
         ({"cursor": "e30"}, "cursor", "invalid"),  # {} in base64url
         ({"cursor": "c" * 2001}, "cursor", "too_long"),
+        ({"limit": "\u0661\u0660"}, "limit", "invalid"),  # ten, in Arabic-Indic digits
+        ({"statuss": "spam"}, "statuss", "invalid"),
     ],
 )
 def test_bad_list_parameters_are_named(
@@ -204,6 +217,8 @@ def test_an_export_needs_a_known_format(
             [("confirm", "must_confirm")],
         ),
         ("/api/admin/contacts/erase", {}, [("contact", "required"), ("confirm", "must_confirm")]),
+        ("/api/admin/contacts/access", {"contact": "$"}, [("contact", "invalid")]),
+        ("/api/admin/contacts/access", {"contact": "\u0661\u0662"}, [("contact", "invalid")]),
         ("/api/admin/requests/{id}/erase", {}, [("confirm", "must_confirm")]),
     ],
 )

@@ -1,0 +1,47 @@
+"""Generated cases from `openapi.yaml` against the public app on DynamoDB Local."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import pytest
+import yaml
+from schemathesis import GenerationMode
+
+from functions.help_requests import Config, create_app
+from functions.help_requests.contract import CONTRACT_PATH
+from tests.functions.fuzzing import ACCEPTANCE_CHECKS, judged_after_cleaning, load, run_cases
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+# Over 1,000 cases across both modes; enough stores that the rate limit answers 429 too.
+EXAMPLES = 600
+RATE_LIMIT = 150
+
+
+@pytest.mark.dynamodb
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+def test_every_answer_to_a_generated_case_is_documented(
+    help_config: Config, dynamodb_client: DynamoDBClient, mode: GenerationMode
+) -> None:
+    config = replace(help_config, rate_limit_per_hour=RATE_LIMIT, rate_limit_per_day=RATE_LIMIT)
+    schema = load(CONTRACT_PATH, create_app(config, dynamodb_client))
+    document = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
+    judged = judged_after_cleaning(document, config.min_fill_seconds)
+
+    statuses = run_cases(
+        schema,
+        mode,
+        EXAMPLES,
+        additional_checks=[judged],
+        excluded_checks=ACCEPTANCE_CHECKS,
+    )
+
+    assert sum(statuses.values()) >= EXAMPLES
+    assert not [status for status in statuses if status >= 500]
+    # The cases reached past the checks of the sender to validation and to storage.
+    expected = {201, 422} if mode is GenerationMode.POSITIVE else {400, 422}
+    assert expected <= set(statuses), statuses
