@@ -17,6 +17,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.render import admin
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
+from sitegen.render.ids import id_problems
 from sitegen.render.images import ImageSet
 from sitegen.site.listing import Tag, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
@@ -54,7 +55,11 @@ class Renderer:
 
     def render(self, page: Page, body: str = "") -> str:
         """The HTML of one page; `body` is its document's Markdown already turned into HTML."""
-        return self._render(page.template, self._context(page, body))
+        text = self._render(page.template, self._context(page, body))
+        problems = id_problems(page.document, body, text) if page.document else []
+        if problems:
+            raise ContentError(problems)
+        return text
 
     def render_root(self) -> str:
         """The page at `/` that sends visitors to a language."""

@@ -88,6 +88,8 @@ BODIES: dict[str, str] = {
     "template-syntax": "{{ 7*7 }} {% raw %} {# comment #}",
     "cdata": "<![CDATA[<script>alert(1)</script>]]>",
     "details-ontoggle": "<details open ontoggle=alert(1)><summary>x</summary></details>",
+    # Written as text, not an element: nothing is taken from the page around it.
+    "id-as-text": 'Write `<p id="main">` or id="ask-form" as text.',
     # Characters XML cannot hold, which the feed carries with the body.
     "control-characters": "Bell&#7; tab&#x0b; not&#xFFFE; escape\x1b end.",
 }

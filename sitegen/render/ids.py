@@ -1,0 +1,62 @@
+"""Ids a page's text takes from the page around it.
+
+Labels, the skip link and the form's script find their element by id, and a browser gives them
+the first element that has it: a heading 'Message' above the ask form (id="message") would take
+the message field's label, and a text could hide the form's error summary from its script."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from markdown.extensions.toc import slugify
+
+from sitegen.content.schema import Document
+from sitegen.errors import Problem
+from sitegen.markdown.texts import body_text
+
+# A start tag as nh3 and the templates write it, every value in double quotes; its attributes.
+_START_TAG = re.compile(r'<[a-zA-Z][\w-]*((?:\s+[\w:.-]+(?:="[^"]*")?)*)\s*/?>')
+_ATTRIBUTE = re.compile(r'\s+([\w:.-]+)(?:="([^"]*)")?')
+# Every `id="..."` after a space, in tags or not: the names a text may share with its page.
+_ID_TEXT = re.compile(r'\sid="([^"]*)"')
+_UNDERLINE = re.compile(r"^(?:=+|-+)\s*$")
+_HINT = "an id names one element: rename the heading, or end its line with {: #another-id }"
+
+
+def ids_in(html: str) -> list[str]:
+    """Every id of the start tags of an HTML text, in order."""
+    return [
+        value
+        for tag in _START_TAG.finditer(html)
+        if "id=" in tag.group(1)
+        for name, value in _ATTRIBUTE.findall(tag.group(1))
+        if name == "id"
+    ]
+
+
+def id_problems(doc: Document, body: str, page: str) -> list[Problem]:
+    """A problem for each id of the text (`body`, its HTML) found twice in the whole page."""
+    # Tags are read only when a quick count finds a name twice; most pages share none.
+    maybe = [name for name in _ID_TEXT.findall(body) if page.count(f'id="{name}"') > 1]
+    if not maybe:
+        return []
+    counts = Counter(ids_in(page))
+    twice = [name for name in dict.fromkeys(ids_in(body)) if counts[name] > 1]
+    return [
+        Problem(doc.path, _line(doc, name), f"the id '{name}' is used twice on the page", _HINT)
+        for name in twice
+    ]
+
+
+def _line(doc: Document, name: str) -> int | None:
+    """The line of the text that gives the id: an attribute list or tag naming it, or a
+    heading whose words make it."""
+    named = re.compile(rf"\{{[^}}]*#{re.escape(name)}(?![\w-])|\bid=[\"']?{re.escape(name)}\b")
+    lines = body_text(doc).split("\n")
+    for number, line in enumerate(lines):
+        underlined = number + 1 < len(lines) and _UNDERLINE.match(lines[number + 1]) is not None
+        heading = line.startswith("#") or underlined
+        if named.search(line) or (heading and slugify(line.strip("# "), "-") == name):
+            return doc.body_line + number
+    return None
