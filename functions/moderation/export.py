@@ -26,8 +26,9 @@ CSV_COLUMNS = (
     "version",
     "retained_until",
 )
-# A spreadsheet runs a cell that begins with one of these as a formula (OWASP: CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell that begins with one of these as a formula (OWASP: CSV injection),
+# and some read the full-width forms that East Asian keyboards type as the same signs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 BOM = "\ufeff"
 
 

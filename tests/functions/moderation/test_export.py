@@ -6,8 +6,17 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from functions.moderation.export import CSV_COLUMNS, as_csv, as_json, filename, safe_cell
+from functions.moderation.export import (
+    CSV_COLUMNS,
+    FORMULA_STARTS,
+    as_csv,
+    as_json,
+    filename,
+    safe_cell,
+)
 from functions.moderation.records import StoredRequest
 from tests.functions.moderation.conftest import request_item
 
@@ -23,6 +32,7 @@ REQUEST_ID = "3b0f8a52-9d1e-4c77-8f35-6a2b1c0d9e84"
         ("@SUM(1)", "'@SUM(1)"),
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
+        ("\uff1d1+1", "'\uff1d1+1"),
         ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
         ("Anna", "Anna"),
         ("anna@example.org", "anna@example.org"),
@@ -35,6 +45,26 @@ REQUEST_ID = "3b0f8a52-9d1e-4c77-8f35-6a2b1c0d9e84"
 )
 def test_a_cell_a_spreadsheet_would_run_gets_a_leading_quote(value: object, cell: str) -> None:
     assert safe_cell(value) == cell
+
+
+TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
+
+
+@given(name=TEXT, contact=TEXT, message=TEXT, topic=TEXT, language=TEXT)
+def test_no_cell_of_an_export_starts_with_a_formula_character(
+    name: str, contact: str, message: str, topic: str, language: str
+) -> None:
+    item = request_item(
+        REQUEST_ID, name=name, contact=contact, message=message, topic=topic, language=language
+    )
+    data = as_csv([StoredRequest(item)])
+
+    [_, row] = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert not [cell for cell in row if cell.startswith(FORMULA_STARTS)]
+    # Only a quote was added: the text itself is all there.
+    shown = dict(zip(CSV_COLUMNS, row, strict=True))
+    for column, sent in (("contact", contact), ("message", message), ("topic", topic)):
+        assert shown[column] in (sent, f"'{sent}")
 
 
 def test_the_csv_has_a_bom_a_header_and_rfc_4180_quoting() -> None:
