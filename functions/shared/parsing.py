@@ -38,7 +38,9 @@ def parse_body(kind: BodyKind, body: bytes) -> dict[str, object]:
 def parse_json(body: bytes) -> dict[str, object]:
     """The members of a JSON object; BadRequest for anything else."""
     try:
-        data = json.loads(_utf8(body), parse_constant=_reject_constant)
+        data = json.loads(
+            _utf8(body), parse_constant=_reject_constant, object_pairs_hook=_unique_members
+        )
     except (ValueError, RecursionError) as exc:
         raise BadRequest("the body is not valid JSON") from exc
     if not isinstance(data, dict):
@@ -71,6 +73,14 @@ def _utf8(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest("the body is not valid UTF-8") from exc
+
+
+def _unique_members(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    # Readers differ on which of two same-named members wins: a body with one is ambiguous.
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise BadRequest("a member of a JSON object appears more than once")
+    return members
 
 
 def _reject_constant(name: str) -> object:

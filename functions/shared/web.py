@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import ClientDisconnect, Request
 
-from .errors import BadRequest, PayloadTooLarge
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
 
 MAX_BODY = 16 * 1024
+DECIMAL = re.compile("[0-9]{1,20}")
 
 
 async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The whole body, refusing to read past `limit` bytes."""
+    """The whole body, refusing to read past `limit` bytes, or a compressed one."""
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise UnsupportedMediaType("send the body uncompressed")
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if DECIMAL.fullmatch(declared) and int(declared) > limit:
         raise PayloadTooLarge(f"the body is larger than {limit} bytes")
     chunks: list[bytes] = []
     size = 0
