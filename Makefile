@@ -27,6 +27,7 @@ bench: setup
 	$(PY) bench/build.py
 	$(PY) bench/markdown_speed.py
 	$(PY) bench/cold_start.py
+	$(PY) bench/load.py
 
 setup: $(PY_READY) $(NODE_READY)
 

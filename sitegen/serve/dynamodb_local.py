@@ -81,14 +81,15 @@ def free_port() -> int:
         return port
 
 
-def java_command(java: str, jar_dir: Path, port: int) -> list[str]:
-    """The command line that runs DynamoDB Local in memory on 127.0.0.1:port."""
+def java_command(java: str, jar_dir: Path, port: int, db_path: Path | None = None) -> list[str]:
+    """The command line that runs DynamoDB Local on 127.0.0.1:port, in memory or in `db_path`."""
+    storage = ["-inMemory"] if db_path is None else ["-dbPath", str(db_path)]
     return [
         java,
         f"-Djava.library.path={jar_dir / 'DynamoDBLocal_lib'}",
         "-jar",
         str(jar_dir / "DynamoDBLocal.jar"),
-        "-inMemory",
+        *storage,
         "-sharedDb",
         "-port",
         str(port),
@@ -144,11 +145,23 @@ def _template() -> dict[str, Any]:
 
 
 class DynamoDBLocal:
-    """A DynamoDB Local process on 127.0.0.1 and a free port; a context manager."""
+    """A DynamoDB Local process on 127.0.0.1 and a free port; a context manager.
 
-    def __init__(self, *, package_dir: Path = PACKAGE_DIR, startup_timeout: float = 30.0) -> None:
+    Its data lives in memory, or in the folder `db_path` when given: then a process started
+    again on the same folder (and `port`, to keep the endpoint) finds the tables it left."""
+
+    def __init__(
+        self,
+        *,
+        package_dir: Path = PACKAGE_DIR,
+        startup_timeout: float = 30.0,
+        db_path: Path | None = None,
+        port: int | None = None,
+    ) -> None:
         self.package_dir = package_dir
         self.startup_timeout = startup_timeout
+        self.db_path = db_path
+        self.port = port
         self.endpoint = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
@@ -161,13 +174,18 @@ class DynamoDBLocal:
         output = ""
         # Another process may take the port between our probe and Java's bind: try again.
         for _ in range(3):
-            port = free_port()
-            self._spawn(java_command(java, jar_dir, port), cwd=jar_dir)
+            port = self.port or free_port()
+            self._spawn(java_command(java, jar_dir, port, self.db_path), cwd=jar_dir)
             self.endpoint = f"http://127.0.0.1:{port}"
             if self._wait_until_ready(port):
                 return self.endpoint
             output = self._stop_and_read_output()
         raise DynamoDBLocalError(f"DynamoDB Local did not start: {output}")
+
+    @property
+    def pid(self) -> int | None:
+        """The Java process's id while it runs."""
+        return None if self._process is None else self._process.pid
 
     def _spawn(self, command: list[str], *, cwd: Path) -> None:
         self._log = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the process

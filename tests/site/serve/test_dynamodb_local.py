@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from sitegen.serve.dynamodb_local import (
     DynamoDBLocalError,
     check_java,
     find_jar_dir,
+    free_port,
+    java_command,
     java_major_version,
     local_client,
 )
@@ -91,6 +94,37 @@ def test_it_starts_on_a_free_local_port_and_stops_without_leftovers() -> None:
     assert process.poll() is not None
     assert not listening(port_of(endpoint))
     local.stop()
+
+
+def test_data_lives_in_memory_unless_a_folder_is_given() -> None:
+    in_memory = java_command("java", Path("/jar"), 8001)
+    on_disk = java_command("java", Path("/jar"), 8001, Path("/data"))
+
+    assert "-inMemory" in in_memory
+    assert "-dbPath" not in in_memory
+    assert on_disk[on_disk.index("-dbPath") + 1] == "/data"
+    assert "-inMemory" not in on_disk
+
+
+@pytest.mark.dynamodb
+def test_on_disk_its_data_outlives_a_sigkill_and_a_start_on_the_same_port(tmp_path: Path) -> None:
+    local = DynamoDBLocal(db_path=tmp_path, port=free_port())
+    with local as endpoint:
+        client = local_client(endpoint)
+        client.create_table(
+            TableName="kept",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        client.put_item(TableName="kept", Item={"pk": {"S": "one"}})
+        assert local.pid is not None
+        os.kill(local.pid, signal.SIGKILL)
+        local.stop()
+        assert local.start() == endpoint
+        item = client.get_item(TableName="kept", Key={"pk": {"S": "one"}}, ConsistentRead=True)
+        assert item["Item"] == {"pk": {"S": "one"}}
+    assert local.pid is None
 
 
 @pytest.mark.dynamodb
