@@ -6,6 +6,12 @@ PY := $(VENV)/bin/python
 PY_READY := $(VENV)/.installed
 NODE_READY := node_modules/.installed
 
+# Generated cases and properties: `make test` runs them as they are, `make bench` ten times over.
+FUZZ_SUITES := tests/functions/help_requests/test_generated.py \
+	tests/functions/moderation/test_generated.py \
+	tests/functions/help_requests/test_properties.py \
+	tests/functions/moderation/test_export.py
+
 .PHONY: serve test lint bench setup clean system-check
 
 serve: setup
@@ -28,6 +34,7 @@ bench: setup
 	$(PY) bench/markdown_speed.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/load.py
+	ASK_FUZZ_SCALE=10 $(PY) -m pytest -q -p no:cacheprovider $(FUZZ_SUITES)
 
 setup: $(PY_READY) $(NODE_READY)
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+from hypothesis import settings
 from starlette.types import ASGIApp
 
 from functions.help_requests import Config, create_app
@@ -17,6 +18,10 @@ from sitegen.serve.dynamodb_local import DynamoDBLocal, create_table, local_clie
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+# Generated cases are not kept between runs (no .hypothesis folder); a failure prints its seed.
+settings.register_profile("project", database=None, deadline=None, print_blob=True)
+settings.load_profile("project")
 
 API_BASE = "https://api.example.org"
 IP_HASH_KEY = b"test-key-0123456789abcdef-0123456789"

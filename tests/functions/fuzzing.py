@@ -10,12 +10,14 @@ API accepts with what its document allows; the public API cleans text before it 
 from __future__ import annotations
 
 import collections
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import schemathesis
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Flaky, FlakyStrategyDefinition
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
@@ -32,8 +34,16 @@ if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
 Statuses = collections.Counter[int]
+# `make bench` runs the same suites with ten times the cases.
+SCALE = int(os.environ.get("ASK_FUZZ_SCALE", "1") or "1")
+MAX_SUITES = 10
 SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 ACCEPTANCE_CHECKS: list[CheckFunction] = [positive_data_acceptance, negative_data_rejection]
+
+
+def scaled(examples: int) -> int:
+    """`examples`, times the scale `make bench` asks for."""
+    return examples * SCALE
 
 
 def load(document: Path, app: ASGIApp, *, bearer: dict[str, str] | None = None) -> BaseSchema:
@@ -61,9 +71,7 @@ def run_cases(
     statuses: Statuses = collections.Counter()
 
     @given(case=schema.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=examples, deadline=None, database=None, suppress_health_check=SLOW_IS_FINE
-    )
+    @settings(max_examples=scaled(examples), suppress_health_check=SLOW_IS_FINE)
     def send(case: Case[Any]) -> None:
         response = case.call(headers=headers)
         statuses[response.status_code] += 1
@@ -74,7 +82,10 @@ def run_cases(
             excluded_checks=excluded_checks,
         )
 
-    send()
+    try:
+        send()
+    finally:
+        stop_event_loop_thread()
     return statuses
 
 
@@ -119,16 +130,56 @@ def run_links(
             super().after_call(response, case)
             statuses[response.status_code] += 1
 
-    Machine.run(
-        settings=settings(
-            max_examples=scenarios,
-            stateful_step_count=steps,
-            deadline=None,
-            database=None,
-            suppress_health_check=SLOW_IS_FINE,
-        )
-    )
+        def teardown(self) -> None:
+            super().teardown()
+            walked.append(1)
+
+    walked: list[int] = []
+    wanted = scaled(scenarios)
+    try:
+        _walk(Machine, walked, wanted, steps)
+    finally:
+        stop_event_loop_thread()
     return statuses
+
+
+def _walk(machine: Any, walked: list[int], wanted: int, steps: int) -> None:
+    # Steps depend on earlier answers, which Hypothesis's record of its choices cannot foresee:
+    # it may stop a run as "inconsistent data generation", as Schemathesis's own runner expects.
+    # Such a run found nothing; the next one, with new random choices, goes on. A failed check
+    # ends all.
+    for _ in range(MAX_SUITES):
+        try:
+            machine.run(
+                settings=settings(
+                    max_examples=wanted - len(walked),
+                    stateful_step_count=steps,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=SLOW_IS_FINE,
+                )
+            )
+        except Flaky as exc:
+            if not _only_inconsistent_generation(exc):
+                raise
+        if len(walked) >= wanted:
+            break
+    assert len(walked) >= wanted / 2, f"only {len(walked)} of {wanted} scenarios ran"
+
+
+def stop_event_loop_thread() -> None:
+    """Stop the thread Schemathesis runs ASGI apps on; it would otherwise live as long as the
+    process, and the site's build forks workers only while one thread runs."""
+    from schemathesis.python import asgi
+
+    asgi._shutdown()  # what it runs at exit; the next call starts the thread anew
+
+
+def _only_inconsistent_generation(exc: BaseException) -> bool:
+    if isinstance(exc, FlakyStrategyDefinition):
+        return True
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_only_inconsistent_generation(inner) for inner in exc.exceptions)
+    return False
 
 
 def judged_after_cleaning(document: Mapping[str, Any], min_fill_seconds: float) -> CheckFunction:

@@ -18,6 +18,7 @@ from functions.help_requests import Config, create_app
 from functions.help_requests.contract import load_contract
 from functions.help_requests.validation import HelpRequest, with_form_id
 from tests.conftest import API_BASE, ItemsOf
+from tests.functions.fuzzing import scaled
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -56,7 +57,7 @@ def near(valid: list[Any]) -> st.SearchStrategy[Any]:
         st.none(),
         st.booleans(),
         st.integers(),
-        st.floats(),
+        st.floats(allow_nan=False, allow_infinity=False),
         st.lists(st.integers(), max_size=2),
     )
     # Mostly valid, so that whole submissions are often taken and their storage is checked.
@@ -90,9 +91,7 @@ SUBMISSIONS = st.fixed_dictionaries(
 @pytest.mark.slow
 @given(sent=SUBMISSIONS)
 @settings(
-    max_examples=300,
-    deadline=None,
-    database=None,
+    max_examples=scaled(300),
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 def test_a_submission_is_stored_as_sent_and_cleaned_or_refused_with_codes(
