@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -218,19 +219,21 @@ CHECKS: dict[str, Check] = {
 
 def parse_epoch_ms(raw: object) -> float | None:
     """Milliseconds since the epoch from a JSON number or a form string; None if malformed."""
-    number = _as_number(raw)
-    return number if number is not None and 0 <= number < MOMENT_LIMIT else None
+    exact = _exact_number(raw)
+    # The limit holds for the value as sent: 9999999999999999 is taken, though as a float it
+    # rounds up to the limit itself.
+    return float(exact) if exact is not None and 0 <= exact < MOMENT_LIMIT else None
 
 
-def _as_number(raw: object) -> float | None:
+def _exact_number(raw: object) -> int | float | Decimal | None:
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return float(raw) if abs(raw) < MOMENT_LIMIT else None
+        return raw
     if isinstance(raw, float):
         return raw if math.isfinite(raw) else None
     if isinstance(raw, str) and NUMBER.fullmatch(raw):
-        return float(raw)
+        return Decimal(raw.strip())
     return None
 
 

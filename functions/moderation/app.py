@@ -92,7 +92,8 @@ class ModerationApp:
             moderator = auth.moderator(scope)
             name, action, path_id = route(request.method, scope["path"])
             log.route = name
-            query = validation.known_query(request.query_params, QUERIES.get(name, ()))
+            pairs = request.query_params.multi_items()
+            query = validation.known_query(pairs, QUERIES.get(name, ()))
             body = await _json_body(request) if request.method == "POST" else {}
             call = Call(moderator, path_id, query, body)
             response = await _run(scope, action, self.store, call)

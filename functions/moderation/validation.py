@@ -38,12 +38,15 @@ def request_id(value: str) -> str | None:
     return value if UUID.match(value) else None
 
 
-def known_query(query: Mapping[str, str], known: Iterable[str]) -> dict[str, str]:
-    """The query's parameters, when every one is `known`; else Invalid naming the others."""
-    errors = _unknown(query, set(known))
+def known_query(pairs: Iterable[tuple[str, str]], known: Iterable[str]) -> dict[str, str]:
+    """The query's parameters, when each is `known` and given once; else Invalid naming the rest."""
+    names = [name for name, _ in pairs]
+    query = dict(pairs)
+    repeated = sorted({name for name in names if names.count(name) > 1} & set(known))
+    errors = _unknown(query, set(known)) + [FieldError(name, "invalid") for name in repeated]
     if errors:
         raise Invalid(*errors)
-    return dict(query)
+    return query
 
 
 def listing(query: Mapping[str, str], *, paged: bool = True) -> tuple[Listing, str | None]:

@@ -12,7 +12,9 @@ def contact_key(contact: str) -> str:
     contact = contact.strip()
     if "@" in contact:
         return contact.casefold()
-    digits = re.sub(r"[^0-9]", "", contact)
+    # Any digit, 0-9 or another script's: requests stored while the form took those are found
+    # by the hash of this spelling.
+    digits = re.sub(r"\D", "", contact)
     if contact.startswith("+"):
         return f"+{digits}"
     return f"+{digits[2:]}" if digits.startswith("00") else digits

@@ -80,6 +80,8 @@ class Form:
     codes: tuple[str, ...]
     max_length: Mapping[str, int]
     min_length: Mapping[str, int]
+    # What a contact must match, one of them (JavaScript reads them as written).
+    contact_patterns: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = RULES
     hidden_rules: tuple[Rule, ...] = HIDDEN_RULES
     request_rules: tuple[Rule, ...] = REQUEST_RULES
@@ -105,5 +107,10 @@ def read_form(contract: Path) -> Form:
         raise SiteError(f"{contract}: the form's pages use error codes it lacks: {unknown}")
     codes = [code for code in found.error_codes if code != "unknown_field"]
     return Form(
-        contract, found.topics, (*codes, "unknown_field"), found.max_length, found.min_length
+        contract,
+        found.topics,
+        (*codes, "unknown_field"),
+        found.max_length,
+        found.min_length,
+        tuple(pattern.pattern for pattern in found.contact_patterns),
     )

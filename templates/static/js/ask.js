@@ -51,12 +51,12 @@
     );
   }
 
-  // The same patterns as the API, so the page never refuses what the API accepts.
-  const EMAIL = /^[^@\s<>()[\],;:"]{1,64}@[^@\s<>()[\],;:"]+\.[^@\s<>()[\],;:".]{2,}$/;
-  const PHONE = /^(\+|00)?\d{6,15}$/;
+  // The API's own patterns, from the form's contract, which the page carries in an attribute:
+  // the page never refuses what the API accepts.
+  const CONTACT = JSON.parse(field("contact").dataset.patterns || "[]").map((p) => new RegExp(p));
 
   function isContact(value) {
-    return value.includes("@") ? EMAIL.test(value) : PHONE.test(value.replace(/[\s().\-/]/g, ""));
+    return CONTACT.length === 0 || CONTACT.some((pattern) => pattern.test(value));
   }
 
   // The limits are the form's contract, which the page carries in its attributes.

@@ -190,6 +190,9 @@ def test_an_unknown_fields_label_is_safe_in_a_url() -> None:
         (10**400, None),
         # The document's limit holds for every spelling of a number alike.
         (10**15, 1e15),
+        (10**16 - 1, float(10**16 - 1)),
+        ("9999999999999999", float(10**16 - 1)),
+        ("9999999999999999.5", float(10**16 - 1)),
         (10**16, None),
         (1e16, None),
         (1e300, None),

@@ -141,6 +141,17 @@ def test_a_bad_status_change_names_each_field_and_changes_nothing(
     assert admin("GET", f"/api/admin/requests/{request_id}").json()["version"] == 1
 
 
+@pytest.mark.parametrize("path", ["/api/admin/summary", "/api/admin/requests/{id}"])
+def test_a_query_parameter_a_route_does_not_read_is_refused(
+    admin: Call, seed: Seed, path: str
+) -> None:
+    response = admin("GET", path.format(id=seed()), params={"status": "new"})
+    assert (response.status_code, response.json()) == (
+        422,
+        {"errors": [{"field": "status", "code": "invalid"}]},
+    )
+
+
 def test_a_version_written_as_a_whole_float_is_that_version(admin: Call, seed: Seed) -> None:
     # JSON has one kind of number; the document's `integer` takes 1.0 as 1.
     request_id = seed()
@@ -171,10 +182,11 @@ def test_a_note_of_2000_characters_is_taken(admin: Call, seed: Seed) -> None:
         ({"cursor": "c" * 2001}, "cursor", "too_long"),
         ({"limit": "\u0661\u0660"}, "limit", "invalid"),  # ten, in Arabic-Indic digits
         ({"statuss": "spam"}, "statuss", "invalid"),
+        ({"status": ["new", "spam"]}, "status", "invalid"),
     ],
 )
 def test_bad_list_parameters_are_named(
-    admin: Call, operations: Operations, params: dict[str, str], field: str, code: str
+    admin: Call, operations: Operations, params: dict[str, Any], field: str, code: str
 ) -> None:
     response = admin("GET", "/api/admin/requests", params=params)
 

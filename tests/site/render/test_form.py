@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from datetime import date
 from pathlib import Path
@@ -85,3 +87,12 @@ def test_topics_and_limits_are_those_the_api_validates_by(files: dict[str, str])
         minimum = re.search(r'id="message"[^>]*?minlength="(\d+)"', page)
         assert minimum is not None
         assert minimum.group(1) == str(contract.min_length["message"])
+
+
+def test_the_contact_patterns_are_those_the_api_validates_by(files: dict[str, str]) -> None:
+    contract = load_contract()
+    for page in (page for page in files.values() if 'id="ask-form"' in page):
+        found = re.search(r'id="contact"[^>]*? data-patterns="([^"]*)"', page)
+        assert found is not None
+        patterns = json.loads(html.unescape(found.group(1)))
+        assert patterns == [pattern.pattern for pattern in contract.contact_patterns]
