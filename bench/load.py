@@ -86,7 +86,7 @@ class Fault:
 FAULTS = {
     fault.key: fault
     for fault in (
-        Fault("cut", "requests cut mid-way", 1.0, lambda s: s.proxy.cut(1.0, forward=100)),
+        Fault("cut", "requests cut mid-way", 1.0, lambda s: s.proxy.cut(1.0, forward=1000)),
         Fault("lost-answer", "answers lost", 1.0, lambda s: s.proxy.cut(1.0, forward=None)),
         Fault("stall", "2 s stall", 2.0, lambda s: s.proxy.stall(2.0)),
         Fault("outage", "5 s outage", 5.0, lambda s: s.proxy.outage(5.0)),

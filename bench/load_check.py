@@ -48,6 +48,11 @@ class Tally:
     refused: int
     unexpected_5xx: int
 
+    @property
+    def not_accepted(self) -> int:
+        """Submissions that were never accepted, however they ended."""
+        return self.submissions - self.accepted
+
 
 @dataclass(frozen=True)
 class Check:
@@ -65,6 +70,8 @@ class Check:
     proxy: dict[str, int]
     # Submissions that missed a goal, or met no answer at all, to show what happened to them.
     troubled: list[tuple[str, Submission]]
+    # Attempts that got no HTTP answer (a reset, a timeout).
+    unanswered: int = 0
 
     @property
     def seconds(self) -> float:
@@ -83,6 +90,9 @@ class Check:
             ("stored more than once (duplicated)", self.total.duplicated),
             ("stored but sent by no visitor", self.unsent),
             ("5xx other than 503 with Retry-After", self.total.unexpected_5xx),
+            # A run where the server stops answering, or refuses good forms, is no pass either.
+            ("not accepted in the end (gave up or refused)", self.total.not_accepted),
+            ("requests that met no answer at all", self.unanswered),
         ]
 
     @property
@@ -120,6 +130,7 @@ def check(
         ended=ended,
         proxy=proxy,
         troubled=troubled(submissions, by_id, by_contact),
+        unanswered=sum(1 for attempt in attempts if attempt.status is None),
     )
 
 
@@ -151,6 +162,8 @@ def troubled(
             found.append((f"stored {by_contact[s.contact]} times", s))
         elif any(unexpected_5xx(a) or a.status is None for a in s.attempts):
             found.append(("bad 5xx or no answer", s))
+        elif s.accepted_id is None:
+            found.append(("not accepted", s))
     return found
 
 
