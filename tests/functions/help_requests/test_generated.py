@@ -11,6 +11,7 @@ from schemathesis import GenerationMode
 
 from functions.help_requests import Config, create_app
 from functions.help_requests.contract import CONTRACT_PATH
+from tests.conftest import ItemsOf
 from tests.functions.fuzzing import ACCEPTANCE_CHECKS, judged_after_cleaning, load, run_cases
 
 if TYPE_CHECKING:
@@ -25,12 +26,22 @@ RATE_LIMIT = 150
 @pytest.mark.slow
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_every_answer_to_a_generated_case_is_documented(
-    help_config: Config, dynamodb_client: DynamoDBClient, mode: GenerationMode
+    help_config: Config,
+    dynamodb_client: DynamoDBClient,
+    table_items: ItemsOf,
+    mode: GenerationMode,
 ) -> None:
-    config = replace(help_config, rate_limit_per_hour=RATE_LIMIT, rate_limit_per_day=RATE_LIMIT)
+    # The time trap off: a generated case may say the form was open for a moment, and the
+    # check judges what the API does with a submission, not whether it came from a robot.
+    config = replace(
+        help_config,
+        rate_limit_per_hour=RATE_LIMIT,
+        rate_limit_per_day=RATE_LIMIT,
+        min_fill_seconds=0,
+    )
     schema = load(CONTRACT_PATH, create_app(config, dynamodb_client))
     document = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
-    judged = judged_after_cleaning(document, config.min_fill_seconds)
+    judged = judged_after_cleaning(document)
 
     statuses = run_cases(
         schema,
@@ -45,3 +56,6 @@ def test_every_answer_to_a_generated_case_is_documented(
     # The cases reached past the checks of the sender to validation and to storage.
     expected = {201, 422} if mode is GenerationMode.POSITIVE else {400, 422}
     assert expected <= set(statuses), statuses
+    if mode is GenerationMode.POSITIVE:
+        # Cases that were stored, not only answered 201 as a robot's would be.
+        assert len(table_items("request#")) >= 20

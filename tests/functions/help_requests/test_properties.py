@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import unicodedata
 import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -19,39 +18,37 @@ from functions.help_requests.contract import load_contract
 from functions.help_requests.validation import HelpRequest, with_form_id
 from tests.conftest import API_BASE, ItemsOf
 from tests.functions.fuzzing import scaled
+from tests.functions.help_requests import documented
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 CONTRACT = load_contract()
 TEXT_FIELDS = ("name", "contact", "topic", "message", "language")
-CONTROL = frozenset(chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)])
-INVISIBLE = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff")
 ERROR_CODES = frozenset(CONTRACT.error_codes)
 ANY_CHARACTER = st.characters(codec=None)  # lone surrogates too, as JSON's \ud800 escapes give
 
 
-def documented_cleaning(text: str, *, multiline: bool) -> str:
-    """The document's promise, written out on its own: NFC, line breaks as \\n, control and
-    invisible characters removed (tabs kept in the message), one line where one is asked,
-    trimmed."""
-    text = unicodedata.normalize("NFC", text)
-    for brk in ("\r\n", "\r", "\u2028", "\u2029", "\x85"):
-        text = text.replace(brk, "\n")
-    kept = "\n\t" if multiline else ""
-    out = []
-    for ch in text:
-        if not multiline and ch in "\n\t":
-            out.append(" ")
-        elif ch in kept or not (ch in CONTROL or ch in INVISIBLE or 0xD800 <= ord(ch) <= 0xDFFF):
-            out.append(ch)
-    return "".join(out).strip()
+# What cleaning removes from the ends of a value, and what it does not.
+BLANKS = " \t\r\n\u00a0\u3000\u202e\ufeff\x00\x07"
+OTHER_NOISE = "\u200b\u0301"
+CONTACTS = ["alicja@example.org", "+48 600 700 800", "jürgen@müller.de", "0049 (40) 123-4567"]
+MESSAGES = [
+    "I am back from parental leave and was offered a junior role.",
+    "Szukam mentora w branży IT.\r\nDziękuję!",
+    '=HYPERLINK("x")  and some more words',
+]
+NAMES = ["Alicja", "Jürgen Müller", "Zoë", "O'Brien", "<b>Anna</b>"]
 
 
-def near(valid: list[Any]) -> st.SearchStrategy[Any]:
+def wrapped(valid: list[str], noise: str) -> st.SearchStrategy[str]:
+    """A valid value with `noise` characters before and after it."""
+    ends = st.text(st.sampled_from(noise), max_size=3)
+    return st.tuples(ends, st.sampled_from(valid), ends).map("".join)
+
+
+def near(valid: list[str]) -> st.SearchStrategy[Any]:
     """A valid value, one wrapped in noise, or anything JSON can carry."""
-    noise = st.text(st.sampled_from(" \t\r\n\u00a0\u200b\u202e\ufeff\x00\x07\u0301"), max_size=3)
-    wrapped = st.tuples(noise, st.sampled_from([v for v in valid if isinstance(v, str)]), noise)
     anything = st.one_of(
         st.text(ANY_CHARACTER, max_size=60),
         st.none(),
@@ -62,27 +59,37 @@ def near(valid: list[Any]) -> st.SearchStrategy[Any]:
     )
     # Mostly valid, so that whole submissions are often taken and their storage is checked.
     exact = st.sampled_from(valid)
-    return st.one_of(exact, exact, exact, wrapped.map("".join), wrapped.map("".join), anything)
+    noisy = wrapped(valid, BLANKS + OTHER_NOISE)
+    return st.one_of(exact, exact, exact, noisy, noisy, anything)
 
 
 SUBMISSIONS = st.fixed_dictionaries(
     {
-        "contact": near(["alicja@example.org", "+48 600 700 800", "jürgen@müller.de"]),
+        "contact": near(CONTACTS),
         "topic": near(list(CONTRACT.topics)),
-        "message": near(
-            [
-                "I am back from parental leave and was offered a junior role.",
-                "Szukam mentora w branży IT.\r\nDziękuję!",
-                '=HYPERLINK("x")  and some more words',
-            ]
-        ),
+        "message": near(MESSAGES),
         "language": near(list(CONTRACT.languages)),
         "consent": st.sampled_from([True, True, True, "on", False, None, 1]),
     },
     optional={
-        "name": near(["Alicja", "Jürgen Müller", "Zoë", "O'Brien", "<b>Anna</b>"]),
+        "name": near(NAMES),
         "website": st.sampled_from(["", None, " ", "http://spam.example"]),
         "extra": st.text(max_size=3),
+    },
+)
+# Valid once cleaned: each must be taken.
+GOOD_SUBMISSIONS = st.fixed_dictionaries(
+    {
+        "contact": wrapped(CONTACTS, BLANKS),
+        "topic": wrapped(list(CONTRACT.topics), BLANKS),
+        "message": wrapped(MESSAGES, BLANKS),
+        "language": wrapped(list(CONTRACT.languages), BLANKS),
+        "consent": st.sampled_from([True, "on", " TRUE "]),
+    },
+    optional={
+        "name": wrapped(NAMES, BLANKS),
+        "website": st.sampled_from(["", None, " \t"]),
+        "started_at": st.sampled_from([None, "", 1_500_000_000_000]),
     },
 )
 
@@ -110,14 +117,13 @@ def test_a_submission_is_stored_as_sent_and_cleaned_or_refused_with_codes(
     event(f"answered {response.status_code}")
     found = table_items(f"request#{request_id}")
     stored = found[0] if found else None
-    website = body.get("website")
-    robot = isinstance(website, str) and website.strip() != ""
+    robot = documented.from_a_robot(body)
     if response.status_code == 201 and not robot:
         assert stored is not None
         for field in TEXT_FIELDS:
             expected = body.get(field)
             expected = "" if expected is None else expected
-            cleaned = documented_cleaning(expected, multiline=field == "message")
+            cleaned = documented.cleaned(expected, multiline=field == "message")
             assert stored.get(field, {"S": ""})["S"] == cleaned, field
     else:
         assert stored is None
@@ -126,6 +132,30 @@ def test_a_submission_is_stored_as_sent_and_cleaned_or_refused_with_codes(
             codes = {error["code"] for error in response.json()["errors"]}
             assert codes
             assert codes <= ERROR_CODES
+
+
+@pytest.mark.dynamodb
+@pytest.mark.slow
+@given(sent=GOOD_SUBMISSIONS)
+@settings(
+    max_examples=scaled(100),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_a_submission_valid_once_cleaned_is_always_taken_and_stored_cleaned(
+    help_config: Config,
+    dynamodb_client: DynamoDBClient,
+    table_items: ItemsOf,
+    sent: dict[str, Any],
+) -> None:
+    config = replace(help_config, rate_limit_per_hour=10**6, rate_limit_per_day=10**6)
+    request_id = str(uuid.uuid4())
+    response = post_json(create_app(config, dynamodb_client), {"id": request_id, **sent})
+
+    assert response.status_code == 201, response.text
+    [stored] = table_items(f"request#{request_id}")
+    for field in TEXT_FIELDS:
+        expected = documented.cleaned(sent.get(field, ""), multiline=field == "message")
+        assert stored.get(field, {"S": ""})["S"] == expected, field
 
 
 def post_json(app: Any, body: dict[str, Any]) -> httpx.Response:
