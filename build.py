@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except ContentError as error:
-        print(error.format(), file=sys.stderr)
+        report(error, annotations=_annotations(getattr(args, "annotations", "none")))
     except SiteError as error:
         print(f"error: {error}", file=sys.stderr)
     except OSError as error:
@@ -46,6 +47,7 @@ def make_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     build = commands.add_parser("build", help="render the site into the output folder")
     add_site_options(build)
+    add_annotations_option(build)
     build.add_argument("--output", type=Path, default=Path("public"), help="default: public")
     build.add_argument(
         "--progress", action="store_true", help="show pages done/total (default: on a terminal)"
@@ -56,6 +58,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.set_defaults(run=run_build)
     check = commands.add_parser("check", help="validate content and internal links; write nothing")
     add_site_options(check)
+    add_annotations_option(check)
     check.set_defaults(run=run_check)
     serve = commands.add_parser(
         "serve", help="build, then serve site and API on one origin, rebuilding on change"
@@ -82,6 +85,16 @@ def add_site_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--drafts", action="store_true", help="include pages marked 'draft: true'")
     parser.add_argument("--future", action="store_true", help="include pages dated after today")
+
+
+def add_annotations_option(parser: argparse.ArgumentParser) -> None:
+    """`--annotations`: content errors also as GitHub Actions annotations."""
+    parser.add_argument(
+        "--annotations",
+        choices=("auto", "github", "none"),
+        default="auto",
+        help="content errors as GitHub Actions annotations ('auto': when GITHUB_ACTIONS=true)",
+    )
 
 
 def options_from(args: argparse.Namespace, **overrides: object) -> BuildOptions:
@@ -127,6 +140,26 @@ def run_serve(args: argparse.Namespace) -> int:
     from sitegen.serve.server import ServeOptions, serve
 
     return serve(ServeOptions(options_from(args), host=args.host, port=args.port))
+
+
+def report(error: ContentError, *, annotations: bool) -> None:
+    """Print content errors; as annotations, GitHub shows each at its file and line."""
+    if not annotations:
+        print(error.format(), file=sys.stderr)
+        return
+    # The runner reads workflow commands from the step's standard output.
+    print(error.annotations(_workspace()), flush=True)
+    print(error.summary(), file=sys.stderr)
+
+
+def _annotations(choice: str) -> bool:
+    return choice == "github" or (choice == "auto" and os.environ.get("GITHUB_ACTIONS") == "true")
+
+
+def _workspace() -> Path | None:
+    """The checked-out repository, to which annotation paths are relative; else the cwd."""
+    folder = os.environ.get("GITHUB_WORKSPACE")
+    return Path(folder) if folder else None
 
 
 class ProgressLine:

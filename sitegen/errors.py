@@ -26,6 +26,15 @@ class Problem:
         text = f"{where}: {self.message}"
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
+    def annotation(self, root: Path | None = None) -> str:
+        """The problem as a GitHub Actions error: `::error file=...,line=...,title=...::...`."""
+        properties = {"file": str(display_path(self.path, root))}
+        if self.line:
+            properties["line"] = str(self.line)
+        properties["title"] = "Content error"
+        listed = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
+        return f"::error {listed}::{_escape_data(self.format(root))}"
+
 
 class SiteError(Exception):
     """Base class of every error the generator reports to a person."""
@@ -40,10 +49,16 @@ class ContentError(SiteError):
 
     def format(self, root: Path | None = None) -> str:
         """Every problem, one block each, then a count."""
-        lines = [p.format(root) for p in self.problems]
+        return "\n".join([*(p.format(root) for p in self.problems), self.summary()])
+
+    def annotations(self, root: Path | None = None) -> str:
+        """Every problem as a GitHub Actions error annotation, one line each."""
+        return "\n".join(p.annotation(root) for p in self.problems)
+
+    def summary(self) -> str:
+        """`2 errors; nothing was written.`"""
         count = len(self.problems)
-        lines.append(f"{count} error{'s' if count != 1 else ''}; nothing was written.")
-        return "\n".join(lines)
+        return f"{count} error{'s' if count != 1 else ''}; nothing was written."
 
 
 class OutputError(SiteError):
@@ -57,6 +72,16 @@ def display_path(path: Path, root: Path | None = None) -> Path:
         return path.resolve().relative_to(base)
     except ValueError:
         return path
+
+
+# GitHub's workflow commands (actions/toolkit, command.ts): data escapes %, CR and LF;
+# a property's value also its separators, ':' and ','.
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 class PublishError(SiteError):
