@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sitegen.content.translations import format_table
 from sitegen.errors import ContentError, SiteError
 from sitegen.incremental.builder import build_site, check_site
 from sitegen.options import TEMPLATES, BuildOptions
@@ -59,6 +60,9 @@ def make_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate content and internal links; write nothing")
     add_site_options(check)
     add_annotations_option(check)
+    check.add_argument(
+        "--strict", action="store_true", help="a missing or outdated translation is an error"
+    )
     check.set_defaults(run=run_check)
     serve = commands.add_parser(
         "serve", help="build, then serve site and API on one origin, rebuilding on change"
@@ -130,8 +134,11 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """`build.py check`."""
-    pages = check_site(options_from(args))
-    print(f"ok: {pages} pages and every internal link check out; nothing written")
+    result = check_site(options_from(args), strict=args.strict)
+    print(f"ok: {result.pages} pages and every internal link check out; nothing written")
+    table = format_table(result.translations)
+    if table:
+        print(table)
     return 0
 
 

@@ -47,6 +47,8 @@ class Document:
     summary: str
     body: str = ""
     body_line: int = 1
+    # When the text last changed in substance; a translation older than its original is stale.
+    updated: date | None = None
     date: date | None = None
     tags: tuple[str, ...] = ()
     image: str | None = None
@@ -139,7 +141,7 @@ def _layout(key: str, value: object) -> str:
 
 
 _Check = Callable[[str, object], object]
-_COMMON: dict[str, _Check] = {"title": _text, "summary": _text, "draft": _bool}
+_COMMON: dict[str, _Check] = {"title": _text, "summary": _text, "draft": _bool, "updated": _date}
 _STORY: dict[str, _Check] = {
     **_COMMON,
     **{"date": _date, "tags": _tags, "image": _image, "image_alt": _text},

@@ -7,12 +7,14 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from sitegen.content import i18n
 from sitegen.content.load import Content, load_content, load_document
 from sitegen.content.schema import Document
+from sitegen.content.translations import TranslationReport, find_gaps, gap_problems
 from sitegen.digest import digest
 from sitegen.errors import ContentError
 from sitegen.incremental.compiled import compiled_templates
@@ -44,6 +46,7 @@ from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import Renderer, required_strings
+from sitegen.site.model import is_visible
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -53,9 +56,19 @@ def build_site(options: BuildOptions) -> BuildResult:
     return Builder(options).build()
 
 
-def check_site(options: BuildOptions) -> int:
-    """Read, render and check everything as a build does, and write nothing; the page count."""
-    return Builder(options).check()
+@dataclass(frozen=True)
+class CheckResult:
+    """What a check found: the pages it rendered and the state of the translations."""
+
+    pages: int
+    translations: TranslationReport
+
+
+def check_site(options: BuildOptions, *, strict: bool = False) -> CheckResult:
+    """Read, render and check everything as a build does, and write nothing.
+
+    `strict`: a missing or outdated translation is a content error too."""
+    return Builder(options).check(strict=strict)
 
 
 class Builder:
@@ -111,10 +124,10 @@ class Builder:
         self.state = outputs.state
         return outputs.result(time.perf_counter() - started)
 
-    def check(self) -> int:
+    def check(self, *, strict: bool = False) -> CheckResult:
         """A whole build that leaves no trace: nothing is read from or written to the cache
         (Markdown is converted in memory, images only planned), and pages are rendered into a
-        temporary folder that is removed; raise ContentError for every problem. The page count."""
+        temporary folder that is removed; raise ContentError for every problem."""
         options, state = self.options, BuildState()
         inputs = scan_inputs(options.content, options.templates, options.contract)
         outputs = Outputs(
@@ -123,12 +136,29 @@ class Builder:
         try:
             form = read_form(options.contract)
             content, bodies = self._load(state, inputs, self._context_key(inputs), form)
-            prepared = prepare(content, bodies, options, self.today, form, make_images=False)
-            keys = page_keys(prepared, state, None)
-            self._make(outputs, prepared, HtmlMemo(), keys, list(keys), planned_images=True)
+            translations = self._translations(content)
+            gaps = gap_problems(translations) if strict else []
+            try:
+                prepared = prepare(content, bodies, options, self.today, form, make_images=False)
+                keys = page_keys(prepared, state, None)
+                self._make(outputs, prepared, HtmlMemo(), keys, list(keys), planned_images=True)
+            except ContentError as error:
+                raise ContentError([*error.problems, *gaps]) from None
+            if gaps:
+                raise ContentError(gaps)
         finally:
             outputs.discard()
-        return len(keys)
+        return CheckResult(len(keys), translations)
+
+    def _translations(self, content: Content) -> TranslationReport:
+        """The translations of the texts this build publishes."""
+        options = self.options
+        published = (
+            doc
+            for doc in content.documents
+            if is_visible(doc, today=self.today, drafts=options.drafts, future=options.future)
+        )
+        return find_gaps(published, content.config)
 
     def _input_names(self, changed: Iterable[Path]) -> list[str]:
         """Changed files named the way `scan_inputs` names them (below the folders as given)."""
