@@ -1,0 +1,195 @@
+"""infra/github-oidc.yaml: who GitHub Actions may act as, and what each role may touch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sitegen.infra_template import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+OIDC_TEMPLATE = ROOT / "infra" / "github-oidc.yaml"
+CFN_LINT = str(Path(sys.executable).parent / "cfn-lint")
+MAIN_ONLY = {"Fn::Sub": "repo:${GitHubOwner}/${GitHubRepository}:ref:refs/heads/main"}
+STACK_ARN = {
+    "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}"
+    ":stack/${SiteStackName}/*"
+}
+SITE_BUCKET = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SiteBucketName}"}
+SITE_FILES = {"Fn::Sub": "arn:${AWS::Partition}:s3:::${SiteBucketName}/*"}
+DISTRIBUTION = {
+    "Fn::Sub": "arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/${DistributionId}"
+}
+
+EXECUTION_ROLE = {"Fn::GetAtt": ["StackExecutionRole", "Arn"]}
+
+Template = dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    """The parsed `infra/github-oidc.yaml`."""
+    return load_template(OIDC_TEMPLATE)
+
+
+def role(template: Template, logical_id: str) -> Template:
+    """A role's properties, checking its type."""
+    found = template["Resources"][logical_id]
+    assert found["Type"] == "AWS::IAM::Role"
+    properties: Template = found["Properties"]
+    return properties
+
+
+def statements(role_properties: Template) -> Iterator[Template]:
+    """Every statement of the role's inline policies."""
+    for policy in role_properties.get("Policies", []):
+        yield from policy["PolicyDocument"]["Statement"]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def allowed(role_properties: Template) -> dict[str, list[Any]]:
+    """Each allowed action, with every resource it is allowed on."""
+    found: dict[str, list[Any]] = {}
+    for statement in statements(role_properties):
+        assert statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"]):
+            found.setdefault(action, []).extend(as_list(statement["Resource"]))
+    return found
+
+
+def test_the_template_passes_cfn_lint() -> None:
+    result = subprocess.run(
+        [CFN_LINT, "--include-checks", "I", "--", str(OIDC_TEMPLATE)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_the_provider_is_githubs_and_its_audience_sts(template: Template) -> None:
+    provider = template["Resources"]["GitHubOidcProvider"]
+    assert provider["Type"] == "AWS::IAM::OIDCProvider"
+    assert provider["Properties"] == {
+        "Url": "https://token.actions.githubusercontent.com",
+        "ClientIdList": ["sts.amazonaws.com"],
+    }
+
+
+@pytest.mark.parametrize("logical_id", ["PublishRole", "DeployRole"])
+def test_only_the_repositorys_main_branch_may_assume_the_role(
+    template: Template, logical_id: str
+) -> None:
+    trust = role(template, logical_id)["AssumeRolePolicyDocument"]["Statement"]
+    assert trust == [
+        {
+            "Effect": "Allow",
+            "Principal": {
+                "Federated": {
+                    "Fn::If": [
+                        "CreateOidcProvider",
+                        {"Ref": "GitHubOidcProvider"},
+                        {"Ref": "ExistingOidcProviderArn"},
+                    ]
+                }
+            },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                    "token.actions.githubusercontent.com:sub": MAIN_ONLY,
+                }
+            },
+        }
+    ]
+
+
+def test_the_execution_role_is_for_cloudformation_alone(template: Template) -> None:
+    trust = role(template, "StackExecutionRole")["AssumeRolePolicyDocument"]["Statement"]
+    assert [(s["Principal"], s["Action"]) for s in trust] == [
+        ({"Service": "cloudformation.amazonaws.com"}, "sts:AssumeRole")
+    ]
+
+
+@pytest.mark.parametrize("logical_id", ["PublishRole", "DeployRole", "StackExecutionRole"])
+def test_no_action_is_a_wildcard_and_nothing_is_denied_by_omission(
+    template: Template, logical_id: str
+) -> None:
+    for statement in statements(role(template, logical_id)):
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
+        for action in as_list(statement["Action"]):
+            assert "*" not in action, f"{logical_id}: {action}"
+
+
+def test_the_publish_role_touches_the_site_bucket_and_distribution_only(
+    template: Template,
+) -> None:
+    assert allowed(role(template, "PublishRole")) == {
+        "cloudformation:DescribeStacks": [STACK_ARN],
+        "s3:ListBucket": [SITE_BUCKET],
+        "s3:DeleteObject": [SITE_FILES],
+        "s3:GetObject": [SITE_FILES],
+        "s3:PutObject": [SITE_FILES],
+        "cloudfront:CreateInvalidation": [DISTRIBUTION],
+        "cloudfront:GetInvalidation": [DISTRIBUTION],
+    }
+
+
+def test_the_deploy_role_only_drives_cloudformation_as_the_execution_role(
+    template: Template,
+) -> None:
+    deploy = role(template, "DeployRole")
+    actions = allowed(deploy)
+    assert {action.split(":")[0] for action in actions} == {"cloudformation", "iam", "s3"}
+    assert actions["iam:PassRole"] == [EXECUTION_ROLE]
+    for statement in statements(deploy):
+        changes = {"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"}
+        if set(as_list(statement["Action"])) & changes and statement["Resource"] == STACK_ARN:
+            assert statement["Condition"] == {
+                "StringEquals": {"cloudformation:RoleArn": EXECUTION_ROLE}
+            }
+        if statement["Action"] == "iam:PassRole":
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
+            }
+
+
+def test_the_deploy_role_writes_only_the_artifacts_bucket(template: Template) -> None:
+    actions = allowed(role(template, "DeployRole"))
+    s3 = {action: resources for action, resources in actions.items() if action.startswith("s3:")}
+    assert s3 == {
+        "s3:ListBucket": [{"Fn::GetAtt": ["SamArtifactsBucket", "Arn"]}],
+        "s3:GetObject": [{"Fn::Sub": "${SamArtifactsBucket.Arn}/*"}],
+        "s3:PutObject": [{"Fn::Sub": "${SamArtifactsBucket.Arn}/*"}],
+    }
+
+
+def test_the_execution_role_makes_and_passes_only_the_stacks_roles(template: Template) -> None:
+    stack_roles = {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${SiteStackName}-*"
+    }
+    for statement in statements(role(template, "StackExecutionRole")):
+        for action in as_list(statement["Action"]):
+            if action.startswith("iam:"):
+                assert statement["Resource"] == stack_roles, action
+        if statement["Action"] == "iam:PassRole":
+            assert statement["Condition"] == {
+                "StringEquals": {"iam:PassedToService": "lambda.amazonaws.com"}
+            }
+
+
+def test_the_execution_role_cannot_read_or_write_help_requests(template: Template) -> None:
+    actions = allowed(role(template, "StackExecutionRole"))
+    data = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem"}
+    assert not data & set(actions)
+    assert not {"s3:PutObject", "s3:DeleteObject"} & set(actions)
