@@ -8,9 +8,12 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from sitegen.content import scaffold
+from sitegen.content.load import load_config
 from sitegen.content.translations import format_table
 from sitegen.errors import ContentError, SiteError
 from sitegen.incremental.builder import build_site, check_site
@@ -39,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The command line: `build` (the default), `check`, `serve` and `publish`."""
+    """The command line: `build` (the default), `check`, `new`, `serve` and `publish`."""
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Render the campaign site from Markdown in three languages.",
@@ -72,6 +75,12 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve.set_defaults(run=run_serve)
+    new = commands.add_parser("new", help="start a story, campaign or page as a draft")
+    new.add_argument("kind", choices=tuple(scaffold.FOLDERS), help="story, campaign or page")
+    new.add_argument("slug", help="its name in URLs: lowercase a-z, 0-9, single hyphens")
+    new.add_argument("--lang", help="languages, such as en,de (default: every language)")
+    new.add_argument("--content", type=Path, default=Path("content"), help="default: content")
+    new.set_defaults(run=run_new)
     publish_command = commands.add_parser(
         "publish", help="upload public/ to the site's bucket and invalidate CloudFront"
     )
@@ -142,6 +151,25 @@ def run_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_new(args: argparse.Namespace) -> int:
+    """`build.py new`: write a draft in each language, refusing a name already taken."""
+    config = load_config(args.content)
+    scaffold.check_slug(args.kind, args.slug)
+    langs = scaffold.languages(args.lang, config)
+    taken = scaffold.taken(args.content / scaffold.FOLDERS[args.kind], args.slug, config)
+    if taken:
+        listed = ", ".join(str(path) for path in taken)
+        raise SiteError(f"the {args.kind} '{args.slug}' exists already: {listed}")
+    for name, text in scaffold.new_files(args.kind, args.slug, langs, date.today()).items():
+        path = args.content / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as file:
+            file.write(text)
+        print(f"wrote {path}")
+    print("drafts: 'build.py serve --drafts' shows them; remove 'draft: true' to publish")
+    return 0
+
+
 def run_serve(args: argparse.Namespace) -> int:
     """`build.py serve`."""
     from sitegen.serve.server import ServeOptions, serve
@@ -190,7 +218,7 @@ class ProgressLine:
 
 
 def _with_default_command(argv: list[str]) -> list[str]:
-    commands = {"build", "check", "serve", "publish"}
+    commands = {"build", "check", "new", "serve", "publish"}
     if argv and (argv[0] in commands or argv[0] in {"-h", "--help"}):
         return argv
     return ["build", *argv]
