@@ -27,6 +27,7 @@ lint: $(PY_READY)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/actionlint -no-color -oneline
 
 bench: setup
 	@scripts/system-check java hugo
