@@ -193,3 +193,22 @@ def test_the_execution_role_cannot_read_or_write_help_requests(template: Templat
     data = {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem"}
     assert not data & set(actions)
     assert not {"s3:PutObject", "s3:DeleteObject"} & set(actions)
+
+
+def test_nothing_in_the_template_allows_a_wildcard_action(template: Template) -> None:
+    def documents(value: Any) -> Iterator[Template]:
+        if isinstance(value, dict):
+            if "Statement" in value:
+                yield value
+            for inner in value.values():
+                yield from documents(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                yield from documents(inner)
+
+    found = list(documents(template["Resources"]))
+    assert len(found) == 7  # a bucket policy, three trust policies, three role policies
+    for document in found:
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow":
+                assert not [a for a in as_list(statement["Action"]) if "*" in a], statement
