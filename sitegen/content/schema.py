@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 from collections.abc import Callable
@@ -57,6 +58,13 @@ class Document:
     draft: bool = False
     source: SourceRef | None = None
     layout: str = "page"
+    # The front matter's keys and their lines, for problems found after reading.
+    lines: tuple[tuple[str, int], ...] = dataclasses.field(default=(), compare=False)
+
+    def line_of(self, *keys: str) -> int:
+        """The line of the first of `keys` in the front matter; else its first line."""
+        found = dict(self.lines)
+        return next((found[key] for key in keys if key in found), 1)
 
 
 class _Invalid(Exception):
@@ -187,7 +195,17 @@ def validate(
     if problems:
         raise ContentError(problems)
     values.setdefault("layout", _FIXED_LAYOUTS.get(slug, "page") if kind == "pages" else "page")
-    return Document(kind, slug, lang, path, body=body[0], body_line=body[1], **values)  # type: ignore[arg-type]
+    lines = tuple((key, value.line) for key, value in fields.items())
+    return Document(
+        kind,
+        slug,
+        lang,
+        path,
+        body=body[0],
+        body_line=body[1],
+        lines=lines,
+        **values,  # type: ignore[arg-type]
+    )
 
 
 def _rules(

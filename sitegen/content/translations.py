@@ -120,7 +120,7 @@ def _stale(original: Document, translation: Document) -> Problem:
         f" ({own or 'no date'} before {base})"
     )
     hint = f"bring it up to date with {original.path.name}, then set 'updated: {base}'"
-    return Problem(translation.path, 1, message, hint)
+    return Problem(translation.path, translation.line_of("updated", "date"), message, hint)
 
 
 def _missing(original: Document, lang: str) -> Problem:

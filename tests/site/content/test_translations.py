@@ -5,7 +5,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
+
+from sitegen.content.config import DEFAULT_CONFIG, parse_site_config
+from sitegen.content.schema import Document
+from sitegen.content.translations import find_gaps, format_table, gap_problems
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = """title: Three languages
@@ -69,7 +74,7 @@ def test_strict_makes_every_gap_a_content_error(tmp_path: Path) -> None:
     assert checked.stderr == (
         "content/pages/about.en.md:1: no 'pl' translation\n"
         "  hint: translate it into about.pl.md beside it\n"
-        "content/stories/rewritten.pl.md:1: the 'pl' translation is older than the 'en' text"
+        "content/stories/rewritten.pl.md:3: the 'pl' translation is older than the 'en' text"
         " (2020-01-01 before 2026-11-01)\n"
         "  hint: bring it up to date with rewritten.en.md, then set 'updated: 2026-11-01'\n"
         "2 errors; nothing was written.\n"
@@ -109,3 +114,36 @@ def test_a_translation_of_the_same_day_is_up_to_date(tmp_path: Path) -> None:
     assert checked.stdout.splitlines()[1:] == [
         "translations: all 2 texts in every language, none older than en"
     ]
+
+
+def test_a_site_in_one_language_has_no_report() -> None:
+    about = Document("pages", "about", "en", Path("about.md"), "About", "S.")
+    report = find_gaps([about], DEFAULT_CONFIG)
+    assert (report.texts, report.gaps) == (1, ())
+    assert format_table(report) == ""
+
+
+def test_an_outdated_translation_is_reported_at_its_updated_line() -> None:
+    config = parse_site_config(SITE, Path("site.yaml"))
+    original = Document(
+        "pages", "about", "en", Path("about.en.md"), "About", "S.", updated=date(2026, 11, 1)
+    )
+    german = Document(
+        "pages",
+        "about",
+        "de",
+        Path("about.de.md"),
+        "Über",
+        "S.",
+        updated=date(2026, 10, 1),
+        lines=(("title", 2), ("updated", 4)),
+    )
+    [stale, missing] = gap_problems(find_gaps([german, original], config))
+    assert stale.format() == (
+        "about.de.md:4: the 'de' translation is older than the 'en' text"
+        " (2026-10-01 before 2026-11-01)\n"
+        "  hint: bring it up to date with about.en.md, then set 'updated: 2026-11-01'"
+    )
+    assert missing.format() == (
+        "about.en.md:1: no 'pl' translation\n  hint: translate it into about.pl.md beside it"
+    )
