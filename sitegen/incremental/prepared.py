@@ -15,11 +15,13 @@ from sitegen.digest import digest
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
 from sitegen.incremental.state import BuildState
+from sitegen.markdown.texts import shown_images
 from sitegen.render.admin import admin_pages
 from sitegen.render.assets import Assets, collect_assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
 from sitegen.render.outputs import atom_feed, robots_txt, sitemap
+from sitegen.render.pictures import PICTURE
 from sitegen.render.templates import Renderer
 from sitegen.site.listing import Entry
 from sitegen.site.model import Page, Site, build_model, is_visible
@@ -85,6 +87,7 @@ def prepare(
     ]
     translators = i18n.translators(content.strings)
     names = [doc.image for doc in visible if doc.image]
+    names += [name for doc in visible for name in shown_images(doc) if name in content.images]
     # Images are made while the model is built; both are done before any page is rendered.
     with ThreadPoolExecutor(1) as background:
         made = background.submit(
@@ -96,6 +99,8 @@ def prepare(
     compiled = compiled_templates(options.cache) if keep_compiled else None
     renderer = Renderer(options.templates, site, assets, images, translators, form, compiled)
     fingerprint = Fingerprinter()
+    # Any text may show pictures, whatever its page's template.
+    picture = template_digests(renderer.env, [PICTURE])[PICTURE]
     shared = {
         code: fingerprint.of(
             [
@@ -105,6 +110,7 @@ def prepare(
                 translators[code].texts,
                 assets.urls,
                 images,
+                picture,
                 form,
             ]
         )
@@ -126,6 +132,7 @@ def site_files(
     """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
     HTML by page URL."""
     config = site.config
+    bodies = _pictured(site, renderer, bodies)
     files = [
         ("index.html", renderer.render_root()),
         ("sitemap.xml", sitemap(config, site.pages)),
@@ -137,6 +144,12 @@ def site_files(
         files.append((f"{code}/feed.xml", feed))
     files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]
     return [(name, text.encode()) for name, text in files]
+
+
+def _pictured(site: Site, renderer: Renderer, bodies: Mapping[str, str]) -> dict[str, str]:
+    """Feed bodies with their images made responsive, as on their pages."""
+    shown = {e.url: e.doc for e in feed_entries(site) if e.url in bodies}
+    return {**bodies, **{url: renderer.pictured(doc, bodies[url])[0] for url, doc in shown.items()}}
 
 
 def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path] | None:

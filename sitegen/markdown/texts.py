@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.content.frontmatter import body
@@ -12,11 +13,34 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.images import mentioned_images
+
+
+@dataclass(frozen=True)
+class DocumentWithImages(Document):
+    """A document kept without its text, with the files of images/ the text mentions."""
+
+    body_images: tuple[str, ...] = ()
 
 
 def stripped(doc: Document) -> Document:
-    """The document without its text, as the model and the build state keep it."""
-    return dataclasses.replace(doc, body="") if doc.body else doc
+    """The document without its text, as the model and the build state keep it: with the
+    names of the images the text shows, if it shows any."""
+    if not doc.body:
+        return doc
+    names = mentioned_images(doc.body)
+    if not names and type(doc) is Document:
+        return dataclasses.replace(doc, body="")
+    fields = {field.name: getattr(doc, field.name) for field in dataclasses.fields(Document)}
+    fields["body"] = ""
+    return DocumentWithImages(**fields, body_images=names) if names else Document(**fields)
+
+
+def shown_images(doc: Document) -> tuple[str, ...]:
+    """The names of the files of images/ a document's text mentions."""
+    if isinstance(doc, DocumentWithImages):
+        return doc.body_images
+    return mentioned_images(doc.body)
 
 
 def markdown_key(body: str) -> str:

@@ -13,12 +13,14 @@ import jinja2
 from markupsafe import Markup
 
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
+from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
 from sitegen.render import admin
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.ids import id_problems
 from sitegen.render.images import ImageSet
+from sitegen.render.pictures import PICTURE, with_pictures
 from sitegen.site.listing import Tag, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
 
@@ -55,11 +57,21 @@ class Renderer:
 
     def render(self, page: Page, body: str = "") -> str:
         """The HTML of one page; `body` is its document's Markdown already turned into HTML."""
+        problems: list[Problem] = []
+        if page.document:
+            body, problems = self.pictured(page.document, body)
         text = self._render(page.template, self._context(page, body))
-        problems = id_problems(page.document, body, text) if page.document else []
+        problems += id_problems(page.document, body, text) if page.document else []
         if problems:
             raise ContentError(problems)
         return text
+
+    def pictured(self, doc: Document, body: str) -> tuple[str, list[Problem]]:
+        """A text's HTML with its images made responsive, and the problems of those that cannot."""
+        if "<img" not in body:
+            return body, []
+        picture = self.env.get_template(PICTURE).module.picture  # type: ignore[attr-defined]
+        return with_pictures(doc, body, self.images, picture)
 
     def render_root(self) -> str:
         """The page at `/` that sends visitors to a language."""
