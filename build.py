@@ -15,7 +15,7 @@ from typing import TextIO
 from sitegen.content import scaffold
 from sitegen.content.load import load_config
 from sitegen.content.translations import format_table
-from sitegen.errors import ContentError, SiteError
+from sitegen.errors import ContentError, SiteError, github_error
 from sitegen.incremental.builder import build_site, check_site
 from sitegen.options import TEMPLATES, BuildOptions
 from sitegen.publish import command as publish
@@ -29,15 +29,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         _with_default_command(list(sys.argv[1:] if argv is None else argv))
     )
     command: Command = args.run
+    annotations = _annotations(getattr(args, "annotations", "none"))
     try:
         return command(args)
     except ContentError as error:
-        report(error, annotations=_annotations(getattr(args, "annotations", "none")))
-    except SiteError as error:
-        print(f"error: {error}", file=sys.stderr)
-    except OSError as error:
-        # A file that cannot be read or written (a full disk, a name too long, no permission).
-        print(f"error: {error}", file=sys.stderr)
+        report(error, annotations=annotations)
+    # An OSError: a file that cannot be read or written (a full disk, no permission).
+    except (SiteError, OSError) as error:
+        if annotations:
+            print(github_error(str(error), title="Build error"))
+        else:
+            print(f"error: {error}", file=sys.stderr)
     return 1
 
 

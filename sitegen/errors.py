@@ -28,12 +28,8 @@ class Problem:
 
     def annotation(self, root: Path | None = None) -> str:
         """The problem as a GitHub Actions error: `::error file=...,line=...,title=...::...`."""
-        properties = {"file": str(display_path(self.path, root))}
-        if self.line:
-            properties["line"] = str(self.line)
-        properties["title"] = "Content error"
-        listed = ",".join(f"{key}={_escape_property(value)}" for key, value in properties.items())
-        return f"::error {listed}::{_escape_data(self.format(root))}"
+        where = str(display_path(self.path, root))
+        return github_error(self.format(root), title="Content error", file=where, line=self.line)
 
 
 class SiteError(Exception):
@@ -72,6 +68,15 @@ def display_path(path: Path, root: Path | None = None) -> Path:
         return path.resolve().relative_to(base)
     except ValueError:
         return path
+
+
+def github_error(
+    message: str, *, title: str, file: str | None = None, line: int | None = None
+) -> str:
+    """A GitHub Actions error annotation: `::error file=...,line=...,title=...::message`."""
+    properties = {"file": file, "line": str(line) if line else None, "title": title}
+    listed = ",".join(f"{k}={_escape_property(v)}" for k, v in properties.items() if v)
+    return f"::error {listed}::{_escape_data(message)}"
 
 
 # GitHub's workflow commands (actions/toolkit, command.ts): data escapes %, CR and LF;

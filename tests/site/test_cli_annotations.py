@@ -70,3 +70,14 @@ def test_the_flag_chooses_over_the_environment(tmp_path: Path) -> None:
     outside = run("check", cwd=site)
     assert outside.stdout == ""
     assert outside.stderr.endswith("1 error; nothing was written.\n")
+
+
+def test_other_errors_are_annotations_too(tmp_path: Path) -> None:
+    (tmp_path / "public").write_text("a file where the output folder goes", "utf-8")
+    built = run("build", "--content", "nowhere", cwd=tmp_path, GITHUB_ACTIONS="true")
+    assert built.returncode == 1
+    assert (
+        built.stdout
+        == "::error title=Build error::public: the output path is a file, not a folder\n"
+    )
+    assert built.stderr == ""
