@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.errors import ContentError
 from sitegen.incremental.builder import build_site
+from sitegen.markdown.convert import render_markdown
 from sitegen.options import BuildOptions
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"
@@ -94,6 +96,11 @@ BODIES: dict[str, str] = {
     "control-characters": "Bell&#7; tab&#x0b; not&#xFFFE; escape\x1b end.",
 }
 
+# Bodies that show an image: a text shows only files of images/, so the build refuses these
+# (see test_a_body_showing_an_image_from_elsewhere_is_refused) and builds the others.
+REFUSED = sorted(name for name, body in BODIES.items() if "<img" in render_markdown(body))
+BUILT = {name: body for name, body in BODIES.items() if name not in REFUSED}
+
 # Front matter text, one story each (`/en/stories/front-<name>/`) in every text field.
 FRONT: dict[str, str] = {
     "template-expression": "{{ 7*7 }}",
@@ -147,11 +154,11 @@ def page(title: str, body: str) -> str:
 
 def write_hostile_content(content: Path) -> None:
     stories = content / "stories"
-    for name, body in BODIES.items():
+    for name, body in BUILT.items():
         (stories / f"body-{name}.en.md").write_text(story(name, body, tag=name), "utf-8")
     for name, text in FRONT.items():
         (stories / f"front-{name}.en.md").write_text(story(text, "Plain.", tag=name), "utf-8")
-    everything = "\n\n".join(BODIES.values())
+    everything = "\n\n".join(BUILT.values())
     (content / "campaigns" / "hostile.en.md").write_text(page(EVERYTHING, everything), "utf-8")
     (content / "pages" / "hostile.en.md").write_text(page(EVERYTHING, everything), "utf-8")
 
@@ -297,6 +304,22 @@ def test_the_checks_find_what_they_look_for(fragment: str) -> None:
     assert problems("en/page/index.html", Parsed(fragment)) != []
 
 
+def test_a_body_showing_an_image_from_elsewhere_is_refused(tmp_path: Path) -> None:
+    assert {"data-image", "img-onerror", "srcset", "attr-list-image"} <= set(REFUSED)
+    shutil.copytree(FIXTURE, tmp_path / "content")
+    for name in REFUSED:
+        text = story(name, BODIES[name], tag=name)
+        (tmp_path / "content" / "stories" / f"body-{name}.en.md").write_text(text, "utf-8")
+    options = BuildOptions(
+        content=tmp_path / "content", output=tmp_path / "public", cache=tmp_path / "cache"
+    )
+    with pytest.raises(ContentError) as caught:
+        build_site(options)
+    refused = {problem.path.name for problem in caught.value.problems}
+    assert refused == {f"body-{name}.en.md" for name in REFUSED}
+    assert not options.output.exists()
+
+
 @pytest.fixture(scope="module")
 def pages(public: Path) -> dict[str, Parsed]:
     """Every HTML file of the build, parsed, by its path."""
@@ -307,13 +330,13 @@ def pages(public: Path) -> dict[str, Parsed]:
 
 
 def test_every_hostile_document_is_a_page(pages: dict[str, Parsed]) -> None:
-    names = [f"en/stories/body-{name}/index.html" for name in BODIES]
+    names = [f"en/stories/body-{name}/index.html" for name in BUILT]
     names += [f"en/stories/front-{name}/index.html" for name in FRONT]
     names += ["en/campaigns/hostile/index.html", "en/hostile/index.html"]
     assert set(names) <= pages.keys()
 
 
-@pytest.mark.parametrize("name", BODIES)
+@pytest.mark.parametrize("name", BUILT)
 def test_a_hostile_body_runs_nothing(pages: dict[str, Parsed], name: str) -> None:
     path = f"en/stories/body-{name}/index.html"
     assert problems(path, pages[path]) == []
@@ -393,7 +416,7 @@ def test_structured_data_holds_front_matter_as_data(public: Path, name: str) -> 
 def test_every_block_of_structured_data_parses(pages: dict[str, Parsed]) -> None:
     # What the HTML parser takes for the element's content is the whole JSON text.
     blocks = [s.text for page in pages.values() for s in page.all("script") if s.text]
-    assert len(blocks) >= len(BODIES) + len(FRONT)
+    assert len(blocks) >= len(BUILT) + len(FRONT)
     for block in blocks:
         assert isinstance(json.loads(block), dict)
 
@@ -402,7 +425,7 @@ def test_feeds_and_sitemap_are_xml_that_carries_the_titles(public: Path) -> None
     ET.parse(public / "sitemap.xml")  # noqa: S314 - our own output
     feed = ET.parse(public / "en" / "feed.xml").getroot()  # noqa: S314 - our own output
     entries = {entry.findtext(f"{ATOM}title"): entry for entry in feed.iter(f"{ATOM}entry")}
-    assert set(FRONT.values()) | set(BODIES) <= entries.keys()
+    assert set(FRONT.values()) | set(BUILT) <= entries.keys()
     content = entries["control-characters"].findtext(f"{ATOM}content")
     assert content == "<p>Bell tab not escape end.</p>"
 
