@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import cfnlint
 import pytest
 
 from sitegen.infra_template import load_template
@@ -212,3 +214,140 @@ def test_nothing_in_the_template_allows_a_wildcard_action(template: Template) ->
         for statement in document["Statement"]:
             if statement["Effect"] == "Allow":
                 assert not [a for a in as_list(statement["Action"]) if "*" in a], statement
+
+
+# What CloudFormation's handlers for the stack's resource types list, but the stack never
+# needs, by reason. A resource type added to infra/template.yaml brings its handlers' list.
+NOT_GRANTED = {
+    # The help requests and the site's files: deploying reads and writes neither.
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "dynamodb:UpdateItem",
+    "s3:DeleteObject",
+    "s3:GetObjectMetadata",
+    "s3:PutObjectAcl",
+    # Features the stack does not use: table imports and replicas, Kinesis streaming, secret
+    # replicas, managed policies and permission boundaries, service-linked roles, Lambda
+    # layers, code signing, capacity providers, runtime aliases and scaling, CloudFront
+    # connection groups, VPC origins and staging, S3 metadata tables and bucket features
+    # the site's bucket does not have, log and topic data protection and indexes.
+    "apigateway:TagResource",
+    "apigateway:UntagResource",
+    "cloudfront:CreateConnectionGroup",
+    "cloudfront:GetConnectionGroup",
+    "cloudfront:GetVpcOrigin",
+    "cloudfront:UpdateDistributionWithStagingConfig",
+    "dynamodb:AssociateTableReplica",
+    "dynamodb:CreateTableReplica",
+    "dynamodb:DescribeImport",
+    "dynamodb:DescribeKinesisStreamingDestination",
+    "dynamodb:DisableKinesisStreamingDestination",
+    "dynamodb:EnableKinesisStreamingDestination",
+    "dynamodb:ImportTable",
+    "dynamodb:UpdateKinesisStreamingDestination",
+    "iam:AttachRolePolicy",
+    "iam:CreateServiceLinkedRole",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DetachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "lambda:AssociateRuntimeAlias",
+    "lambda:GetLayerVersion",
+    "lambda:PassCapacityProvider",
+    "lambda:PutFunctionCodeSigningConfig",
+    "lambda:PutFunctionScalingConfig",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
+    "logs:PutBearerTokenAuthentication",
+    "logs:PutDataProtectionPolicy",
+    "logs:PutIndexPolicy",
+    "logs:PutLogEvents",
+    "s3:CreateBucketMetadataTableConfiguration",
+    "s3:PutAccelerateConfiguration",
+    "s3:PutAnalyticsConfiguration",
+    "s3:PutBucketAbac",
+    "s3:PutBucketAcl",
+    "s3:PutBucketCORS",
+    "s3:PutBucketLogging",
+    "s3:PutBucketNotification",
+    "s3:PutBucketObjectLockConfiguration",
+    "s3:PutBucketReplication",
+    "s3:PutBucketWebsite",
+    "s3:PutIntelligentTieringConfiguration",
+    "s3:PutInventoryConfiguration",
+    "s3:PutMetricsConfiguration",
+    "s3:PutObjectLockConfiguration",
+    "s3:PutReplicationConfiguration",
+    "s3:UpdateBucketMetadataAnnotationTableConfiguration",
+    "s3:UpdateBucketMetadataInventoryTableConfiguration",
+    "s3:UpdateBucketMetadataJournalTableConfiguration",
+    "secretsmanager:RemoveRegionsFromReplication",
+    "secretsmanager:ReplicateSecretToRegions",
+    "sns:PutDataProtectionPolicy",
+    # Names of API calls, not IAM actions (cfn-lint says so); their actions are granted.
+    "cloudfront:CreateDistributionWithTags",
+    "s3:DeleteBucketAnalyticsConfiguration",
+    "s3:DeleteBucketCors",
+    "s3:DeleteBucketEncryption",
+    "s3:DeleteBucketLifecycle",
+    "s3:DeleteBucketMetricsConfiguration",
+    "s3:DeleteBucketReplication",
+    "s3:REST.PUT.OBJECT",
+    "s3:getObject",
+}
+NOT_GRANTED_SERVICES = {"ec2", "elasticfilesystem", "firehose", "kinesis", "s3files", "s3tables"}
+# Granted beyond the handlers' lists: the HTTP API's access log delivery, the table's stream
+# for the notifier's event source mapping, the functions' code in the artifacts bucket.
+BEYOND_HANDLERS = {
+    "s3:GetObject",
+    "dynamodb:DescribeStream",
+    "dynamodb:ListStreams",
+    "lambda:GetFunctionConfiguration",
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:UpdateLogDelivery",
+}
+SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
+
+
+@pytest.fixture(scope="module")
+def handlers_need() -> set[str]:
+    """What the handlers of the site stack's resource types may call, after SAM's transform."""
+    types = {resource["Type"] for resource in load_template()["Resources"].values()}
+    types = types - {"AWS::Serverless::Function"} | {
+        "AWS::Lambda::Function",
+        "AWS::Lambda::EventSourceMapping",
+    }
+    needed: set[str] = set()
+    for path in SCHEMAS.glob("*.json"):
+        schema = json.loads(path.read_text("utf-8"))
+        if schema.get("typeName") in types:
+            types.discard(schema["typeName"])
+            for handler in ("create", "read", "update", "delete"):
+                needed.update(schema.get("handlers", {}).get(handler, {}).get("permissions", []))
+    assert not types, f"no schema for {sorted(types)}"
+    return needed
+
+
+def test_the_execution_role_can_do_what_the_stacks_resources_need(
+    template: Template, handlers_need: set[str]
+) -> None:
+    required = {
+        action
+        for action in handlers_need - NOT_GRANTED
+        if action.split(":")[0] not in NOT_GRANTED_SERVICES
+    }
+    assert sorted(required - set(allowed(role(template, "StackExecutionRole")))) == []
+
+
+def test_the_execution_role_can_do_nothing_else(
+    template: Template, handlers_need: set[str]
+) -> None:
+    granted = set(allowed(role(template, "StackExecutionRole")))
+    assert sorted(granted - handlers_need - BEYOND_HANDLERS) == []
+    assert not NOT_GRANTED & granted
