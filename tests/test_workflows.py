@@ -163,6 +163,17 @@ def test_each_aws_job_assumes_its_own_role() -> None:
     }
 
 
+def test_every_repository_variable_is_in_the_set_up_guide() -> None:
+    used = {
+        name
+        for path in WORKFLOWS
+        for name in re.findall(r"\bvars\.([A-Z_]+)", path.read_text("utf-8"))
+    }
+    guide = (ROOT / "infra" / "README.md").read_text("utf-8")
+    documented = set(re.findall(r"^\s*\| `([A-Z_]+)` \|", guide, flags=re.MULTILINE))
+    assert used == documented
+
+
 def test_a_pull_request_checks_content_and_runs_the_suite() -> None:
     pull_request = workflow("pull-request.yml")
     assert "pull_request" in pull_request["on"]

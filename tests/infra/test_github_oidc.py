@@ -150,20 +150,25 @@ def test_the_publish_role_touches_the_site_bucket_and_distribution_only(
 def test_the_deploy_role_only_drives_cloudformation_as_the_execution_role(
     template: Template,
 ) -> None:
-    deploy = role(template, "DeployRole")
-    actions = allowed(deploy)
+    deploy = {s["Sid"]: s for s in statements(role(template, "DeployRole"))}
+    actions = allowed(role(template, "DeployRole"))
     assert {action.split(":")[0] for action in actions} == {"cloudformation", "iam", "s3"}
+    transform = {
+        "Fn::Sub": "arn:${AWS::Partition}:cloudformation:${AWS::Region}:aws"
+        ":transform/Serverless-2016-10-31"
+    }
+    assert actions["cloudformation:CreateChangeSet"] == [STACK_ARN, transform]
+    assert deploy["ChangeTheSiteStackAsTheExecutionRole"]["Condition"] == {
+        "StringEquals": {"cloudformation:RoleArn": EXECUTION_ROLE}
+    }
+    assert actions["cloudformation:ExecuteChangeSet"] == [STACK_ARN]
     assert actions["iam:PassRole"] == [EXECUTION_ROLE]
-    for statement in statements(deploy):
-        changes = {"cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet"}
-        if set(as_list(statement["Action"])) & changes and statement["Resource"] == STACK_ARN:
-            assert statement["Condition"] == {
-                "StringEquals": {"cloudformation:RoleArn": EXECUTION_ROLE}
-            }
-        if statement["Action"] == "iam:PassRole":
-            assert statement["Condition"] == {
-                "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
-            }
+    assert deploy["PassOnlyTheExecutionRole"]["Condition"] == {
+        "StringEquals": {"iam:PassedToService": "cloudformation.amazonaws.com"}
+    }
+    cloudformation = [a for a in actions if a.startswith("cloudformation:")]
+    for action in set(cloudformation) - {"cloudformation:CreateChangeSet"}:
+        assert actions[action] == [STACK_ARN], action
 
 
 def test_the_deploy_role_writes_only_the_artifacts_bucket(template: Template) -> None:
