@@ -125,8 +125,11 @@ def test_deploy_jobs_never_overlap_nor_stop_halfway() -> None:
     assert len(set(groups)) == len(groups)
 
 
-def test_deploy_runs_on_pushes_to_main() -> None:
-    assert workflow("deploy.yml")["on"]["push"] == {"branches": ["main"]}
+def test_deploy_runs_on_pushes_to_main_and_from_main_alone() -> None:
+    deploy = workflow("deploy.yml")
+    assert deploy["on"]["push"] == {"branches": ["main"]}
+    assert deploy["jobs"]["changes"]["if"] == "github.ref == 'refs/heads/main'"
+    assert deploy["jobs"]["deploy-stack"]["needs"] == "changes"
 
 
 def test_the_stack_is_deployed_only_when_its_code_changed() -> None:
