@@ -202,10 +202,11 @@ def test_the_content_check_annotates_the_broken_line(tmp_path: Path) -> None:
         timeout=300,
     )
     assert result.returncode == 1
-    errors = [line for line in result.stdout.splitlines() if line.startswith("::error ")]
-    assert [line.split("::")[1] for line in errors] == [
-        "error file=tests/content/bad_date/stories/impossible.md,line=3,title=Content error",
-        "error file=tests/content/bad_date/stories/x.md,line=3,title=Content error",
+    # GitHub reads `::error file=F,line=N...::message` from the step's output.
+    found = re.findall(r"^::error file=([^,:]+),line=(\d+)[,:]", result.stdout, re.MULTILINE)
+    assert found == [
+        ("tests/content/bad_date/stories/impossible.md", "3"),
+        ("tests/content/bad_date/stories/x.md", "3"),
     ]
 
 
