@@ -20,7 +20,7 @@ from sitegen.render.admin import admin_pages
 from sitegen.render.assets import Assets, collect_assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
-from sitegen.render.outputs import atom_feed, robots_txt, sitemap
+from sitegen.render.outputs import atom_feed, robots_txt, sitemaps
 from sitegen.render.pictures import PICTURE
 from sitegen.render.templates import Renderer
 from sitegen.site.listing import Entry
@@ -135,7 +135,7 @@ def site_files(
     bodies = _pictured(site, renderer, bodies)
     files = [
         ("index.html", renderer.render_root()),
-        ("sitemap.xml", sitemap(config, site.pages)),
+        *sitemaps(config, site.pages),
         ("robots.txt", robots_txt(config)),
     ]
     for code in config.codes:

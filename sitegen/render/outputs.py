@@ -1,4 +1,5 @@
-"""Site-wide files: sitemap.xml with hreflang alternates, one Atom feed per language, robots.txt."""
+"""Site-wide files: sitemap.xml with hreflang alternates (an index of several past 50,000 URLs),
+one Atom feed per language, robots.txt."""
 
 from __future__ import annotations
 
@@ -27,25 +28,82 @@ def _quoteattr(text: str) -> str:
     return saxutils.quoteattr(_NOT_XML.sub("", text))
 
 
-def sitemap(config: SiteConfig, pages: Iterable[Page]) -> str:
-    """Every indexable page, each with links to its translations."""
-    lines = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
-        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">',
-    ]
-    for page in sorted((p for p in pages if p.indexable), key=lambda p: p.url):
-        lines.append(f"<url><loc>{_escape(config.base_url + page.url)}</loc>")
-        if page.document and page.document.date:
-            lines.append(f"<lastmod>{page.document.date.isoformat()}</lastmod>")
-        if len(page.alternates) > 1:
-            lines += [
-                f'<xhtml:link rel="alternate" hreflang="{code}"'
-                f" href={_quoteattr(config.base_url + url)}/>"
-                for code, url in sorted(page.alternates.items())
-            ]
-        lines.append("</url>")
-    lines.append("</urlset>")
+# sitemaps.org: a sitemap holds at most 50,000 URLs and 50 MB (52,428,800 bytes) uncompressed;
+# a bigger site lists several in a sitemap index.
+MAX_URLS = 50_000
+MAX_BYTES = 52_428_800
+_NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
+_URLSET = (
+    f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{_NAMESPACE}"'
+    ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
+_URLSET_END = "</urlset>\n"
+
+
+def sitemaps(
+    config: SiteConfig,
+    pages: Iterable[Page],
+    *,
+    max_urls: int | None = None,
+    max_bytes: int | None = None,
+) -> list[tuple[str, str]]:
+    """`sitemap.xml` with every indexable page, each with links to its translations; past one
+    file's limits (by default sitemaps.org's), an index of `sitemap-1.xml`, `sitemap-2.xml`..."""
+    entries = [_url(config, page) for page in sorted(pages, key=lambda p: p.url) if page.indexable]
+    room = (max_bytes or MAX_BYTES) - len(_URLSET) - len(_URLSET_END)
+    parts = _split(entries, max_urls or MAX_URLS, room)
+    if len(parts) == 1:
+        return [("sitemap.xml", _urlset(parts[0]))]
+    names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
+    index = _index(config, names, [max(day for _, day in part) for part in parts])
+    return [("sitemap.xml", index), *((n, _urlset(p)) for n, p in zip(names, parts, strict=True))]
+
+
+def _url(config: SiteConfig, page: Page) -> tuple[str, str]:
+    """One page's `<url>` element, and its date ("" without)."""
+    day = page.document.date.isoformat() if page.document and page.document.date else ""
+    lines = [f"<url><loc>{_escape(config.base_url + page.url)}</loc>"]
+    if day:
+        lines.append(f"<lastmod>{day}</lastmod>")
+    if len(page.alternates) > 1:
+        lines += [
+            f'<xhtml:link rel="alternate" hreflang="{code}"'
+            f" href={_quoteattr(config.base_url + url)}/>"
+            for code, url in sorted(page.alternates.items())
+        ]
+    lines.append("</url>")
+    return "\n".join(lines) + "\n", day
+
+
+def _split(entries: list[tuple[str, str]], max_urls: int, room: int) -> list[list[tuple[str, str]]]:
+    """The entries in runs that each fit one file; one run (maybe empty) when all fit."""
+    # A character is at most 4 bytes in UTF-8: most sites need not count their bytes.
+    if len(entries) <= max_urls and 4 * sum(len(text) for text, _ in entries) <= room:
+        return [entries]
+    parts: list[list[tuple[str, str]]] = [[]]
+    used = 0
+    for entry in entries:
+        size = len(entry[0].encode())
+        if parts[-1] and (len(parts[-1]) == max_urls or used + size > room):
+            parts.append([])
+            used = 0
+        parts[-1].append(entry)
+        used += size
+    return parts
+
+
+def _urlset(entries: list[tuple[str, str]]) -> str:
+    return _URLSET + "".join(text for text, _ in entries) + _URLSET_END
+
+
+def _index(config: SiteConfig, names: list[str], days: list[str]) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<sitemapindex xmlns="{_NAMESPACE}">']
+    for name, day in zip(names, days, strict=True):
+        lastmod = f"<lastmod>{day}</lastmod>" if day else ""
+        lines.append(
+            f"<sitemap><loc>{_escape(f'{config.base_url}/{name}')}</loc>{lastmod}</sitemap>"
+        )
+    lines.append("</sitemapindex>")
     return "\n".join(lines) + "\n"
 
 
