@@ -1,4 +1,5 @@
-"""Build speed against Hugo: cold build, no-op rebuild, one-story rebuild, serve latency."""
+"""Build speed against Hugo: cold build, no-op rebuild, one-story rebuild, serve latency, for
+corpora of several shapes; the goals count the worst shape."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script: make `bench` importable
 
 from bench import corpus, report  # noqa: E402
+from bench.corpus import SHAPES  # noqa: E402
 from bench.latency import ServeError, edit, free_port, save_to_served  # noqa: E402
 from bench.measure import Measure, run_measured  # noqa: E402
 
@@ -31,12 +33,13 @@ class Tool:
     source: Path
     output: Path
     cache: Path
+    shape: corpus.Shape = corpus.DEFAULT_SHAPE
     figures: dict[str, Measure | float | str] = field(default_factory=dict)
 
     def story(self, slug: str) -> Path:
-        """The source file of story `slug`."""
+        """The source file of story `slug`, in the default language."""
         folder = self.source / ("stories" if self.name == "ours" else "content/stories")
-        return folder / f"{slug}.md"
+        return folder / corpus.file_of(slug, self.shape)
 
     def build_command(self) -> list[str]:
         """The command line of one build."""
@@ -93,10 +96,15 @@ class Tool:
             str(port),
         ]
 
+    def pages(self, slug: str) -> list[Path]:
+        """The built pages of story `slug` (one per language), wherever its section put them."""
+        return sorted(self.output.glob(f"**/{slug}/index.html"))
+
     def page(self, slug: str) -> Path | None:
-        """The built page of story `slug`, wherever its section put it."""
-        found = sorted(self.output.glob(f"**/{slug}/index.html"))
-        return found[0] if found else None
+        """The built page of story `slug` in the default language."""
+        found = self.pages(slug)
+        default = [path for path in found if "/de/" not in str(path) and "/pl/" not in str(path)]
+        return (default or found)[0] if found else None
 
 
 def clean(*paths: Path) -> None:
@@ -117,7 +125,7 @@ def empty_trash() -> None:
 
 def build(tool: Tool, label: str, size: int) -> Measure:
     """One measured build; a failing build is reported with the end of its log."""
-    log = OUT / "logs" / f"{tool.name}-{size}-{label}.log"
+    log = OUT / "logs" / f"{tool.shape.name}-{tool.name}-{size}-{label}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     measure = run_measured(tool.build_command(), log, ROOT)
     if measure.returncode != 0:
@@ -135,10 +143,9 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
     if label == "edit":
         edit(tool.story(slug), marker)
     measure = build(tool, label, size)
-    if label == "edit" and measure.returncode == 0:
-        page = tool.page(slug)
-        if page is None or marker not in page.read_text():
-            return "wrong output: the edited story's page was not rebuilt"
+    shown = label != "edit" or measure.returncode != 0
+    if not shown and not any(marker in page.read_text() for page in tool.pages(slug)):
+        return "wrong output: the edited story's page was not rebuilt"
     return measure
 
 
@@ -176,7 +183,7 @@ def serve(tool: Tool, size: int, slug: str) -> None:
         return
     url_path = "/" + page.parent.relative_to(tool.output).as_posix() + "/"
     port = free_port()
-    log = OUT / "logs" / f"{tool.name}-{size}-serve.log"
+    log = OUT / "logs" / f"{tool.shape.name}-{tool.name}-{size}-serve.log"
     try:
         tool.figures["serve"] = save_to_served(
             tool.serve_command(port),
@@ -189,16 +196,20 @@ def serve(tool: Tool, size: int, slug: str) -> None:
         tool.figures["serve"] = f"failed: {exc} (see {log})"
 
 
-def run_size(size: int, base: Path, with_serve: bool, times: int) -> dict[str, Tool]:
-    """Every figure for one corpus size."""
-    print(f"corpus of {size:,} stories ...", flush=True)
-    source, hugo_source = CORPUS / f"c{size}", CORPUS / f"c{size}-hugo"
-    corpus.make_corpus(size, source, hugo_source, base)
+def run_size(
+    size: int, base: Path, with_serve: bool, times: int, shape: corpus.Shape
+) -> dict[str, Tool]:
+    """Every figure for one corpus size of one shape."""
+    print(f"corpus of {size:,} story files, shape {shape.name} ({shape.about}) ...", flush=True)
+    name = f"{shape.name}-{size}"
+    source, hugo_source = CORPUS / name, CORPUS / f"{name}-hugo"
+    corpus.make_corpus(size, source, hugo_source, base, shape)
     tools = {
-        "ours": Tool("ours", source, OUT / f"ours-{size}", OUT / f"ours-{size}-cache"),
-        "hugo": Tool("hugo", hugo_source, OUT / f"hugo-{size}", OUT / f"hugo-{size}-cache"),
+        tool: Tool(tool, folder, OUT / f"{tool}-{name}", OUT / f"{tool}-{name}-cache", shape)
+        for tool, folder in (("ours", source), ("hugo", hugo_source))
     }
-    slug = EDITED.format(middle=size // 2)
+    stories = size // len(shape.languages) if shape.languages else size
+    slug = EDITED.format(middle=stories // 2)
     builds(list(tools.values()), size, slug, times)
     for tool in tools.values():
         if with_serve:
@@ -216,6 +227,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="builds per figure; the median counts (default: 3)"
     )
     parser.add_argument("--no-serve", action="store_true", help="skip the serve latency rows")
+    parser.add_argument(
+        "--shapes",
+        default=",".join(corpus.SHAPES),
+        help="comma-separated corpus shapes (default: all: " + ", ".join(corpus.SHAPES) + ")",
+    )
     parser.add_argument(
         "--base",
         type=Path,
@@ -251,18 +267,22 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
+    shapes = [name.strip() for name in args.shapes.split(",") if name.strip()]
+    unknown = [name for name in shapes if name not in corpus.SHAPES]
+    if unknown or not shapes:
+        known = ", ".join(corpus.SHAPES)
+        print(f"bench: --shapes takes some of {known}, not {args.shapes!r}", file=sys.stderr)
+        return 2
+    results: dict[str, dict[int, dict[str, dict[str, Measure | float | str]]]] = {}
     try:
-        results = {
-            size: run_size(size, args.base, not args.no_serve, args.repeat) for size in sizes
-        }
+        for name in shapes:
+            for size in sizes:
+                tools = run_size(size, args.base, not args.no_serve, args.repeat, SHAPES[name])
+                results.setdefault(name, {})[size] = {n: t.figures for n, t in tools.items()}
     finally:
         empty_trash()
     print()
-    print(
-        report.table(
-            {size: {n: t.figures for n, t in tools.items()} for size, tools in results.items()}
-        )
-    )
+    print(report.table(results))
     return 0
 
 

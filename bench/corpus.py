@@ -1,4 +1,5 @@
-"""Deterministic benchmark corpus: N Markdown stories for this project and for Hugo."""
+"""Deterministic benchmark corpora: N Markdown stories for this project and for Hugo, in
+several shapes (length, headings, lists, links, tags, languages, with or without the site)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import random
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,51 +35,129 @@ WORD_TEXT = (
 WORDS = tuple(WORD_TEXT.split())
 LINK_HOSTS = ("example.org", "example.com", "example.net")
 START_DATE = dt.date(2015, 1, 1)
+LANGUAGES = ("en", "de", "pl")
 
 
-def sentence(rng: random.Random) -> str:
-    """One sentence of six to sixteen words, sometimes emphasised."""
+@dataclass(frozen=True)
+class Shape:
+    """What the stories of a corpus look like; a story depends only on its shape and number."""
+
+    name: str
+    about: str
+    body_bytes: int = 7000
+    # Chances per sentence of emphasis, strong, a link and inline code (cumulative cut-offs).
+    inline: tuple[float, float, float, float] = (0.15, 0.25, 0.35, 0.40)
+    # Chances per block of h2, h3, a list, a numbered list, a quote (cumulative cut-offs).
+    blocks: tuple[float, float, float, float, float] = (0.12, 0.18, 0.30, 0.36, 0.44)
+    tag_pool: int = len(TAGS)
+    tags_per_story: tuple[int, int] = (1, 4)
+    # Each story in these languages (one file each), or only the default one.
+    languages: tuple[str, ...] = ()
+    # Whether the site's own content comes along (settings, UI strings, pages, campaigns).
+    with_site: bool = True
+
+    def tags(self) -> tuple[str, ...]:
+        """The shape's tag vocabulary."""
+        if self.tag_pool <= len(TAGS):
+            return TAGS[: self.tag_pool]
+        return (*TAGS, *(f"topic-{n:03d}" for n in range(self.tag_pool - len(TAGS))))
+
+
+SHAPES = {
+    shape.name: shape
+    for shape in (
+        Shape("site", "the site's content and 7 KB stories with headings, lists and quotes"),
+        Shape(
+            "short",
+            "a bare stories/ folder with the defaults, 1.5 KB bodies, a dozen tags",
+            body_bytes=1500,
+            blocks=(0.04, 0.06, 0.12, 0.14, 0.18),
+            tag_pool=12,
+            tags_per_story=(1, 3),
+            with_site=False,
+        ),
+        Shape(
+            "long",
+            "25 KB bodies, dense with headings, lists and quotes",
+            body_bytes=25_000,
+            blocks=(0.18, 0.30, 0.50, 0.60, 0.72),
+        ),
+        Shape(
+            "inline",
+            "7 KB bodies where most sentences carry a link, emphasis or code",
+            inline=(0.20, 0.35, 0.75, 0.95),
+        ),
+        Shape(
+            "front-matter",
+            "front matter and one sentence each",
+            body_bytes=0,
+            with_site=False,
+        ),
+        Shape(
+            "tags",
+            "400 tags, 5 to 12 on each story",
+            body_bytes=3000,
+            tag_pool=400,
+            tags_per_story=(5, 12),
+        ),
+        Shape(
+            "translated",
+            "each story in English, German and Polish (a third as many stories, as many files)",
+            body_bytes=4000,
+            languages=LANGUAGES,
+        ),
+    )
+}
+DEFAULT_SHAPE = SHAPES["site"]
+
+
+def sentence(rng: random.Random, shape: Shape = DEFAULT_SHAPE) -> str:
+    """One sentence of six to sixteen words, sometimes emphasised, linked or code."""
     words = [rng.choice(WORDS) for _ in range(rng.randint(6, 16))]
     pick = rng.randrange(len(words))
     style = rng.random()
-    if style < 0.15:
+    emphasis, strong, link, code = shape.inline
+    if style < emphasis:
         words[pick] = f"*{words[pick]}*"
-    elif style < 0.25:
+    elif style < strong:
         words[pick] = f"**{words[pick]}**"
-    elif style < 0.35:
+    elif style < link:
         words[pick] = f"[{words[pick]}](https://{rng.choice(LINK_HOSTS)}/{rng.choice(WORDS)})"
-    elif style < 0.40:
+    elif style < code:
         words[pick] = f"`{words[pick]}`"
     return " ".join(words).capitalize() + "."
 
 
-def paragraph(rng: random.Random) -> str:
+def paragraph(rng: random.Random, shape: Shape = DEFAULT_SHAPE) -> str:
     """Three to seven sentences."""
-    return " ".join(sentence(rng) for _ in range(rng.randint(3, 7)))
+    return " ".join(sentence(rng, shape) for _ in range(rng.randint(3, 7)))
 
 
-def block(rng: random.Random) -> str:
+def block(rng: random.Random, shape: Shape = DEFAULT_SHAPE) -> str:
     """One body block: mostly paragraphs, with headings, lists and quotes mixed in."""
     kind = rng.random()
-    if kind < 0.12:
-        return f"## {sentence(rng).rstrip('.').title()[:60]}"
-    if kind < 0.18:
-        return f"### {sentence(rng).rstrip('.')[:50]}"
-    if kind < 0.30:
-        return "\n".join(f"- {sentence(rng)}" for _ in range(rng.randint(3, 6)))
-    if kind < 0.36:
-        return "\n".join(f"{n}. {sentence(rng)}" for n in range(1, rng.randint(3, 6)))
-    if kind < 0.44:
-        return "\n>\n".join(f"> {paragraph(rng)}" for _ in range(rng.randint(1, 2)))
-    return paragraph(rng)
+    h2, h3, bullets, numbers, quotes = shape.blocks
+    if kind < h2:
+        return f"## {sentence(rng, shape).rstrip('.').title()[:60]}"
+    if kind < h3:
+        return f"### {sentence(rng, shape).rstrip('.')[:50]}"
+    if kind < bullets:
+        return "\n".join(f"- {sentence(rng, shape)}" for _ in range(rng.randint(3, 6)))
+    if kind < numbers:
+        return "\n".join(f"{n}. {sentence(rng, shape)}" for n in range(1, rng.randint(3, 6)))
+    if kind < quotes:
+        return "\n>\n".join(f"> {paragraph(rng, shape)}" for _ in range(rng.randint(1, 2)))
+    return paragraph(rng, shape)
 
 
-def body(rng: random.Random) -> str:
-    """About BODY_BYTES of Markdown."""
-    blocks = [f"## {sentence(rng).rstrip('.').title()[:60]}"]
+def body(rng: random.Random, shape: Shape = DEFAULT_SHAPE) -> str:
+    """About `shape.body_bytes` of Markdown; one sentence when that is 0."""
+    if shape.body_bytes == 0:
+        return sentence(rng, shape) + "\n"
+    blocks = [f"## {sentence(rng, shape).rstrip('.').title()[:60]}"]
     size = 0
-    while size < BODY_BYTES:
-        blocks.append(block(rng))
+    while size < shape.body_bytes:
+        blocks.append(block(rng, shape))
         size += len(blocks[-1]) + 2
     return "\n\n".join(blocks) + "\n"
 
@@ -87,13 +167,15 @@ def quoted(text: str) -> str:
     return f'"{text}"'
 
 
-def story(index: int) -> tuple[str, str]:
+def story(index: int, shape: Shape = DEFAULT_SHAPE) -> tuple[str, str]:
     """The slug and file text of story number `index`; depends on nothing else."""
-    rng = random.Random(f"story-{index}")
-    title = sentence(rng).rstrip(".").replace("*", "").replace("`", "")[:70]
+    seed = f"story-{index}" if shape == DEFAULT_SHAPE else f"{shape.name}-story-{index}"
+    rng = random.Random(seed)
+    title = sentence(rng, shape).rstrip(".").replace("*", "").replace("`", "")[:70]
     title = title.split("[")[0].strip() or f"Story {index}"
     date = START_DATE + dt.timedelta(days=index % 3650)
-    tags = sorted(set(rng.sample(TAGS, rng.randint(1, 4))))
+    low, high = shape.tags_per_story
+    tags = sorted(set(rng.sample(shape.tags(), rng.randint(low, high))))
     summary = " ".join(rng.choice(WORDS) for _ in range(18)).capitalize() + "."
     front = "\n".join(
         [
@@ -105,12 +187,26 @@ def story(index: int) -> tuple[str, str]:
             "---",
         ]
     )
-    return f"story-{index:05d}", f"{front}\n\n{body(rng)}"
+    return f"story-{index:05d}", f"{front}\n\n{body(rng, shape)}"
 
 
-def stories(count: int) -> Iterator[tuple[str, str]]:
-    """Every story of a corpus of `count`."""
-    return (story(index) for index in range(count))
+def stories(count: int, shape: Shape = DEFAULT_SHAPE) -> Iterator[tuple[str, str]]:
+    """Every story file of a corpus of `count` files: (file name without `.md`, text).
+
+    A translated shape has a third as many stories, each in every language."""
+    if not shape.languages:
+        return (story(i, shape) for i in range(count))
+    per_story = len(shape.languages)
+    return (
+        (f"{slug}.{language}", text)
+        for slug, text in (story(i, shape) for i in range(max(1, count // per_story)))
+        for language in shape.languages
+    )
+
+
+def file_of(slug: str, shape: Shape = DEFAULT_SHAPE) -> str:
+    """The file name of story `slug` in the default language."""
+    return f"{slug}.{shape.languages[0]}.md" if shape.languages else f"{slug}.md"
 
 
 HUGO_CONFIG = """\
@@ -119,7 +215,7 @@ languageCode = "en"
 title = "Benchmark"
 paginate = 20
 disableKinds = ["robotsTXT", "404"]
-
+{languages}
 [taxonomies]
 tag = "tags"
 
@@ -169,22 +265,37 @@ def copy_base(base: Path, target: Path) -> None:
             shutil.copy2(entry, target / entry.name)
 
 
-def make_corpus(count: int, target: Path, hugo: Path, base: Path) -> None:
-    """Write the corpus of `count` stories to `target` (this project) and `hugo` (Hugo)."""
+HUGO_LANGUAGES = """\
+defaultContentLanguage = "en"
+[languages.en]
+weight = 1
+[languages.de]
+weight = 2
+[languages.pl]
+weight = 3
+"""
+
+
+def make_corpus(
+    count: int, target: Path, hugo: Path, base: Path, shape: Shape = DEFAULT_SHAPE
+) -> None:
+    """Write the corpus of `count` story files to `target` (this project) and `hugo` (Hugo)."""
     for folder in (target, hugo):
         if folder.exists():
             shutil.rmtree(folder)
     target.mkdir(parents=True)
-    copy_base(base, target)
+    if shape.with_site:
+        copy_base(base, target)
     (target / "stories").mkdir(exist_ok=True)
-    write(hugo / "hugo.toml", HUGO_CONFIG)
+    languages = HUGO_LANGUAGES if shape.languages else ""
+    write(hugo / "hugo.toml", HUGO_CONFIG.format(languages=languages))
     for name, text in HUGO_LAYOUTS.items():
         write(hugo / "layouts" / name, text)
     hugo_stories = hugo / "content" / "stories"
     hugo_stories.mkdir(parents=True)
-    for slug, text in stories(count):
-        (target / "stories" / f"{slug}.md").write_text(text, encoding="utf-8")
-        (hugo_stories / f"{slug}.md").write_text(text, encoding="utf-8")
+    for name, text in stories(count, shape):
+        (target / "stories" / f"{name}.md").write_text(text, encoding="utf-8")
+        (hugo_stories / f"{name}.md").write_text(text, encoding="utf-8")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -193,6 +304,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("count", type=int, help="number of stories")
     parser.add_argument("dir", type=Path, help="content folder to write (DIR/stories/*.md)")
     parser.add_argument("--hugo", type=Path, help="Hugo site folder (default: DIR-hugo)")
+    parser.add_argument(
+        "--shape", choices=sorted(SHAPES), default=DEFAULT_SHAPE.name, help="default: site"
+    )
     parser.add_argument(
         "--base",
         type=Path,
@@ -212,7 +326,7 @@ def main(argv: list[str]) -> int:
         print(f"corpus: {args.base}/site.yaml not found; pass --base", file=sys.stderr)
         return 2
     hugo = args.hugo or args.dir.with_name(args.dir.name + "-hugo")
-    make_corpus(args.count, args.dir, hugo, args.base)
+    make_corpus(args.count, args.dir, hugo, args.base, SHAPES[args.shape])
     print(f"wrote {args.count} stories to {args.dir}/stories and {hugo}/content/stories")
     return 0
 
