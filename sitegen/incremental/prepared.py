@@ -100,7 +100,8 @@ def prepare(
     renderer = Renderer(options.templates, site, assets, images, translators, form, compiled)
     fingerprint = Fingerprinter()
     # Any text may show pictures, whatever its page's template.
-    picture = template_digests(renderer.env, [PICTURE])[PICTURE]
+    used = {page.template for page in site.pages} | {PICTURE}
+    templates = template_digests(renderer.env, used)
     shared = {
         code: fingerprint.of(
             [
@@ -110,13 +111,12 @@ def prepare(
                 translators[code].texts,
                 assets.urls,
                 images,
-                picture,
+                templates[PICTURE],
                 form,
             ]
         )
         for code in site.config.codes
     }
-    templates = template_digests(renderer.env, {page.template for page in site.pages})
     return Prepared(content, site, renderer, images, assets, form, bodies, shared, templates)
 
 

@@ -111,3 +111,14 @@ def test_a_missing_image_stops_a_rebuild_before_anything_changes(site: Site) -> 
         "content/stories/shows-03.md:14: image 'sqaure.png' not found\n"
     )
     assert snapshot(site.base / "public") == before
+
+
+def test_a_change_to_the_picture_markup_reaches_every_page_showing_an_image(site: Site) -> None:
+    about = site.content / "pages" / "about.en.md"
+    about.write_text(about.read_text("utf-8") + "\n![A navy square](../images/square.png)\n")
+    site.build()
+    site.edit("templates/partials/picture.html", "<picture>", '<picture class="shown">')
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    assert b'<picture class="shown">' in after["en/about/index.html"]
