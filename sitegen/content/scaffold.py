@@ -11,7 +11,8 @@ from sitegen.content.slugs import SLUG, slugify
 from sitegen.errors import SiteError
 
 FOLDERS = {"story": "stories", "campaign": "campaigns", "page": "pages"}
-_SUMMARY = "TODO: a sentence or two for listings, feeds and link previews."
+# What the editor replaces; the file stays a draft (draft: true) until they do.
+_SUMMARY = "A sentence or two for listings, feeds and link previews."
 
 
 def check_slug(kind: str, slug: str) -> None:
@@ -61,4 +62,4 @@ def _text(kind: str, title: str, today: date) -> str:
     fields += [f'summary: "{_SUMMARY}"']
     fields += ["tags: []"] if kind != "page" else []
     fields += ["draft: true"]
-    return "---\n" + "\n".join(fields) + f"\n---\n\nTODO: the {kind}, in Markdown.\n"
+    return "---\n" + "\n".join(fields) + f"\n---\n\nWrite the {kind} here, in Markdown.\n"

@@ -35,12 +35,12 @@ def test_a_new_story_is_a_draft_in_every_language(tmp_path: Path) -> None:
         "---\n"
         'title: "Kitchen table"\n'
         f"date: {date.today()}\n"
-        'summary: "TODO: a sentence or two for listings, feeds and link previews."\n'
+        'summary: "A sentence or two for listings, feeds and link previews."\n'
         "tags: []\n"
         "draft: true\n"
         "---\n"
         "\n"
-        "TODO: the story, in Markdown.\n"
+        "Write the story here, in Markdown.\n"
     )
 
 
