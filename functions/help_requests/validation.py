@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -218,22 +217,18 @@ CHECKS: dict[str, Check] = {
 
 
 def parse_epoch_ms(raw: object) -> float | None:
-    """Milliseconds since the epoch from a JSON number or a form string; None if malformed."""
-    exact = _exact_number(raw)
-    # The limit holds for the value as sent: 9999999999999999 is taken, though as a float it
-    # rounds up to the limit itself.
-    return float(exact) if exact is not None and 0 <= exact < MOMENT_LIMIT else None
+    """Milliseconds since the epoch from a JSON number or a form string; None if malformed.
 
-
-def _exact_number(raw: object) -> int | float | Decimal | None:
+    The limit holds for the value as sent: 9999999999999999 is taken, though as a float it
+    rounds up to the limit itself."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
-        return raw
+        return float(raw) if 0 <= raw < MOMENT_LIMIT else None
     if isinstance(raw, float):
-        return raw if math.isfinite(raw) else None
+        return raw if math.isfinite(raw) and 0 <= raw < MOMENT_LIMIT else None
     if isinstance(raw, str) and NUMBER.fullmatch(raw):
-        return Decimal(raw.strip())
+        return float(raw)  # at most 16 digits before the point: below the limit
     return None
 
 
