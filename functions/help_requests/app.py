@@ -1,17 +1,20 @@
-"""The ASGI app behind `POST /api/help-requests`, built by `create_app`."""
+"""The ASGI app behind `POST /api/help-requests` and `POST /api/helper-offers`, built by
+`create_app`."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ..shared.parsing import body_kind, parse_body
+from ..shared.parsing import BodyKind, body_kind, parse_body
 from ..shared.web import read_body
 from . import logs, responses, web
 from .config import Config
@@ -27,8 +30,10 @@ from .ratelimit import Limits, sender_hash
 from .storage import RequestStore, Stored
 from .validation import (
     UUID,
+    FieldError,
     HelpRequest,
     clean_text,
+    form_id,
     trap,
     validate,
     with_form_id,
@@ -39,6 +44,7 @@ if TYPE_CHECKING:
 
 Clock = Callable[[], float]
 DEFAULT_LANGUAGE = "en"
+OFFERS = "helper-offers"
 
 
 def create_app(
@@ -84,7 +90,7 @@ class HelpRequestsApp:
             as_json=not web.wants_page(request.headers), language=DEFAULT_LANGUAGE
         )
         try:
-            reply.origin = self._route(request)
+            reply.origin = self._route(request, reply, log)
             response = await self._dispatch(request, reply, log)
         except HelpRequestError as exc:
             response = reply.refused(exc)
@@ -99,13 +105,16 @@ class HelpRequestsApp:
         await response(scope, receive, send)
         logs.write(log)
 
-    def _route(self, request: Request) -> str | None:
+    def _route(self, request: Request, reply: responses.Reply, log: logs.RequestLog) -> str | None:
         """Check the sender, path and origin; return the origin allowed to read the answer."""
         secret = self.config.origin_verify_secret
         if secret is not None and not web.from_cloudfront(request.headers, secret):
             raise NotFromCloudFront()
-        if not web.is_endpoint(request.url.path):
+        endpoint = web.endpoint(request.url.path)
+        if endpoint is None:
             raise NotFound(request.url.path)
+        if endpoint == OFFERS:
+            reply.page, log.event = responses.OFFER_PAGE, "helper_offer"
         return web.checked_origin(request.headers, request.url.scheme, self.config.allowed_origins)
 
     async def _dispatch(
@@ -119,37 +128,93 @@ class HelpRequestsApp:
         kind = body_kind(request.headers.get("content-type"))
         log.via = kind
         reply.as_json = reply.as_json or kind == "json"
-        data = parse_body(kind, await read_body(request))
-        reply.as_json = kind == "json" or web.wants_json(request.headers)
-        reply.language = _language(data, self.contract.languages)
-        now = self.clock()
-        bot = trap(data, now_ms=now * 1000, min_fill_seconds=self.config.min_fill_seconds)
+        body = await read_body(request)
+        if reply.page == responses.OFFER_PAGE:
+            return await self._offer(request, kind, body, reply, log)
+        return await self._request(request, kind, body, reply, log)
+
+    async def _request(
+        self,
+        request: Request,
+        kind: BodyKind,
+        body: bytes,
+        reply: responses.Reply,
+        log: logs.RequestLog,
+    ) -> Response:
+        """A help request: validated, then stored once."""
+        data = parse_body(kind, body)
+        now = self._read(request, kind, data, reply)
+        bot = self._trap(data, now, log)
         if bot is not None:
-            log.outcome = bot
-            return reply.received(_claimed_id(data))
+            return reply.received(bot)
         result = validate(data, self.contract, default_id=None if kind == "json" else "")
         if not isinstance(result, HelpRequest):
-            log.outcome, log.errors = "invalid", [error.label() for error in result]
-            return reply.invalid(result)
+            return _invalid(result, reply, log)
         sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
         if not result.id:
             result = with_form_id(result, sender=sender, now=now)
-        stored = await _submit_in_scope(self.store, request.scope, result, sender, now)
-        log.outcome = stored
-        return reply.received(result.id, status=201 if stored == "created" else 200)
+        submit = partial(self.store.submit, result, sender=sender, now=now)
+        log.outcome = await _submit_in_scope(request.scope, submit)
+        return reply.received(result.id, status=201 if log.outcome == "created" else 200)
+
+    async def _offer(
+        self,
+        request: Request,
+        kind: BodyKind,
+        body: bytes,
+        reply: responses.Reply,
+        log: logs.RequestLog,
+    ) -> Response:
+        """A helper's offer: validated, then stored once, unconfirmed."""
+        # Imported here: a help request's cold start does not pay for the offer form's code.
+        from .offers import HelperOffer, parse_offer_body, validate_offer
+
+        data = parse_offer_body(kind, body)
+        now = self._read(request, kind, data, reply)
+        bot = self._trap(data, now, log)
+        if bot is not None:
+            return reply.received(bot)
+        offer = validate_offer(data, self.contract, default_id=None if kind == "json" else "")
+        if not isinstance(offer, HelperOffer):
+            return _invalid(offer, reply, log)
+        sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
+        if not offer.id:
+            offer = replace(offer, id=form_id(offer.payload_hash(), sender=sender, now=now))
+        submit = partial(self.store.offer, offer, sender=sender, now=now)
+        log.outcome = await _submit_in_scope(request.scope, submit)
+        return reply.received(offer.id, status=201 if log.outcome == "created" else 200)
+
+    def _read(
+        self, request: Request, kind: BodyKind, data: dict[str, object], reply: responses.Reply
+    ) -> float:
+        """Learn from the body how to answer; the time it arrived."""
+        reply.as_json = kind == "json" or web.wants_json(request.headers)
+        reply.language = _language(data, self.contract.languages)
+        return self.clock()
+
+    def _trap(self, data: dict[str, object], now: float, log: logs.RequestLog) -> str | None:
+        """The id to answer a robot with, as if its submission were stored; None for a person."""
+        bot = trap(data, now_ms=now * 1000, min_fill_seconds=self.config.min_fill_seconds)
+        if bot is None:
+            return None
+        log.outcome = bot
+        return _claimed_id(data)
 
 
-async def _submit_in_scope(
-    store: RequestStore, scope: Scope, request: HelpRequest, sender: str, now: float
-) -> Stored:
-    """Store the request without blocking other requests, where there are any."""
+def _invalid(errors: list[FieldError], reply: responses.Reply, log: logs.RequestLog) -> Response:
+    log.outcome, log.errors = "invalid", [error.label() for error in errors]
+    return reply.invalid(errors)
+
+
+async def _submit_in_scope(scope: Scope, submit: Callable[[], Stored]) -> Stored:
+    """Store the submission without blocking other requests, where there are any."""
     if "aws.event" in scope:
         # Lambda runs one event at a time; and a worker thread would not outlive Mangum's run
         # of the event loop, so every request would start a new one.
-        return store.submit(request, sender=sender, now=now)
+        return submit()
     from starlette.concurrency import run_in_threadpool
 
-    return await run_in_threadpool(store.submit, request, sender=sender, now=now)
+    return await run_in_threadpool(submit)
 
 
 def _sender_address(request: Request) -> str | None:

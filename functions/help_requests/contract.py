@@ -1,4 +1,4 @@
-"""The form's contract, read from `openapi.yaml`: topics, languages, field limits, error codes.
+"""The forms' contract, read from `openapi.yaml`: topics, languages, field limits, error codes.
 
 The document is the one place these are written. The API validates by them, and the site's
 build reads them to make the form, so a topic added there is offered and accepted alike."""
@@ -19,7 +19,25 @@ CONTRACT_PATH = Path(__file__).with_name("openapi.yaml")
 # same data, read at a cold start without loading a YAML parser.
 BUILT_CONTRACT_PATH = CONTRACT_PATH.with_suffix(".json")
 REQUEST_SCHEMA = "HelpRequest"
+OFFER_SCHEMA = "HelperOffer"
 SCHEMA_REFERENCE = "#/components/schemas/"
+
+
+@dataclass(frozen=True)
+class OfferContract:
+    """What the document says a helper's offer may hold, besides what a help request shares."""
+
+    ways: tuple[str, ...]
+    # Limits in characters of the cleaned text, by field.
+    max_length: Mapping[str, int]
+    min_length: Mapping[str, int]
+    # The fewest and most people a month.
+    capacity: tuple[int, int]
+    email_pattern: re.Pattern[str]
+
+    def is_email(self, text: str) -> bool:
+        """Whether `text` is an e-mail address as the document defines one."""
+        return self.email_pattern.fullmatch(text) is not None
 
 
 @dataclass(frozen=True)
@@ -35,6 +53,8 @@ class FormContract:
     error_codes: tuple[str, ...]
     # A contact is valid when one of these matches the whole cleaned text.
     contact_patterns: tuple[re.Pattern[str], ...]
+    # The offer form's own parts; its topics and languages are the ones above.
+    offer: OfferContract
 
     def is_contact(self, text: str) -> bool:
         """Whether `text` is an e-mail address or a phone number as the document defines them."""
@@ -65,17 +85,32 @@ def parse_contract(document: object, path: Path) -> FormContract:
     schemas = _at(document, path, "components", "schemas")
     properties = _at(schemas, path, REQUEST_SCHEMA, "properties")
     fields = ("name", "contact", "message")
+    errors = ("FieldError", "properties", "code", "enum")
     return FormContract(
         topics=_strings(_at(schemas, path, "Topic", "enum"), path, "Topic.enum"),
         languages=_strings(_at(schemas, path, "Language", "enum"), path, "Language.enum"),
         max_length=_limits(schemas, properties, "maxLength", fields, path),
         min_length=_limits(schemas, properties, "minLength", fields, path),
-        error_codes=_strings(
-            _at(schemas, path, "FieldError", "properties", "code", "enum"),
-            path,
-            "FieldError.properties.code.enum",
-        ),
+        error_codes=_strings(_at(schemas, path, *errors), path, ".".join(errors)),
         contact_patterns=_patterns(_at(schemas, path, "Contact", "anyOf"), path, "Contact.anyOf"),
+        offer=parse_offer(schemas, path),
+    )
+
+
+def parse_offer(schemas: Any, path: Path) -> OfferContract:
+    """The offer form's part of the contract, from the document's schemas."""
+    properties = _at(schemas, path, OFFER_SCHEMA, "properties")
+    fields = ("name", "email", "region")
+    capacity = _at(schemas, path, "Capacity")
+    return OfferContract(
+        ways=_strings(_at(schemas, path, "Way", "enum"), path, "Way.enum"),
+        max_length=_limits(schemas, properties, "maxLength", fields, path, OFFER_SCHEMA),
+        min_length=_limits(schemas, properties, "minLength", fields, path, OFFER_SCHEMA),
+        capacity=(
+            _whole(capacity.get("minimum"), path, "Capacity.minimum"),
+            _whole(capacity.get("maximum"), path, "Capacity.maximum"),
+        ),
+        email_pattern=_patterns([_at(schemas, path, "Email")], path, "Email")[0],
     )
 
 
@@ -95,7 +130,12 @@ def _strings(values: object, path: Path, where: str) -> tuple[str, ...]:
 
 
 def _limits(
-    schemas: Any, properties: Any, limit: str, fields: tuple[str, ...], path: Path
+    schemas: Any,
+    properties: Any,
+    limit: str,
+    fields: tuple[str, ...],
+    path: Path,
+    schema_name: str = REQUEST_SCHEMA,
 ) -> dict[str, int]:
     found: dict[str, int] = {}
     for field in fields:
@@ -104,12 +144,15 @@ def _limits(
         if isinstance(reference, str) and reference.startswith(SCHEMA_REFERENCE):
             schema = _at(schemas, path, reference.removeprefix(SCHEMA_REFERENCE))
         value = schema.get(limit) if isinstance(schema, dict) else None
-        if value is None:
-            continue
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ConfigError(f"{path}: {REQUEST_SCHEMA}.{field}.{limit} must be a whole number")
-        found[field] = value
+        if value is not None:
+            found[field] = _whole(value, path, f"{schema_name}.{field}.{limit}")
     return found
+
+
+def _whole(value: object, path: Path, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ConfigError(f"{path}: {where} must be a whole number")
+    return value
 
 
 def _patterns(choices: object, path: Path, where: str) -> tuple[re.Pattern[str], ...]:

@@ -24,6 +24,7 @@ class RequestLog:
     via: str | None = None
     errors: list[str] = field(default_factory=list)
     cause: str | None = None
+    event: str = "help_request"
     started: float = field(default_factory=time.perf_counter, repr=False)
 
     def level(self) -> str:
@@ -38,7 +39,7 @@ class RequestLog:
         del fields["started"]
         fields["latency_ms"] = round((time.perf_counter() - self.started) * 1000, 1)
         fields["level"] = self.level()
-        fields["event"] = "help_request"
+        fields["event"] = fields.pop("event")
         return json.dumps({key: value for key, value in fields.items() if value not in (None, [])})
 
 

@@ -46,6 +46,9 @@ PAGE_CODES = {
 SHOWN_DETAILS = (BadRequest, PayloadTooLarge, UnsupportedMediaType)
 UNAVAILABLE_RETRY_AFTER = 5
 ALLOWED_METHODS = "POST, OPTIONS"
+# The site's pages of each form: `/<language>/<page>/thanks/` and `/<language>/<page>/error/`.
+ASK_PAGE = "ask"
+OFFER_PAGE = "offer-help"
 CORS_MAX_AGE = "600"
 
 
@@ -89,21 +92,21 @@ def see_other(location: str) -> Response:
     return Response(status_code=303, headers={"Location": location})
 
 
-def thanks_location(language: str, origin: str | None) -> str:
-    """The thank-you page in the request's language."""
-    return f"{origin or ''}/{language}/ask/thanks/"
+def thanks_location(page: str, language: str, origin: str | None) -> str:
+    """The form's thank-you page in the request's language."""
+    return f"{origin or ''}/{language}/{page}/thanks/"
 
 
-def error_location(language: str, errors: list[FieldError], origin: str | None) -> str:
+def error_location(page: str, language: str, errors: list[FieldError], origin: str | None) -> str:
     """The form's error page, told which fields failed and why."""
     codes = ",".join(error.label() for error in errors)
-    return f"{origin or ''}/{language}/ask/error/?errors={codes}"
+    return f"{origin or ''}/{language}/{page}/error/?errors={codes}"
 
 
-def refusal_location(language: str, code: str, origin: str | None) -> str:
+def refusal_location(page: str, language: str, code: str, origin: str | None) -> str:
     """The form's error page for a request refused as a whole, its item the URL's target."""
     # The fragment lets the page show only this item even without JavaScript (CSS :target).
-    return f"{origin or ''}/{language}/ask/error/?errors=request.{code}#error-request-{code}"
+    return f"{origin or ''}/{language}/{page}/error/?errors=request.{code}#error-request-{code}"
 
 
 @dataclass
@@ -114,25 +117,26 @@ class Reply:
     as_json: bool
     language: str
     origin: str | None = None
+    page: str = ASK_PAGE
 
     def received(self, request_id: str, *, status: int = 201) -> Response:
         """The request is stored (or, for a robot, seems to be)."""
         if self.as_json:
             return received(request_id, status=status)
-        return see_other(thanks_location(self.language, self.origin))
+        return see_other(thanks_location(self.page, self.language, self.origin))
 
     def invalid(self, errors: list[FieldError]) -> Response:
         """Some fields failed validation."""
         if self.as_json:
             return invalid(errors)
-        return see_other(error_location(self.language, errors, self.origin))
+        return see_other(error_location(self.page, self.language, errors, self.origin))
 
     def refused(self, exc: HelpRequestError) -> Response:
         """The request as a whole was refused: the JSON error, or the error page that says so."""
         page_code = PAGE_CODES.get(error_code(exc)[1])
         if self.as_json or page_code is None:
             return error_response(exc)
-        return see_other(refusal_location(self.language, page_code, self.origin))
+        return see_other(refusal_location(self.page, self.language, page_code, self.origin))
 
 
 def preflight(origin: str | None) -> Response:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .contract import FormContract
+    from .contract import FormContract, OfferContract
 
 FIELDS = (
     "id",
@@ -74,11 +74,15 @@ class HelpRequest:
 
 def with_form_id(request: HelpRequest, *, sender: str, now: float) -> HelpRequest:
     """The request under an id made from who sent what on which UTC day."""
+    return replace(request, id=form_id(request.payload_hash(), sender=sender, now=now))
+
+
+def form_id(payload_hash: str, *, sender: str, now: float) -> str:
+    """An id made from who sent which content on which UTC day."""
     # A plain form has no id of its own; this one makes an identical resend the same day
-    # (a double click, a reload after a lost redirect) a replay instead of a second request.
+    # (a double click, a reload after a lost redirect) a replay instead of a second submission.
     day = datetime.fromtimestamp(now, UTC).date().isoformat()
-    name = f"{sender}|{request.payload_hash()}|{day}"
-    return replace(request, id=str(uuid.uuid5(FORM_ID_NAMESPACE, name)))
+    return str(uuid.uuid5(FORM_ID_NAMESPACE, f"{sender}|{payload_hash}|{day}"))
 
 
 def clean_text(value: str, *, multiline: bool = False) -> str:
@@ -118,13 +122,13 @@ Checked = tuple[str, str | None]
 Check = Callable[[object, "FormContract"], Checked]
 
 
-def _text(raw: object, *, multiline: bool = False) -> str | None:
+def text_value(raw: object, *, multiline: bool = False) -> str | None:
     if raw is None:
         return ""
     return clean_text(raw, multiline=multiline) if isinstance(raw, str) else None
 
 
-def _length(text: str, field: str, contract: FormContract) -> str | None:
+def length_error(text: str, field: str, contract: FormContract | OfferContract) -> str | None:
     """`too_short` or `too_long` by the contract's limits for `field`, in characters."""
     if len(text) < contract.min_length.get(field, 0):
         return "too_short"
@@ -132,8 +136,8 @@ def _length(text: str, field: str, contract: FormContract) -> str | None:
     return "too_long" if limit is not None and len(text) > limit else None
 
 
-def _check_id(raw: object, contract: FormContract) -> Checked:
-    text = _text(raw)
+def check_id(raw: object, contract: FormContract) -> Checked:
+    text = text_value(raw)
     if text is None:
         return "", "invalid"
     if not text:
@@ -143,34 +147,34 @@ def _check_id(raw: object, contract: FormContract) -> Checked:
 
 
 def _check_name(raw: object, contract: FormContract) -> Checked:
-    text = _text(raw)
+    text = text_value(raw)
     if text is None:
         return "", "invalid"
-    return text, _length(text, "name", contract) if text else None
+    return text, length_error(text, "name", contract) if text else None
 
 
 def _check_contact(raw: object, contract: FormContract) -> Checked:
-    text = _text(raw)
+    text = text_value(raw)
     if text is None:
         return "", "invalid"
     if not text:
         return "", "required"
-    too = _length(text, "contact", contract)
+    too = length_error(text, "contact", contract)
     if too is not None:
         return text, too
     return text, None if contract.is_contact(text) else "invalid"
 
 
 def _check_topic(raw: object, contract: FormContract) -> Checked:
-    return _choice(raw, contract.topics)
+    return choice(raw, contract.topics)
 
 
 def _check_language(raw: object, contract: FormContract) -> Checked:
-    return _choice(raw, contract.languages)
+    return choice(raw, contract.languages)
 
 
-def _choice(raw: object, choices: tuple[str, ...]) -> Checked:
-    text = _text(raw)
+def choice(raw: object, choices: tuple[str, ...]) -> Checked:
+    text = text_value(raw)
     if text is None:
         return "", "invalid_choice"
     if not text:
@@ -179,40 +183,40 @@ def _choice(raw: object, choices: tuple[str, ...]) -> Checked:
 
 
 def _check_message(raw: object, contract: FormContract) -> Checked:
-    text = _text(raw, multiline=True)
+    text = text_value(raw, multiline=True)
     if text is None:
         return "", "invalid"
     if not text:
         return "", "required"
-    return text, _length(text, "message", contract)
+    return text, length_error(text, "message", contract)
 
 
-def _check_consent(raw: object, contract: FormContract) -> Checked:
+def check_consent(raw: object, contract: FormContract) -> Checked:
     accepted = raw is True or (isinstance(raw, str) and raw.strip().lower() in ACCEPTED)
     return "", None if accepted else "must_accept"
 
 
-def _check_moment(raw: object, contract: FormContract) -> Checked:
+def check_moment(raw: object, contract: FormContract) -> Checked:
     if raw is None or (isinstance(raw, str) and not clean_text(raw)):
         return "", None
     return "", None if parse_epoch_ms(raw) is not None else "invalid"
 
 
-def _ignored(raw: object, contract: FormContract) -> Checked:
+def ignored(raw: object, contract: FormContract) -> Checked:
     return "", None
 
 
 CHECKS: dict[str, Check] = {
-    "id": _check_id,
+    "id": check_id,
     "name": _check_name,
     "contact": _check_contact,
     "topic": _check_topic,
     "message": _check_message,
     "language": _check_language,
-    "consent": _check_consent,
-    "website": _ignored,
-    "started_at": _check_moment,
-    "sent_at": _check_moment,
+    "consent": check_consent,
+    "website": ignored,
+    "started_at": check_moment,
+    "sent_at": check_moment,
 }
 
 

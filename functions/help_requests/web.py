@@ -11,12 +11,13 @@ from .errors import ForbiddenOrigin
 
 # CloudFront adds this header, with a secret value, to every request it sends the API.
 ORIGIN_VERIFY_HEADER = "x-origin-verify"
-ENDPOINT = re.compile(r"^(/[^/]+)?/api/help-requests/?$")
+ENDPOINT = re.compile(r"^(/[^/]+)?/api/(help-requests|helper-offers)/?$")
 
 
-def is_endpoint(path: str) -> bool:
-    """Whether `path` is the endpoint, also behind an API Gateway stage or a mount prefix."""
-    return ENDPOINT.match(path) is not None
+def endpoint(path: str) -> str | None:
+    """`help-requests` or `helper-offers`, also behind an API Gateway stage or a mount prefix."""
+    match = ENDPOINT.match(path)
+    return match.group(2) if match else None
 
 
 def own_origin(headers: Headers, scheme: str) -> str:
