@@ -1,8 +1,10 @@
 """moto in server mode, for the AWS services that have no local server of Amazon's own: Cognito
-(the moderators' sign-in, its pool made from `infra/template.yaml`) and SNS."""
+(the moderators' sign-in, its pool made from `infra/template.yaml`), SNS, SES v2 (the e-mails
+to people, shown at `/_dev/mail/`) and Secrets Manager (the key that signs e-mails' links)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -22,6 +24,11 @@ MODERATOR_NAME = "moderator"
 PASSWORD_LENGTH = 20
 # Cognito's symbols; the first of them, `^`, is left out for shells' sake.
 SYMBOLS = "$*.[]{}()?!@#%&/,><:;|_~=+-"
+# E-mail in development: SES takes mail only from a verified identity.
+MAIL_DOMAIN = "example.org"
+MAIL_FROM = f"Ask for Help <hello@{MAIL_DOMAIN}>"
+CONFIGURATION_SET = "ask-for-help-dev"
+LINK_KEYS_SECRET = "link-keys-dev"  # noqa: S105 - the secret's name, not its value
 
 
 class MotoServer:
@@ -175,3 +182,41 @@ def strong_password(length: int = PASSWORD_LENGTH) -> str:
     chosen += [secrets.choice(everything) for _ in range(length - len(chosen))]
     secrets.SystemRandom().shuffle(chosen)
     return "".join(chosen)
+
+
+@dataclass(frozen=True)
+class LocalMail:
+    """SES and the link keys' secret on moto, as the functions' settings name them."""
+
+    endpoint: str
+    from_address: str = MAIL_FROM
+    configuration_set: str = CONFIGURATION_SET
+    secret_id: str = LINK_KEYS_SECRET
+
+    def environment(self) -> dict[str, str]:
+        """The settings a function that sends e-mail reads, for this moto server."""
+        return {
+            "SES_ENDPOINT": self.endpoint,
+            "SECRETS_ENDPOINT": self.endpoint,
+            "MAIL_FROM": self.from_address,
+            "MAIL_CONFIGURATION_SET": self.configuration_set,
+            "LINK_KEYS_SECRET": self.secret_id,
+        }
+
+
+def create_local_mail(moto: MotoServer) -> LocalMail:
+    """A verified sending domain, the configuration set, and a fresh link-signing key (moto
+    keeps its state for the whole process, so any of them may exist from an earlier server)."""
+    sesv2 = moto.client("sesv2")
+    sesv2.create_email_identity(EmailIdentity=MAIL_DOMAIN)
+    if CONFIGURATION_SET not in sesv2.list_configuration_sets()["ConfigurationSets"]:
+        sesv2.create_configuration_set(ConfigurationSetName=CONFIGURATION_SET)
+    # A new key per run: development links never open anything in production.
+    secret = json.dumps({"id": "dev", "key": secrets.token_urlsafe(48)})
+    manager = moto.client("secretsmanager")
+    names = [entry["Name"] for entry in manager.list_secrets()["SecretList"]]
+    if LINK_KEYS_SECRET in names:
+        manager.put_secret_value(SecretId=LINK_KEYS_SECRET, SecretString=secret)
+    else:
+        manager.create_secret(Name=LINK_KEYS_SECRET, SecretString=secret)
+    return LocalMail(moto.endpoint)

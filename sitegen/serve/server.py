@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,12 +26,14 @@ from sitegen.content.load import load_config
 from sitegen.errors import ServeError, SiteError
 from sitegen.incremental.builder import Builder
 from sitegen.options import BuildOptions
+from sitegen.render.emails import EMAIL_FOLDER, make_mail_assets
 from sitegen.serve.admin import start_inbox
 from sitegen.serve.app import Watcher, error_text, site_app, with_api
 from sitegen.serve.dynamodb_local import local_client
 from sitegen.serve.files import Languages, SiteFiles
 from sitegen.serve.livereload import LiveReload
-from sitegen.serve.moto import MotoServer
+from sitegen.serve.mailbox import MAIL_PATH, Mailbox, with_mailbox
+from sitegen.serve.moto import MotoServer, create_local_mail
 from sitegen.serve.notifications import notify_moderators
 
 if TYPE_CHECKING:
@@ -82,32 +86,48 @@ def serve(options: ServeOptions) -> int:
     # rebuild renders only the pages whose inputs changed.
     builder = Builder(options.build, keep_model=True)
 
+    mail_assets = Path(tempfile.mkdtemp(prefix="mail-assets-"))
+
     def rebuild(changed: set[Path]) -> bool:
         # The one place a rebuild happens; the watcher names the files that changed.
         result = builder.build(changed)
+        if any(mail_input(options.build, path) for path in changed):
+            make_mail_assets(options.build.content, options.build.templates, mail_assets)
         return result.written + result.removed > 0
 
-    first = first_build(builder, options.build.output)
-    if first is not None:
-        livereload.failed(first)
-    with dynamodb_endpoint() as endpoint, MotoServer() as moto:
-        environment = api_environment(options, endpoint, os.environ)
-        ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
-        api = create_api(environment)
-        files = SiteFiles(options.build.output, languages, livereload)
-        watcher = Watcher(options.watched, rebuild, livereload)
-        app = with_api(api, site_app(files, livereload, watcher))
-        inbox = start_inbox(moto, infra_template.load_template())
-        app = inbox.serve(app, create_admin_api(environment))
-        print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
-        print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
-        print(inbox.welcome(options.origin), flush=True)
-        sns = moto.client("sns")
-        topic = sns.create_topic(Name="moderators")["TopicArn"]
-        table = environment["TABLE_NAME"]
-        notifications = notify_moderators(endpoint, table, options.origin, sns=sns, topic_arn=topic)
-        with notifications, contextlib.suppress(KeyboardInterrupt):
-            run_server(app, options, livereload)
+    try:
+        first = first_build(builder, options.build.output) or first_mail(options.build, mail_assets)
+        if first is not None:
+            livereload.failed(first)
+        with dynamodb_endpoint() as endpoint, MotoServer() as moto:
+            mail = create_local_mail(moto)
+            environment = api_environment(options, endpoint, os.environ) | mail.environment()
+            environment["MAIL_ASSETS"] = str(mail_assets)
+            ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
+            api = create_api(environment)
+            files = SiteFiles(options.build.output, languages, livereload)
+            watcher = Watcher(options.watched, rebuild, livereload)
+            app = with_api(api, site_app(files, livereload, watcher))
+            inbox = start_inbox(moto, infra_template.load_template())
+            app = inbox.serve(app, create_admin_api(environment))
+            app = with_mailbox(app, Mailbox(moto.endpoint))
+            print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
+            print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
+            print(inbox.welcome(options.origin), flush=True)
+            print(
+                f"E-mail sent through SES (on moto) is shown at {options.origin}{MAIL_PATH}",
+                flush=True,
+            )
+            sns = moto.client("sns")
+            topic = sns.create_topic(Name="moderators")["TopicArn"]
+            table = environment["TABLE_NAME"]
+            notifications = notify_moderators(
+                endpoint, table, options.origin, sns=sns, topic_arn=topic
+            )
+            with notifications, contextlib.suppress(KeyboardInterrupt):
+                run_server(app, options, livereload)
+    finally:
+        shutil.rmtree(mail_assets, ignore_errors=True)
     return 0
 
 
@@ -121,6 +141,23 @@ def first_build(builder: Builder, output: Path) -> str | None:
         return message
     print(f"built {result.pages} pages in {result.seconds:.2f} s → {output}", flush=True)
     return None
+
+
+def first_mail(build: BuildOptions, out: Path) -> str | None:
+    """Write the e-mails' assets once before serving; the error text when their strings fail."""
+    try:
+        make_mail_assets(build.content, build.templates, out)
+    except SiteError as error:
+        message = error_text(error)
+        print(message, file=sys.stderr, flush=True)
+        return message
+    return None
+
+
+def mail_input(build: BuildOptions, path: Path) -> bool:
+    """Whether a changed file is an e-mail template or a UI strings file."""
+    folders = (build.templates / EMAIL_FOLDER, build.content / "i18n")
+    return any(path.resolve().is_relative_to(folder.resolve()) for folder in folders)
 
 
 class Server(uvicorn.Server):
