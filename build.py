@@ -8,43 +8,53 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from sitegen.content import scaffold
-from sitegen.content.load import load_config
-from sitegen.content.translations import format_table
-from sitegen.errors import ContentError, SiteError, github_error
-from sitegen.incremental.builder import build_site, check_site
-from sitegen.options import TEMPLATES, BuildOptions
-from sitegen.publish import command as publish
+# The generator is imported where a command needs it: a build with nothing to do stops before.
+from sitegen.incremental import noop
 
+if TYPE_CHECKING:
+    from sitegen.errors import ContentError
+    from sitegen.options import BuildOptions
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# `build.py new KIND`, as sitegen.content.scaffold.FOLDERS names them.
+KINDS = ("story", "campaign", "page")
 Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code is 1 when the content or output has problems."""
-    args = make_parser().parse_args(
-        _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    )
+    words = _with_default_command(list(sys.argv[1:] if argv is None else argv))
+    args = make_parser(words[0]).parse_args(words)
     command: Command = args.run
-    annotations = _annotations(getattr(args, "annotations", "none"))
     try:
         return command(args)
-    except ContentError as error:
+    except Exception as error:
+        return failed(error, annotations=_annotations(getattr(args, "annotations", "none")))
+
+
+def failed(error: Exception, *, annotations: bool) -> int:
+    """Report a content, site or file error and return the exit code; raise any other."""
+    from sitegen.errors import ContentError, SiteError, github_error
+
+    if isinstance(error, ContentError):
         report(error, annotations=annotations)
     # An OSError: a file that cannot be read or written (a full disk, no permission).
-    except (SiteError, OSError) as error:
+    elif isinstance(error, SiteError | OSError):
         if annotations:
             print(github_error(str(error), title="Build error"))
         else:
             print(f"error: {error}", file=sys.stderr)
+    else:
+        raise error
     return 1
 
 
-def make_parser() -> argparse.ArgumentParser:
-    """The command line: `build` (the default), `check`, `new`, `serve` and `publish`."""
+def make_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line: `build` (the default), `check`, `new`, `serve` and `publish`; the
+    options of `publish` are only known when `command` is that one (its code loads AWS's)."""
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Render the campaign site from Markdown in three languages.",
@@ -78,7 +88,7 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="default: 8000")
     serve.set_defaults(run=run_serve)
     new = commands.add_parser("new", help="start a story, campaign or page as a draft")
-    new.add_argument("kind", choices=tuple(scaffold.FOLDERS), help="story, campaign or page")
+    new.add_argument("kind", choices=KINDS, help="story, campaign or page")
     new.add_argument("slug", help="its name in URLs: lowercase a-z, 0-9, single hyphens")
     new.add_argument("--lang", help="languages, such as en,de (default: every language)")
     new.add_argument("--content", type=Path, default=Path("content"), help="default: content")
@@ -86,8 +96,11 @@ def make_parser() -> argparse.ArgumentParser:
     publish_command = commands.add_parser(
         "publish", help="upload public/ to the site's bucket and invalidate CloudFront"
     )
-    publish.add_arguments(publish_command)
-    publish_command.set_defaults(run=publish.run)
+    if command == "publish":
+        from sitegen.publish import command as publish
+
+        publish.add_arguments(publish_command)
+        publish_command.set_defaults(run=publish.run)
     return parser
 
 
@@ -114,6 +127,8 @@ def add_annotations_option(parser: argparse.ArgumentParser) -> None:
 
 def options_from(args: argparse.Namespace, **overrides: object) -> BuildOptions:
     """Build options from parsed command-line arguments."""
+    from sitegen.options import BuildOptions
+
     values: dict[str, object] = {
         "content": args.content,
         "output": getattr(args, "output", Path("public")),
@@ -128,6 +143,16 @@ def options_from(args: argparse.Namespace, **overrides: object) -> BuildOptions:
 
 def run_build(args: argparse.Namespace) -> int:
     """`build.py build`."""
+    started = time.perf_counter()
+    settings = (args.drafts, args.future, noop.today())
+    key = noop.build_key(args.content, args.templates, noop.CONTRACT, args.output, settings)
+    counts = noop.unchanged(args.cache, key)
+    if counts is not None:
+        pages, files = counts
+        summary(args.output, pages, files, 0, 0, time.perf_counter() - started)
+        return 0
+    from sitegen.incremental.builder import build_site
+
     show = args.progress or sys.stderr.isatty()
     progress = ProgressLine(sys.stderr) if show else None
     try:
@@ -135,16 +160,23 @@ def run_build(args: argparse.Namespace) -> int:
     finally:
         if progress:
             progress.finish()
-    print(
-        f"built {result.pages} pages, {result.files} files ({result.written} written,"
-        f" {result.unchanged} unchanged, {result.removed} removed) in {result.seconds:.2f} s"
-        f" → {args.output}"
-    )
+    summary(args.output, result.pages, result.files, result.written, result.removed, result.seconds)
     return 0
+
+
+def summary(output: Path, pages: int, files: int, written: int, removed: int, took: float) -> None:
+    """The line a build ends with."""
+    print(
+        f"built {pages} pages, {files} files ({written} written, {files - written} unchanged,"
+        f" {removed} removed) in {took:.2f} s → {output}"
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:
     """`build.py check`."""
+    from sitegen.content.translations import format_table
+    from sitegen.incremental.builder import check_site
+
     result = check_site(options_from(args), strict=args.strict)
     print(f"ok: {result.pages} pages and every internal link check out; nothing written")
     table = format_table(result.translations)
@@ -155,6 +187,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     """`build.py new`: write a draft in each language, refusing a name already taken."""
+    from datetime import date
+
+    from sitegen.content import scaffold
+    from sitegen.content.load import load_config
+    from sitegen.errors import SiteError
+
     config = load_config(args.content)
     scaffold.check_slug(args.kind, args.slug)
     langs = scaffold.languages(args.lang, config)

@@ -17,6 +17,7 @@ from sitegen.content.schema import Document
 from sitegen.content.translations import TranslationReport, find_gaps, gap_problems
 from sitegen.digest import digest
 from sitegen.errors import ContentError
+from sitegen.incremental import noop
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
@@ -81,6 +82,17 @@ class Builder:
         self.today = options.today or date.today()
         settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
         self.state_file = state_path(options.cache, options.output, settings)
+        noop.code_snapshot()  # of the code this process runs, before it can change
+        key = noop.build_key(
+            options.content,
+            options.templates,
+            options.contract,
+            options.output,
+            (options.drafts, options.future, self.today.isoformat()),
+        )
+        self.manifest = noop.manifest_path(options.cache, key)
+        self.manifest_key = key
+        self.recorded: BuildState | None = None
         self.state: BuildState | None = None
         # The last build's model, for rebuilds in this process after only text changed.
         self.last: Prepared | None = None
@@ -105,8 +117,11 @@ class Builder:
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model):
             self.state = state
+            self._record(state)
             count = len(state.files)
-            return BuildResult(len(state.pages), count, 0, count, 0, time.perf_counter() - started)
+            return BuildResult(state.page_count, count, 0, count, 0, time.perf_counter() - started)
+        noop.forget(self.manifest)
+        self.recorded = None
         if self.state is None:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
@@ -122,7 +137,24 @@ class Builder:
         finally:
             markdown.close()
         self.state = outputs.state
+        self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
+
+    def _record(self, state: BuildState) -> None:
+        """Leave the manifest that lets the next build with nothing to do stop at once."""
+        if self.recorded is state:
+            return
+        self.recorded, options = state, self.options
+        files = {name: (record.size, record.mtime_ns) for name, record in state.files.items()}
+        noop.record(
+            self.manifest,
+            self.manifest_key,
+            (options.content, options.templates, options.contract),
+            state.inputs,
+            files,
+            (self.state_file.with_suffix(".files"), self.state_file.with_suffix(".model")),
+            (state.page_count, len(state.files)),
+        )
 
     def check(self, *, strict: bool = False) -> CheckResult:
         """A whole build that leaves no trace: nothing is read from or written to the cache

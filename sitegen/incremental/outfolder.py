@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sitegen.digest import digest
 from sitegen.errors import ContentError
+from sitegen.incremental.noop import scan_inputs
 from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import MARKER, remove_stale
@@ -22,6 +23,7 @@ from sitegen.site.links import output_path as _output_path
 from sitegen.site.model import Page
 
 Stat = tuple[int, int]
+__all__ = ["Outputs", "check_links", "intact_files", "rescan", "same_bytes", "scan_inputs"]
 # Every build asks for the file of every page; the answer never changes.
 output_path = cache(_output_path)
 
@@ -38,25 +40,6 @@ def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
         if os.path.isfile(path):
             fresh[path] = (info.st_mtime_ns, info.st_size)
     return fresh
-
-
-def scan_inputs(*folders: Path) -> dict[str, Stat]:
-    """Modification time and size of every file below `folders` (or named), by path."""
-    found: dict[str, Stat] = {}
-    for folder in folders:
-        if folder.is_file():
-            info = folder.stat()
-            found[str(folder)] = (info.st_mtime_ns, info.st_size)
-            continue
-        for root, _, names in os.walk(folder):
-            for name in names:
-                path = os.path.join(root, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                found[path] = (info.st_mtime_ns, info.st_size)
-    return found
 
 
 def intact_files(output: Path, files: dict[str, FileRecord]) -> dict[str, str]:

@@ -18,7 +18,7 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental.fingerprint import code_version
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -59,6 +59,8 @@ class BuildState:
     model: object = None
     # Documents and pages changed since the model file was written; the file list carries them.
     journal: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
+    # How many pages the saved state has, known before its model file is read.
+    page_count: int = 0
     # The journal's entries as read, until the model file they go over is loaded.
     journal_entries: tuple[dict[str, Any], dict[str, PageRecord]] = field(
         default_factory=lambda: ({}, {})
@@ -73,13 +75,14 @@ def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path
 
 def load_state(path: Path) -> BuildState:
     """The saved list of inputs and outputs (enough to see that nothing changed)."""
-    saved = _load(path.with_suffix(".files"))
+    saved = _load(path.with_suffix(".files"), 7)
     fresh = BuildState()
     if saved is None or saved[0] != fresh.version:
         return fresh
     fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
     fresh.journal_entries = saved[4]
     fresh.journal = (set(saved[4][0]), set(saved[4][1]))
+    fresh.page_count = saved[5]
     _touch(path.with_suffix(".files"), path.with_suffix(".model"))
     return fresh
 
@@ -93,7 +96,7 @@ def _touch(*paths: Path) -> None:
 
 def load_model(path: Path, state: BuildState) -> None:
     """Add the saved documents and pages to `state`, if they belong to the same build."""
-    saved = _load(path.with_suffix(".model"))
+    saved = _load(path.with_suffix(".model"), 6)
     if saved is None or (saved[0], saved[1]) != (state.version, state.token):
         # Without its model the file list is of no use: build everything.
         state.inputs, state.files = {}, {}
@@ -103,13 +106,13 @@ def load_model(path: Path, state: BuildState) -> None:
     state.pages.update(state.journal_entries[1])
 
 
-def _load(path: Path) -> tuple[Any, ...] | None:
+def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
         with path.open("rb") as file, _no_cycle_collection():
             saved = pickle.load(file)  # noqa: S301 - our own cache file
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
         return None
-    if not isinstance(saved, tuple) or len(saved) != 6 or saved[5] != STATE_FORMAT:
+    if not isinstance(saved, tuple) or len(saved) != length or saved[-1] != STATE_FORMAT:
         return None
     return saved
 
@@ -140,8 +143,9 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
     documents, pages = state.journal
     journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
-    files = (state.version, state.token, state.inputs, state.files, journal, STATE_FORMAT)
-    _save(path.with_suffix(".files"), files)
+    state.page_count = len(state.pages)
+    files = (state.version, state.token, state.inputs, state.files, journal, state.page_count)
+    _save(path.with_suffix(".files"), (*files, STATE_FORMAT))
     prune_states(path.parent, keep={path.with_suffix(".model"), path.with_suffix(".files")})
 
 

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 from sitegen.errors import OutputError
+from sitegen.incremental.noop import MARKER
 
-# Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
-MARKER = ".sitegen-output"
+__all__ = ["MARKER", "check_output_dir", "remove_stale"]
 
 
 def check_output_dir(output: Path, *protected: Path) -> None:

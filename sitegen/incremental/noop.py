@@ -1,0 +1,193 @@
+"""A rebuild with nothing to do, told apart before the generator is even imported.
+
+Every build leaves a manifest: the files it read (size and modification time), the files it
+left in the output folder, and the generator's own code. When all of them are still as listed,
+the output folder is the build of these inputs and nothing needs doing. Only the standard
+library is used here, so that this check costs no more than the look at the files."""
+
+from __future__ import annotations
+
+import contextlib
+import marshal
+import os
+import sys
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+
+# Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
+MARKER = ".sitegen-output"
+MANIFEST_FORMAT = 1
+_CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The form's contract as the command line builds with it (functions.help_requests.contract).
+CONTRACT = os.path.join(os.path.dirname(_CODE), "functions", "help_requests", "openapi.yaml")
+
+Stat = tuple[int, int]
+Folder = str | os.PathLike[str]
+# The output folder resolved, the input folders as given and resolved, then the settings.
+Key = tuple[str | bool, ...]
+_snapshot: tuple[object, ...] | None = None
+
+
+def build_key(
+    content: Folder, templates: Folder, contract: Folder, output: Folder, settings: Key
+) -> Key:
+    """What a build is asked for: its folders as given and as they resolve, and its settings."""
+    folders = [os.fspath(folder) for folder in (content, templates, contract)]
+    resolved = [os.path.realpath(folder) for folder in folders]
+    return (os.path.realpath(output), *folders, *resolved, *settings)
+
+
+def today() -> str:
+    """Today's date as `datetime.date.today().isoformat()` gives it, without importing datetime."""
+    return time.strftime("%Y-%m-%d")
+
+
+def manifest_path(cache: Folder, key: Key) -> str:
+    """Where the manifest of builds asked for as `key` is kept."""
+    name = f"{zlib.crc32(repr(key).encode()):08x}.noop"
+    return os.path.join(cache, "builds", name)
+
+
+def scan_inputs(*folders: Folder) -> dict[str, Stat]:
+    """Modification time and size of every file below `folders` (or named), by path."""
+    found: dict[str, Stat] = {}
+    for folder in folders:
+        top = os.fspath(folder)
+        if os.path.isfile(top):
+            info = os.stat(top)
+            found[top] = (info.st_mtime_ns, info.st_size)
+        else:
+            _scan(top, found)
+    return found
+
+
+def _scan(folder: str, found: dict[str, Stat]) -> None:
+    # As os.walk would see it: links to folders are not followed, other entries are stat'ed
+    # through their links, and what cannot be read is left out.
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not entry.is_symlink():
+                _scan(entry.path, found)
+            continue
+        try:
+            info = entry.stat()
+        except OSError:
+            continue
+        found[entry.path] = (info.st_mtime_ns, info.st_size)
+
+
+def code_snapshot() -> tuple[object, ...]:
+    """The generator's sources (size and time), Python's version and the installed packages;
+    taken once per process, as the process runs the code it imported when it started."""
+    global _snapshot
+    if _snapshot is None:
+        # Every file, not only *.py: the defaults a bare content folder is built with too.
+        sources = sorted(
+            (path, stat) for path, stat in scan_inputs(_CODE).items() if "__pycache__" not in path
+        )
+        packages = sorted(
+            name for folder in sys.path for name in _listing(folder) if name.endswith(".dist-info")
+        )
+        _snapshot = (sys.version, sys.executable, tuple(sources), tuple(packages))
+    return _snapshot
+
+
+def _listing(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder or ".")
+    except OSError:
+        return []
+
+
+def unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
+    """The last build's page and file counts if nothing it read or wrote has changed since."""
+    path = manifest_path(cache, key)
+    try:
+        with open(path, "rb") as file:
+            saved = marshal.load(file)  # noqa: S302 - our own cache file
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if type(saved) is not tuple or len(saved) != 8 or saved[:2] != (MANIFEST_FORMAT, key):
+        return None
+    _, _, code, roots, inputs, outputs, states, counts = saved
+    output = str(key[0])
+    if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
+        return None
+    if not intact(output, outputs) or scan_inputs(*roots) != inputs:
+        return None
+    try:
+        # The saved states are pruned by their time of last use.
+        for used in (*states, path):
+            os.utime(used)
+    except OSError:
+        return None
+    return counts  # type: ignore[no-any-return]
+
+
+def intact(output: str, files: Mapping[str, Stat]) -> bool:
+    """Whether every file is in the output folder with its recorded size and time."""
+    if os.stat not in os.supports_dir_fd:
+        return all(_same(os.path.join(output, name), stat) for name, stat in files.items())
+    try:
+        # Names looked up from the folder's descriptor: a third less time than whole paths.
+        folder = os.open(output, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        return all(_same(name, stat, folder) for name, stat in files.items())
+    finally:
+        os.close(folder)
+
+
+def _same(name: str, stat: Stat, folder: int | None = None) -> bool:
+    try:
+        info = os.stat(name, dir_fd=folder)
+    except OSError:
+        return False
+    return (info.st_size, info.st_mtime_ns) == stat
+
+
+def record(
+    path: str,
+    key: Key,
+    roots: Iterable[Folder],
+    inputs: Mapping[str, Stat],
+    outputs: Mapping[str, Stat],
+    states: Iterable[Folder],
+    counts: tuple[int, int],
+) -> None:
+    """Write the manifest of a build that just finished (a cache: failing to is no error)."""
+    folders = tuple(os.fspath(root) for root in roots)
+    saved: object = (
+        MANIFEST_FORMAT,
+        key,
+        code_snapshot(),
+        folders,
+        dict(inputs),
+        dict(outputs),
+        tuple(os.fspath(state) for state in states),
+        counts,
+    )
+    temporary = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(temporary, "wb") as file:
+            marshal.dump(saved, file)  # type: ignore[arg-type]
+        os.replace(temporary, path)
+    except OSError:
+        forget(temporary)
+
+
+def forget(path: str) -> None:
+    """Remove a manifest: a build is about to change what it lists."""
+    with contextlib.suppress(OSError):
+        os.unlink(path)

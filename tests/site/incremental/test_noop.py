@@ -1,0 +1,161 @@
+"""The manifest check that ends a build with nothing to do before the generator is imported:
+every change a build would act on gets past it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from functions.help_requests.contract import CONTRACT_PATH
+from sitegen.content.scaffold import FOLDERS
+from sitegen.errors import ContentError
+from sitegen.incremental import noop
+from sitegen.options import TEMPLATES
+from tests.site.incremental.test_builder import ROOT, TODAY, Site, site
+
+__all__ = ["site"]
+
+
+def key(site: Site, *, drafts: bool = False, day: str = TODAY.isoformat()) -> noop.Key:
+    """The key a build of `site` with these settings is recorded under."""
+    options = site.options()
+    folders = (options.content, options.templates, options.contract, options.output)
+    return noop.build_key(*folders, (drafts, False, day))
+
+
+def unchanged(site: Site) -> tuple[int, int] | None:
+    return noop.unchanged(site.base / "cache", key(site))
+
+
+def test_a_build_leaves_a_manifest_that_finds_nothing_changed(site: Site) -> None:
+    result = site.build()
+    assert unchanged(site) == (result.pages, result.files)
+    again = site.build()
+    assert unchanged(site) == (again.pages, again.files) == (result.pages, result.files)
+
+
+def append(path: Path) -> None:
+    with path.open("a", encoding="utf-8") as file:
+        file.write("\n")
+
+
+CHANGES: dict[str, Callable[[Site], object]] = {
+    "story edited": lambda s: append(s.content / "stories" / "two.md"),
+    "story added": lambda s: (s.content / "stories" / "new.md").write_text("---\n---\n"),
+    "story removed": lambda s: (s.content / "stories" / "two.md").unlink(),
+    "image added": lambda s: (s.content / "images" / "new.jpg").write_bytes(b"x"),
+    "settings edited": lambda s: append(s.content / "site.yaml"),
+    "strings edited": lambda s: append(next((s.content / "i18n").iterdir())),
+    "template edited": lambda s: append(s.templates / "story.html"),
+    "template added": lambda s: (s.templates / "extra.html").write_text("x"),
+    "static file edited": lambda s: append(next((s.templates / "static").rglob("*.css"))),
+    "form contract edited": lambda s: append(s.base / "openapi.yaml"),
+    "page deleted": lambda s: (s.base / "public" / "en" / "index.html").unlink(),
+    "page edited by hand": lambda s: append(s.base / "public" / "en" / "index.html"),
+    "sitemap edited by hand": lambda s: append(s.base / "public" / "sitemap.xml"),
+    "output marker deleted": lambda s: (s.base / "public" / noop.MARKER).unlink(),
+    "saved state deleted": lambda s: next((s.base / "cache" / "builds").glob("*.files")).unlink(),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_every_change_a_build_acts_on_gets_past_the_check(site: Site, change: str) -> None:
+    site.build()
+    CHANGES[change](site)
+    assert unchanged(site) is None
+
+
+def test_other_settings_are_other_builds(site: Site) -> None:
+    site.build()
+    cache = site.base / "cache"
+    assert noop.unchanged(cache, key(site)) is not None
+    assert noop.unchanged(cache, key(site, drafts=True)) is None
+    assert noop.unchanged(cache, key(site, day="2024-06-02")) is None
+    moved = noop.build_key(site.content, site.templates, CONTRACT_PATH, site.base / "public", ())
+    assert noop.unchanged(cache, moved) is None
+
+
+def test_other_code_is_another_build(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    site.build()
+    version, executable, sources, packages = noop.code_snapshot()
+    assert isinstance(sources, tuple)
+    monkeypatch.setattr(noop, "_snapshot", (version, executable, sources[1:], packages))
+    assert unchanged(site) is None
+
+
+def test_the_code_snapshot_lists_every_file_of_the_generator() -> None:
+    version, executable, sources, packages = noop.code_snapshot()
+    sitegen = ROOT / "sitegen"
+    files = {
+        str(path)
+        for path in sitegen.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert {name for name, _ in sources} == files  # type: ignore[attr-defined]
+    assert (version, executable) == (sys.version, sys.executable)
+    assert any(str(name).lower().startswith("jinja2-") for name in packages)  # type: ignore[attr-defined]
+
+
+def test_a_failed_build_forgets_the_manifest(site: Site) -> None:
+    site.build()
+    site.edit("content/stories/extra-003.md", "(/en/stories/one/)", "(/en/stories/none/)")
+    with pytest.raises(ContentError):
+        site.build()
+    assert not list((site.base / "cache" / "builds").glob("*.noop"))
+    site.edit("content/stories/extra-003.md", "(/en/stories/none/)", "(/en/stories/one/)")
+    result = site.build()
+    assert unchanged(site) == (result.pages, result.files)
+
+
+def test_the_scan_sees_what_os_walk_sees(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "c.md").write_text("c")
+    (tmp_path / "a" / "d.md").write_text("d")
+    (tmp_path / "a" / "link").symlink_to(tmp_path / "a" / "b")
+    (tmp_path / "a" / "file-link").symlink_to(tmp_path / "a" / "d.md")
+    (tmp_path / "a" / "dangling").symlink_to(tmp_path / "gone")
+    walked = {
+        os.path.join(root, name): os.stat(os.path.join(root, name)).st_size
+        for root, _, names in os.walk(tmp_path / "a")
+        for name in names
+        if os.path.exists(os.path.join(root, name))
+    }
+    scanned = noop.scan_inputs(tmp_path / "a", tmp_path / "a" / "d.md", tmp_path / "missing")
+    assert {name: size for name, (_, size) in scanned.items()} == walked
+    assert len(walked) == 3
+
+
+def test_the_command_line_knows_the_generator_defaults() -> None:
+    sys.path.insert(0, str(ROOT))
+    try:
+        import build
+    finally:
+        sys.path.remove(str(ROOT))
+    assert Path(noop.CONTRACT) == CONTRACT_PATH
+    assert build.TEMPLATES == TEMPLATES
+    assert tuple(FOLDERS) == build.KINDS
+
+
+def test_the_command_line_stops_early_and_still_sees_an_edit(site: Site) -> None:
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "1"]
+    command += ["--content", str(site.content), "--templates", str(site.templates)]
+    command += ["--output", str(site.base / "cli"), "--cache", str(site.base / "cli-cache")]
+    lines = []
+    for step in range(3):
+        if step == 2:
+            site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+        run = subprocess.run(command, capture_output=True, text=True, check=False, cwd=site.base)
+        assert run.returncode == 0, run.stderr
+        lines.append(run.stdout)
+    first, second, third = lines
+    files = first.split(" files")[0].split()[-1]
+    assert f"{files} files (0 written, {files} unchanged, 0 removed)" in second
+    assert first.split(" pages")[0] == second.split(" pages")[0]
+    assert "(1 written," in third
+    page = (site.base / "cli" / "en" / "stories" / "extra-040" / "index.html").read_text()
+    assert "just asked" in page
