@@ -1,4 +1,5 @@
-"""Generated cases from `openapi.yaml` against the public app on DynamoDB Local."""
+"""Generated cases from `openapi.yaml` against the public app on DynamoDB Local: both forms,
+each judged by its own schemas."""
 
 from __future__ import annotations
 
@@ -12,14 +13,17 @@ from schemathesis import GenerationMode
 from functions.help_requests import Config, create_app
 from functions.help_requests.contract import CONTRACT_PATH
 from tests.conftest import ItemsOf
-from tests.functions.fuzzing import ACCEPTANCE_CHECKS, judged_after_cleaning, load, run_cases
+from tests.functions.fuzzing import ACCEPTANCE_CHECKS, load, run_cases
+from tests.functions.help_requests.judgement import OFFERS, Answers, judged_by_form
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Over 1,000 cases across both modes; enough stores that the rate limit answers 429 too.
-EXAMPLES = 600
+# Over 2,000 cases across both modes and both forms (each form's POST gets about as many as it
+# had alone with 600); enough stores that the rate limit answers 429 too.
+EXAMPLES = 1000
 RATE_LIMIT = 150
+REQUESTS = "/api/help-requests"
 
 
 @pytest.mark.dynamodb
@@ -41,7 +45,8 @@ def test_every_answer_to_a_generated_case_is_documented(
     )
     schema = load(CONTRACT_PATH, create_app(config, dynamodb_client))
     document = yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
-    judged = judged_after_cleaning(document)
+    answers: Answers = Answers()
+    judged = judged_by_form(document, answers)
 
     statuses = run_cases(
         schema,
@@ -53,9 +58,14 @@ def test_every_answer_to_a_generated_case_is_documented(
 
     assert sum(statuses.values()) >= EXAMPLES
     assert not [status for status in statuses if status >= 500]
-    # The cases reached past the checks of the sender to validation and to storage.
+    # The cases reached past the checks of the sender to validation and to storage, on each
+    # form's endpoint.
     expected = {201, 422} if mode is GenerationMode.POSITIVE else {400, 422}
     assert expected <= set(statuses), statuses
+    for path in (REQUESTS, OFFERS):
+        reached = {status for (at, status), _ in answers.items() if at == path}
+        assert expected <= reached, (path, answers)
     if mode is GenerationMode.POSITIVE:
         # Cases that were stored, not only answered 201 as a robot's would be.
         assert len(table_items("request#")) >= 20
+        assert len(table_items("offer#")) >= 20
