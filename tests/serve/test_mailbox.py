@@ -25,10 +25,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from functions.shared.mail import MailAssets, Mailer, Renderer, Sender, Sent
 from functions.shared.suppression import TableSuppressionList
 from functions.shared.tokens import KeyLoader, sign, verify
+from sitegen.options import BuildOptions
 from sitegen.render.emails import make_mail_assets
 from sitegen.serve.dynamodb_local import free_port
 from sitegen.serve.mailbox import Mailbox, as_text, sent_mail, with_mailbox
 from sitegen.serve.moto import LocalMail, MotoServer, create_local_mail
+from sitegen.serve.server import mail_input
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -220,3 +222,19 @@ def test_build_py_serve_shows_the_mailbox_and_never_builds_it(tmp_path: Path) ->
     built = [path.relative_to(tmp_path / "public") for path in (tmp_path / "public").rglob("*")]
     assert built
     assert not [path for path in built if "_dev" in path.parts]
+
+
+@pytest.mark.parametrize(
+    ("changed", "expected"),
+    [
+        ("templates/email/follow_up.txt", True),
+        ("content/i18n/pl.yaml", True),
+        ("templates/story.html", False),
+        ("content/stories/a.en.md", False),
+    ],
+)
+def test_the_mail_assets_are_made_again_when_an_e_mail_input_changes(
+    tmp_path: Path, changed: str, expected: bool
+) -> None:
+    build = BuildOptions(content=tmp_path / "content", templates=tmp_path / "templates")
+    assert mail_input(build, tmp_path / changed) is expected

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given
@@ -24,6 +24,9 @@ from functions.shared.tokens import (
     verify,
 )
 from sitegen.serve.moto import MotoServer
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
 
 OLD = SigningKey("2025", b"o" * 32)
 NEW = SigningKey("2026", b"n" * 40)
@@ -238,3 +241,34 @@ def test_a_secret_of_one_key_has_no_previous_key() -> None:
 def test_a_malformed_secret_is_a_signing_keys_error(text: str, message: str) -> None:
     with pytest.raises(SigningKeysError, match=f"^{re.escape(message)}"):
         parse_secret(text)
+
+
+# "Already used": the caller's conditional write on the version the token carries.
+
+
+@pytest.mark.dynamodb
+def test_a_reused_token_fails_the_callers_conditional_write_on_its_version(
+    dynamodb_client: DynamoDBClient, dynamodb_table: str
+) -> None:
+    key = {"pk": {"S": ITEM}}
+    dynamodb_client.put_item(TableName=dynamodb_table, Item={**key, "version": {"N": "3"}})
+    token = sign(NEW, "accept-introduction", ITEM, 3, LATER)
+
+    def use(token: str) -> str:
+        claims = verify(RING, token, "accept-introduction", NOW)
+        assert isinstance(claims, Claims)
+        try:
+            dynamodb_client.update_item(
+                TableName=dynamodb_table,
+                Key={"pk": {"S": claims.item}},
+                UpdateExpression="SET version = version + :one",
+                ConditionExpression="version = :seen",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":seen": {"N": str(claims.version)}},
+            )
+        except dynamodb_client.exceptions.ConditionalCheckFailedException:
+            return "already used"
+        return "done"
+
+    assert [use(token), use(token)] == ["done", "already used"]
+    item = dynamodb_client.get_item(TableName=dynamodb_table, Key=key)["Item"]
+    assert item["version"] == {"N": "4"}
