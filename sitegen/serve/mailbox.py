@@ -7,6 +7,7 @@ and HTML parts it keeps the HTML, which is shown here as text with its links."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.request
 from dataclasses import dataclass
@@ -175,11 +176,13 @@ class Mailbox:
 
     async def page(self, request: Request) -> Response:
         """GET /_dev/mail/: every message, newest first."""
-        return HTMLResponse(mail_page(sent_mail(self.moto_endpoint)), headers=_NO_STORE)
+        messages = await asyncio.to_thread(sent_mail, self.moto_endpoint)
+        return HTMLResponse(mail_page(messages), headers=_NO_STORE)
 
     async def messages(self, request: Request) -> Response:
         """GET /_dev/mail/messages.json: the same as data, for scripts and browser tests."""
-        found = [message.as_json() for message in sent_mail(self.moto_endpoint)]
+        messages = await asyncio.to_thread(sent_mail, self.moto_endpoint)
+        found = [message.as_json() for message in messages]
         return JSONResponse(found, headers=_NO_STORE)
 
 
