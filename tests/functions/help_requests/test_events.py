@@ -70,6 +70,36 @@ def test_a_base64_form_behind_a_stage_is_stored_and_redirected(
     assert item["message"]["S"].startswith("Wracam po urlopie")
 
 
+def test_an_offer_event_is_stored_unconfirmed_and_answered_201(
+    handler: Handler, table_items: ItemsOf
+) -> None:
+    event = load_event("http-api-v2-offer-json")
+    sent = json.loads(event["body"])
+    statuses = [handler(event, LambdaContext())["statusCode"] for _ in range(2)]
+
+    assert statuses == [201, 200]
+    [item] = table_items("offer#")
+    assert (item["id"], item["status"], item["region"]) == (
+        {"S": sent["id"]},
+        {"S": "unconfirmed"},
+        {"S": "Yorkshire"},
+    )
+    assert table_items("request#") == []
+
+
+def test_a_base64_offer_form_behind_a_stage_is_stored_and_redirected(
+    handler: Handler, table_items: ItemsOf
+) -> None:
+    response = handler(load_event("http-api-v2-offer-form-base64-stage"), LambdaContext())
+
+    assert response["statusCode"] == 303
+    assert response["headers"]["location"] == "https://ask.example.org/pl/offer-help/thanks/"
+    [item] = table_items("offer#")
+    assert item["topics"] == {"L": [{"S": "mentoring"}, {"S": "business"}]}
+    assert item["ways"] == {"L": [{"S": "conversation"}, {"S": "business-contacts"}]}
+    assert item["region"] == {"S": "Wrocław"}
+
+
 def test_the_sender_behind_cloudfront_is_the_viewer_not_the_edge(
     handler: Handler, table_items: ItemsOf
 ) -> None:

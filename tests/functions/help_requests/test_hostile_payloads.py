@@ -1,4 +1,4 @@
-"""Hostile payloads through the Lambda entry point, as API Gateway delivers them.
+"""Hostile payloads through the Lambda entry point, as API Gateway delivers them, to either form.
 
 Each row is answered with its documented status and code. A refused one leaves the table as it
 was (no request, no count against the sender); a taken one is stored as the document says text
@@ -35,11 +35,28 @@ VALID: dict[str, Any] = {
     "consent": True,
     "started_at": 1764088500000,
 }
+OFFER: dict[str, Any] = {
+    "id": REQUEST_ID,
+    "name": "Darren",
+    "email": "darren@example.co.uk",
+    "topics": ["business"],
+    "languages": ["en"],
+    "ways": ["business-contacts"],
+    "capacity": 3,
+    "language": "en",
+    "consent": True,
+}
 LIMIT = 16 * 1024
+OFFERS = "/api/helper-offers"
+FORM = {"content-type": "application/x-www-form-urlencoded", "accept": "application/json"}
 
 
 def json_of(**changes: Any) -> bytes:
     return json.dumps({**VALID, **changes}).encode()
+
+
+def offer_of(**changes: Any) -> bytes:
+    return json.dumps({**OFFER, **changes}).encode()
 
 
 @dataclass
@@ -55,6 +72,7 @@ class Row:
     as_base64: bool = False
     # Sent as it is, though the event says base64.
     spoilt: bool = False
+    path: str = "/api/help-requests"
 
 
 SCRIPT = "<script>alert(1)</script>"
@@ -198,12 +216,68 @@ ROWS: dict[str, Row] = {
         "bad_request",
         headers={"content-type": "application/x-www-form-urlencoded", "accept": "application/json"},
     ),
+    "an offer over the limit": Row(
+        offer_of(region="x" * LIMIT), 413, "payload_too_large", path=OFFERS
+    ),
+    "an offer of 1 MB of emoji": Row(
+        offer_of(name="\U0001f600" * 262_144), 413, "payload_too_large", path=OFFERS
+    ),
+    "an offer's list field 60 times": Row(
+        b"&".join([b"topics=other"] * 60), 400, "bad_request", headers=FORM, path=OFFERS
+    ),
+    "an offer's e-mail twice": Row(
+        b"email=a%40example.org&email=b%40example.org&topics=business",
+        400,
+        "bad_request",
+        headers=FORM,
+        path=OFFERS,
+    ),
+    "an offer's lists nested, as objects and as numbers": Row(
+        offer_of(topics=[["business"]], languages={"en": True}, ways=[1, 2]),
+        422,
+        path=OFFERS,
+        errors=[("topics", "invalid_choice"), ("languages", "invalid"), ("ways", "invalid_choice")],
+    ),
+    "an offer of infinitely many people a month": Row(
+        offer_of(capacity="#").replace(b'"#"', b"1e400"),
+        422,
+        errors=[("capacity", "invalid")],
+        path=OFFERS,
+    ),
+    "an offer of a googol people a month": Row(
+        offer_of(capacity=10**100), 422, errors=[("capacity", "invalid")], path=OFFERS
+    ),
+    "an offer with mail headers in the e-mail": Row(
+        offer_of(email="darren@example.co.uk\r\nBcc: all@example.org"),
+        422,
+        errors=[("email", "invalid")],
+        path=OFFERS,
+    ),
+    "an offer with a display name in the e-mail": Row(
+        offer_of(email="Darren <darren@example.co.uk>"),
+        422,
+        errors=[("email", "invalid")],
+        path=OFFERS,
+    ),
+    "an offer with a prototype key": Row(
+        offer_of(__proto__={"admin": True}),
+        422,
+        errors=[("__proto__", "unknown_field")],
+        path=OFFERS,
+    ),
+    "an offer with HTML, script and overrides in its texts": Row(
+        offer_of(name=f"\u202e{SCRIPT}", region="<b>Leeds</b>\u2066"),
+        201,
+        stored={"name": SCRIPT, "region": "<b>Leeds</b>"},
+        path=OFFERS,
+    ),
 }
 
 
 def event_for(row: Row) -> dict[str, Any]:
     """The recorded HTTP API event, carrying the row's body and headers instead."""
     event = load_event("http-api-v2-json")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = row.path
     encoded = row.as_base64 and not row.spoilt
     event["body"] = base64.b64encode(row.body).decode() if encoded else row.body.decode()
     event["isBase64Encoded"] = row.as_base64
@@ -234,6 +308,6 @@ def test_a_hostile_payload_gets_its_documented_answer(
         assert table_items("") == []
         return
     assert answer == {"id": REQUEST_ID, "status": "received"}
-    [item] = table_items("request#")
+    [item] = table_items("offer#" if row.path == OFFERS else "request#")
     for key, text in row.stored.items():
         assert item[key] == {"S": text}, key
