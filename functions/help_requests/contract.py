@@ -33,11 +33,12 @@ class OfferContract:
     min_length: Mapping[str, int]
     # The fewest and most people a month.
     capacity: tuple[int, int]
-    email_pattern: re.Pattern[str]
+    # Compiled at its first use (and cached by `re`): a help request's cold start skips it.
+    email_pattern: str
 
     def is_email(self, text: str) -> bool:
         """Whether `text` is an e-mail address as the document defines one."""
-        return self.email_pattern.fullmatch(text) is not None
+        return re.fullmatch(self.email_pattern, text) is not None
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def parse_offer(schemas: Any, path: Path) -> OfferContract:
             _whole(capacity.get("minimum"), path, "Capacity.minimum"),
             _whole(capacity.get("maximum"), path, "Capacity.maximum"),
         ),
-        email_pattern=_patterns([_at(schemas, path, "Email")], path, "Email")[0],
+        email_pattern=_pattern(_at(schemas, path, "Email", "pattern"), path, "Email.pattern"),
     )
 
 
@@ -153,6 +154,12 @@ def _whole(value: object, path: Path, where: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ConfigError(f"{path}: {where} must be a whole number")
     return value
+
+
+def _pattern(pattern: object, path: Path, where: str) -> str:
+    if not isinstance(pattern, str) or not pattern:
+        raise ConfigError(f"{path}: {where} must be a regular expression")
+    return pattern
 
 
 def _patterns(choices: object, path: Path, where: str) -> tuple[re.Pattern[str], ...]:
