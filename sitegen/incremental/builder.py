@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from sitegen.content import i18n
+from sitegen.content.config import SiteConfig
 from sitegen.content.load import Content, load_content, load_document
 from sitegen.content.schema import Document
 from sitegen.content.translations import TranslationReport, find_gaps, gap_problems
@@ -20,13 +21,14 @@ from sitegen.errors import ContentError
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
+from sitegen.incremental.kit import Kit, Shared, open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
     Inputs,
     Prepared,
-    SavedModel,
     feed_entries,
+    feed_files,
     page_keys,
     prepare,
     site_files,
@@ -38,6 +40,7 @@ from sitegen.incremental.state import (
     load_model,
     load_state,
     save_state,
+    state_files,
     state_path,
 )
 from sitegen.incremental.write import check_output_dir
@@ -47,7 +50,7 @@ from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import Renderer, required_strings
-from sitegen.site.model import is_visible
+from sitegen.site.model import Page, Site, is_visible
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -112,8 +115,10 @@ class Builder:
             inputs = rescan(state.inputs, names)
             intact = {name: record.digest for name, record in state.files.items()}
         else:
-            inputs = scan_inputs(options.content, options.templates, options.contract)
-            intact = intact_files(options.output, state.files)
+            roots = (options.content, options.templates, options.contract)
+            inputs, seen = noop.seen(roots, options.output)
+            inputs = inputs or scan_inputs(*roots)
+            intact = intact_files(options.output, state.files, seen)
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model):
             self.state = state
@@ -122,23 +127,37 @@ class Builder:
             return BuildResult(state.page_count, count, 0, count, 0, time.perf_counter() - started)
         noop.forget(self.manifest)
         self.recorded = None
+        markdown = MarkdownCache(options.cache)
+        try:
+            outputs = self._rebuild(state, inputs, intact, markdown)
+        finally:
+            markdown.close()
+        self._record(outputs.state)
+        return outputs.result(time.perf_counter() - started)
+
+    def _rebuild(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+    ) -> Outputs:
+        """Rebuild what changed: from the saved pages of edited texts, from the last model in
+        memory, or from everything read again; save the state."""
+        if self.state is None and not self.keep_model:
+            outputs = self._light_edits(state, inputs, intact, markdown)
+            if outputs is not None:
+                save_state(self.state_file, outputs.state, whole=False)
+                # It holds only what changed: the next build reads the whole state again.
+                self.state = None
+                return outputs
         if self.state is None:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
-            self.last = self.last or self._restore(state)
-        markdown = MarkdownCache(options.cache)
-        try:
-            outputs = self._text_edits(state, inputs, intact, markdown)
-            if outputs is None:
-                outputs = self._build(state, inputs, intact, markdown)
-                save_state(self.state_file, outputs.state)
-            else:
-                save_state(self.state_file, outputs.state, whole=False)
-        finally:
-            markdown.close()
+        outputs = self._text_edits(state, inputs, intact, markdown)
+        if outputs is None:
+            outputs = self._build(state, inputs, intact, markdown)
+            save_state(self.state_file, outputs.state)
+        else:
+            save_state(self.state_file, outputs.state, whole=False)
         self.state = outputs.state
-        self._record(outputs.state)
-        return outputs.result(time.perf_counter() - started)
+        return outputs
 
     def _record(self, state: BuildState) -> None:
         """Leave the manifest that lets the next build with nothing to do stop at once."""
@@ -152,7 +171,7 @@ class Builder:
             (options.content, options.templates, options.contract),
             state.inputs,
             files,
-            (self.state_file.with_suffix(".files"), self.state_file.with_suffix(".model")),
+            state_files(self.state_file),
             (state.page_count, len(state.files)),
         )
 
@@ -224,7 +243,7 @@ class Builder:
                 str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
                 for doc in content.documents
             }
-            outputs.state.model = _model_of(prepared)
+            outputs.state.kit = _kit_of(prepared)
             keys = page_keys(prepared, state, text_edits(state, inputs, content))
             todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
             # While Markdown is still being converted.
@@ -255,70 +274,113 @@ class Builder:
     ) -> Outputs | None:
         """Rebuild after edits to the text of documents alone, from the last model; or None."""
         last = self.last
-        changed = {path for path, stat in inputs.items() if state.inputs.get(path) != stat}
-        if last is None or inputs.keys() != state.inputs.keys() or not changed:
-            return None
-        if not changed <= state.documents.keys() or len(intact) != len(state.files):
+        changed = _changed(state, inputs, intact)
+        if last is None or not changed or not changed <= state.documents.keys():
             return None
         edited = {}
         for path in changed:
             kept = state.documents[path][2]
-            doc = self._reload(Path(path), last.content)
+            doc = self._reload(Path(path), last.content.config, last.content.images)
             if doc is None or stripped(doc) != kept:
                 return None
             edited[kept.path] = markdown_key(doc.body)
         last.bodies.update(edited)
-        outputs = self._outputs(state, intact)
-        outputs.state.inputs = inputs
-        outputs.state.documents = {
-            path: (inputs[path], context, doc, last.bodies[doc.path])
-            for path, (_, context, doc, _) in state.documents.items()
-        }
-        fingerprint = Fingerprinter()
+        outputs = self._edit_outputs(state, inputs, intact, changed)
+        outputs.state.documents = dict(state.documents)
+        for path in changed:
+            _, context, doc, _ = state.documents[path]
+            outputs.state.documents[path] = (inputs[path], context, doc, edited[doc.path])
         pages = [page for page in last.site.pages if page.document and page.document.path in edited]
-        outputs.state.token, outputs.state.model = state.token, state.model
-        outputs.state.journal = (
-            state.journal[0] | changed,
-            state.journal[1] | {page.url for page in pages},
-        )
-        keys = {url: record.key for url, record in state.pages.items()}
-        keys |= {page.url: last.key(page, fingerprint) for page in pages}
-        self._fill(outputs, last, markdown, keys, [page.url for page in pages])
+        self._fill_edits(outputs, last, markdown, pages, set(edited))
         self.last = last
         return outputs
 
-    def _restore(self, state: BuildState) -> Prepared | None:
-        """The model saved by the last build, with the bodies as they are now; or None."""
-        if not isinstance(state.model, SavedModel):
+    def _light_edits(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+    ) -> Outputs | None:
+        """Rebuild after edits to the text of documents alone, from the saved pages of those
+        documents and the site-wide parts they are rendered with; or None."""
+        changed = _changed(state, inputs, intact)
+        kit = open_kit(state_files(self.state_file)[2], state.version, state.token)
+        if kit is None or not changed:
             return None
-        saved = state.model
-        bodies = {doc.path: body for _, _, doc, body in state.documents.values()}
-        translators = i18n.translators(saved.content.strings)
+        pages = {path: kit.pages(path) for path in changed}
+        if not all(pages.values()):
+            return None
+        shared = kit.shared()
+        context = self._context_key(inputs)
+        documents, edited = dict(state.journal_entries[0]), {}
+        for path, (first, *_) in pages.items():
+            kept = first.document
+            doc = self._reload(Path(path), shared.config, shared.content_images)
+            if kept is None or doc is None or stripped(doc) != kept:
+                return None
+            edited[kept.path] = markdown_key(doc.body)
+            documents[path] = (inputs[path], context, kept, edited[kept.path])
+        prepared = self._prepared_from(shared, [p for found in pages.values() for p in found])
+        prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
+        outputs = self._edit_outputs(state, inputs, intact, changed)
+        outputs.state.documents = documents
+        outputs.state.pages = dict(state.journal_entries[1])
+        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), set(edited))
+        return outputs
+
+    def _prepared_from(self, shared: Shared, pages: list[Page]) -> Prepared:
+        """A model of only these pages and the site-wide parts, as the kit saved them."""
+        site = Site(shared.config, tuple(pages), shared.chrome, shared.feeds)
+        translators = i18n.translators(shared.strings)
         renderer = Renderer(
             self.options.templates,
-            saved.site,
-            saved.assets,
-            saved.images,
+            site,
+            shared.assets,
+            shared.images,
             translators,
-            saved.form,
+            shared.form,
             compiled_templates(self.options.cache),
         )
+        content = Content(shared.config, shared.strings, (), shared.content_images)
+        bodies = {Path(path): key for path, key in shared.feed_bodies.items()}
         return Prepared(
-            saved.content,
-            saved.site,
+            content,
+            site,
             renderer,
-            saved.images,
-            saved.assets,
-            saved.form,
+            shared.images,
+            shared.assets,
+            shared.form,
             bodies,
-            saved.shared,
-            saved.templates,
+            dict(shared.shared),
+            dict(shared.templates),
         )
 
-    def _reload(self, path: Path, content: Content) -> Document | None:
+    def _edit_outputs(
+        self, state: BuildState, inputs: Inputs, intact: dict[str, str], changed: set[str]
+    ) -> Outputs:
+        """The output of a rebuild after text edits: the state carries them in its journal."""
+        outputs = self._outputs(state, intact)
+        new = outputs.state
+        new.inputs, new.token, new.page_count = inputs, state.token, state.page_count
+        new.kit = state.kit
+        new.journal = (state.journal[0] | changed, set(state.journal[1]))
+        return outputs
+
+    def _fill_edits(
+        self,
+        outputs: Outputs,
+        prepared: Prepared,
+        markdown: MarkdownCache,
+        pages: list[Page],
+        edited: set[Path],
+    ) -> None:
+        """Render the pages of edited texts and the feeds that show them; keep all else."""
+        fingerprint = Fingerprinter()
+        keys = {page.url: prepared.key(page, fingerprint) for page in pages}
+        outputs.state.journal[1].update(keys)
+        self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited)
+
+    def _reload(self, path: Path, config: SiteConfig, images: dict[str, Path]) -> Document | None:
         """A document read again, or None when it now has problems (the full build says which)."""
         try:
-            return load_document(self.options.content, path, content.config, content.images)
+            return load_document(self.options.content, path, config, images)
         except ContentError:
             return None
 
@@ -363,10 +425,15 @@ class Builder:
         markdown: MarkdownCache,
         keys: dict[str, str],
         todo: list[str],
+        *,
+        edited: set[Path] | None = None,
     ) -> None:
-        """Render `todo`, make the site-wide files, check every link, then write; or nothing."""
+        """Render `todo`, make the site-wide files, check every link, then write; or nothing.
+
+        With `edited`, only the text of these documents changed: of the site-wide files only
+        the feeds that show them are made again, and only the pages rendered have new links."""
         try:
-            self._make(outputs, prepared, markdown, keys, todo)
+            self._make(outputs, prepared, markdown, keys, todo, edited=edited)
             outputs.commit()
         except BaseException:
             outputs.discard()
@@ -381,14 +448,22 @@ class Builder:
         todo: list[str],
         *,
         planned_images: bool = False,
+        edited: set[Path] | None = None,
     ) -> None:
         rendered = self._render(prepared, todo, markdown, outputs)
+        if edited is not None:
+            outputs.keep_all()
         for url, key in keys.items():
             result = rendered.get(url)
             if result is None:
                 outputs.keep_page(url, outputs.previous.pages[url])
             else:
                 outputs.add_page(url, PageRecord(key, result.digest, result.links), result)
+        pages = {page.url: page for page in prepared.site.pages}
+        if edited is not None:
+            outputs.add_files(self._site_files(prepared, markdown, edited))
+            check_links(outputs, pages, self.options.templates, rendered)
+            return
         outputs.add_files(self._site_files(prepared, markdown))
         outputs.add_files(prepared.assets.files.items())
         variants = [v for image in prepared.images.values() for v in image.variants]
@@ -396,7 +471,6 @@ class Builder:
             outputs.plan(v.url.lstrip("/") for v in variants)
         else:
             outputs.add_copies((v.url.lstrip("/"), v.cached) for v in variants)
-        pages = {page.url: page for page in prepared.site.pages}
         check_links(outputs, pages, self.options.templates)
 
     def _render(
@@ -416,20 +490,55 @@ class Builder:
             work, urls, markdown, jobs=self.options.jobs, progress=self.options.progress
         )
 
-    def _site_files(self, prepared: Prepared, markdown: HtmlCache) -> list[tuple[str, bytes]]:
+    def _site_files(
+        self, prepared: Prepared, markdown: HtmlCache, edited: set[Path] | None = None
+    ) -> list[tuple[str, bytes]]:
+        """Every site-wide file; after edits to the text of `edited` alone, only the feeds
+        that show one of them (nothing else site-wide shows any text)."""
         entries = feed_entries(prepared.site)
+        codes = {entry.doc.lang for entry in entries if edited and entry.doc.path in edited}
+        if edited is not None:
+            entries = [entry for entry in entries if entry.doc.lang in codes]
+            if not entries:
+                return []
         html = html_of([e.doc for e in entries], prepared.bodies, markdown)
         bodies = {e.url: html[e.doc.path] for e in entries}
-        return site_files(prepared.site, prepared.renderer, bodies, self.today)
+        if edited is None:
+            return site_files(prepared.site, prepared.renderer, bodies, self.today)
+        return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
 
 
-def _model_of(prepared: Prepared) -> SavedModel:
-    return SavedModel(
-        prepared.content,
-        prepared.site,
+def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[str] | None:
+    """The inputs changed since the last build, if they are all files it knew and every output
+    file is as it left them; else None."""
+    if inputs.keys() != state.inputs.keys() or len(intact) != len(state.files):
+        return None
+    return {path for path, stat in inputs.items() if state.inputs[path] != stat}
+
+
+def _kit_of(prepared: Prepared) -> Kit:
+    site = prepared.site
+    pages: dict[str, list[Page]] = {}
+    for page in site.pages:
+        if page.document:
+            pages.setdefault(str(page.document.path), []).append(page)
+    feeds = {code: site.stories[code][: site.config.feed_entries] for code in site.config.codes}
+    bodies = {
+        str(entry.doc.path): prepared.bodies[entry.doc.path]
+        for entries in feeds.values()
+        for entry in entries
+    }
+    shared = Shared(
+        site.config,
+        site.chrome,
+        feeds,
+        bodies,
+        prepared.content.strings,
+        prepared.content.images,
         prepared.images,
         prepared.assets,
         prepared.form,
         prepared.shared,
         prepared.templates,
     )
+    return Kit(shared, {path: tuple(found) for path, found in pages.items()})

@@ -27,6 +27,8 @@ Folder = str | os.PathLike[str]
 # The output folder resolved, the input folders as given and resolved, then the settings.
 Key = tuple[str | bool, ...]
 _snapshot: tuple[object, ...] | None = None
+# What the check saw when it found changes, for the build that follows in this process.
+_seen: dict[str, object] = {}
 
 
 def build_key(
@@ -122,7 +124,11 @@ def unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     output = str(key[0])
     if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
         return None
-    if not intact(output, outputs) or scan_inputs(*roots) != inputs:
+    if not intact(output, outputs):
+        return None
+    _seen["outputs"] = (output, outputs)
+    found = _seen["inputs"] = (roots, scan_inputs(*roots))
+    if found[1] != inputs:
         return None
     try:
         # The saved states are pruned by their time of last use.
@@ -131,6 +137,19 @@ def unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     except OSError:
         return None
     return counts  # type: ignore[no-any-return]
+
+
+def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Stat]]:
+    """The inputs, and the output files with their size and time, as the check of this
+    process just found them (so that the build need not look again); empty if it did not."""
+    folders = tuple(os.fspath(root) for root in roots)
+    inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
+    found: tuple[dict[str, Stat], dict[str, Stat]] = ({}, {})
+    if isinstance(inputs, tuple) and inputs[0] == folders:
+        found[0].update(inputs[1])
+    if isinstance(outputs, tuple) and outputs[0] == os.path.realpath(output):
+        found[1].update(outputs[1])
+    return found
 
 
 def intact(output: str, files: Mapping[str, Stat]) -> bool:

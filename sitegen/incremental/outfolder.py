@@ -42,16 +42,23 @@ def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
     return fresh
 
 
-def intact_files(output: Path, files: dict[str, FileRecord]) -> dict[str, str]:
-    """Digests of the files the last build wrote that are still exactly as it left them."""
+def intact_files(
+    output: Path, files: dict[str, FileRecord], seen: Mapping[str, Stat] | None = None
+) -> dict[str, str]:
+    """Digests of the files the last build wrote that are still exactly as it left them;
+    `seen` has the size and time of files just looked at."""
     intact = {}
     base = str(output)
+    seen = seen or {}
     for name, record in files.items():
-        try:
-            info = os.stat(os.path.join(base, name))
-        except OSError:
-            continue
-        if (info.st_size, info.st_mtime_ns) == (record.size, record.mtime_ns):
+        found = seen.get(name)
+        if found is None:
+            try:
+                info = os.stat(os.path.join(base, name))
+            except OSError:
+                continue
+            found = (info.st_size, info.st_mtime_ns)
+        if found == (record.size, record.mtime_ns):
             intact[name] = record.digest
     return intact
 
@@ -87,6 +94,12 @@ class Outputs:
         """A page reused as it is."""
         self.state.pages[url] = record
         self._keep(output_path(url))
+
+    def keep_all(self) -> None:
+        """Every file and page of the last build reused as it is, unless added again."""
+        self.state.files.update(self.previous.files)
+        for url, record in self.previous.pages.items():
+            self.state.pages.setdefault(url, record)
 
     def add_page(self, url: str, record: PageRecord, rendered: Rendered) -> None:
         """A page rendered in this build."""
@@ -208,7 +221,8 @@ class Outputs:
         """The build's summary."""
         written = self.written
         files = len(self.state.files)
-        pages, removed = len(self.state.pages), self.removed
+        # After text edits, the state holds only the pages that changed.
+        pages, removed = self.state.page_count or len(self.state.pages), self.removed
         return BuildResult(pages, files, written, files - written, removed, seconds)
 
 
@@ -244,10 +258,21 @@ def _default_acl(folder: Path) -> bool:
     return True
 
 
-def check_links(outputs: Outputs, pages: Mapping[str, Page], templates: Path) -> None:
-    """Every internal link of every page must lead to a file of this build."""
+def check_links(
+    outputs: Outputs,
+    pages: Mapping[str, Page],
+    templates: Path,
+    only: Iterable[str] | None = None,
+) -> None:
+    """Every internal link of every page (or of the pages `only` names, when no file has gone
+    since the last build) must lead to a file of this build."""
     existing = outputs.names()
-    broken = [url for url, record in outputs.pages() if not existing.issuperset(record.links)]
+    records = outputs.state.pages
+    if only is not None and existing.issuperset(outputs.previous.files):
+        checked: Iterable[tuple[str, PageRecord]] = ((url, records[url]) for url in only)
+    else:
+        checked = outputs.pages()
+    broken = [url for url, record in checked if not existing.issuperset(record.links)]
     if not broken:
         return
     quoted = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +20,6 @@ from sitegen.render.admin import admin_pages
 from sitegen.render.assets import Assets, collect_assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
-from sitegen.render.outputs import atom_feed, robots_txt, sitemaps
 from sitegen.render.pictures import PICTURE
 from sitegen.render.templates import Renderer
 from sitegen.site.listing import Entry
@@ -51,19 +50,6 @@ class Prepared:
         body = self.bodies[page.document.path] if page.document else ""
         parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
         return digest(*parts, body)
-
-
-@dataclass(frozen=True)
-class SavedModel:
-    """What of `Prepared` is kept between processes: all but the renderer and the bodies."""
-
-    content: Content
-    site: Site
-    images: dict[str, ImageSet]
-    assets: Assets
-    form: Form
-    shared: dict[str, str]
-    templates: dict[str, str]
 
 
 def prepare(
@@ -131,19 +117,35 @@ def site_files(
 ) -> list[tuple[str, bytes]]:
     """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
     HTML by page URL."""
+    # Here, not at the top: its XML escaping loads urllib.request, which a rebuild after an
+    # edit to a text that no feed shows never needs.
+    from sitegen.render.outputs import robots_txt, sitemaps
+
     config = site.config
-    bodies = _pictured(site, renderer, bodies)
     files = [
         ("index.html", renderer.render_root()),
         *sitemaps(config, site.pages),
         ("robots.txt", robots_txt(config)),
     ]
-    for code in config.codes:
+    files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]
+    encoded = [(name, text.encode()) for name, text in files]
+    return encoded + feed_files(site, renderer, bodies, today, config.codes)
+
+
+def feed_files(
+    site: Site, renderer: Renderer, bodies: Mapping[str, str], today: date, codes: Iterable[str]
+) -> list[tuple[str, bytes]]:
+    """The feeds of some languages; `bodies` is body HTML by page URL."""
+    from sitegen.render.outputs import atom_feed
+
+    config = site.config
+    bodies = _pictured(site, renderer, bodies)
+    files = []
+    for code in codes:
         t = renderer.translators[code]
         feed = atom_feed(config, code, t, site.stories[code], bodies, today)
-        files.append((f"{code}/feed.xml", feed))
-    files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]
-    return [(name, text.encode()) for name, text in files]
+        files.append((f"{code}/feed.xml", feed.encode()))
+    return files
 
 
 def _pictured(site: Site, renderer: Renderer, bodies: Mapping[str, str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental.fingerprint import code_version
+from sitegen.incremental.kit import Kit, write_kit
 
 STATE_FORMAT = 3
 # The state of builds not made for this long is removed: its date in the key is long past, or
@@ -55,8 +56,8 @@ class BuildState:
     pages: dict[str, PageRecord] = field(default_factory=dict)
     # Pairs the two saved files: the model is used only with the file list saved with it.
     token: str = ""
-    # The prepared site model, kept with the documents so a later process can skip making it.
-    model: object = None
+    # The site model's parts a later process needs to render an edited text's pages again.
+    kit: Kit | None = None
     # Documents and pages changed since the model file was written; the file list carries them.
     journal: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     # How many pages the saved state has, known before its model file is read.
@@ -83,8 +84,13 @@ def load_state(path: Path) -> BuildState:
     fresh.journal_entries = saved[4]
     fresh.journal = (set(saved[4][0]), set(saved[4][1]))
     fresh.page_count = saved[5]
-    _touch(path.with_suffix(".files"), path.with_suffix(".model"))
+    _touch(*state_files(path))
     return fresh
+
+
+def state_files(path: Path) -> tuple[Path, Path, Path]:
+    """The files of one saved state: its file list, its documents and pages, its kit."""
+    return path.with_suffix(".files"), path.with_suffix(".model"), path.with_suffix(".kit")
 
 
 def _touch(*paths: Path) -> None:
@@ -96,12 +102,12 @@ def _touch(*paths: Path) -> None:
 
 def load_model(path: Path, state: BuildState) -> None:
     """Add the saved documents and pages to `state`, if they belong to the same build."""
-    saved = _load(path.with_suffix(".model"), 6)
+    saved = _load(path.with_suffix(".model"), 5)
     if saved is None or (saved[0], saved[1]) != (state.version, state.token):
         # Without its model the file list is of no use: build everything.
         state.inputs, state.files = {}, {}
         return
-    state.documents, state.pages, state.model = saved[2], saved[3], saved[4]
+    state.documents, state.pages = saved[2], saved[3]
     state.documents.update(state.journal_entries[0])
     state.pages.update(state.journal_entries[1])
 
@@ -139,14 +145,18 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     if whole:
         state.token = digest(str(time.time_ns()), str(os.getpid()))
         state.journal = (set(), set())
-        model = (state.version, state.token, state.documents, state.pages, state.model)
+        model = (state.version, state.token, state.documents, state.pages)
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
+        state.page_count = len(state.pages)
+        if state.kit is None:
+            path.with_suffix(".kit").unlink(missing_ok=True)
+        else:
+            write_kit(path.with_suffix(".kit"), state.version, state.token, state.kit)
     documents, pages = state.journal
     journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
-    state.page_count = len(state.pages)
     files = (state.version, state.token, state.inputs, state.files, journal, state.page_count)
     _save(path.with_suffix(".files"), (*files, STATE_FORMAT))
-    prune_states(path.parent, keep={path.with_suffix(".model"), path.with_suffix(".files")})
+    prune_states(path.parent, keep=set(state_files(path)))
 
 
 def prune_states(

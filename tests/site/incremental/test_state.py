@@ -51,12 +51,12 @@ def states(tmp_path: Path) -> set[str]:
 def test_a_build_removes_the_state_of_builds_a_week_past(tmp_path: Path) -> None:
     build_site(options(tmp_path, "public", date(2024, 6, 1)))
     first = states(tmp_path)
-    assert sorted(name.rpartition(".")[2] for name in first) == ["files", "model", "noop"]
+    assert sorted(name.rpartition(".")[2] for name in first) == ["files", "kit", "model", "noop"]
     for name in first:
         age(tmp_path / "cache" / "builds" / name)
     build_site(options(tmp_path, "public", date(2024, 6, 2)))
     second = states(tmp_path)
-    assert len(second) == 3
+    assert len(second) == 4
     assert second.isdisjoint(first)
 
 
@@ -69,4 +69,4 @@ def test_a_state_read_again_counts_as_used(tmp_path: Path) -> None:
     assert build_site(options(tmp_path, "one", date(2024, 6, 1))).written == 0
     build_site(options(tmp_path, "two", date(2024, 6, 1)))
     assert used < states(tmp_path)
-    assert len(states(tmp_path)) == 6
+    assert len(states(tmp_path)) == 8

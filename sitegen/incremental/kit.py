@@ -1,0 +1,118 @@
+"""What a later process needs to render the pages of an edited text again, saved so that it
+reads only those pages: the site model's pages by document, and the few site-wide parts a page
+or a feed is rendered with (settings, menus, strings, images, assets, the form, the newest
+stories of each feed, the keys' shared parts)."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import pickle
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.content.config import SiteConfig
+from sitegen.content.i18n import StringsFile
+from sitegen.render.assets import Assets
+from sitegen.render.form import Form
+from sitegen.render.images import ImageSet
+from sitegen.site.listing import Entry
+from sitegen.site.model import Chrome, Page
+
+KIT_FORMAT = 1
+_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The site-wide parts of the model that rendering one page or a feed uses."""
+
+    config: SiteConfig
+    chrome: Mapping[str, Chrome]
+    # The stories each feed shows, by language, and the cache keys of their texts.
+    feeds: Mapping[str, tuple[Entry, ...]]
+    feed_bodies: Mapping[str, str]
+    strings: tuple[StringsFile, ...]
+    # The files of images/, by name, as the content was read with them.
+    content_images: dict[str, Path]
+    images: dict[str, ImageSet]
+    assets: Assets
+    form: Form
+    shared: dict[str, str]
+    templates: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Kit:
+    """The shared parts, and the pages of each document (by its path)."""
+
+    shared: Shared
+    pages: Mapping[str, tuple[Page, ...]]
+
+
+def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
+    """Save the kit: a header of where each document's pages are, then the pickled parts."""
+    blobs = [pickle.dumps(kit.shared, pickle.HIGHEST_PROTOCOL)]
+    names = list(kit.pages)
+    blobs += [pickle.dumps(kit.pages[name], pickle.HIGHEST_PROTOCOL) for name in names]
+    spans, offset = [], 0
+    for blob in blobs:
+        spans.append((offset, len(blob)))
+        offset += len(blob)
+    index = dict(zip(names, spans[1:], strict=True))
+    header = marshal.dumps((KIT_FORMAT, version, token, spans[0], index))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(len(header).to_bytes(_LENGTH, "little"))
+            file.write(header)
+            file.writelines(blobs)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+class KitReader:
+    """A saved kit, read part by part."""
+
+    def __init__(
+        self, path: Path, start: int, shared: tuple[int, int], index: dict[str, tuple[int, int]]
+    ) -> None:
+        self.path, self.start, self.span, self.index = path, start, shared, index
+
+    def shared(self) -> Shared:
+        """The site-wide parts."""
+        found = self._load(self.span)
+        if not isinstance(found, Shared):
+            raise TypeError(f"{self.path}: not a kit")
+        return found
+
+    def pages(self, document: str) -> tuple[Page, ...]:
+        """The pages of one document (none when it has no page)."""
+        span = self.index.get(document)
+        found = () if span is None else self._load(span)
+        if not isinstance(found, tuple):
+            raise TypeError(f"{self.path}: not a kit")
+        return found
+
+    def _load(self, span: tuple[int, int]) -> object:
+        with self.path.open("rb") as file:
+            file.seek(self.start + span[0])
+            return pickle.loads(file.read(span[1]))  # noqa: S301 - our own cache file
+
+
+def open_kit(path: Path, version: str, token: str) -> KitReader | None:
+    """The kit saved with the state `token` of this code, or None."""
+    try:
+        with path.open("rb") as file:
+            length = int.from_bytes(file.read(_LENGTH), "little")
+            header = marshal.loads(file.read(length))  # noqa: S302 - our own cache file
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if type(header) is not tuple or len(header) != 5 or header[:3] != (KIT_FORMAT, version, token):
+        return None
+    return KitReader(path, _LENGTH + length, header[3], header[4])
