@@ -1,4 +1,4 @@
-"""The public form's function: validate a help request and store it once in DynamoDB."""
+"""The public forms' function: validate a help request or a helper's offer, store it once."""
 
 from __future__ import annotations
 

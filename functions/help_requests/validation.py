@@ -123,6 +123,7 @@ Check = Callable[[object, "FormContract"], Checked]
 
 
 def text_value(raw: object, *, multiline: bool = False) -> str | None:
+    """The cleaned text; "" for None, None for anything but a string."""
     if raw is None:
         return ""
     return clean_text(raw, multiline=multiline) if isinstance(raw, str) else None
