@@ -1,12 +1,23 @@
-"""Run one function over many items on every core, results in input order."""
+"""Run one function over many items on every core, results in input order.
+
+Workers forked from a process that already holds a large site model share its pages only
+until something writes to them, and merely using an object writes its reference count: each
+worker soon holds its own copy of most of the model. Workers forked early, while this process
+holds little more than its code (`start_workers`), are parked for the next map; they get what
+it shares by pickle, once each, and what each item needs with the item."""
 
 from __future__ import annotations
 
+import ctypes
+import gc
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
+from multiprocessing.pool import Pool
 from typing import Any, TypeVar
 
 _Item = TypeVar("_Item")
@@ -14,6 +25,10 @@ _Result = TypeVar("_Result")
 # Below this many items, starting workers costs more than it saves.
 MIN_PARALLEL = 64
 _shared: Any = None
+# Workers started by `start_workers`, and how many, waiting for the next map.
+_parked: tuple[Pool, int] | None = None
+# In a parked worker: the shared object of the map it works for, and the file it came from.
+_loaded: tuple[str, Any] | None = None
 
 
 def cores() -> int:
@@ -29,6 +44,38 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
+def release_freed_memory() -> None:
+    """Give memory freed since a phase's peak back to the system (glibc keeps it otherwise)."""
+    # The symbols this process has loaded, the C library's among them.
+    loaded = ctypes.CDLL(None)
+    if hasattr(loaded, "malloc_trim"):  # glibc only
+        loaded.malloc_trim(0)
+
+
+def start_workers(count: int) -> Pool:
+    """Fork `count` workers now and park them for the next `map_in_order`; the caller may
+    give them work of its own first."""
+    stop_workers()
+    global _parked
+    pool = multiprocessing.get_context("fork").Pool(count)
+    _parked = (pool, count)
+    return pool
+
+
+def parked_workers() -> bool:
+    """Whether workers wait for the next map, which then sends them what it shares by pickle."""
+    return _parked is not None
+
+
+def stop_workers() -> None:
+    """End the parked workers, if any."""
+    global _parked
+    if _parked is not None:
+        _parked[0].terminate()
+        _parked[0].join()
+        _parked = None
+
+
 def map_in_order(
     function: Callable[[Any, _Item], _Result],
     shared: object,
@@ -36,21 +83,58 @@ def map_in_order(
     *,
     jobs: int | None = None,
 ) -> Iterator[_Result]:
-    """`function(shared, item)` for every item; `shared` reaches workers by fork, unpickled."""
+    """`function(shared, item)` for every item; `shared` reaches workers by fork, unpickled,
+    or by pickle when parked workers do the work."""
+    if _parked is not None:
+        yield from _map_parked(function, shared, items)
+        return
     workers = min(jobs or cores(), max(1, len(items) // 16))
     if workers < 2 or len(items) < MIN_PARALLEL or not can_fork():
         yield from (function(shared, item) for item in items)
         return
     global _shared
     _shared = shared
+    # What this process holds is shared with the workers page by page; the cycle collector,
+    # here or in them, would write into every object's header and so copy all those pages.
+    gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
         with context.Pool(workers) as pool:
-            chunk = max(1, min(64, len(items) // (workers * 8)))
-            yield from pool.imap(partial(_call, function), items, chunksize=chunk)
+            yield from pool.imap(partial(_call, function), items, chunksize=_chunk(items, workers))
     finally:
         _shared = None
+        gc.unfreeze()
+
+
+def _map_parked(
+    function: Callable[[Any, _Item], _Result], shared: object, items: Sequence[_Item]
+) -> Iterator[_Result]:
+    """The map on the parked workers, which read `shared` from a file once each."""
+    global _parked
+    assert _parked is not None
+    (pool, workers), _parked = _parked, None
+    try:
+        with tempfile.NamedTemporaryFile(prefix="sitegen-shared-") as file:
+            pickle.dump(shared, file, pickle.HIGHEST_PROTOCOL)
+            file.flush()
+            call = partial(_call_loaded, function, file.name)
+            yield from pool.imap(call, items, chunksize=_chunk(items, workers))
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _chunk(items: Sequence[object], workers: int) -> int:
+    return max(1, min(64, len(items) // (workers * 8)))
 
 
 def _call(function: Callable[[Any, _Item], _Result], item: _Item) -> _Result:
     return function(_shared, item)
+
+
+def _call_loaded(function: Callable[[Any, _Item], _Result], path: str, item: _Item) -> _Result:
+    global _loaded
+    if _loaded is None or _loaded[0] != path:
+        with open(path, "rb") as file:
+            _loaded = (path, pickle.load(file))  # noqa: S301 - written by this build
+    return function(_loaded[1], item)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, ValuesView
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 
 from sitegen.digest import digest
@@ -13,15 +14,30 @@ from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.texts import body_text
-from sitegen.parallel import map_in_order
-from sitegen.render.templates import Renderer
+from sitegen.parallel import map_in_order, parked_workers, release_freed_memory
+from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
-from sitegen.site.model import Page
+from sitegen.site.listing import Entry, Tag
+from sitegen.site.model import Page, Site
 
 FLUSH_EVERY = 256
+# A page listing more entries than this is rendered here: sent to a worker forked before the
+# model was made, it would arrive as a copy of most of the model (the tag index lists every
+# story of every tag).
+HEAVY = 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class PageTask:
+    """One page to render; for workers forked before the model was made, with all it needs."""
+
+    url: str
+    page: Page | None = None
+    key: str | None = None
+    previous: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     """A rendered page: its digest and internal links, and the staged file if it changed."""
 
@@ -48,6 +64,16 @@ class PageWork:
     _cache: HtmlCache | None = None
     _cache_pid: int = 0
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """For workers forked before the model was made: no pages (each task brings its own)
+        and a renderer that compiles its templates again in the worker."""
+        fields = dict(vars(self.renderer))
+        env = fields.pop("env")
+        site: Site = fields["site"]
+        fields["site"] = Site(site.config, (), site.chrome, {})
+        renderer = (fields, env.bytecode_cache)
+        return _portable_work, (renderer, self.cache_dir, self.staging, self.laid_out)
+
     def markdown_cache(self) -> HtmlCache:
         """This process's own connection: SQLite connections must not cross a fork."""
         if self._cache is None or self._cache_pid != os.getpid():
@@ -56,11 +82,18 @@ class PageWork:
             self._cache_pid = os.getpid()
         return self._cache
 
-    def body(self, page: Page) -> tuple[str, tuple[str, str] | None]:
+    def task(self, url: str, *, whole: bool) -> PageTask:
+        """The task of rendering one page; `whole`: with all it needs of this work."""
+        if not whole:
+            return PageTask(url)
+        page = self.pages[url]
+        key = self.bodies[page.document.path] if page.document else None
+        return PageTask(url, page, key, self.previous.get(output_path(url)))
+
+    def body(self, page: Page, key: str | None) -> tuple[str, tuple[str, str] | None]:
         """The page's body HTML, and a new cache entry when it had to be converted."""
-        if page.document is None:
+        if page.document is None or key is None:
             return "", None
-        key = self.bodies[page.document.path]
         html = self.markdown_cache().get(key)
         if html is not None:
             return html, None
@@ -68,10 +101,26 @@ class PageWork:
         return html, (key, html)
 
 
-def render_page(work: PageWork, url: str) -> Rendered:
+def _portable_work(
+    renderer: tuple[dict[str, object], object],
+    cache_dir: Path | None,
+    staging: Path,
+    laid_out: bool,
+) -> PageWork:
+    fields, compiled = renderer
+    rebuilt = Renderer.__new__(Renderer)
+    vars(rebuilt).update(fields)
+    rebuilt.env = make_environment(rebuilt.templates_dir, compiled)  # type: ignore[arg-type]
+    return PageWork(rebuilt, {}, {}, {}, cache_dir, staging, laid_out)
+
+
+def render_page(work: PageWork, task: PageTask) -> Rendered:
     """Render one page; stage its bytes next to the target unless they are already there."""
-    page = work.pages[url]
-    html, converted = work.body(page)
+    url = task.url
+    page = task.page or work.pages[url]
+    key = task.key if task.page else _body_key(work, page)
+    previous = task.previous if task.page else work.previous.get(output_path(url))
+    html, converted = work.body(page, key)
     try:
         text = work.renderer.render(page, html)
     except ContentError as exc:
@@ -81,10 +130,27 @@ def render_page(work: PageWork, url: str) -> Rendered:
     page_digest = digest(data)
     # Interned: the same few hundred targets recur on every page, and the state keeps them all.
     links = tuple(sys.intern(target) for target in internal_targets(url, text))
-    if work.previous.get(name) == page_digest:
+    if previous == page_digest:
         return Rendered(url, page_digest, links, None, converted)
     staged = stage(work.staging, name, data, laid_out=work.laid_out)
     return Rendered(url, page_digest, links, staged, converted)
+
+
+def _lists(value: object) -> int:
+    """How many entries a page's data lists, the stories of its tags included."""
+    if isinstance(value, Entry):
+        return 1
+    if isinstance(value, Tag):
+        return len(value.entries)
+    if isinstance(value, Mapping):
+        value = value.values()
+    if isinstance(value, (list, tuple, ValuesView)):
+        return sum(_lists(item) for item in value)
+    return 0
+
+
+def _body_key(work: PageWork, page: Page) -> str | None:
+    return work.bodies[page.document.path] if page.document else None
 
 
 def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> Path:
@@ -117,10 +183,19 @@ def render_all(
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, Rendered]:
     """Render pages on every core; new Markdown HTML goes to the cache; raise every problem."""
+    # What reading the content freed would otherwise stay with this process to the end.
+    release_freed_memory()
     results: dict[str, Rendered] = {}
     problems: list[Problem] = []
     converted: list[tuple[str, str]] = []
-    for done, result in enumerate(map_in_order(render_page, work, urls, jobs=jobs), 1):
+    whole = parked_workers()
+    here = {url for url in urls if whole and _lists(work.pages[url].data) > HEAVY}
+    elsewhere = [work.task(url, whole=whole) for url in urls if url not in here]
+    made = chain(
+        (render_page(work, PageTask(url)) for url in sorted(here)),
+        map_in_order(render_page, work, elsewhere, jobs=jobs),
+    )
+    for done, result in enumerate(made, 1):
         results[result.url] = result
         problems += result.problems
         if result.markdown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
-from sitegen.parallel import MIN_PARALLEL
+from sitegen.parallel import MIN_PARALLEL, parked_workers
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -63,11 +64,16 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
 
 def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: Path) -> None:
     paths = _write_stories(tmp_path / "stories", MIN_PARALLEL)
-    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).processes == []
-    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).processes == []
+    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).tasks == []
+    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).tasks == []
+    assert not parked_workers()
     converting = Preconverter.start(paths, tmp_path / "cache", jobs=2)
-    assert len(converting.processes) == 2
+    assert len(converting.tasks) == 2
     converting.join()
+    # The processes wait to render pages; a failed build ends them.
+    assert parked_workers()
+    converting.stop()
+    assert not parked_workers()
     cache = MarkdownCache(tmp_path / "cache")
     try:
         keys = [markdown_key(_body(number)) for number in range(MIN_PARALLEL)]
@@ -97,6 +103,21 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
     result = build_site(options)
     assert result.pages > MIN_PARALLEL
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_pages_rendered_by_the_converting_processes_are_those_of_one_process(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    build_site(options)
+    assert not parked_workers()
+    alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
+    build_site(alone)
+    assert _files(options.output) == _files(alone.output)
 
 
 def test_no_process_is_forked_while_a_cache_connection_is_open(

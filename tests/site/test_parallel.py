@@ -1,0 +1,31 @@
+"""Work spread over processes: forked with what they share, or parked early and sent it."""
+
+from __future__ import annotations
+
+import os
+
+from sitegen.parallel import MIN_PARALLEL, map_in_order, parked_workers, start_workers
+
+
+def _scaled(shared: dict[str, int], item: int) -> tuple[int, int, int]:
+    return item * shared["factor"], os.getpid(), len(shared)
+
+
+def test_forked_workers_give_every_result_in_order() -> None:
+    items = list(range(MIN_PARALLEL * 2))
+    results = list(map_in_order(_scaled, {"factor": 3}, items, jobs=2))
+    assert [value for value, _, _ in results] == [item * 3 for item in items]
+    assert os.getpid() not in {pid for _, pid, _ in results}
+
+
+def test_parked_workers_serve_one_map_and_receive_what_it_shares() -> None:
+    start_workers(2)
+    assert parked_workers()
+    items = list(range(10))
+    results = list(map_in_order(_scaled, {"factor": 5, "other": 0}, items))
+    assert [value for value, _, _ in results] == [item * 5 for item in items]
+    # Even a short map goes to them; then they are gone.
+    assert os.getpid() not in {pid for _, pid, _ in results}
+    assert {size for _, _, size in results} == {2}
+    assert not parked_workers()
+    assert [value for value, _, _ in map_in_order(_scaled, {"factor": 2}, [1])] == [2]
