@@ -1,0 +1,108 @@
+"""A new process rebuilds after edits to texts from the saved pages of those texts alone, and
+falls back to the whole build whenever that would not be the same."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from sitegen.digest import package_version
+from sitegen.incremental.fingerprint import PACKAGES
+from sitegen.incremental.kit import open_kit
+from sitegen.incremental.state import load_state, state_files
+from tests.site.incremental.test_builder import Site, site, snapshot
+
+__all__ = ["site"]
+
+
+def saved(site: Site, suffix: str) -> Path:
+    return next((site.base / "cache" / "builds").glob(f"*.{suffix}"))
+
+
+def changed_files(site: Site, edit: tuple[str, str, str]) -> set[str]:
+    """The output files a build after `edit` changes; the output must be a cold build's."""
+    before = snapshot(site.base / "public")
+    site.edit(*edit)
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    return {name for name in set(after) | set(before) if before.get(name) != after.get(name)}
+
+
+def test_an_edit_is_built_without_the_saved_model(site: Site) -> None:
+    site.build()
+    model = saved(site, "model")
+    model.write_bytes(b"not a model")
+    edit = ("content/stories/extra-040.md", "Someone *asked*", "Someone *asked again*")
+    assert changed_files(site, edit) == {"en/stories/extra-040/index.html"}
+    assert model.read_bytes() == b"not a model"
+    # Anything more than text needs the model: without it, everything is built again.
+    edit = ("content/stories/extra-041.md", "summary:", "summary: Anew.")
+    assert "en/stories/extra-041/index.html" in changed_files(site, edit)
+    assert model.read_bytes() != b"not a model"
+
+
+def test_an_edit_to_a_story_the_feed_shows_remakes_the_feed(site: Site) -> None:
+    site.build()
+    edit = ("content/stories/one.en.md", "Text with", "Text, rewritten, with")
+    assert changed_files(site, edit) == {"en/stories/one/index.html", "en/feed.xml"}
+
+
+@pytest.mark.parametrize(
+    "setup",
+    ["kit removed", "kit of another build", "output page deleted", "draft edited"],
+)
+def test_what_the_saved_pages_cannot_build_is_built_whole(site: Site, setup: str) -> None:
+    site.build()
+    edit = ("content/stories/extra-040.md", "Someone *asked*", "Someone *asked anew*")
+    if setup == "kit removed":
+        saved(site, "kit").unlink()
+    elif setup == "kit of another build":
+        kit = saved(site, "kit")
+        site.edit("content/stories/extra-041.md", "summary:", "summary: Anew.")
+        stale = kit.read_bytes()
+        site.build()
+        kit.write_bytes(stale)
+    elif setup == "output page deleted":
+        (site.base / "public" / "en" / "stories" / "two" / "index.html").unlink()
+    else:
+        edit = ("content/stories/draft.md", "draft: true\n---", "draft: true\n---\nSome text.")
+    site.edit(*edit)
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_the_kit_belongs_to_the_state_it_was_saved_with(site: Site) -> None:
+    site.build()
+    state = load_state(saved(site, "files").with_suffix(""))
+    kit_path = state_files(saved(site, "files").with_suffix(""))[2]
+    kit = open_kit(kit_path, state.version, state.token)
+    assert kit is not None
+    pages = kit.pages(str(site.content / "stories" / "two.md"))
+    assert [page.url for page in pages] == ["/en/stories/two/"]
+    assert kit.pages(str(site.content / "stories" / "draft.md")) == ()
+    assert kit.shared().config.codes == ("en", "pl")
+    assert open_kit(kit_path, state.version, "another") is None
+    assert open_kit(kit_path.with_suffix(".gone"), state.version, state.token) is None
+
+
+def test_edits_in_turn_carry_the_journal_to_the_next_whole_build(site: Site) -> None:
+    site.build()
+    for number in range(3):
+        site.edit("content/stories/extra-050.md", "*asked*", f"*asked* {number}")
+        site.build()
+    site.edit("templates/story.html", '<article class="story">', '<article class="story x">')
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    assert site.build().written == 0
+
+
+@pytest.mark.parametrize("name", [*PACKAGES, "PyYAML", "not-installed-anywhere"])
+def test_package_versions_are_those_importlib_metadata_gives(name: str) -> None:
+    try:
+        expected = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        expected = "absent"
+    assert package_version(name) == expected
