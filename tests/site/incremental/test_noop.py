@@ -145,14 +145,20 @@ def test_the_command_line_stops_early_and_still_sees_an_edit(site: Site) -> None
     command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "1"]
     command += ["--content", str(site.content), "--templates", str(site.templates)]
     command += ["--output", str(site.base / "cli"), "--cache", str(site.base / "cli-cache")]
-    lines = []
+    lines, imported = [], []
     for step in range(3):
         if step == 2:
             site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
-        run = subprocess.run(command, capture_output=True, text=True, check=False, cwd=site.base)
+        timed = [command[0], "-X", "importtime", *command[1:]]
+        run = subprocess.run(timed, capture_output=True, text=True, check=False, cwd=site.base)
         assert run.returncode == 0, run.stderr
         lines.append(run.stdout)
+        imported.append({line.split("|")[-1].strip() for line in run.stderr.splitlines()})
     first, second, third = lines
+    # With nothing to do, the generator itself is never imported.
+    assert "sitegen.incremental.noop" in imported[1]
+    assert not {"jinja2", "yaml", "sitegen.incremental.builder"} & imported[1]
+    assert "sitegen.incremental.builder" in imported[2]
     files = first.split(" files")[0].split()[-1]
     assert f"{files} files (0 written, {files} unchanged, 0 removed)" in second
     assert first.split(" pages")[0] == second.split(" pages")[0]
