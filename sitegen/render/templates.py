@@ -20,6 +20,7 @@ from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.ids import id_problems
 from sitegen.render.images import ImageSet
+from sitegen.render.once import FastContext, Once
 from sitegen.render.pictures import PICTURE, with_pictures
 from sitegen.site.listing import Tag, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
@@ -192,7 +193,7 @@ def make_environment(
 ) -> jinja2.Environment:
     """A Jinja2 environment that escapes by default and fails on undefined names; with
     `compiled`, templates compiled by an earlier build are taken from there."""
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -203,7 +204,10 @@ def make_environment(
         # rendering need not look at their files again for every page.
         auto_reload=False,
         bytecode_cache=compiled,
+        extensions=[Once],
     )
+    environment.context_class = FastContext
+    return environment
 
 
 def template_uses(templates_dir: Path) -> list[Use]:

@@ -72,6 +72,10 @@ class Chrome:
     ask_url: str | None
     privacy_url: str | None
 
+    def current(self, url: str) -> str | None:
+        """`url` if the menu links to it, else None: all of a page the menu depends on."""
+        return url if any(url == target for _, target in self.nav) else None
+
 
 @dataclass(frozen=True)
 class Site:
