@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cache
 from pathlib import Path, PurePath
@@ -27,8 +28,7 @@ def code_version() -> str:
     return digest(sys.version, *versions, *sources)
 
 
-_PLAIN = (str, int, float, bool, type(None), date)
-_SEQUENCES = (list, tuple)
+_PLAIN = frozenset({str, int, float, bool, type(None), date})
 
 
 class Fingerprinter:
@@ -40,7 +40,8 @@ class Fingerprinter:
     def __init__(self) -> None:
         # Keyed by id(): the model keeps every object alive for the whole build.
         self._memo: dict[int, str] = {}
-        self._fields: dict[type, tuple[str, ...]] = {}
+        # Per kind of dataclass: its name and what gets the fields that count, as a tuple.
+        self._kinds: dict[type, tuple[str, Callable[[object], tuple[object, ...]]]] = {}
 
     def of(self, value: object) -> str:
         """The digest of a value built from dataclasses, collections and plain values."""
@@ -51,31 +52,43 @@ class Fingerprinter:
         kind = type(value)
         if kind in _PLAIN:
             return value
-        if kind in self._fields:
+        if kind in self._kinds:
             # A kind of dataclass seen before: the checks below would come to the same.
             return self._memo.get(id(value)) or self._dataclass(value)
+        if kind is tuple or kind is list:
+            return self._tokens(value)  # type: ignore[arg-type]
         if isinstance(value, str | int | float | date | PurePath):
             return value
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._memo.get(id(value)) or self._dataclass(value)
-        if type(value) in _SEQUENCES:
-            return tuple([self._token(item) for item in value])  # type: ignore[attr-defined]
         if isinstance(value, Mapping):
-            return ("{", tuple((self._token(k), self._token(v)) for k, v in value.items()))
+            return ("{", tuple([(self._token(k), self._token(v)) for k, v in value.items()]))
         if isinstance(value, frozenset | set):
             return ("set", tuple(sorted(repr(self._token(item)) for item in value)))
         raise TypeError(f"cannot fingerprint a {type(value).__name__}; add it to {__name__}")
 
+    def _tokens(self, values: Iterable[object]) -> tuple[object, ...]:
+        # Most values are plain: tested here, they cost no call.
+        return tuple([v if type(v) in _PLAIN else self._token(v) for v in values])
+
     def _dataclass(self, value: object) -> str:
         kind = type(value)
-        names = self._fields.get(kind)
-        if names is None:
-            every = dataclasses.fields(value)  # type: ignore[arg-type]
-            skip = {"body"} if kind is Document else set()
-            names = self._fields[kind] = tuple(f.name for f in every if f.name not in skip)
-        tokens = tuple([self._token(getattr(value, name)) for name in names])
-        known = self._memo[id(value)] = digest(kind.__name__, repr(tokens))
-        return known
+        known = self._kinds.get(kind)
+        if known is None:
+            known = self._kinds[kind] = (kind.__name__, _field_getter(kind))
+        name, fields = known
+        token = self._memo[id(value)] = digest(name, repr(self._tokens(fields(value))))
+        return token
+
+
+def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
+    """What gets the fields of a dataclass that count, as a tuple, in their order."""
+    skip = {"body"} if kind is Document else set()
+    names = [f.name for f in dataclasses.fields(kind) if f.name not in skip]
+    if len(names) == 1:
+        only = names[0]
+        return lambda value: (getattr(value, only),)
+    return operator.attrgetter(*names)
 
 
 def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
