@@ -19,9 +19,9 @@ from tests.functions.help_requests.judgement import OFFERS, Answers, judged_by_f
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-# Over 2,000 cases across both modes and both forms (each form's POST gets about as many as it
-# had alone with 600); enough stores that the rate limit answers 429 too.
-EXAMPLES = 1000
+# 1,600 cases across both modes and both forms, about 400 per form and mode; enough stores
+# that the rate limit answers 429 too.
+EXAMPLES = 800
 RATE_LIMIT = 150
 REQUESTS = "/api/help-requests"
 
