@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sitegen.content import i18n
 from sitegen.content.config import SiteConfig
 from sitegen.content.load import Content, load_content, load_document
 from sitegen.content.schema import Document
@@ -19,9 +18,9 @@ from sitegen.content.translations import TranslationReport, find_gaps, gap_probl
 from sitegen.digest import digest
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
-from sitegen.incremental.compiled import compiled_templates
+from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
-from sitegen.incremental.kit import Kit, Shared, open_kit
+from sitegen.incremental.kit import open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -49,8 +48,8 @@ from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
 from sitegen.render.form import Form, read_form
-from sitegen.render.templates import Renderer, required_strings
-from sitegen.site.model import Page, Site, is_visible
+from sitegen.render.templates import required_strings
+from sitegen.site.model import Page, is_visible
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -243,7 +242,7 @@ class Builder:
                 str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
                 for doc in content.documents
             }
-            outputs.state.kit = _kit_of(prepared)
+            outputs.state.kit = kit_of(prepared)
             keys = page_keys(prepared, state, text_edits(state, inputs, content))
             todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
             # While Markdown is still being converted.
@@ -317,40 +316,14 @@ class Builder:
                 return None
             edited[kept.path] = markdown_key(doc.body)
             documents[path] = (inputs[path], context, kept, edited[kept.path])
-        prepared = self._prepared_from(shared, [p for found in pages.values() for p in found])
+        found = [page for found in pages.values() for page in found]
+        prepared = prepared_from(shared, found, self.options.templates, self.options.cache)
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, changed)
         outputs.state.documents = documents
         outputs.state.pages = dict(state.journal_entries[1])
         self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), set(edited))
         return outputs
-
-    def _prepared_from(self, shared: Shared, pages: list[Page]) -> Prepared:
-        """A model of only these pages and the site-wide parts, as the kit saved them."""
-        site = Site(shared.config, tuple(pages), shared.chrome, shared.feeds)
-        translators = i18n.translators(shared.strings)
-        renderer = Renderer(
-            self.options.templates,
-            site,
-            shared.assets,
-            shared.images,
-            translators,
-            shared.form,
-            compiled_templates(self.options.cache),
-        )
-        content = Content(shared.config, shared.strings, (), shared.content_images)
-        bodies = {Path(path): key for path, key in shared.feed_bodies.items()}
-        return Prepared(
-            content,
-            site,
-            renderer,
-            shared.images,
-            shared.assets,
-            shared.form,
-            bodies,
-            dict(shared.shared),
-            dict(shared.templates),
-        )
 
     def _edit_outputs(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], changed: set[str]
@@ -514,31 +487,3 @@ def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[s
     if inputs.keys() != state.inputs.keys() or len(intact) != len(state.files):
         return None
     return {path for path, stat in inputs.items() if state.inputs[path] != stat}
-
-
-def _kit_of(prepared: Prepared) -> Kit:
-    site = prepared.site
-    pages: dict[str, list[Page]] = {}
-    for page in site.pages:
-        if page.document:
-            pages.setdefault(str(page.document.path), []).append(page)
-    feeds = {code: site.stories[code][: site.config.feed_entries] for code in site.config.codes}
-    bodies = {
-        str(entry.doc.path): prepared.bodies[entry.doc.path]
-        for entries in feeds.values()
-        for entry in entries
-    }
-    shared = Shared(
-        site.config,
-        site.chrome,
-        feeds,
-        bodies,
-        prepared.content.strings,
-        prepared.content.images,
-        prepared.images,
-        prepared.assets,
-        prepared.form,
-        prepared.shared,
-        prepared.templates,
-    )
-    return Kit(shared, {path: tuple(found) for path, found in pages.items()})

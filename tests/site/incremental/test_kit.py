@@ -3,14 +3,18 @@ falls back to the whole build whenever that would not be the same."""
 
 from __future__ import annotations
 
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
 from sitegen.digest import package_version
-from sitegen.incremental.fingerprint import PACKAGES
+from sitegen.incremental.builder import Builder
+from sitegen.incremental.edits import kit_of, prepared_from
+from sitegen.incremental.fingerprint import PACKAGES, Fingerprinter
 from sitegen.incremental.kit import open_kit
+from sitegen.incremental.prepared import feed_files
 from sitegen.incremental.state import load_state, state_files
 from tests.site.incremental.test_builder import Site, site, snapshot
 
@@ -42,6 +46,29 @@ def test_an_edit_is_built_without_the_saved_model(site: Site) -> None:
     edit = ("content/stories/extra-041.md", "summary:", "summary: Anew.")
     assert "en/stories/extra-041/index.html" in changed_files(site, edit)
     assert model.read_bytes() != b"not a model"
+
+
+def test_each_page_renders_from_the_kit_as_from_the_whole_model(site: Site) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    whole = builder.last
+    assert whole is not None
+    kit = kit_of(whole)
+    options = site.options()
+    pages = [page for page in whole.site.pages if page.document]
+    assert len(pages) > 80
+    for page in pages:
+        part = prepared_from(kit.shared, [page], options.templates, options.cache)
+        body = "<p>Some text.</p>"
+        assert part.renderer.render(page, body) == whole.renderer.render(page, body)
+        assert page.document is not None
+        part.bodies[page.document.path] = whole.bodies[page.document.path]
+        assert part.key(page, Fingerprinter()) == whole.key(page, Fingerprinter())
+    part = prepared_from(kit.shared, pages, options.templates, options.cache)
+    bodies = {page.url: "<p>Text.</p>" for page in pages}
+    codes = whole.site.config.codes
+    expected = feed_files(whole.site, whole.renderer, bodies, date(2024, 6, 1), codes)
+    assert feed_files(part.site, part.renderer, bodies, date(2024, 6, 1), codes) == expected
 
 
 def test_an_edit_to_a_story_the_feed_shows_remakes_the_feed(site: Site) -> None:
