@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Mapping, ValuesView
-from dataclasses import dataclass
-from itertools import chain
+from collections.abc import Callable, Iterator, Mapping, ValuesView
+from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 
 from sitegen.digest import digest
@@ -21,9 +21,9 @@ from sitegen.site.listing import Entry, Tag
 from sitegen.site.model import Page, Site
 
 FLUSH_EVERY = 256
-# A page listing more entries than this is rendered here: sent to a worker forked before the
-# model was made, it would arrive as a copy of most of the model (the tag index lists every
-# story of every tag).
+# A page listing more entries than this is rendered in the main process: sent to a worker
+# forked before the model was made, it would arrive as a copy of most of the model (the tag
+# index lists every story of every tag).
 HEAVY = 1000
 
 
@@ -136,6 +136,24 @@ def render_page(work: PageWork, task: PageTask) -> Rendered:
     return Rendered(url, page_digest, links, staged, converted)
 
 
+def _rendered_here(work: PageWork, urls: list[str]) -> list[str]:
+    """Pages this process renders while workers forked before the model render the rest: the
+    heavy ones, then lists up to a third of all pages (a list sends many entries to a worker
+    for one page; a story few)."""
+    pages = work.pages
+    heavy = {url for url in urls if _lists(pages[url].data) > HEAVY}
+    lists = [url for url in urls if pages[url].document is None and url not in heavy]
+    return [*heavy, *lists[: max(0, len(urls) // 3 - len(heavy))]]
+
+
+def _alongside(here: Iterator[Rendered], elsewhere: Iterator[Rendered]) -> Iterator[Rendered]:
+    """Both results, rendering one page here whenever a worker's result comes in."""
+    for result in elsewhere:
+        yield result
+        yield from islice(here, 1)
+    yield from here
+
+
 def _lists(value: object) -> int:
     """How many entries a page's data lists, the stories of its tags included."""
     if isinstance(value, Entry):
@@ -189,14 +207,16 @@ def render_all(
     problems: list[Problem] = []
     converted: list[tuple[str, str]] = []
     whole = parked_workers()
-    here = {url for url in urls if whole and _lists(work.pages[url].data) > HEAVY}
+    here = set(_rendered_here(work, urls)) if whole else set()
     elsewhere = [work.task(url, whole=whole) for url in urls if url not in here]
-    made = chain(
-        (render_page(work, PageTask(url)) for url in sorted(here)),
+    made = _alongside(
+        (render_page(work, PageTask(url)) for url in urls if url in here),
         map_in_order(render_page, work, elsewhere, jobs=jobs),
     )
     for done, result in enumerate(made, 1):
-        results[result.url] = result
+        # Interned again here: a result arrives as a copy, its links as new strings.
+        links = tuple(map(sys.intern, result.links))
+        results[result.url] = replace(result, links=links)
         problems += result.problems
         if result.markdown:
             converted.append(result.markdown)

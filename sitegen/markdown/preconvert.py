@@ -4,15 +4,16 @@ Markdown is most of a cold build's work and depends on nothing but each file's t
 need not wait for the site model: processes forked at the start of a build convert the files
 into the Markdown cache, and pages find their HTML there when they are rendered. A file they
 cannot read or split is left alone; loading it reports the problem, and a page whose HTML is
-missing converts it itself, so the result never depends on these processes. Forked while the
-build holds little, they then stay parked to render the pages (`sitegen.parallel`)."""
+missing converts it itself, so the result never depends on these processes. The processes
+that will render the pages are forked with them, while the build holds little, and wait
+(`sitegen.parallel`); converting leaves a process holding more than rendering needs."""
 
 from __future__ import annotations
 
-import contextlib
+import multiprocessing
 import os
 from collections.abc import Sequence
-from multiprocessing.pool import AsyncResult
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from sitegen.content.frontmatter import body
@@ -25,23 +26,20 @@ from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
     cores,
-    release_freed_memory,
     start_workers,
     stop_workers,
 )
 
 # Rows per cache transaction: few enough commits, and other writers are not kept waiting.
 BATCH = 64
-# The main process, reading the content meanwhile, is what the build waits for: it goes first.
-NICENESS = 5
 
 
 class Preconverter:
     """Processes converting a list of files into the cache; `join` waits for them."""
 
-    def __init__(self, tasks: list[AsyncResult[None]]) -> None:
-        self.tasks = tasks
-        self.started = bool(tasks)
+    def __init__(self, processes: list[BaseProcess]) -> None:
+        self.processes = processes
+        self.started = bool(processes)
 
     @classmethod
     def start(cls, paths: Sequence[Path], cache: Path, *, jobs: int | None) -> Preconverter:
@@ -49,27 +47,38 @@ class Preconverter:
         workers = min(jobs or cores(), len(paths) // (MIN_PARALLEL // 2))
         if workers < 2 or len(paths) < MIN_PARALLEL or not can_fork():
             return cls([])
-        pool = start_workers(workers)
-        shares = [list(paths[index::workers]) for index in range(workers)]
-        return cls([pool.apply_async(convert_into_cache, (share, cache)) for share in shares])
+        context = multiprocessing.get_context("fork")
+        processes: list[BaseProcess] = []
+        for index in range(workers):
+            share = list(paths[index::workers])
+            process = context.Process(target=convert_into_cache, args=(share, cache), daemon=True)
+            process.start()
+            processes.append(process)
+        # After the processes above: a pool runs threads, and a process with threads cannot
+        # fork safely.
+        start_workers(workers)
+        return cls(processes)
 
     def join(self) -> None:
-        """Wait until every file is converted (or its process has failed); the processes
-        stay, parked for rendering."""
-        for task in self.tasks:
-            task.wait()
-        self.tasks = []
+        """Wait until every file is converted (or its process has failed)."""
+        for process in self.processes:
+            process.join()
+        self.processes = []
 
     def stop(self) -> None:
-        """End the processes now: the build they were for has failed."""
+        """End the processes now, and those waiting to render: the build has failed."""
+        for process in self.processes:
+            process.terminate()
+        self.join()
         if self.started:
             stop_workers()
-        self.tasks, self.started = [], False
+        self.started = False
 
 
 def convert_into_cache(paths: Sequence[Path], folder: Path) -> None:
     """Put the HTML of every file's body that the cache lacks into it."""
-    os.nice(NICENESS)
+    # The main process, reading the content meanwhile, is what the build waits for: it goes first.
+    os.nice(5)
     cache = MarkdownCache(folder)
     batch: list[tuple[str, str]] = []
     try:
@@ -87,8 +96,3 @@ def convert_into_cache(paths: Sequence[Path], folder: Path) -> None:
         cache.put_many(batch)
     finally:
         cache.close()
-        release_freed_memory()
-        # Rendering, which this process may do next, is what the build waits for then. Only a
-        # privileged process may raise its priority again.
-        with contextlib.suppress(PermissionError):
-            os.nice(-NICENESS)

@@ -64,13 +64,13 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
 
 def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: Path) -> None:
     paths = _write_stories(tmp_path / "stories", MIN_PARALLEL)
-    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).tasks == []
-    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).tasks == []
+    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).processes == []
+    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).processes == []
     assert not parked_workers()
     converting = Preconverter.start(paths, tmp_path / "cache", jobs=2)
-    assert len(converting.tasks) == 2
+    assert len(converting.processes) == 2
     converting.join()
-    # The processes wait to render pages; a failed build ends them.
+    # Processes wait to render the pages; a failed build ends them.
     assert parked_workers()
     converting.stop()
     assert not parked_workers()
