@@ -47,6 +47,7 @@ from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
+from sitegen.render.emails import check_email_strings
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
@@ -374,6 +375,9 @@ class Builder:
                 bodies[doc.path] = body
         uses = required_strings(self.options.templates, form)
         content = load_content(self.options.content, uses, reuse=reuse)
+        mail_problems = check_email_strings(self.options.templates, content.strings)
+        if mail_problems:
+            raise ContentError(mail_problems)
         for doc in content.documents:
             if doc.path not in bodies:
                 bodies[doc.path] = markdown_key(doc.body)

@@ -127,3 +127,25 @@ def test_the_assets_hold_the_templates_and_the_mail_strings_only(project: Path) 
 def test_mail_strings_match_in_every_language() -> None:
     keys = {lang: set(texts) for lang, texts in mail_strings(strings_of(ROOT)).items()}
     assert keys["en"] == keys["de"] == keys["pl"]
+
+
+def test_a_build_stops_at_an_e_mail_that_uses_a_page_string(tmp_path: Path) -> None:
+    """Only mail strings reach the function's package, so a page's string in a mail is an error."""
+    from sitegen.incremental.builder import build_site
+    from sitegen.options import BuildOptions
+
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    follow_up = templates / "email" / "follow_up.txt"
+    follow_up.write_text(follow_up.read_text("utf-8") + "{{ t('nav.home') }}\n", "utf-8")
+    line = follow_up.read_text("utf-8").count("\n")
+    output = tmp_path / "public"
+    options = BuildOptions(
+        content=ROOT / "content", output=output, templates=templates, cache=tmp_path / "cache"
+    )
+    with pytest.raises(ContentError) as error:
+        build_site(options)
+    assert [(p.path, p.line, p.message) for p in error.value.problems] == [
+        (follow_up, line, "'nav.home' is not a mail string")
+    ]
+    assert not output.exists()
