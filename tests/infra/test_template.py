@@ -1031,3 +1031,32 @@ def test_the_moderators_logs_may_use_the_key(template: Template) -> None:
     arns = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
     prefix = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
     assert {"Fn::Sub": prefix + group["LogGroupName"]["Fn::Sub"]} in arns
+
+
+def test_every_operation_of_the_public_document_has_a_throttled_route_and_a_permission(
+    template: Template,
+) -> None:
+    document = yaml.safe_load((ROOT / "functions/help_requests/openapi.yaml").read_text())
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method in item
+        if method in ("get", "post", "put", "patch", "delete")
+    }
+    routes = {
+        logical_id: route["Properties"]["RouteKey"]
+        for logical_id, route in of_type(template, "AWS::ApiGatewayV2::Route").items()
+        if route["Properties"]["Target"] == {"Fn::Sub": "integrations/${HttpApiIntegration}"}
+    }
+    assert set(routes.values()) == operations
+    stage = resource(template, "HttpApiStage", "AWS::ApiGatewayV2::Stage")
+    assert set(routes) <= set(template["Resources"]["HttpApiStage"]["DependsOn"])
+    assert set(stage["RouteSettings"]) >= operations
+    permissions = {
+        json.dumps(permission["Properties"]["SourceArn"])
+        for permission in of_type(template, "AWS::Lambda::Permission").values()
+        if permission["Properties"]["FunctionName"] == {"Ref": "HelpRequestsFunction"}
+    }
+    for operation in operations:
+        method, path = operation.split(" ")
+        assert any(f"/*/{method}{path}" in arn for arn in permissions), operation
