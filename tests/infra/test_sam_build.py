@@ -35,6 +35,7 @@ HERE = Path(__file__).resolve().parent
 SAM = ROOT / "infra" / "sam"
 SAM_VENV = Path(os.environ.get("SAM_VENV", ROOT / ".venv-sam"))
 EVENT = HERE / "events" / "http-api-via-cloudfront.json"
+OFFER_EVENT = ROOT / "tests" / "events" / "http-api-v2-offer-json.json"
 IP_HASH_KEY = "k" * 48
 CONTACT_HASH_KEY = "c" * 48
 ORIGIN_VERIFY_SECRET = "OriginVerifyRecordedEventValue0123456789abcdefXYZ"
@@ -196,7 +197,7 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
     direct = json.loads(json.dumps(event))
     del direct["headers"]["x-origin-verify"]
     direct["headers"]["cloudfront-viewer-address"] = "192.0.2.1:443"
-    events = [event, event, direct]
+    events = [event, event, direct, offer_via_cloudfront(event)]
     report = invoke(
         sam_python, build_dir, lambda_runtime, events, dynamodb_endpoint, dynamodb_table
     )
@@ -209,30 +210,46 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
     code = build_dir / "HelpRequestsFunction" / "functions"
     ran = [file for file in report["loaded"] if file.startswith(str(code))]
     assert ran == sorted(str(path) for path in code.rglob("*.py"))
-    first, replay, bypass = report["responses"]
+    first, replay, bypass, offer = report["responses"]
     assert first["statusCode"] == 201, first
+    assert offer["statusCode"] == 201, offer
     assert replay["statusCode"] == 200, replay
     assert bypass["statusCode"] == 403, bypass
     assert json.loads(bypass["body"]) == {"error": "forbidden"}
     body = json.loads(first["body"])
     sent = json.loads(event["body"])
     assert body["id"] == sent["id"]
-    assert len(report["logs"]) == 3
+    offered = json.loads(OFFER_EVENT.read_text(encoding="utf-8"))["body"]
+    assert len(report["logs"]) == 4
     for line in report["logs"]:
         assert ORIGIN_VERIFY_SECRET not in line
         assert sent["message"] not in line
         assert sent["contact"] not in line
+        assert json.loads(offered)["email"] not in line
         assert VIEWER_IP not in line
     items = dynamodb_client.scan(TableName=dynamodb_table, ConsistentRead=True)["Items"]
     keys = sorted(str(item["pk"]["S"]) for item in items)
     assert f"request#{body['id']}" in keys
+    assert f"offer#{json.loads(offered)['id']}" in keys
     # Rate limits count the visitor (CloudFront-Viewer-Address), never CloudFront's edge.
     viewer = sender_hash(IP_HASH_KEY.encode(), VIEWER_IP)
-    assert [key for key in keys if not key.startswith("request#")] == [
+    assert [key for key in keys if not key.startswith(("request#", "offer#"))] == [
         key for key in keys if viewer in key
     ]
     assert any(viewer in key for key in keys)
     assert not any(sender_hash(IP_HASH_KEY.encode(), EDGE_IP) in key for key in keys)
+
+
+def offer_via_cloudfront(event: dict[str, Any]) -> dict[str, Any]:
+    """The recorded help request's event, carrying the recorded offer of help instead."""
+    offer = json.loads(OFFER_EVENT.read_text(encoding="utf-8"))
+    changed: dict[str, Any] = json.loads(json.dumps(event))
+    route = "POST /api/helper-offers"
+    changed["routeKey"] = changed["requestContext"]["routeKey"] = route
+    changed["rawPath"] = changed["requestContext"]["http"]["path"] = "/api/helper-offers"
+    changed["body"] = offer["body"]
+    changed["headers"]["content-length"] = str(len(offer["body"].encode()))
+    return changed
 
 
 def invoke(
