@@ -6,9 +6,9 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,9 +31,8 @@ from .storage import RequestStore, Stored
 from .validation import (
     UUID,
     FieldError,
-    HelpRequest,
+    SubmissionT,
     clean_text,
-    form_id,
     trap,
     validate,
     with_form_id,
@@ -130,59 +129,37 @@ class HelpRequestsApp:
         reply.as_json = reply.as_json or kind == "json"
         body = await read_body(request)
         if reply.page == responses.OFFER_PAGE:
-            return await self._offer(request, kind, body, reply, log)
-        return await self._request(request, kind, body, reply, log)
+            # Imported here: a help request's cold start does not pay for the offer form's code.
+            from .offers import parse_offer_body, validate_offer
 
-    async def _request(
+            offers = Form(validate_offer, self.store.offer)
+            return await self._take(request, kind, parse_offer_body(kind, body), reply, log, offers)
+        requests = Form(validate, self.store.submit)
+        return await self._take(request, kind, parse_body(kind, body), reply, log, requests)
+
+    async def _take(
         self,
         request: Request,
         kind: BodyKind,
-        body: bytes,
+        data: dict[str, object],
         reply: responses.Reply,
         log: logs.RequestLog,
+        form: Form[SubmissionT],
     ) -> Response:
-        """A help request: validated, then stored once."""
-        data = parse_body(kind, body)
+        """A form's submission: validated, then stored once."""
         now = self._read(request, kind, data, reply)
         bot = self._trap(data, now, log)
         if bot is not None:
             return reply.received(bot)
-        result = validate(data, self.contract, default_id=None if kind == "json" else "")
-        if not isinstance(result, HelpRequest):
+        result = form.validate(data, self.contract, default_id=None if kind == "json" else "")
+        if isinstance(result, list):
             return _invalid(result, reply, log)
         sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
         if not result.id:
             result = with_form_id(result, sender=sender, now=now)
-        submit = partial(self.store.submit, result, sender=sender, now=now)
+        submit = partial(form.store, result, sender=sender, now=now)
         log.outcome = await _submit_in_scope(request.scope, submit)
         return reply.received(result.id, status=201 if log.outcome == "created" else 200)
-
-    async def _offer(
-        self,
-        request: Request,
-        kind: BodyKind,
-        body: bytes,
-        reply: responses.Reply,
-        log: logs.RequestLog,
-    ) -> Response:
-        """A helper's offer: validated, then stored once, unconfirmed."""
-        # Imported here: a help request's cold start does not pay for the offer form's code.
-        from .offers import HelperOffer, parse_offer_body, validate_offer
-
-        data = parse_offer_body(kind, body)
-        now = self._read(request, kind, data, reply)
-        bot = self._trap(data, now, log)
-        if bot is not None:
-            return reply.received(bot)
-        offer = validate_offer(data, self.contract, default_id=None if kind == "json" else "")
-        if not isinstance(offer, HelperOffer):
-            return _invalid(offer, reply, log)
-        sender = sender_hash(self.config.ip_hash_key, _sender_address(request))
-        if not offer.id:
-            offer = replace(offer, id=form_id(offer.payload_hash(), sender=sender, now=now))
-        submit = partial(self.store.offer, offer, sender=sender, now=now)
-        log.outcome = await _submit_in_scope(request.scope, submit)
-        return reply.received(offer.id, status=201 if log.outcome == "created" else 200)
 
     def _read(
         self, request: Request, kind: BodyKind, data: dict[str, object], reply: responses.Reply
@@ -199,6 +176,14 @@ class HelpRequestsApp:
             return None
         log.outcome = bot
         return _claimed_id(data)
+
+
+@dataclass(frozen=True)
+class Form(Generic[SubmissionT]):
+    """How one form's submissions are validated and stored."""
+
+    validate: Callable[..., SubmissionT | list[FieldError]]
+    store: Callable[..., Stored]
 
 
 def _invalid(errors: list[FieldError], reply: responses.Reply, log: logs.RequestLog) -> Response:

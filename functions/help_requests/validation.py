@@ -9,9 +9,9 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import Field, dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from .contract import FormContract, OfferContract
@@ -72,9 +72,23 @@ class HelpRequest:
         return hashlib.sha256(encoded).hexdigest()
 
 
-def with_form_id(request: HelpRequest, *, sender: str, now: float) -> HelpRequest:
-    """The request under an id made from who sent what on which UTC day."""
-    return replace(request, id=form_id(request.payload_hash(), sender=sender, now=now))
+class Submission(Protocol):
+    """A form's cleaned submission: a dataclass with an id and a digest of its content."""
+
+    __dataclass_fields__: ClassVar[dict[str, Field[Any]]]
+
+    @property
+    def id(self) -> str: ...
+
+    def payload_hash(self) -> str: ...
+
+
+SubmissionT = TypeVar("SubmissionT", bound=Submission)
+
+
+def with_form_id(submission: SubmissionT, *, sender: str, now: float) -> SubmissionT:
+    """The submission under an id made from who sent what on which UTC day."""
+    return replace(submission, id=form_id(submission.payload_hash(), sender=sender, now=now))
 
 
 def form_id(payload_hash: str, *, sender: str, now: float) -> str:
