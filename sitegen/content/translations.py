@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sitegen.content.config import SiteConfig
+from sitegen.content.load import KINDS
 from sitegen.content.schema import Document
 from sitegen.errors import Problem
 
-KINDS = ("stories", "campaigns", "pages")
 MISSING, OLDER = "missing", "older"
 
 

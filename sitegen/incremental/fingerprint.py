@@ -14,7 +14,8 @@ import jinja2
 import jinja2.meta
 
 from sitegen.content.schema import Document
-from sitegen.digest import digest, package_version
+from sitegen.digest import digest
+from sitegen.packages import package_version
 
 PACKAGES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "pillow")
 _CODE = Path(__file__).resolve().parents[1]

@@ -15,6 +15,8 @@ import time
 import zlib
 from collections.abc import Iterable, Mapping
 
+from sitegen.packages import installed
+
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
 MANIFEST_FORMAT = 1
@@ -96,18 +98,9 @@ def code_snapshot() -> tuple[object, ...]:
         sources = sorted(
             (path, stat) for path, stat in scan_inputs(_CODE).items() if "__pycache__" not in path
         )
-        packages = sorted(
-            name for folder in sys.path for name in _listing(folder) if name.endswith(".dist-info")
-        )
-        _snapshot = (sys.version, sys.executable, tuple(sources), tuple(packages))
+        packages = tuple(sorted(installed().items()))
+        _snapshot = (sys.version, sys.executable, tuple(sources), packages)
     return _snapshot
-
-
-def _listing(folder: str) -> list[str]:
-    try:
-        return os.listdir(folder or ".")
-    except OSError:
-        return []
 
 
 def unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:

@@ -11,7 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Protocol
 
-from sitegen.digest import digest, package_version
+from sitegen.digest import digest
+from sitegen.packages import package_version
 
 _CODE = Path(__file__).resolve().parent
 

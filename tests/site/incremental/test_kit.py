@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.digest import package_version
 from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import PACKAGES, Fingerprinter
 from sitegen.incremental.kit import open_kit
 from sitegen.incremental.prepared import feed_files
 from sitegen.incremental.state import load_state, state_files
+from sitegen.packages import package_version
 from tests.site.incremental.test_builder import Site, site, snapshot
 
 __all__ = ["site"]
