@@ -4,7 +4,6 @@ the no-change check, which runs before anything heavy is imported."""
 from __future__ import annotations
 
 import os
-import re
 import sys
 from functools import cache
 
@@ -35,4 +34,8 @@ def installed() -> dict[str, str]:
 
 def _normal(name: str) -> str:
     """A distribution name as PEP 503 compares them."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    # Not the expression [-_.]+: importing `re` would cost the no-change check some 30 ms.
+    normal = name.lower().replace("_", "-").replace(".", "-")
+    while "--" in normal:
+        normal = normal.replace("--", "-")
+    return normal
