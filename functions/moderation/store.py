@@ -19,6 +19,7 @@ from ..shared.contact import contact_hash
 from ..shared.table import (
     CONTACT_INDEX,
     DAY_SECONDS,
+    REQUEST_PREFIX,
     STATUS_INDEX,
     erasure_key,
     iso_utc,
@@ -176,7 +177,11 @@ class Moderation:
                 ":hash": {"S": contact_hash(contact, self.contact_hash_key)}
             },
         }
-        found = [StoredRequest(item) for item in self._query_all(query)]
+        # The index holds helpers' offers from the same address too; they are not requests.
+        items = self._query_all(query)
+        found = [
+            StoredRequest(item) for item in items if item["pk"]["S"].startswith(REQUEST_PREFIX)
+        ]
         if include_expired:
             return found
         now = self.clock()

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 REQUEST_PREFIX = "request#"
 ERASURE_PREFIX = "erasure#"
-# Request items only carry `status` and `contact_hash`, so both indexes hold requests alone.
+# Requests and helpers' offers carry `status` and `contact_hash`: both indexes hold both kinds,
+# told apart by their keys' prefixes.
 STATUS_INDEX = "by-status"
 CONTACT_INDEX = "by-contact"
 DAY_SECONDS = 24 * 3600

@@ -13,6 +13,7 @@ import pytest
 
 from functions.moderation.records import StoredRequest
 from functions.moderation.store import Listing, Moderation
+from functions.shared.contact import contact_hash
 from tests.conftest import CONTACT_HASH_KEY
 from tests.functions.moderation.conftest import DAY, Call, Operations, Seed, request_item
 
@@ -186,6 +187,21 @@ def test_an_address_is_found_in_any_case(store: Moderation, seed: Seed, spelling
     found = seed(contact="alicja@Example.org")
     seed(contact="alicja@example.com")
     assert [request.id for request in store.by_contact(spelling)] == [found]
+
+
+def test_a_helpers_offer_from_the_same_address_is_no_request(
+    store: Moderation, seed: Seed, dynamodb_client: DynamoDBClient, dynamodb_table: str
+) -> None:
+    found = seed(contact="alicja@example.org")
+    offer = {
+        "pk": {"S": f"offer#{uuid.uuid4()}"},
+        "status": {"S": "unconfirmed"},
+        "created_at": {"S": "2026-01-02T03:04:05Z"},
+        "contact_hash": {"S": contact_hash("alicja@example.org", CONTACT_HASH_KEY)},
+        "expires_at": {"N": str(int(time.time()) + DAY)},
+    }
+    dynamodb_client.put_item(TableName=dynamodb_table, Item=offer)
+    assert [request.id for request in store.by_contact("alicja@example.org")] == [found]
 
 
 def test_the_erasure_log_says_when_who_and_how_many_only(
