@@ -96,7 +96,12 @@ def serve(options: ServeOptions) -> int:
         return result.written + result.removed > 0
 
     try:
-        first = first_build(builder, options.build.output) or first_mail(options.build, mail_assets)
+        # Both, whatever the first one finds: a content error must not leave the mail unwritten.
+        built, mailed = (
+            first_build(builder, options.build.output),
+            first_mail(options.build, mail_assets),
+        )
+        first = built or mailed
         if first is not None:
             livereload.failed(first)
         with dynamodb_endpoint() as endpoint, MotoServer() as moto:
