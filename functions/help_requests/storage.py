@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..shared.contact import contact_hash
-from ..shared.table import iso_utc, request_key
+from ..shared.table import iso_utc, offer_key, request_key, stats_key
 from .errors import IdConflict, RateLimited, StorageUnavailable
 from .ratelimit import DAY_COUNT, Limits, RateWindow, rate_window, retry_after
 from .validation import HelpRequest
@@ -27,7 +27,6 @@ DAY_SECONDS = 24 * 3600
 CONFLICT_ATTEMPTS = 3
 # The one attribute of a stored request this function reads: its role may read no other.
 READ_BACK = "payload_hash"
-OFFER_PREFIX = "offer#"
 # An offer waits this long for its helper to confirm the address, then TTL deletes it.
 UNCONFIRMED_SECONDS = 7 * DAY_SECONDS
 
@@ -55,7 +54,7 @@ class RequestStore:
     def submit(self, request: HelpRequest, *, sender: str, now: float) -> Stored:
         """Store `request` once, counting it against the sender's limits, in one round trip."""
         window = rate_window(sender, now)
-        items = [self._put_request(request, now), self._count(window)]
+        items = [self._put_request(request, now), self._count(window), self._received(now)]
 
         def same() -> bool:
             return self._stored_hash(request.id) == request.payload_hash()
@@ -184,6 +183,18 @@ class RequestStore:
             }
         }
 
+    def _received(self, now: float) -> TransactWriteItemTypeDef:
+        # The month's figures count the request in the same transaction that stores it, so a
+        # retried or refused submission is never counted twice or at all.
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": {"pk": {"S": stats_key(now)}},
+                "UpdateExpression": "ADD received :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        }
+
     def _resolve(
         self,
         exc: ClientError,
@@ -238,11 +249,6 @@ class RequestStore:
         except BotoCoreError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
         return True
-
-
-def offer_key(offer_id: str) -> str:
-    """The partition key of a helper's offer."""
-    return f"{OFFER_PREFIX}{offer_id}"
 
 
 def _strings(values: tuple[str, ...]) -> dict[str, Any]:

@@ -132,7 +132,12 @@ def module_constants(path: Path) -> dict[str, Any]:
 def test_the_table_keeps_its_shape_for_local_tables(template: Template) -> None:
     kwargs = create_table_kwargs(template, "t")
     assert kwargs["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
-    assert [i["IndexName"] for i in kwargs["GlobalSecondaryIndexes"]] == ["by-status", "by-contact"]
+    assert [i["IndexName"] for i in kwargs["GlobalSecondaryIndexes"]] == [
+        "by-status",
+        "by-contact",
+        "by-helper",
+        "by-due",
+    ]
     assert kwargs["BillingMode"] == "PAY_PER_REQUEST"
     assert kwargs["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
     assert ttl_attribute(template) == "expires_at"

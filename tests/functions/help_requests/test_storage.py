@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from functions.help_requests import Config, create_app
+from functions.shared.table import stats_key
 from sitegen.serve.dynamodb_local import local_client
 
 if TYPE_CHECKING:
@@ -58,7 +60,7 @@ def test_a_repeated_id_is_told_apart_by_reading_its_hash_only(
     }
     assert [params for name, params in calls if name == "GetItem"] == [read, read]
     # The stored request never comes back; the rate counter's counts may.
-    for put, count in (params["TransactItems"] for name, params in calls if name in writes):
+    for put, count, *_ in (params["TransactItems"] for name, params in calls if name in writes):
         assert "ReturnValuesOnConditionCheckFailure" not in put["Put"]
         assert count["Update"]["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
         assert "ReturnValues" not in put["Put"].keys() | count["Update"].keys()
@@ -76,3 +78,18 @@ def test_a_rate_limited_sender_is_told_when_to_retry_without_a_read(
     assert [response.status_code for response in responses] == [201] * 5 + [429]
     assert int(responses[-1].headers["Retry-After"]) >= 1
     assert {name for name, _ in calls} == {"TransactWriteItems"}
+
+
+def test_the_months_figures_count_each_stored_request_once(
+    help_config: Config, sent: tuple[DynamoDBClient, Sent], call_app: Call, valid_request: Any
+) -> None:
+    client, _ = sent
+    app = create_app(help_config, client)
+    other = {**valid_request, "id": str(uuid.uuid4())}
+    for body in (valid_request, valid_request, other, {**other, "message": "A different text."}):
+        call_app(app, "POST", json=body)
+
+    month = stats_key(time.time())
+    item = client.get_item(TableName=help_config.table_name, Key={"pk": {"S": month}})["Item"]
+    # Two stored; the retry and the conflicting id are not counted; no personal data is kept.
+    assert item == {"pk": {"S": month}, "received": {"N": "2"}}

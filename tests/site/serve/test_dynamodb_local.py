@@ -142,6 +142,8 @@ def test_the_table_is_built_from_the_template(
     assert indexes == {
         "by-status": ["status", "created_at"],
         "by-contact": ["contact_hash", "created_at"],
+        "by-helper": ["helper_id", "created_at"],
+        "by-due": ["due", "due_at"],
     }
     assert ttl["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED",
