@@ -1,5 +1,6 @@
-"""The e-mails' templates (`templates/email/`) against the UI strings: every string an e-mail
-uses must exist in every language, and the assets the functions ship are made from both."""
+"""The e-mails' templates (`templates/email/`) and the pages behind their links
+(`templates/links/`) against the UI strings: every string they use must exist in every
+language, and the assets the functions ship are made from both."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from sitegen.content.i18n import StringsFile, Use
 from sitegen.errors import Problem, display_path
 
 EMAIL_FOLDER = "email"
+LINKS_FOLDER = "links"
 # The strings an e-mail may use: its own, and those `date()` writes a date with.
 MAIL_PREFIXES = ("email.", "date.", "months.")
+# The strings a link's page may use: its own, the topics' names, and dates'.
+PAGE_PREFIXES = ("links.", "topics.", "date.", "months.")
 SUFFIXES = (".txt", ".html")
 _T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
 
@@ -25,49 +29,85 @@ def email_templates(templates_dir: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if p.suffix in SUFFIXES and p.is_file())
 
 
+def link_templates(templates_dir: Path) -> list[Path]:
+    """Every template of the links' pages, in name order."""
+    return sorted(p for p in (templates_dir / LINKS_FOLDER).glob("*.html") if p.is_file())
+
+
 def email_uses(templates_dir: Path) -> list[Use]:
     """Every `t('key')` an e-mail template calls with a literal key, with its line."""
+    return _uses(email_templates(templates_dir))
+
+
+def link_uses(templates_dir: Path) -> list[Use]:
+    """Every `t('key')` a link page's template calls with a literal key, with its line."""
+    return _uses(link_templates(templates_dir))
+
+
+def _uses(paths: Iterable[Path]) -> list[Use]:
     uses = []
-    for path in email_templates(templates_dir):
+    for path in paths:
         for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
             uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
     return uses
 
 
 def check_email_strings(templates_dir: Path, strings: Iterable[StringsFile]) -> list[Problem]:
-    """A problem at the template's line for each language that lacks a string it uses."""
+    """A problem at the template's line for each language that lacks a string it uses, for the
+    e-mails and for the pages behind their links."""
     files = list(strings)
+    problems = _check(email_uses(templates_dir), files, "e-mail", "a mail", MAIL_PREFIXES)
+    pages = _check(link_uses(templates_dir), files, "link page", "a link page", PAGE_PREFIXES)
+    return problems + pages
+
+
+def _check(
+    uses: Iterable[Use], files: list[StringsFile], kind: str, a_kind: str, prefixes: tuple[str, ...]
+) -> list[Problem]:
     problems = []
-    for use in email_uses(templates_dir):
+    for use in uses:
         for file in files:
             if use.key not in file.fields:
                 hint = f"add '{use.key}' to {display_path(file.path)}"
-                message = f"e-mail string '{use.key}' is missing in '{file.lang}'"
+                message = f"{kind} string '{use.key}' is missing in '{file.lang}'"
                 problems.append(Problem(use.path, use.line, message, hint))
-        if not use.key.startswith(MAIL_PREFIXES):
-            hint = f"e-mails ship only strings under {', '.join(MAIL_PREFIXES)}"
-            problems.append(Problem(use.path, use.line, f"'{use.key}' is not a mail string", hint))
+        if not use.key.startswith(prefixes):
+            hint = f"{kind}s ship only strings under {', '.join(prefixes)}"
+            message = f"'{use.key}' is not {a_kind} string"
+            problems.append(Problem(use.path, use.line, message, hint))
     return problems
 
 
-def mail_strings(strings: Iterable[StringsFile]) -> dict[str, dict[str, str]]:
-    """Each language's strings that e-mails use, by flat key."""
+def mail_strings(
+    strings: Iterable[StringsFile], prefixes: tuple[str, ...] = MAIL_PREFIXES
+) -> dict[str, dict[str, str]]:
+    """Each language's strings that e-mails (or, given their prefixes, pages) use, by flat key."""
     return {
         file.lang: {
             key: str(field.value)
             for key, field in sorted(file.fields.items())
-            if key.startswith(MAIL_PREFIXES)
+            if key.startswith(prefixes)
         }
         for file in strings
     }
 
 
 def write_mail_assets(
-    templates_dir: Path, strings: Mapping[str, Mapping[str, str]], out: Path
+    templates_dir: Path,
+    strings: Mapping[str, Mapping[str, str]],
+    out: Path,
+    page_strings: Mapping[str, Mapping[str, str]] | None = None,
 ) -> None:
-    """The folder the functions render e-mails from: `templates/` and `strings/<lang>.json`."""
+    """The folder the functions render e-mails from: `templates/` and `strings/<lang>.json`;
+    with `page_strings`, the links' pages in `links/` the same way."""
     shutil.rmtree(out, ignore_errors=True)
-    shutil.copytree(templates_dir / EMAIL_FOLDER, out / "templates")
+    _write(templates_dir / EMAIL_FOLDER, strings, out)
+    if page_strings is not None and (templates_dir / LINKS_FOLDER).is_dir():
+        _write(templates_dir / LINKS_FOLDER, page_strings, out / LINKS_FOLDER)
+
+
+def _write(templates: Path, strings: Mapping[str, Mapping[str, str]], out: Path) -> None:
+    shutil.copytree(templates, out / "templates")
     (out / "strings").mkdir()
     for lang, texts in strings.items():
         text = json.dumps(dict(texts), ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -84,4 +124,5 @@ def make_mail_assets(content_dir: Path, templates_dir: Path, out: Path) -> None:
     problems += check_email_strings(templates_dir, strings)
     if problems:
         raise ContentError(problems)
-    write_mail_assets(templates_dir, mail_strings(strings), out)
+    pages = mail_strings(strings, PAGE_PREFIXES)
+    write_mail_assets(templates_dir, mail_strings(strings), out, pages)

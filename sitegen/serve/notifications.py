@@ -50,7 +50,8 @@ def passes(filters: Sequence[Mapping[str, Any]], record: Mapping[str, Any]) -> b
 
 
 def matches(pattern: Mapping[str, Any], value: Mapping[str, Any]) -> bool:
-    """Lambda's event filtering, for the rules the template uses: exact values and `prefix`."""
+    """Lambda's event filtering, for the rules the template uses: exact values, `prefix` and
+    `exists: true`."""
     for key, rule in pattern.items():
         if key not in value:
             return False
@@ -65,8 +66,12 @@ def matches(pattern: Mapping[str, Any], value: Mapping[str, Any]) -> bool:
 def _allows(option: Any, value: Any) -> bool:
     if not isinstance(option, Mapping):
         return bool(option == value)
+    if option == {"exists": True}:
+        return True  # `matches` has already found the key
     if set(option) != {"prefix"}:
-        raise ValueError(f"filter rule {sorted(option)} is not one this matcher knows (prefix)")
+        raise ValueError(
+            f"filter rule {sorted(option)} is not one this matcher knows (prefix, exists: true)"
+        )
     return isinstance(value, str) and value.startswith(option["prefix"])
 
 
