@@ -15,7 +15,7 @@ from sitegen.content.slugs import slugify
 from sitegen.content.yamltext import Field
 from sitegen.errors import ContentError, Problem
 
-LAYOUTS = ("page", "home", "ask", "thanks", "ask-error", "not-found")
+LAYOUTS = ("page", "home", "ask", "thanks", "ask-error", "offer", "offer-error", "not-found")
 _FIXED_LAYOUTS = {"index": "home", "404": "not-found"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_TAG_LENGTH = 100

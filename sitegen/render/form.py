@@ -1,10 +1,11 @@
-"""The help-request form as the page shows it: the contract's topics, limits and error codes
-(read from the API's OpenAPI document at build time), the page's rules and its UI strings."""
+"""The site's two forms as their pages show them, the help request and the helper's offer: the
+contract's choices, limits and error codes (read from the API's OpenAPI document at build time),
+the pages' rules and their UI strings."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.help_requests.contract import load_contract
@@ -30,11 +31,13 @@ class Rule:
 
     field: str
     code: str
+    # The group of UI strings its message is in.
+    group: str = "errors"
 
     @property
     def key(self) -> str:
         """The UI string of its message."""
-        return f"errors.{self.field}.{self.code}"
+        return f"{self.group}.{self.field}.{self.code}"
 
     @property
     def element_id(self) -> str:
@@ -63,10 +66,62 @@ HIDDEN_RULES = (
 )
 # Requests the API refused as a whole (`request.<code>` on the error page): too many, our
 # failure, or a body it could not take. Going Back brings the person's text back.
-REQUEST_RULES = tuple(
-    Rule("request", code)
-    for code in ("rate_limited", "unavailable", "id_conflict", "too_large", "invalid")
+REQUEST_CODES = ("rate_limited", "unavailable", "id_conflict", "too_large", "invalid")
+REQUEST_RULES = tuple(Rule("request", code) for code in REQUEST_CODES)
+
+# The offer form's rules, in the order of its fields; its messages are in the `offer` strings.
+OFFER_RULES = tuple(
+    Rule(field, code, "offer.errors")
+    for field, codes in (
+        ("name", ("required", "too_long")),
+        ("email", ("required", "invalid", "too_long")),
+        ("topics", ("required", "invalid_choice")),
+        ("languages", ("required", "invalid_choice")),
+        ("ways", ("required", "invalid_choice")),
+        ("capacity", ("required", "invalid")),
+        ("region", ("too_long",)),
+        ("consent", ("required", "must_accept")),
+    )
+    for code in codes
 )
+OFFER_REQUEST_RULES = tuple(Rule("request", code, "offer.errors") for code in REQUEST_CODES)
+# Fields a person fills in on the offer form, each with a label and a hint.
+OFFER_FIELDS = ("name", "email", "topics", "languages", "ways", "capacity", "region", "consent")
+
+
+@dataclass(frozen=True)
+class OfferForm:
+    """What the offer page and its error page show of the helper's form: `form.offer`."""
+
+    topics: tuple[str, ...]
+    languages: tuple[str, ...]
+    ways: tuple[str, ...]
+    # The fewest and most people a month.
+    capacity: tuple[int, int]
+    max_length: Mapping[str, int]
+    email_pattern: str
+    codes: tuple[str, ...]
+    rules: tuple[Rule, ...] = OFFER_RULES
+    hidden_rules: tuple[Rule, ...] = HIDDEN_RULES
+    request_rules: tuple[Rule, ...] = OFFER_REQUEST_RULES
+    statuses: tuple[str, ...] = STATUSES
+    # The group of its labels and statuses, and the message for an error it has none for.
+    strings: str = "offer"
+    fallback: str = "offer.errors.fallback"
+
+    @property
+    def values(self) -> dict[str, int]:
+        """What its messages may name: the fewest and most people a month."""
+        return {"fewest": self.capacity[0], "most": self.capacity[1]}
+
+    def required_keys(self) -> list[str]:
+        """Every UI string the offer form needs besides those its template names literally."""
+        keys = [rule.key for rule in self.rules + self.request_rules]
+        keys += [f"offer.{name}.{part}" for name in OFFER_FIELDS for part in ("label", "hint")]
+        keys += [f"offer.status.{status}" for status in self.statuses]
+        keys += [f"offer.way_names.{way}" for way in self.ways]
+        keys += [f"offer.language_names.{language}" for language in self.languages]
+        return [*keys, self.fallback, "offer.error_summary"]
 
 
 @dataclass(frozen=True)
@@ -86,14 +141,20 @@ class Form:
     hidden_rules: tuple[Rule, ...] = HIDDEN_RULES
     request_rules: tuple[Rule, ...] = REQUEST_RULES
     statuses: tuple[str, ...] = STATUSES
+    # The helper's form, which shares the contract's topics, languages and error codes.
+    offer: OfferForm | None = None
+    strings: str = "form"
+    fallback: str = "errors.fallback"
+    values: Mapping[str, int] = field(default_factory=dict)
 
     def required_keys(self) -> list[str]:
-        """Every UI string the form needs besides those its template names literally."""
+        """Every UI string the forms need besides those their templates name literally."""
         keys = [rule.key for rule in self.rules + self.hidden_rules + self.request_rules]
         keys += [f"errors.generic.{code}" for code in self.codes]
         keys += [f"form.status.{status}" for status in self.statuses]
         keys += [f"topics.{topic}" for topic in self.topics]
-        return [*keys, "errors.fallback"]
+        keys += self.offer.required_keys() if self.offer else []
+        return [*keys, self.fallback]
 
 
 def read_form(contract: Path) -> Form:
@@ -102,15 +163,27 @@ def read_form(contract: Path) -> Form:
         found = load_contract(contract)
     except ConfigError as exc:
         raise SiteError(str(exc)) from exc
-    unknown = sorted({rule.code for rule in RULES + HIDDEN_RULES} - set(found.error_codes))
+    unknown = sorted(
+        {rule.code for rule in RULES + HIDDEN_RULES + OFFER_RULES} - set(found.error_codes)
+    )
     if unknown:
         raise SiteError(f"{contract}: the form's pages use error codes it lacks: {unknown}")
-    codes = [code for code in found.error_codes if code != "unknown_field"]
+    codes = (*(code for code in found.error_codes if code != "unknown_field"), "unknown_field")
+    offer = found.offer
     return Form(
         contract,
         found.topics,
-        (*codes, "unknown_field"),
+        codes,
         found.max_length,
         found.min_length,
         tuple(pattern.pattern for pattern in found.contact_patterns),
+        offer=OfferForm(
+            found.topics,
+            found.languages,
+            offer.ways,
+            offer.capacity,
+            offer.max_length,
+            offer.email_pattern,
+            codes,
+        ),
     )

@@ -30,10 +30,12 @@ TEMPLATES = {
     "ask": "ask.html",
     "thanks": "thanks.html",
     "ask-error": "ask_error.html",
+    "offer": "offer.html",
+    "offer-error": "ask_error.html",
     "not-found": "not_found.html",
 }
 _KIND_TEMPLATES = {"stories": "story.html", "campaigns": "campaign.html"}
-_HIDDEN_LAYOUTS = {"thanks", "ask-error", "not-found"}
+_HIDDEN_LAYOUTS = {"thanks", "ask-error", "offer-error", "not-found"}
 HOME_STORIES = 6
 # UI strings the menus name; templates call t() on them.
 CHROME_KEYS = (
@@ -71,6 +73,8 @@ class Chrome:
     stories_url: str
     ask_url: str | None
     privacy_url: str | None
+    # The helpers' form, which the home page and the stories invite readers to.
+    offer_url: str | None = None
 
     def current(self, url: str) -> str | None:
         """`url` if the menu links to it, else None: all of a page the menu depends on."""
@@ -154,7 +158,7 @@ class _LanguagePages:
 
     def chrome(self) -> Chrome:
         by_slug = {e.doc.slug: e.url for e in self.documents}
-        ask = next((e.url for e in self.documents if e.doc.layout == "ask"), None)
+        ask, offer = (self._first(layout) for layout in ("ask", "offer"))
         nav = [("nav.home", f"/{self.code}/"), ("nav.stories", self.base["stories"])]
         nav += [("nav.campaigns", self.base["campaigns"])] if self.campaigns else []
         nav += [("nav.ask", ask)] if ask else []
@@ -172,7 +176,11 @@ class _LanguagePages:
             self.base["stories"],
             ask,
             by_slug.get("privacy"),
+            offer,
         )
+
+    def _first(self, layout: str) -> str | None:
+        return next((e.url for e in self.documents if e.doc.layout == layout), None)
 
     def _documents(self) -> Iterable[Page]:
         related_by_url = related(self.stories, self.tags)
