@@ -227,6 +227,8 @@ def test_logs_are_kept_for_a_limited_time_and_encrypted(template: Template) -> N
         "NotFoundLogGroup",
         "NotifierLogGroup",
         "ModerationLogGroup",
+        "HelpersLogGroup",
+        "MailFeedbackLogGroup",
     }
     for group in groups.values():
         assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
@@ -285,6 +287,8 @@ def test_roles_are_our_own_and_attach_no_managed_policy(template: Template) -> N
         "NotFoundFunctionRole",
         "NotifierFunctionRole",
         "ModerationFunctionRole",
+        "HelpersFunctionRole",
+        "MailFeedbackFunctionRole",
     }
     assert not of_type(template, "AWS::IAM::Policy")
     assert not of_type(template, "AWS::IAM::ManagedPolicy")
@@ -295,6 +299,8 @@ def test_roles_are_our_own_and_attach_no_managed_policy(template: Template) -> N
         ("NotFoundFunction", "NotFoundFunctionRole"),
         ("NotifierFunction", "NotifierFunctionRole"),
         ("ModerationFunction", "ModerationFunctionRole"),
+        ("HelpersFunction", "HelpersFunctionRole"),
+        ("MailFeedbackFunction", "MailFeedbackFunctionRole"),
     ]:
         props = template["Resources"][function_id]["Properties"]
         assert props["Role"] == {"Fn::GetAtt": [role_id, "Arn"]}
@@ -450,8 +456,9 @@ def test_every_behavior_is_https_compressed_and_secured(template: Template) -> N
     for behavior in behaviors:
         assert behavior["ViewerProtocolPolicy"] in {"redirect-to-https", "https-only"}
         assert behavior["Compress"] is True
-        policy = "AdminHeadersPolicy" if behavior.get("PathPattern") == "/admin/*" else None
-        assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy or "SecurityHeadersPolicy"}
+        own = {"/admin/*": "AdminHeadersPolicy", "/api/links/*": "LinksHeadersPolicy"}
+        policy = own.get(behavior.get("PathPattern", ""), "SecurityHeadersPolicy")
+        assert behavior["ResponseHeadersPolicyId"] == {"Ref": policy}
 
 
 def test_pages_go_through_the_function(template: Template) -> None:
@@ -845,7 +852,9 @@ def test_the_contact_index_serves_access_and_erasure(template: Template) -> None
     assert {"AttributeName": "contact_hash", "AttributeType": "S"} in table["AttributeDefinitions"]
 
 
-def test_the_contact_hash_key_is_kept_and_reaches_both_functions_only(template: Template) -> None:
+def test_the_contact_hash_key_is_kept_and_reaches_the_functions_that_hash_only(
+    template: Template,
+) -> None:
     secret = template["Resources"]["ContactHashKeySecret"]
     assert secret["Type"] == "AWS::SecretsManager::Secret"
     # Without the key no stored request could be found by its contact again.
@@ -854,10 +863,17 @@ def test_the_contact_hash_key_is_kept_and_reaches_both_functions_only(template: 
     assert props["GenerateSecretString"]["PasswordLength"] >= 32
     assert props["KmsKeyId"] == {"Ref": "DataKey"}
     assert "SecretString" not in props
-    for uses in (function(template), moderation(template)):
+    hashing = (
+        "HelpRequestsFunction",
+        "ModerationFunction",
+        "HelpersFunction",
+        "MailFeedbackFunction",
+    )
+    for logical_id in hashing:
+        uses = resource(template, logical_id, "AWS::Serverless::Function")
         assert uses["Environment"]["Variables"]["CONTACT_HASH_KEY"] == CONTACT_KEY_REFERENCE
     text = TEMPLATE_PATH.read_text(encoding="utf-8")
-    assert text.count("${ContactHashKeySecret}:SecretString") == 2
+    assert text.count("${ContactHashKeySecret}:SecretString") == len(hashing)
 
 
 def test_moderators_are_created_by_administrators_and_sign_in_with_totp(
@@ -935,32 +951,50 @@ def test_the_moderation_function_is_its_own_package(template: Template) -> None:
     assert props["Timeout"] * 1000 < integration["TimeoutInMillis"] <= 30000
 
 
-def test_the_moderation_function_may_query_indexes_and_change_requests_only(
+def index_arn(name: str) -> Template:
+    return {"Fn::Sub": "${HelpRequestsTable.Arn}/index/" + name}
+
+
+def leading_keys(role: Template) -> dict[str, dict[str, list[str]]]:
+    """Each table action a role allows, with the key prefixes each of its statements allows."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for policy in role["Policies"]:
+        for statement in policy["PolicyDocument"]["Statement"]:
+            condition = statement.get("Condition", {}).get("ForAllValues:StringLike", {})
+            if "dynamodb:LeadingKeys" not in condition:
+                continue
+            for action in as_list(statement["Action"]):
+                found.setdefault(action, {})[statement["Sid"]] = condition["dynamodb:LeadingKeys"]
+    return found
+
+
+def test_the_moderation_function_may_query_indexes_and_change_its_items_only(
     template: Template,
 ) -> None:
     role = resource(template, "ModerationFunctionRole", "AWS::IAM::Role")
     table = {"Fn::GetAtt": ["HelpRequestsTable", "Arn"]}
-    indexes = {"Fn::Sub": "${HelpRequestsTable.Arn}/index/*"}
     streams = log_streams("ModerationLogGroup")
+    # Never the by-due index: what falls due is the helpers' function's to do.
+    indexes = [index_arn(name) for name in ("by-status", "by-contact", "by-helper")]
     assert grants(role) == {
-        "dynamodb:Query": [indexes],
+        "dynamodb:Query": indexes,
         "dynamodb:GetItem": [table],
+        "dynamodb:BatchGetItem": [table],
         "dynamodb:UpdateItem": [table, table],
         "dynamodb:DeleteItem": [table],
         "logs:CreateLogStream": [streams],
         "logs:PutLogEvents": [streams],
     }
-    by_sid = {s["Sid"]: s for p in role["Policies"] for s in p["PolicyDocument"]["Statement"]}
-    leading = {
-        sid: statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-        for sid, statement in by_sid.items()
-        if "Condition" in statement
+    reads = ["request#*", "offer#*", "intro#*", "stats#*"]
+    assert leading_keys(role) == {
+        "dynamodb:GetItem": {"ReadRequestsOffersIntroductionsAndFigures": reads},
+        "dynamodb:BatchGetItem": {"ReadRequestsOffersIntroductionsAndFigures": reads},
+        "dynamodb:UpdateItem": {
+            "ChangeRequestsOffersAndIntroductions": ["request#*", "offer#*", "intro#*"],
+            "LogErasures": ["erasure#*"],
+        },
+        "dynamodb:DeleteItem": {"EraseRequestsAndOffers": ["request#*", "offer#*"]},
     }
-    assert leading == {
-        "ReadChangeAndEraseRequestItems": ["request#*"],
-        "LogErasures": ["erasure#*"],
-    }
-    assert by_sid["LogErasures"]["Action"] == "dynamodb:UpdateItem"
 
 
 def test_no_role_may_scan_the_table(template: Template) -> None:
@@ -971,7 +1005,12 @@ def test_no_role_may_scan_the_table(template: Template) -> None:
         for action in as_list(statement["Action"])
     }
     assert "dynamodb:Query" in actions
-    assert not actions & {"dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:BatchGetItem"}
+    assert not actions & {"dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:BatchWriteItem"}
+    # A batch of reads only by keys of a prefix: never a way to read the table whole.
+    for logical_id, statement in statements(template):
+        if "dynamodb:BatchGetItem" in as_list(statement["Action"]):
+            condition = statement["Condition"]["ForAllValues:StringLike"]
+            assert condition["dynamodb:LeadingKeys"], logical_id
 
 
 def test_the_moderators_api_needs_a_token_of_the_pool_and_client(template: Template) -> None:
@@ -994,7 +1033,7 @@ def test_the_moderators_api_needs_a_token_of_the_pool_and_client(template: Templ
         "Target": {"Fn::Sub": "integrations/${ModerationIntegration}"},
     }
     # The other routes stay open: the form is anonymous, and missing pages are pages.
-    for other in ("HttpApiRoute", "NotFoundRoute"):
+    for other in ("HttpApiRoute", "NotFoundRoute", "LinkPageRoute", "LinkActionRoute"):
         assert "AuthorizerId" not in resource(template, other, "AWS::ApiGatewayV2::Route")
     permission = resource(template, "ModerationInvokePermission", "AWS::Lambda::Permission")
     assert permission["FunctionName"] == {"Ref": "ModerationFunction"}
