@@ -18,15 +18,18 @@ from starlette.types import Receive, Scope, Send
 
 from ..shared.table import iso_utc
 from ..shared.web import read_body
-from . import auth, export, logs, responses, validation
+from . import auth, export, helpers, logs, responses, validation
 from .config import Config
 from .errors import (
+    HelperNotFound,
     HelpRequestError,
     MethodNotAllowed,
     NotFound,
     RequestNotFound,
     StorageUnavailable,
 )
+from .helpers import month_of
+from .introductions import HelperDesk
 from .records import encode_cursor
 from .store import Moderation
 
@@ -52,6 +55,13 @@ class Call:
         found = validation.request_id(self.path_id or "")
         if found is None:
             raise RequestNotFound(self.path_id or "")
+        return found
+
+    def helper_id(self) -> str:
+        """The path's helper id; HelperNotFound when it cannot be one."""
+        found = validation.request_id(self.path_id or "")
+        if found is None:
+            raise HelperNotFound(self.path_id or "")
         return found
 
 
@@ -179,11 +189,14 @@ def export_requests(store: Moderation, call: Call) -> Response:
 def access_contact(store: Moderation, call: Call) -> Response:
     contact = validation.contact(call.body)
     found = store.by_contact(contact)
+    offers = HelperDesk(store).offers_by_contact(store.hash_of(contact), include_expired=False)
+    month = month_of(store.clock())
     return responses.json_data(
         {
             "contact": contact,
             "exported_at": iso_utc(store.clock()),
             "requests": [request.record() for request in found],
+            "offers": [offer.record(month) for offer in offers],
         }
     )
 
@@ -191,8 +204,47 @@ def access_contact(store: Moderation, call: Call) -> Response:
 def erase_contact(store: Moderation, call: Call) -> Response:
     contact = validation.contact_erasure(call.body)
     found = store.by_contact(contact, include_expired=True)
-    erased = store.erase(found, moderator=call.moderator.name, scope="contact")
-    return responses.json_data({"erased": erased})
+    desk = HelperDesk(store)
+    offers = desk.offers_by_contact(store.hash_of(contact), include_expired=True)
+    # Their pending introductions first: once the offer is gone, no one would answer them.
+    withdrawn = desk.hand_back(offers, moderator=call.moderator.name)
+    erased = store.erase([*found, *offers], moderator=call.moderator.name, scope="contact")
+    return responses.json_data({"erased": erased, "withdrawn": withdrawn})
+
+
+def suggest_helpers(store: Moderation, call: Call) -> Response:
+    found = HelperDesk(store).suggestions(call.request_id())
+    month = month_of(store.clock())
+    return responses.json_data({"helpers": [offer.suggestion(month) for offer in found]})
+
+
+def list_introductions(store: Moderation, call: Call) -> Response:
+    found = HelperDesk(store).of_request(call.request_id())
+    return responses.json_data({"introductions": found})
+
+
+def introduce_helper(store: Moderation, call: Call) -> Response:
+    wanted = validation.introduction(call.body)
+    request_id = call.request_id()
+    made = HelperDesk(store).introduce(request_id, wanted, moderator=call.moderator.name)
+    request = store.get(request_id).record()
+    return responses.json_data({"introduction": made, "request": request}, status=201)
+
+
+def get_helper(store: Moderation, call: Call) -> Response:
+    found = HelperDesk(store).helper(call.helper_id())
+    introductions = [helpers.introduction_record(item) for item in found.introductions]
+    return responses.json_data(
+        {
+            "helper": found.offer.record(month_of(store.clock())),
+            "open": [intro for intro in introductions if intro.get("status") == "pending"],
+            "past": [intro for intro in introductions if intro.get("status") != "pending"],
+        }
+    )
+
+
+def month_figures(store: Moderation, call: Call) -> Response:
+    return responses.json_data({"months": HelperDesk(store).figures()})
 
 
 ROUTES: dict[str, Action] = {
@@ -205,6 +257,11 @@ ROUTES: dict[str, Action] = {
     "GET /export": export_requests,
     "POST /contacts/access": access_contact,
     "POST /contacts/erase": erase_contact,
+    "GET /requests/{id}/suggestions": suggest_helpers,
+    "GET /requests/{id}/introductions": list_introductions,
+    "POST /requests/{id}/introductions": introduce_helper,
+    "GET /helpers/{id}": get_helper,
+    "GET /figures": month_figures,
 }
 # The query parameters each route reads; any other is refused, so a typo is never ignored.
 QUERIES = {

@@ -54,3 +54,15 @@ class MethodNotAllowed(HelpRequestError):
     def __init__(self, allowed: tuple[str, ...]) -> None:
         super().__init__(", ".join(allowed))
         self.allowed = allowed
+
+
+class HelperNotFound(HelpRequestError):
+    """No stored, unexpired helper's offer has this id."""
+
+
+class IntroductionRefused(HelpRequestError):
+    """The helper cannot be introduced to the request now; `code` says why."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

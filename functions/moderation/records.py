@@ -11,7 +11,11 @@ from typing import Any
 from ..shared.table import REQUEST_PREFIX, iso_utc
 from .errors import FieldError, HelpRequestError, Invalid
 
-STATUSES = ("new", "in-progress", "answered", "closed", "spam")
+# Moderators set these by hand; `introducing` and `introduced` only an introduction's flow sets.
+SETTABLE_STATUSES = ("new", "in-progress", "answered", "closed", "spam")
+STATUSES = (*SETTABLE_STATUSES, "introducing", "introduced")
+# A helper can be introduced to a request that waits or is being worked on, and to no other.
+INTRODUCIBLE_STATUSES = ("new", "in-progress")
 TEXT_FIELDS = (
     "id",
     "created_at",
@@ -24,8 +28,12 @@ TEXT_FIELDS = (
     "message",
     "assigned_to",
     "consent_version",
+    "introduction",
+    "introduced_at",
+    "help_answer",
+    "help_answered_at",
 )
-HISTORY_FIELDS = ("at", "by", "action", "status", "note")
+HISTORY_FIELDS = ("at", "by", "action", "status", "note", "introduction", "helper")
 # The keys of an item in the `by-status` index: its own, then the table's.
 INDEX_KEY = ("status", "created_at", "pk")
 MAX_CURSOR = 2000

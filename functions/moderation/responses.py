@@ -9,7 +9,9 @@ from starlette.responses import JSONResponse, Response
 from .errors import (
     BadRequest,
     Forbidden,
+    HelperNotFound,
     HelpRequestError,
+    IntroductionRefused,
     Invalid,
     MethodNotAllowed,
     NotFound,
@@ -27,6 +29,7 @@ ERRORS: dict[type[HelpRequestError], tuple[int, str]] = {
     Forbidden: (403, "forbidden"),
     NotFound: (404, "not_found"),
     RequestNotFound: (404, "not_found"),
+    HelperNotFound: (404, "not_found"),
     MethodNotAllowed: (405, "method_not_allowed"),
     VersionConflict: (409, "version_conflict"),
     PayloadTooLarge: (413, "payload_too_large"),
@@ -39,6 +42,8 @@ UNAVAILABLE_RETRY_AFTER = 5
 
 def error_code(exc: HelpRequestError) -> tuple[int, str]:
     """The HTTP status and the stable code of an error; anything unforeseen is a 503."""
+    if isinstance(exc, IntroductionRefused):
+        return 409, exc.code
     for error_type, status_and_code in ERRORS.items():
         if isinstance(exc, error_type):
             return status_and_code
@@ -61,9 +66,9 @@ def error_response(exc: HelpRequestError) -> Response:
     return response
 
 
-def json_data(data: Any) -> Response:
-    """200 with a JSON body."""
-    return JSONResponse(data)
+def json_data(data: Any, status: int = 200) -> Response:
+    """200 (or `status`) with a JSON body."""
+    return JSONResponse(data, status_code=status)
 
 
 def download(content: bytes, media_type: str, filename: str) -> Response:

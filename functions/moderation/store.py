@@ -26,6 +26,7 @@ from ..shared.table import (
     request_key,
 )
 from .errors import ConfigError, RequestNotFound, StorageUnavailable
+from .helpers import StoredOffer
 from .records import Item, StoredRequest, VersionConflict, history_entry, index_key
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 Clock = Callable[[], float]
 ErasureScope = Literal["request", "contact"]
+Stored = StoredRequest | StoredOffer
 # A filtered page may take a few Queries to fill; after these it comes back short, with a cursor.
 MAX_QUERIES_PER_PAGE = 5
 # Each Query reads at least this many items, so a short page with a filter finds matches sooner.
@@ -90,7 +92,7 @@ class Moderation:
         found: list[Item] = []
         for _ in range(MAX_QUERIES_PER_PAGE):
             query = self._status_query(listing, start, limit=max(listing.limit, MIN_READ))
-            response = self._call(partial(self.client.query, **query))
+            response = self.call(partial(self.client.query, **query))
             found += response["Items"]
             start = response.get("LastEvaluatedKey")
             if len(found) >= listing.limit or start is None:
@@ -103,20 +105,20 @@ class Moderation:
     def export(self, listing: Listing) -> list[StoredRequest]:
         """Every unexpired request of the listing, oldest first (its limit does not apply)."""
         query = self._status_query(listing, None, limit=None)
-        return [StoredRequest(item) for item in self._query_all(query)]
+        return [StoredRequest(item) for item in self.query_all(query)]
 
     def summary(self) -> Summary:
         """How many `new` requests wait, and when the oldest came in."""
         query = self._status_query(Listing(status="new"), None, limit=None)
         query["ProjectionExpression"] = "#created"
         query["ExpressionAttributeNames"]["#created"] = "created_at"
-        found = self._query_all(query)
+        found = self.query_all(query)
         oldest = found[0]["created_at"]["S"] if found else None
         return Summary(waiting=len(found), oldest_waiting_since=oldest)
 
     def get(self, request_id: str, *, include_expired: bool = False) -> StoredRequest:
         """The request with this id; unless `include_expired`, only while it is retained."""
-        response = self._call(
+        response = self.call(
             lambda: self.client.get_item(
                 TableName=self.table_name,
                 Key={"pk": {"S": request_key(request_id)}},
@@ -167,18 +169,8 @@ class Moderation:
 
     def by_contact(self, contact: str, *, include_expired: bool = False) -> list[StoredRequest]:
         """Every request sent with this contact in any spelling, oldest first, via its hash."""
-        if self.contact_hash_key is None:
-            raise ConfigError("CONTACT_HASH_KEY: missing; finding a contact's requests needs it")
-        query: dict[str, Any] = {
-            "TableName": self.table_name,
-            "IndexName": CONTACT_INDEX,
-            "KeyConditionExpression": "contact_hash = :hash",
-            "ExpressionAttributeValues": {
-                ":hash": {"S": contact_hash(contact, self.contact_hash_key)}
-            },
-        }
         # The index holds helpers' offers from the same address too; they are not requests.
-        items = self._query_all(query)
+        items = self.by_hash(self.hash_of(contact))
         found = [
             StoredRequest(item) for item in items if item["pk"]["S"].startswith(REQUEST_PREFIX)
         ]
@@ -187,11 +179,25 @@ class Moderation:
         now = self.clock()
         return [request for request in found if request.expires_at > now]
 
-    def erase(
-        self, requests: Iterable[StoredRequest], *, moderator: str, scope: ErasureScope
-    ) -> int:
-        """Delete these requests for good, log the erasure without them; the number deleted."""
-        deleted = sum(self._delete(request.item["pk"]) for request in requests)
+    def hash_of(self, contact: str) -> str:
+        """The keyed hash a contact is found by, in any spelling of it."""
+        if self.contact_hash_key is None:
+            raise ConfigError("CONTACT_HASH_KEY: missing; finding a contact's requests needs it")
+        return contact_hash(contact, self.contact_hash_key)
+
+    def by_hash(self, hashed: str) -> list[Item]:
+        """Every item stored with this contact hash (requests and offers), oldest first."""
+        query: dict[str, Any] = {
+            "TableName": self.table_name,
+            "IndexName": CONTACT_INDEX,
+            "KeyConditionExpression": "contact_hash = :hash",
+            "ExpressionAttributeValues": {":hash": {"S": hashed}},
+        }
+        return self.query_all(query)
+
+    def erase(self, found: Iterable[Stored], *, moderator: str, scope: ErasureScope) -> int:
+        """Delete these items for good, log the erasure without them; the number deleted."""
+        deleted = sum(self._delete(stored.item["pk"]) for stored in found)
         self._log_erasure(moderator, scope, deleted)
         return deleted
 
@@ -222,8 +228,9 @@ class Moderation:
             query["ExclusiveStartKey"] = start
         return query
 
-    def _query_all(self, query: dict[str, Any]) -> list[Item]:
-        pages = self._call(lambda: list(self.client.get_paginator("query").paginate(**query)))
+    def query_all(self, query: dict[str, Any]) -> list[Item]:
+        """Every item a Query finds, over all its pages."""
+        pages = self.call(lambda: list(self.client.get_paginator("query").paginate(**query)))
         return [item for page in pages for item in page["Items"]]
 
     def _change(
@@ -260,8 +267,8 @@ class Moderation:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if _code(exc) != CONDITION_FAILED:
-                raise StorageUnavailable(_code(exc)) from exc
+            if error_code(exc) != CONDITION_FAILED:
+                raise StorageUnavailable(error_code(exc)) from exc
             # Gone or expired is a 404; otherwise someone else changed it first.
             raise VersionConflict(self.get(request_id)) from exc
         except BotoCoreError as exc:
@@ -276,9 +283,9 @@ class Moderation:
                 ConditionExpression="attribute_exists(pk)",
             )
         except ClientError as exc:
-            if _code(exc) == CONDITION_FAILED:
+            if error_code(exc) == CONDITION_FAILED:
                 return 0  # deleted meanwhile, by another erasure or by TTL
-            raise StorageUnavailable(_code(exc)) from exc
+            raise StorageUnavailable(error_code(exc)) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
         return 1
@@ -286,7 +293,7 @@ class Moderation:
     def _log_erasure(self, moderator: str, scope: ErasureScope, count: int) -> None:
         """Record when, by whom and how many: nothing about the person or the requests."""
         # An update creates the item: the moderators' role may not put items.
-        self._call(
+        self.call(
             lambda: self.client.update_item(
                 TableName=self.table_name,
                 Key={"pk": {"S": erasure_key(str(uuid.uuid4()))}},
@@ -306,14 +313,16 @@ class Moderation:
             )
         )
 
-    def _call(self, action: Callable[[], T]) -> T:
+    def call(self, action: Callable[[], T]) -> T:
+        """The action's result; any failure of DynamoDB becomes StorageUnavailable."""
         try:
             return action()
         except ClientError as exc:
-            raise StorageUnavailable(_code(exc)) from exc
+            raise StorageUnavailable(error_code(exc)) from exc
         except BotoCoreError as exc:
             raise StorageUnavailable(type(exc).__name__) from exc
 
 
-def _code(exc: ClientError) -> str:
+def error_code(exc: ClientError) -> str:
+    """The error code DynamoDB answered with."""
     return exc.response.get("Error", {}).get("Code", "ClientError")

@@ -11,13 +11,16 @@ from typing import Any
 
 from ..shared.parsing import body_kind, parse_json
 from .errors import FieldError, Invalid, UnsupportedMediaType
-from .records import STATUSES, decode_cursor
+from .introductions import Introduction
+from .records import SETTABLE_STATUSES, STATUSES, decode_cursor
 from .store import Listing
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # An e-mail address has an @, a phone number digits; the document's pattern says the same.
 CONTACT_LIKE = re.compile("[@0-9]")
 MAX_LENGTH = {"topic": 50, "language": 10, "cursor": 2000, "note": 2000, "contact": 200}
+# The personal line a moderator adds to an introduction's e-mail to the helper.
+INTRODUCTION_NOTE_LENGTH = 500
 LIMITS = (1, 100)
 DEFAULT_LIMIT = 50
 FORMATS = ("csv", "json")
@@ -94,17 +97,42 @@ def status_change(body: Mapping[str, Any]) -> StatusChange:
     status = body.get("status")
     if status is None:
         errors.append(FieldError("status", "required"))
+    elif status in STATUSES and status not in SETTABLE_STATUSES:
+        # Only an introduction's own flow moves a request into or through these.
+        errors.append(FieldError("status", "not_settable"))
     elif status not in STATUSES:
         errors.append(FieldError("status", "invalid_choice"))
     version = _version(body, errors)
+    note = _note(body, MAX_LENGTH["note"], errors)
+    if errors:
+        raise Invalid(*errors)
+    return StatusChange(str(status), version, note)
+
+
+def introduction(body: Mapping[str, Any]) -> Introduction:
+    """An introduction: `{"helper", "version", "note"?}`."""
+    errors = _unknown(body, {"helper", "version", "note"})
+    helper = body.get("helper")
+    if helper is None or helper == "":
+        errors.append(FieldError("helper", "required"))
+    elif not isinstance(helper, str) or request_id(helper) is None:
+        errors.append(FieldError("helper", "invalid"))
+    version = _version(body, errors)
+    note = _note(body, INTRODUCTION_NOTE_LENGTH, errors)
+    if errors:
+        raise Invalid(*errors)
+    return Introduction(str(request_id(str(helper))), version, note)
+
+
+def _note(body: Mapping[str, Any], limit: int, errors: list[FieldError]) -> str | None:
     note = body.get("note")
     if note is not None and not isinstance(note, str):
         errors.append(FieldError("note", "invalid"))
-    elif isinstance(note, str) and len(note) > MAX_LENGTH["note"]:
+    elif isinstance(note, str) and len(note) > limit:
         errors.append(FieldError("note", "too_long"))
-    if errors:
-        raise Invalid(*errors)
-    return StatusChange(str(status), version, note.strip() or None if note else None)
+    elif isinstance(note, str):
+        return note.strip() or None
+    return None
 
 
 def confirmed(body: Mapping[str, Any]) -> None:

@@ -17,6 +17,7 @@ from functions.shared.contact import contact_hash
 from functions.shared.table import iso_utc
 from sitegen.serve.dynamodb_local import local_client
 from tests.conftest import CONTACT_HASH_KEY, send
+from tests.functions.moderation.offers import confirmed, offer_item
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 Call = Callable[..., httpx.Response]
 Claims = dict[str, Any]
 Seed = Callable[..., str]
+Offer = Callable[..., str]
 DAY = 24 * 3600
 MODERATOR: Claims = {
     "sub": "5f0c6a4e-1b1d-4c1e-9d7a-0a1b2c3d4e5f",
@@ -108,6 +110,26 @@ def seed(dynamodb_client: DynamoDBClient, dynamodb_table: str, ttl_paused: None)
         request_id = str(fields.pop("id", uuid.uuid4()))
         dynamodb_client.put_item(TableName=dynamodb_table, Item=request_item(request_id, **fields))
         return request_id
+
+    return put
+
+
+@pytest.fixture
+def offer(dynamodb_client: DynamoDBClient, dynamodb_table: str, ttl_paused: None) -> Offer:
+    """Store a helper's offer as the public function does, confirmed unless told otherwise."""
+
+    def put(
+        *, status: str = "confirmed", counters: dict[str, Any] | None = None, **fields: Any
+    ) -> str:
+        now = time.time()
+        item = offer_item(dynamodb_table, dynamodb_client, **fields)
+        if status != "unconfirmed":
+            item = confirmed(item, now)
+            item["status"] = {"S": status}
+        for name, value in (counters or {}).items():
+            item[name] = {"S": value} if isinstance(value, str) else {"N": str(value)}
+        dynamodb_client.put_item(TableName=dynamodb_table, Item=item)
+        return str(item["id"]["S"])
 
     return put
 

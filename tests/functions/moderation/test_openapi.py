@@ -13,10 +13,10 @@ import yaml
 from openapi_schema_validator import OAS31Validator, oas31_format_checker
 from openapi_spec_validator import validate
 
-from functions.moderation import responses, validation
+from functions.moderation import helpers, responses, validation
 from functions.moderation.app import ROUTES
-from functions.moderation.records import STATUSES
-from tests.functions.moderation.conftest import MODERATOR, Call, Seed
+from functions.moderation.records import SETTABLE_STATUSES, STATUSES
+from tests.functions.moderation.conftest import MODERATOR, Call, Offer, Seed
 
 CONTRACT = Path(__file__).resolve().parents[3] / "functions" / "moderation" / "openapi.yaml"
 Document = dict[str, Any]
@@ -78,6 +78,11 @@ def test_the_statuses_and_codes_are_the_documents(document: Document) -> None:
     assert set(schemas["Error"]["properties"]["error"]["enum"]) == codes
     conflict = document["components"]["responses"]["Conflict"]["content"]["application/json"]
     assert conflict["schema"]["properties"]["error"] == {"const": "version_conflict"}
+    refused = schemas["IntroductionRefused"]["properties"]["error"]["enum"]
+    assert tuple(refused) == helpers.REFUSALS
+    assert tuple(schemas["SettableStatus"]["enum"]) == SETTABLE_STATUSES
+    note = schemas["IntroductionBody"]["properties"]["note"]["maxLength"]
+    assert note == validation.INTRODUCTION_NOTE_LENGTH
 
 
 def test_the_limits_are_the_documents(document: Document) -> None:
@@ -102,7 +107,8 @@ def test_the_limits_are_the_documents(document: Document) -> None:
 def test_every_route_documents_the_errors_it_can_give(document: Document) -> None:
     for route in ROUTES:
         documented = set(operation(document, route)["responses"])
-        assert {"200", "401", "403", "503"} <= documented, route
+        assert {"200", "201"} & documented, route
+        assert {"401", "403", "503"} <= documented, route
         if route.startswith("POST"):
             assert {"400", "413", "415", "422"} <= documented, route
         if "{id}" in route:
@@ -233,3 +239,64 @@ def test_live_responses_match_the_document(
         check(document, route, response)
     assert exchanges[0][1].json()["cursor"] is not None
     assert exchanges[16][1].json()["requests"][0]["history"][1]["note"] == "Called."
+
+
+@pytest.mark.dynamodb
+def test_helpers_routes_answer_as_documented(
+    document: Document, admin: Call, seed: Seed, offer: Offer, ttl_paused: None
+) -> None:
+    request_id, other = seed(), seed(language="de")
+    helper = offer()
+    base = f"/api/admin/requests/{request_id}"
+    exchanges: list[tuple[str, httpx.Response]] = [
+        ("GET /requests/{id}/suggestions", admin("GET", f"{base}/suggestions")),
+        (
+            "GET /requests/{id}/suggestions",
+            admin("GET", f"/api/admin/requests/{uuid.uuid4()}/suggestions"),
+        ),
+        (
+            "POST /requests/{id}/introductions",
+            admin(
+                "POST",
+                f"/api/admin/requests/{other}/introductions",
+                json={"helper": helper, "version": 1},
+            ),
+        ),
+        (
+            "POST /requests/{id}/introductions",
+            admin("POST", f"{base}/introductions", json={"helper": helper}),
+        ),
+        (
+            "POST /requests/{id}/introductions",
+            admin(
+                "POST",
+                f"{base}/introductions",
+                json={"helper": helper, "version": 1, "note": "Hello"},
+            ),
+        ),
+        (
+            "POST /requests/{id}/introductions",
+            admin("POST", f"{base}/introductions", json={"helper": helper, "version": 1}),
+        ),
+        ("GET /requests/{id}/introductions", admin("GET", f"{base}/introductions")),
+        ("GET /helpers/{id}", admin("GET", f"/api/admin/helpers/{helper}")),
+        ("GET /helpers/{id}", admin("GET", f"/api/admin/helpers/{uuid.uuid4()}")),
+        ("GET /figures", admin("GET", "/api/admin/figures")),
+        (
+            "POST /contacts/access",
+            admin("POST", "/api/admin/contacts/access", json={"contact": "jan@example.org"}),
+        ),
+        (
+            "POST /contacts/erase",
+            admin(
+                "POST",
+                "/api/admin/contacts/erase",
+                json={"contact": "jan@example.org", "confirm": True},
+            ),
+        ),
+    ]
+
+    statuses = [response.status_code for _, response in exchanges]
+    assert statuses == [200, 404, 409, 422, 201, 409, 200, 200, 404, 200, 200, 200]
+    for route, response in exchanges:
+        check(document, route, response)
