@@ -16,14 +16,31 @@ from typing import TYPE_CHECKING, Any
 from ..shared.aws import build_client
 from ..shared.table import iso_utc
 from .config import DEFAULT_RETENTION_DAYS, MIN_KEY_LENGTH
-from .errors import ConfigError, HelpRequestError, RequestNotFound
-from .records import STATUSES, StoredRequest, VersionConflict
+from .errors import (
+    ConfigError,
+    HelperNotFound,
+    HelpRequestError,
+    IntroductionRefused,
+    RequestNotFound,
+)
+from .helpers import StoredOffer, introduction_record, month_of
+from .introductions import HelperDesk, Introduction
+from .records import SETTABLE_STATUSES, STATUSES, StoredRequest, VersionConflict
 from .store import ErasureScope, Listing, Moderation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 PREVIEW = 60
+REFUSED = {
+    "helper_not_found": "no such helper (or their offer is erased)",
+    "helper_not_confirmed": "the helper has not confirmed their offer yet",
+    "helper_paused": "the helper has paused their offer",
+    "helper_language": "the helper does not speak the request's language",
+    "helper_topic": "the helper does not offer the request's topic",
+    "helper_no_room": "the helper has no room left this month",
+    "request_not_open": "the request is not new or in progress",
+}
 EPILOG = """\
 environment: TABLE_NAME, DYNAMODB_ENDPOINT, AWS_REGION, RETENTION_DAYS (default 180; the
 stack's RetentionDays) and CONTACT_HASH_KEY. Finding a person's requests (export, erase
@@ -84,7 +101,7 @@ def add_commands(commands: Any) -> None:
     show.add_argument("id")
     mark = commands.add_parser("mark", help="set a request's status")
     mark.add_argument("id")
-    mark.add_argument("status", choices=STATUSES)
+    mark.add_argument("status", choices=SETTABLE_STATUSES)
     mark.add_argument("--note", help="a note for the history (at most 2000 characters)")
     export = commands.add_parser("export", help="a person's requests as JSON (access request)")
     export.add_argument("contact", help="their e-mail address or phone number")
@@ -94,6 +111,20 @@ def add_commands(commands: Any) -> None:
     target.add_argument("id", nargs="?", help="one request")
     target.add_argument("--contact", help="every request sent with this contact")
     erase.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    add_helper_commands(commands)
+
+
+def add_helper_commands(commands: Any) -> None:
+    """The subcommands about helpers: suggestions, introductions, records, figures."""
+    suggest = commands.add_parser("suggest", help="helpers who could be introduced to a request")
+    suggest.add_argument("id")
+    introduce = commands.add_parser("introduce", help="introduce a helper to a request")
+    introduce.add_argument("id", help="the request")
+    introduce.add_argument("helper", help="the helper's id, from `suggest`")
+    introduce.add_argument("--note", help="a personal line for the helper (at most 500 characters)")
+    helper = commands.add_parser("helper", help="a helper's record and introductions")
+    helper.add_argument("helper")
+    commands.add_parser("figures", help="the last twelve months' figures")
 
 
 def main(argv: Sequence[str] | None = None, *, client: DynamoDBClient | None = None) -> int:
@@ -116,8 +147,12 @@ def main(argv: Sequence[str] | None = None, *, client: DynamoDBClient | None = N
         return COMMANDS[args.command](moderation, args)
     except RequestNotFound as exc:
         print(f"error: no request with id {exc}", file=sys.stderr)
+    except HelperNotFound as exc:
+        print(f"error: no helper with id {exc}", file=sys.stderr)
     except VersionConflict:
         print(f"error: {args.id} was changed meanwhile; try again", file=sys.stderr)
+    except IntroductionRefused as exc:
+        print(f"error: {REFUSED.get(exc.code, exc.code)}", file=sys.stderr)
     except HelpRequestError as exc:
         print(f"error: {exc}", file=sys.stderr)
     return 1
@@ -195,10 +230,14 @@ def mark_request(moderation: Moderation, args: argparse.Namespace) -> int:
 
 def export_requests(moderation: Moderation, args: argparse.Namespace) -> int:
     found = moderation.by_contact(args.contact)
+    hashed = moderation.hash_of(args.contact)
+    offers = HelperDesk(moderation).offers_by_contact(hashed, include_expired=False)
+    month = month_of(time.time())
     document = {
         "contact": args.contact,
         "exported_at": iso_utc(time.time()),
         "requests": [request.record() for request in found],
+        "offers": [offer.record(month) for offer in offers],
     }
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if args.output is None:
@@ -213,19 +252,73 @@ def export_requests(moderation: Moderation, args: argparse.Namespace) -> int:
 
 def erase_requests(moderation: Moderation, args: argparse.Namespace) -> int:
     # Erasure is thorough: requests past their retention go too, not only what reads show.
+    desk = HelperDesk(moderation)
+    offers: list[StoredOffer] = []
     if args.id:
         found = [moderation.get(args.id, include_expired=True)]
     else:
         found = moderation.by_contact(args.contact, include_expired=True)
+        offers = desk.offers_by_contact(moderation.hash_of(args.contact), include_expired=True)
     for request in found:
         print(summary(request))
-    question = f"Erase {len(found)} request(s) for good? [y/N] "
-    if found and not args.yes and input(question).lower() != "y":
+    for offer in offers:
+        print(printable(f"offer {offer.id}  {offer.get('created_at')}  {offer.get('name')}"))
+    question = f"Erase {len(found)} request(s) and {len(offers)} offer(s) for good? [y/N] "
+    if (found or offers) and not args.yes and input(question).lower() != "y":
         print("nothing erased")
         return 1
+    withdrawn = desk.hand_back(offers, moderator=args.by)
     scope: ErasureScope = "request" if args.id else "contact"
-    count = moderation.erase(found, moderator=args.by, scope=scope)
-    print(f"erased {count} request{'' if count == 1 else 's'}" if count else "nothing to erase")
+    count = moderation.erase([*found, *offers], moderator=args.by, scope=scope)
+    noun = "item" if offers else "request"  # items: requests and offers
+    print(f"erased {count} {noun}{'' if count == 1 else 's'}" if count else "nothing to erase")
+    if withdrawn:
+        print(f"withdrew {withdrawn} pending introduction(s); their requests are new again")
+    return 0
+
+
+def suggest_helpers(moderation: Moderation, args: argparse.Namespace) -> int:
+    found = HelperDesk(moderation).suggestions(args.id)
+    month = month_of(time.time())
+    for offer in found:
+        print(helper_line(offer.suggestion(month)))
+    print(f"{len(found)} helper{'' if len(found) == 1 else 's'} to suggest")
+    return 0
+
+
+def introduce_helper(moderation: Moderation, args: argparse.Namespace) -> int:
+    note = (args.note or "").strip() or None
+    if note is not None and len(note) > 500:
+        print("error: the note is longer than 500 characters", file=sys.stderr)
+        return 1
+    current = moderation.get(args.id)
+    wanted = Introduction(args.helper.strip().lower(), current.version, note)
+    made = HelperDesk(moderation).introduce(args.id, wanted, moderator=args.by)
+    print(f"introduced helper {made['helper_id']} to {args.id} (introduction {made['id']})")
+    return 0
+
+
+def show_helper(moderation: Moderation, args: argparse.Namespace) -> int:
+    found = HelperDesk(moderation).helper(args.helper)
+    record = found.offer.record(month_of(time.time()))
+    lines = [f"{field}: {_value(value)}" for field, value in record.items()]
+    lines.append("introductions:")
+    for item in found.introductions:
+        intro = introduction_record(item)
+        lines.append(f"  {intro['created_at']} {intro['status']} request {intro['request_id']}")
+    print(printable("\n".join(lines)))
+    return 0
+
+
+def show_figures(moderation: Moderation, args: argparse.Namespace) -> int:
+    print("month    received  introduced  helped  median wait (days)")
+    for month in HelperDesk(moderation).figures():
+        wait = month["median_wait"]
+        days = "-" if wait is None else f"{wait / 86400:.1f}"
+        print(
+            f"{month['month']}  {month['received']:>8}  {month['introduced']:>10}"
+            f"  {month['helped']:>6}  {days:>18}"
+        )
     return 0
 
 
@@ -235,6 +328,10 @@ COMMANDS = {
     "mark": mark_request,
     "export": export_requests,
     "erase": erase_requests,
+    "suggest": suggest_helpers,
+    "introduce": introduce_helper,
+    "helper": show_helper,
+    "figures": show_figures,
 }
 
 
@@ -275,6 +372,25 @@ def details(request: StoredRequest) -> str:
     lines += ["history:", *(f"  {_history_line(entry)}" for entry in history)]
     lines += ["message:", *(f"  {line}" for line in message.splitlines())]
     return printable("\n".join(lines))
+
+
+def helper_line(suggestion: dict[str, Any]) -> str:
+    """One line: id, name, room, open introductions, topics, languages, ways, region."""
+    fields = (
+        suggestion["id"],
+        suggestion["name"],
+        f"room {suggestion['room']}",
+        f"open {suggestion['open_introductions']}",
+        ",".join(suggestion["topics"]),
+        ",".join(suggestion["languages"]),
+        ",".join(suggestion["ways"]),
+        suggestion.get("region", ""),
+    )
+    return printable("  ".join(fields))
+
+
+def _value(value: object) -> str:
+    return ",".join(value) if isinstance(value, list) else str(value)
 
 
 def _history_line(entry: dict[str, str]) -> str:
