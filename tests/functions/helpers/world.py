@@ -4,6 +4,8 @@ e-mails SES on moto took."""
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -92,11 +94,22 @@ class Mailbox:
         """The e-mails to one address."""
         return [mail for mail in self.all() if address in mail.to]
 
-    def link(self, address: str, label_part: str = "") -> str:
-        """The last link to the links' pages in the newest e-mail to `address`."""
-        mail = self.to(address)[-1]
-        links = [href for _, href in mail.links if "/api/links/" in href and label_part in href]
-        return links[0]
+    def links(self, address: str) -> dict[str, str]:
+        """The links of the newest e-mail to `address`, by purpose (the follow-up's by answer)."""
+        return links_of(self.to(address)[-1])
+
+
+def links_of(mail: SentMail) -> dict[str, str]:
+    """An e-mail's links to the links' pages, by their tokens' purpose (or `?answer=`)."""
+    found = {}
+    for _, href in mail.links:
+        if "/api/links/" not in href:
+            continue
+        token, _, query = href.rsplit("/", 1)[1].partition("?")
+        body = token.split(".")[1]
+        purpose = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["p"]
+        found[query.removeprefix("answer=") or purpose] = href
+    return found
 
 
 def put(client: DynamoDBClient, table: str, item: Item) -> None:
