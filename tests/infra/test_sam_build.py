@@ -1,20 +1,17 @@
 """`sam build` (no container) makes an artifact whose handler answers an HTTP API event.
 
-The pinned SAM CLI runs from .venv-sam (see infra/sam), created with Python 3.12 on first use.
-The public function's artifact (`make build-HelpRequestsFunction` in functions/) holds its own
-code, the shared code and its requirements, nothing else; its code can make no call that reads,
-lists or deletes requests. The built handler is then imported in a clean Python 3.12 that sees
-only the build folder and boto3 (which the Lambda runtime provides), and answers a recorded event
-against DynamoDB Local, running every module of its code.
+One build (tests/infra/conftest.py) serves every test of the functions' artifacts. The public
+function's artifact (`make build-HelpRequestsFunction` in functions/) holds its own code, the
+shared code and its requirements, nothing else; its code can make no call that reads, lists or
+deletes requests. The built handler is then imported in a clean Python 3.12 that sees only the
+build folder and boto3 (which the Lambda runtime provides), and answers a recorded event against
+DynamoDB Local, running every module of its code.
 """
 
 from __future__ import annotations
 
 import ast
 import json
-import os
-import re
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +21,14 @@ import yaml
 from functions.help_requests.contract import CONTRACT_PATH
 from functions.help_requests.ratelimit import sender_hash
 from sitegen.infra_template import TEMPLATE_PATH, load_template
+from tests.infra.sam_build import DISTRIBUTIONS, ROOT, installed, pins, sh
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 pytestmark = [pytest.mark.slow, pytest.mark.dynamodb]
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-SAM = ROOT / "infra" / "sam"
-SAM_VENV = Path(os.environ.get("SAM_VENV", ROOT / ".venv-sam"))
 EVENT = HERE / "events" / "http-api-via-cloudfront.json"
 OFFER_EVENT = ROOT / "tests" / "events" / "http-api-v2-offer-json.json"
 IP_HASH_KEY = "k" * 48
@@ -41,8 +36,6 @@ CONTACT_HASH_KEY = "c" * 48
 ORIGIN_VERIFY_SECRET = "OriginVerifyRecordedEventValue0123456789abcdefXYZ"
 VIEWER_IP = "198.51.100.23"
 EDGE_IP = "130.176.89.71"
-# The requirements (functions/requirements.txt) and what they pull in.
-DISTRIBUTIONS = {"mangum", "starlette", "anyio", "idna", "typing-extensions"}
 # Client methods that read, list or delete items; the public function's code names none.
 READS = {
     "scan",
@@ -56,64 +49,6 @@ READS = {
     "batch_execute_statement",
     "execute_transaction",
 }
-
-
-def sh(command: list[str | Path], **kwargs: Any) -> subprocess.CompletedProcess[str]:
-    """Run a command, failing the test with its output when it fails."""
-    result = subprocess.run(
-        [str(part) for part in command], capture_output=True, text=True, check=False, **kwargs
-    )
-    assert result.returncode == 0, f"{command}\n{result.stdout}\n{result.stderr}"
-    return result
-
-
-@pytest.fixture(scope="module")
-def sam_python() -> Path:
-    """Python 3.12 of .venv-sam, created (with the SAM CLI) on first use."""
-    assert "1.170.0" in sh([SAM, "--version"], timeout=600).stdout
-    return SAM_VENV / "bin" / "python3.12"
-
-
-@pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory, sam_python: Path) -> Path:
-    """The output of `sam build` for the template, in a temporary folder."""
-    build = tmp_path_factory.mktemp("sam") / "build"
-    command: list[str | Path] = [
-        SAM,
-        "build",
-        "--no-cached",
-        "--template",
-        TEMPLATE_PATH,
-        "--build-dir",
-        build,
-    ]
-    sh(command, cwd=build.parent, timeout=600)
-    return build
-
-
-@pytest.fixture(scope="module")
-def lambda_runtime(sam_python: Path) -> Path:
-    """boto3 as the python3.12 Lambda runtime provides it, at the project's pinned version."""
-    target = SAM_VENV / "lambda-runtime"
-    stamp = target / ".constraints.txt"
-    constraints = ROOT / "constraints.txt"
-    if not stamp.exists() or stamp.read_text() != constraints.read_text():
-        pip: list[str | Path] = [sam_python, "-m", "pip", "install", "--quiet"]
-        sh([*pip, "--upgrade", "--target", target, "-c", constraints, "boto3"], timeout=600)
-        stamp.write_text(constraints.read_text())
-    return target
-
-
-def distribution(name: str) -> str:
-    """A distribution's name as pip compares them: `PyYAML` and `pyyaml` are one."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def pins() -> dict[str, str]:
-    """constraints.txt as {distribution: version}."""
-    lines = (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
-    found = (line.split("==") for line in lines if "==" in line and not line.startswith("#"))
-    return {distribution(name): version.strip() for name, version in found}
 
 
 def test_the_public_function_ships_its_code_and_requirements_only(build_dir: Path) -> None:
@@ -143,9 +78,7 @@ def test_the_public_function_ships_its_code_and_requirements_only(build_dir: Pat
         for line in record.read_text(encoding="utf-8").splitlines()
     }
     assert {path.name for path in function.iterdir()} == (recorded - {".."}) | {"functions"}
-    dist_infos = (path.name.removesuffix(".dist-info") for path in function.glob("*.dist-info"))
-    installed = dict(name.rsplit("-", 1) for name in dist_infos)
-    versions = {distribution(name): version for name, version in installed.items()}
+    versions = installed(function)
     assert set(versions) == DISTRIBUTIONS
     assert versions == {name: pins()[name] for name in versions}
     assert (build_dir / "NotFoundFunction" / "handler.py").is_file()
@@ -233,9 +166,8 @@ def test_the_built_handler_answers_a_recorded_http_api_event(
     assert f"offer#{json.loads(offered)['id']}" in keys
     # Rate limits count the visitor (CloudFront-Viewer-Address), never CloudFront's edge.
     viewer = sender_hash(IP_HASH_KEY.encode(), VIEWER_IP)
-    assert [key for key in keys if not key.startswith(("request#", "offer#"))] == [
-        key for key in keys if viewer in key
-    ]
+    counters = [key for key in keys if not key.startswith(("request#", "offer#", "stats#"))]
+    assert counters == [key for key in keys if viewer in key]
     assert any(viewer in key for key in keys)
     assert not any(sender_hash(IP_HASH_KEY.encode(), EDGE_IP) in key for key in keys)
 
@@ -307,6 +239,8 @@ def test_after_the_sam_transform_each_function_has_only_its_own_role(sam_python:
     roles = sorted(k for k, kind in kinds.items() if kind == "AWS::IAM::Role")
     assert roles == [
         "HelpRequestsFunctionRole",
+        "HelpersFunctionRole",
+        "MailFeedbackFunctionRole",
         "ModerationFunctionRole",
         "NotFoundFunctionRole",
         "NotifierFunctionRole",
@@ -448,10 +382,7 @@ def test_the_moderators_function_ships_its_api_shared_code_and_requirements_only
     assert not list(function.rglob("__pycache__"))
     assert not (function / "bin").exists()
     assert not (function / "boto3").exists()
-    dist_infos = (path.name.removesuffix(".dist-info") for path in function.glob("*.dist-info"))
-    versions = {
-        distribution(name): version for name, version in (n.rsplit("-", 1) for n in dist_infos)
-    }
+    versions = installed(function)
     assert set(versions) == DISTRIBUTIONS
     assert versions == {name: pins()[name] for name in versions}
     built = load_template(build_dir / "template.yaml")
