@@ -91,6 +91,11 @@ class Runtime:
         sender = Sender(self.config.mail_from, self.config.mail_configuration_set)
         return Mailer(ses, suppression, sender)
 
+    def reload_assets(self) -> None:
+        """Read the templates and strings again on next use (`build.py serve` rewrote them)."""
+        for name in ("texts", "composer", "renderer"):
+            self.__dict__.pop(name, None)
+
     def send(self, mail: Outgoing) -> Sent | Suppressed:
         """Render and send one e-mail."""
         return self.mailer.send(mail.to, self.renderer.render(mail.name, mail.lang, mail.values))

@@ -201,6 +201,8 @@ class LocalMail:
             "MAIL_FROM": self.from_address,
             "MAIL_CONFIGURATION_SET": self.configuration_set,
             "LINK_KEYS_SECRET": self.secret_id,
+            # The helpers' function's name for it (infra/template.yaml passes the secret's ARN).
+            "LINK_KEY_SECRET_ARN": self.secret_id,
         }
 
 

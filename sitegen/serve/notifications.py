@@ -10,7 +10,7 @@ import contextlib
 import json
 import sys
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
@@ -134,8 +134,11 @@ class StreamNotifier:
         topic_arn: str = LOCAL_TOPIC_ARN,
         out: TextIO | None = None,
         interval: float = POLL_SECONDS,
+        outbox: Callable[[list[Record]], None] | None = None,
     ) -> None:
         self.endpoint = dynamodb_endpoint
+        # The helpers' function reads the same stream through its own filter.
+        self.outbox = outbox
         self.table_name = table_name
         self.config = Config(topic_arn=topic_arn, inbox_url=inbox_url)
         self.publisher = TerminalPublisher(out, sns)
@@ -180,6 +183,8 @@ class StreamNotifier:
                 del self._iterators[shard_id]
             records += [lambda_record(record, self.stream_arn) for record in response["Records"]]
         self._notify([record for record in records if passes(self.filters, record)])
+        if self.outbox is not None:
+            self.outbox(records)
 
     def _notify(self, records: list[Record]) -> None:
         if not records:
@@ -239,10 +244,17 @@ def notify_moderators(
     *,
     sns: SNSClient | None = None,
     topic_arn: str = LOCAL_TOPIC_ARN,
+    outbox: Callable[[list[Record]], None] | None = None,
 ) -> Iterator[StreamNotifier]:
-    """Print a notification for each new request while the block runs (`build.py serve`)."""
+    """Print a notification for each new request while the block runs (`build.py serve`); hand
+    every record to `outbox` too, when given."""
     notifier = StreamNotifier(
-        dynamodb_endpoint, table_name, inbox_url=f"{origin}/admin/", sns=sns, topic_arn=topic_arn
+        dynamodb_endpoint,
+        table_name,
+        inbox_url=f"{origin}/admin/",
+        sns=sns,
+        topic_arn=topic_arn,
+        outbox=outbox,
     )
     with notifier:
         where = f" and published to {topic_arn}" if sns is not None else ""

@@ -9,18 +9,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TextIO
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from functions.helpers.config import Config
+from functions.helpers.errors import ConfigError
+from functions.helpers.outbox import consume
 from functions.helpers.runtime import Runtime
 from functions.helpers.schedule import run_schedule
 from functions.shared.table import DAY_SECONDS, OFFER_PREFIX
+from sitegen.errors import ServeError
+from sitegen.serve.notifications import passes, write_lines
 
 FUNCTION_ID = "HelpersFunction"
 SCHEDULE_PATH = "/_dev/schedule"
+LINKS_PATH = "/api/links/"
 MAX_DAYS = 400
 # The design's filter (a new offer, or any image that carries `outbox`), as Lambda's filter
 # criteria patterns; the template's own is used as soon as it has one.
@@ -81,6 +87,57 @@ async def _schedule(request: Request, runtime: Runtime) -> Response:
 
 def passing(filters: Sequence[Mapping[str, Any]], records: list[dict[str, Any]]) -> list[Any]:
     """The records Lambda would hand the helpers' function."""
-    from sitegen.serve.notifications import passes
-
     return [record for record in records if passes(filters, record)]
+
+
+def helpers_runtime(environment: Mapping[str, str], origin: str, moto: Any) -> Runtime:
+    """The helpers' function for this run: the API's table, SES and the link key on moto."""
+    from sitegen.serve.dynamodb_local import local_client
+
+    try:
+        config = Config.from_env({**environment, "SITE_URL": origin})
+    except ConfigError as exc:
+        raise ServeError(f"the helpers' function's settings are wrong: {exc}") from exc
+    return Runtime(
+        config,
+        dynamodb=local_client(environment["DYNAMODB_ENDPOINT"]),
+        ses=moto.client("sesv2"),
+        secrets=moto.client("secretsmanager"),
+    )
+
+
+def with_links(app: ASGIApp, links: ASGIApp) -> ASGIApp:
+    """Send `/api/links/...` to the links' pages, the rest to `app`."""
+
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        target = links if scope["type"] == "http" and path.startswith(LINKS_PATH) else app
+        await target(scope, receive, send)
+
+    return serve
+
+
+class OutboxConsumer:
+    """Hands the stream's records to the outbox as Lambda would: through the function's filter,
+    a failed batch again from its failed record at the next poll."""
+
+    def __init__(
+        self, runtime: Runtime, filters: Sequence[Mapping[str, Any]], out: TextIO | None = None
+    ) -> None:
+        self.runtime = runtime
+        self.filters = filters
+        self.out = out
+        self.pending: list[dict[str, Any]] = []
+
+    def __call__(self, records: list[dict[str, Any]]) -> None:
+        """Send the mail of the records that pass, and of those still pending."""
+        batch = self.pending + passing(self.filters, records)
+        if not batch:
+            return
+        outcome = consume(batch, self.runtime)
+        self.pending = []
+        if outcome.retry_from is not None:
+            numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            self.pending = batch[numbers.index(outcome.retry_from) :]
+        if outcome.sent or outcome.capped or outcome.retry_from or outcome.malformed:
+            write_lines(self.out, [f"mail: {outcome.log_line()}"])

@@ -11,7 +11,7 @@ import signal
 import socket
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -35,9 +35,19 @@ from sitegen.serve.livereload import LiveReload
 from sitegen.serve.mailbox import MAIL_PATH, Mailbox, with_mailbox
 from sitegen.serve.moto import MotoServer, create_local_mail
 from sitegen.serve.notifications import notify_moderators
+from sitegen.serve.outbox import (
+    SCHEDULE_PATH,
+    OutboxConsumer,
+    helpers_runtime,
+    outbox_filters,
+    with_links,
+    with_schedule,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+
+    from functions.helpers.runtime import Runtime
 
 DEFAULT_TABLE = "help-requests-dev"
 # Generous, so that trying the form over and over in development is never refused.
@@ -87,12 +97,16 @@ def serve(options: ServeOptions) -> int:
     builder = Builder(options.build, keep_model=True)
 
     mail_assets = Path(tempfile.mkdtemp(prefix="mail-assets-"))
+    # What reads the mail assets once started: told to read them again when they are rewritten.
+    mail_readers: list[Callable[[], None]] = []
 
     def rebuild(changed: set[Path]) -> bool:
         # The one place a rebuild happens; the watcher names the files that changed.
         result = builder.build(changed)
         if any(mail_input(options.build, path) for path in changed):
             make_mail_assets(options.build.content, options.build.templates, mail_assets)
+            for reload in mail_readers:
+                reload()
         return result.written + result.removed > 0
 
     try:
@@ -110,12 +124,17 @@ def serve(options: ServeOptions) -> int:
             environment["MAIL_ASSETS"] = str(mail_assets)
             ensure_table(local_client(endpoint), environment["TABLE_NAME"], endpoint)
             api = create_api(environment)
+            helpers = helpers_runtime(environment, options.origin, moto)
+            mail_readers.append(helpers.reload_assets)
             files = SiteFiles(options.build.output, languages, livereload)
             watcher = Watcher(options.watched, rebuild, livereload)
             app = with_api(api, site_app(files, livereload, watcher))
-            inbox = start_inbox(moto, infra_template.load_template())
+            app = with_links(app, create_links_app(helpers))
+            template = infra_template.load_template()
+            inbox = start_inbox(moto, template)
             app = inbox.serve(app, create_admin_api(environment))
             app = with_mailbox(app, Mailbox(moto.endpoint))
+            app = with_schedule(app, helpers)
             print(f"API table {environment['TABLE_NAME']!r} on DynamoDB at {endpoint}", flush=True)
             print(f"Serving the site and its API at {options.origin}/ (Ctrl-C stops)", flush=True)
             print(inbox.welcome(options.origin), flush=True)
@@ -123,11 +142,17 @@ def serve(options: ServeOptions) -> int:
                 f"E-mail sent through SES (on moto) is shown at {options.origin}{MAIL_PATH}",
                 flush=True,
             )
+            print(
+                f"POST {options.origin}{SCHEDULE_PATH}?days=N runs the helpers' daily schedule"
+                " as if N days had passed",
+                flush=True,
+            )
             sns = moto.client("sns")
             topic = sns.create_topic(Name="moderators")["TopicArn"]
             table = environment["TABLE_NAME"]
+            outbox = OutboxConsumer(helpers, outbox_filters(template))
             notifications = notify_moderators(
-                endpoint, table, options.origin, sns=sns, topic_arn=topic
+                endpoint, table, options.origin, sns=sns, topic_arn=topic, outbox=outbox
             )
             with notifications, contextlib.suppress(KeyboardInterrupt):
                 run_server(app, options, livereload)
@@ -264,6 +289,14 @@ def create_api(environment: dict[str, str]) -> ASGIApp:
         raise ServeError(f"the API's settings are wrong: {exc}") from exc
     api: ASGIApp = create_app(config, local_client(environment["DYNAMODB_ENDPOINT"]))
     return api
+
+
+def create_links_app(runtime: Runtime) -> ASGIApp:
+    """The helpers' function's pages behind e-mails' links."""
+    from functions.helpers.pages import create_app
+
+    app: ASGIApp = create_app(runtime)
+    return app
 
 
 def create_admin_api(environment: dict[str, str]) -> ASGIApp:
