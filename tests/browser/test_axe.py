@@ -16,7 +16,21 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RUN_AXE = "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
 
 
-CASES = [(language, kind) for language in LANGUAGES for kind in page_types(language)]
+# The helpers' form and its pages, beside every kind of page the site had before them.
+OFFER_PAGES = {
+    "offer": "/{language}/offer-help/",
+    "offer thanks": "/{language}/offer-help/thanks/",
+    "offer error": "/{language}/offer-help/error/?errors=email.invalid,topics.required",
+}
+
+
+def urls(language: str) -> dict[str, str]:
+    """Every page to check in one language."""
+    offer = {kind: url.format(language=language) for kind, url in OFFER_PAGES.items()}
+    return page_types(language) | offer
+
+
+CASES = [(language, kind) for language in LANGUAGES for kind in urls(language)]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +55,7 @@ def violations(page: Page) -> list[str]:
 @pytest.mark.parametrize(("language", "kind"), CASES, ids=[f"{lang}-{k}" for lang, k in CASES])
 def test_no_violations(axe_context: BrowserContext, language: str, kind: str) -> None:
     page = axe_context.new_page()
-    response = page.goto(page_types(language)[kind])
+    response = page.goto(urls(language)[kind])
     assert response is not None
     assert response.status == (404 if kind == "not found" else 200)
     assert violations(page) == []
@@ -57,5 +71,20 @@ def test_no_violations_while_the_form_shows_errors(
     page.fill("#contact", "nobody@")
     page.click("button[type=submit]")
     page.wait_for_selector("#error-summary:not([hidden])")
+    assert violations(page) == []
+    page.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_violations_while_the_offer_form_shows_errors(
+    axe_context: BrowserContext, language: str
+) -> None:
+    page = axe_context.new_page()
+    page.goto(f"/{language}/offer-help/")
+    page.fill("#email", "nobody@")
+    page.fill("#capacity", "99")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#error-summary:not([hidden])")
+    page.wait_for_selector("#topics-error:not([hidden])")
     assert violations(page) == []
     page.close()
