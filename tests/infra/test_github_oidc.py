@@ -305,7 +305,7 @@ NOT_GRANTED = {
 }
 NOT_GRANTED_SERVICES = {"ec2", "elasticfilesystem", "firehose", "kinesis", "s3files", "s3tables"}
 # Granted beyond the handlers' lists: the HTTP API's access log delivery, the table's stream
-# for the notifier's event source mapping, the functions' code in the artifacts bucket.
+# for the notifier's and the helpers' event source mappings, the functions' code in the artifacts bucket.
 BEYOND_HANDLERS = {
     "s3:GetObject",
     "dynamodb:DescribeStream",
@@ -324,9 +324,14 @@ SCHEMAS = Path(cfnlint.__file__).parent / "data" / "schemas" / "resources"
 def handlers_need() -> set[str]:
     """What the handlers of the site stack's resource types may call, after SAM's transform."""
     types = {resource["Type"] for resource in load_template()["Resources"].values()}
+    # What SAM makes of a function and its events (stream, schedule, topic, async failures).
     types = types - {"AWS::Serverless::Function"} | {
         "AWS::Lambda::Function",
         "AWS::Lambda::EventSourceMapping",
+        "AWS::Lambda::EventInvokeConfig",
+        "AWS::Lambda::Permission",
+        "AWS::Events::Rule",
+        "AWS::SNS::Subscription",
     }
     needed: set[str] = set()
     for path in SCHEMAS.glob("*.json"):
