@@ -305,7 +305,8 @@ NOT_GRANTED = {
 }
 NOT_GRANTED_SERVICES = {"ec2", "elasticfilesystem", "firehose", "kinesis", "s3files", "s3tables"}
 # Granted beyond the handlers' lists: the HTTP API's access log delivery, the table's stream
-# for the notifier's and the helpers' event source mappings, the functions' code in the artifacts bucket.
+# for the notifier's and the helpers' event source mappings, the functions' code in the
+# artifacts bucket.
 BEYOND_HANDLERS = {
     "s3:GetObject",
     "dynamodb:DescribeStream",
