@@ -27,8 +27,9 @@ class Config:
     site_url: str
     link_key_secret: str
     contact_hash_key: bytes = field(repr=False)
-    mail_from: str
     mail_configuration_set: str
+    # None until the deployment has a sending domain: the pages work, sending mail says why not.
+    mail_from: str | None = None
     mail_assets: Path | None = None
     helper_retention_days: int = 365
     dynamodb_endpoint: str | None = None
@@ -56,7 +57,7 @@ class Config:
             f"must be a secret of at least {MIN_KEY_LENGTH} characters",
         )
         _require(
-            MAIL_FROM.fullmatch(self.mail_from) is not None,
+            self.mail_from is None or MAIL_FROM.fullmatch(self.mail_from) is not None,
             "MAIL_FROM",
             f"expected an address like 'Ask for Help <hello@example.org>', got {self.mail_from!r}",
         )
@@ -74,7 +75,7 @@ class Config:
             site_url=_required(env, "SITE_URL").rstrip("/"),
             link_key_secret=_required(env, "LINK_KEY_SECRET_ARN"),
             contact_hash_key=_required(env, "CONTACT_HASH_KEY").encode(),
-            mail_from=_required(env, "MAIL_FROM"),
+            mail_from=_optional(env, "MAIL_FROM"),
             mail_configuration_set=_required(env, "MAIL_CONFIGURATION_SET"),
             mail_assets=None if assets is None else Path(assets),
             helper_retention_days=_whole(env, "HELPER_RETENTION_DAYS", 365),

@@ -11,6 +11,7 @@ from ..shared.mail import ASSETS, MailAssets, Mailer, Renderer, Sender, Sent, Su
 from ..shared.suppression import TableSuppressionList
 from ..shared.tokens import KeyLoader, KeyRing
 from .config import Config
+from .errors import ConfigError
 from .links import Signer
 from .mails import Composer, Outgoing
 from .store import HelpersStore
@@ -84,6 +85,8 @@ class Runtime:
         """Sends e-mails, never to a suppressed address."""
         from ..shared.mail import ses_client
 
+        if self.config.mail_from is None:
+            raise ConfigError("MAIL_FROM: missing; e-mail cannot be sent without a sender")
         ses = self._ses or ses_client(self.config.ses_endpoint, self.config.region)
         suppression = TableSuppressionList(
             self.dynamodb, self.config.table_name, self.config.contact_hash_key

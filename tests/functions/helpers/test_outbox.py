@@ -137,3 +137,41 @@ def test_a_mail_that_cannot_go_out_is_retried_from_its_record(
     stored = get(f"intro#{intro}")
     assert stored is not None
     assert stored["outbox"] == {"S": "introduction_request"}
+
+
+def test_without_a_sender_the_batch_waits_and_says_why(
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+    stream: Stream,
+    clock: Clock,
+    helpers_config: Config,
+) -> None:
+    from dataclasses import replace
+
+    put(dynamodb_client, dynamodb_table, offer_item(clock.now, status="unconfirmed"))
+    records = stream.new_records()
+    unsent = Runtime(replace(helpers_config, mail_from=None), dynamodb=dynamodb_client)
+    unsent.__dict__["keys"] = stream.runtime.keys
+    outcome = consume(records, unsent)
+    assert outcome.cause == "ConfigError"
+    assert outcome.retry_from == records[0]["dynamodb"]["SequenceNumber"]
+
+
+def test_the_template_s_filter_is_the_design_s_and_lets_through_what_the_outbox_sends() -> None:
+    from sitegen import infra_template
+    from sitegen.serve.outbox import OUTBOX_FILTERS, outbox_filters, passing
+
+    assert outbox_filters(infra_template.load_template()) == OUTBOX_FILTERS
+    assert outbox_filters({"Resources": {}}) == OUTBOX_FILTERS
+
+    def record(name: str, key: str, image: dict[str, object]) -> dict[str, object]:
+        return {"eventName": name, "dynamodb": {"Keys": {"pk": {"S": key}}, "NewImage": image}}
+
+    records = [
+        record("INSERT", "offer#1", {"status": {"S": "unconfirmed"}}),
+        record("MODIFY", "offer#1", {"status": {"S": "confirmed"}}),
+        record("MODIFY", "intro#1", {"outbox": {"S": "introduction_accepted"}}),
+        record("INSERT", "request#1", {"status": {"S": "new"}}),
+        record("MODIFY", "request#1", {"outbox": {"S": "follow_up"}}),
+    ]
+    assert passing(OUTBOX_FILTERS, records) == [records[0], records[2], records[4]]
