@@ -269,3 +269,12 @@ def test_the_offer_page_is_linked_from_home_and_stories(context: BrowserContext)
     page.click("a.button[href='/de/offer-help/']")
     page.wait_for_url("**/de/offer-help/")
     expect(page.locator("#offer-form")).to_be_visible()
+
+
+def test_the_error_page_shows_only_what_the_api_named(page: Page) -> None:
+    polish = strings("pl")["offer"]["errors"]
+    page.goto("/pl/offer-help/error/?errors=capacity.invalid,consent.must_accept")
+    items = page.locator(".error-list li:visible")
+    expect(items).to_have_count(2)
+    expect(items.first).to_have_text(polish["capacity"]["invalid"].format(fewest=1, most=20))
+    expect(items.last).to_have_text(polish["consent"]["must_accept"])
