@@ -104,6 +104,40 @@
     }
   }
 
+  function monthName(month) {
+    const [year, number] = month.split("-").map(Number);
+    const format = new Intl.DateTimeFormat(inbox.lang, {
+      month: "long",
+      year: "numeric",
+      timeZone: "UTC",
+    });
+    return format.format(new Date(Date.UTC(year, number - 1, 1)));
+  }
+
+  function wait(seconds) {
+    if (seconds === null || seconds === undefined) return text("admin.figures.no_wait");
+    const days = new Intl.NumberFormat(inbox.lang, { maximumFractionDigits: 1 });
+    return text("admin.figures.days", { count: days.format(seconds / 86400) });
+  }
+
+  function figureRow(month) {
+    const row = document.createElement("tr");
+    const heading = row.appendChild(document.createElement("th"));
+    heading.scope = "row";
+    heading.textContent = monthName(month.month);
+    for (const value of [month.received, month.introduced, month.helped]) {
+      row.appendChild(document.createElement("td")).textContent = String(value);
+    }
+    row.appendChild(document.createElement("td")).textContent = wait(month.median_wait);
+    return row;
+  }
+
+  // The last twelve months, newest first: counts only, never personal data.
+  async function figures() {
+    const found = await inbox.api("/figures");
+    $("figures-rows").replaceChildren(...found.months.map(figureRow));
+  }
+
   // Marked busy meanwhile, for assistive technology (and for tests, which wait for it).
   async function load(fresh) {
     results.setAttribute("aria-busy", "true");
@@ -164,6 +198,7 @@
     }
     summary();
     inbox.busy(null, () => load(true));
+    inbox.busy(null, figures);
   }
 
   inbox.view(start);

@@ -73,14 +73,17 @@ def test_the_routes_are_the_documents(document: Document) -> None:
 
 def test_the_statuses_and_codes_are_the_documents(document: Document) -> None:
     schemas = document["components"]["schemas"]
-    assert tuple(schemas["Status"]["enum"]) == STATUSES
+    assert tuple(schemas["Status"]["enum"]) == SETTABLE_STATUSES
+    assert tuple(schemas["ListedStatus"]["enum"]) == STATUSES
     codes = {code for _, code in responses.ERRORS.values()} - {"invalid", "version_conflict"}
     assert set(schemas["Error"]["properties"]["error"]["enum"]) == codes
     conflict = document["components"]["responses"]["Conflict"]["content"]["application/json"]
     assert conflict["schema"]["properties"]["error"] == {"const": "version_conflict"}
     refused = schemas["IntroductionRefused"]["properties"]["error"]["enum"]
     assert tuple(refused) == helpers.REFUSALS
-    assert tuple(schemas["SettableStatus"]["enum"]) == SETTABLE_STATUSES
+    invalid = document["components"]["responses"]["InvalidStatusChange"]["content"]
+    codes = invalid["application/json"]["schema"]["properties"]["errors"]["items"]
+    assert "not_settable" in codes["properties"]["code"]["enum"]
     note = schemas["IntroductionBody"]["properties"]["note"]["maxLength"]
     assert note == validation.INTRODUCTION_NOTE_LENGTH
 
