@@ -462,10 +462,15 @@ def test_the_mail_feedback_function_may_only_write_suppressions(template: Templa
         "dynamodb:UpdateItem": [TABLE],
         "sqs:SendMessage": [queue],
         "kms:GenerateDataKey": [KEY],
+        "kms:Decrypt": [KEY],
         "logs:CreateLogStream": [streams],
         "logs:PutLogEvents": [streams],
     }
     assert leading_keys(role) == {"WriteSuppressionsOnly": ["suppressed#*"]}
+    # The key only through SQS, for the queue.
+    assert by_sid(role)["EncryptForTheQueueOnly"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Sub": "sqs.${AWS::Region}.${AWS::URLSuffix}"}}
+    }
     condition = by_sid(role)["WriteSuppressionsOnly"]["Condition"]
     assert condition["StringEqualsIfExists"] == {"dynamodb:ReturnValues": ["NONE"]}
 
