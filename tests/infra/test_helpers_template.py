@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from functions.shared import table
 from functions.shared.tokens import parse_secret
 from sitegen.infra_template import TEMPLATE_PATH, load_template
 from tests.infra.test_template import (
@@ -526,20 +527,50 @@ def called_actions(path: Path) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("role_id", sorted(FUNCTION_CODE))
-def test_the_role_allows_every_call_the_functions_code_makes(
-    template: Template, role_id: str
-) -> None:
-    files = [
+def queried_indexes(path: Path) -> set[str]:
+    """The names of the indexes a file's queries name, as literals or shared/table.py's."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Dict):
+            continue
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value == "IndexName":
+                if isinstance(value, ast.Name):
+                    found.add(getattr(table, value.id))
+                else:
+                    assert isinstance(value, ast.Constant), f"{path.name}:{value.lineno}"
+                    found.add(str(value.value))
+    return found
+
+
+def function_files(role_id: str) -> list[Path]:
+    """The files of a function's code that call AWS."""
+    return [
         path
         for pattern in FUNCTION_CODE[role_id]
         for path in sorted((ROOT / "functions").glob(pattern))
         if path.name not in NOT_IN_THE_FUNCTION
     ]
+
+
+@pytest.mark.parametrize("role_id", sorted(FUNCTION_CODE))
+def test_the_role_allows_every_call_the_functions_code_makes(
+    template: Template, role_id: str
+) -> None:
+    files = function_files(role_id)
     needed = {action: path.name for path in files for action in called_actions(path)}
     assert "dynamodb:GetItem" in needed
     allowed = grants(resource(template, role_id, "AWS::IAM::Role"))
     assert {action: name for action, name in needed.items() if action not in allowed} == {}
+    indexes = {name: path.name for path in files for name in queried_indexes(path)}
+    assert indexes
+    queryable = allowed["dynamodb:Query"]
+    missing = {
+        name: file
+        for name, file in indexes.items()
+        if {"Fn::Sub": "${HelpRequestsTable.Arn}/index/" + name} not in queryable
+    }
+    assert missing == {}
 
 
 def test_the_check_finds_each_kind_of_call(tmp_path: Path) -> None:
@@ -549,9 +580,12 @@ def test_the_check_finds_each_kind_of_call(tmp_path: Path) -> None:
         "client.get_paginator('query')\n"
         "items = [{'ConditionCheck': {'TableName': 't'}}, {'Delete': {'TableName': 't'}}]\n"
         "ses.send_email(FromEmailAddress='a')\n"
-        "{'Update': 'a mapping that is no table write', 'TableName': 't'}\n",
+        "{'Update': 'a mapping that is no table write', 'TableName': 't'}\n"
+        "query = {'IndexName': HELPER_INDEX, 'TableName': 't'}\n"
+        "other = {'IndexName': 'by-nothing'}\n",
         encoding="utf-8",
     )
+    assert queried_indexes(source) == {"by-helper", "by-nothing"}
     assert called_actions(source) == {
         "dynamodb:PutItem",
         "dynamodb:Query",
