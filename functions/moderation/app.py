@@ -172,6 +172,7 @@ def erase_request(store: Moderation, call: Call) -> Response:
     validation.confirmed(call.body)
     # Erasure is thorough: a request past its retention that TTL has not deleted goes too.
     found = store.get(call.request_id(), include_expired=True)
+    HelperDesk(store).release([found])
     erased = store.erase([found], moderator=call.moderator.name, scope="request")
     return responses.json_data({"erased": erased})
 
@@ -207,7 +208,7 @@ def erase_contact(store: Moderation, call: Call) -> Response:
     desk = HelperDesk(store)
     offers = desk.offers_by_contact(store.hash_of(contact), include_expired=True)
     # Their pending introductions first: once the offer is gone, no one would answer them.
-    withdrawn = desk.hand_back(offers, moderator=call.moderator.name)
+    withdrawn = desk.hand_back(offers, moderator=call.moderator.name) + desk.release(found)
     erased = store.erase([*found, *offers], moderator=call.moderator.name, scope="contact")
     return responses.json_data({"erased": erased, "withdrawn": withdrawn})
 

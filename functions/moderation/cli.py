@@ -267,7 +267,7 @@ def erase_requests(moderation: Moderation, args: argparse.Namespace) -> int:
     if (found or offers) and not args.yes and input(question).lower() != "y":
         print("nothing erased")
         return 1
-    withdrawn = desk.hand_back(offers, moderator=args.by)
+    withdrawn = desk.hand_back(offers, moderator=args.by) + desk.release(found)
     scope: ErasureScope = "request" if args.id else "contact"
     count = moderation.erase([*found, *offers], moderator=args.by, scope=scope)
     noun = "item" if offers else "request"  # items: requests and offers

@@ -24,19 +24,18 @@ from ..shared.table import (
     introduction_key,
     iso_utc,
     offer_key,
-    request_key,
 )
 from . import helpers
 from .errors import HelperNotFound, IntroductionRefused, StorageUnavailable
-from .helpers import StoredOffer, month_of
+from .helpers import StoredOffer
 from .records import Item, StoredRequest, VersionConflict, history_entry
 from .store import Moderation, error_code
+from .writes import Writes
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 ANSWER_DAYS = 5
-HELPER_RETENTION_DAYS = 365
 # A transaction that loses a race is tried again from a fresh read this many times in all.
 ATTEMPTS = 3
 # What a suggestion needs of an offer: never the e-mail address, which is not even read.
@@ -133,10 +132,11 @@ class HelperDesk:
             if code is not None or offer is None:
                 raise IntroductionRefused(code or helpers.HELPER_GONE)
             introduction = self._introduction(request, offer, wanted, moderator)
+            writes = self._writes()
             items = [
-                self._open_request(request, introduction, moderator),
-                self._count_on(offer, request),
-                self._create(introduction),
+                writes.open_request(request, introduction, moderator),
+                writes.count_on(offer, request),
+                writes.create(introduction),
             ]
             if self._transact(items):
                 return introduction
@@ -160,6 +160,18 @@ class HelperDesk:
             if item.get("status", {}).get("S") == "pending"
         ]
         return sum(self._withdraw(item, moderator) for item in pending)
+
+    def release(self, requests: Iterable[StoredRequest]) -> int:
+        """Before requests are erased: their pending introductions withdrawn, the helpers'
+        counters given back, and every introduction's personal line removed; how many withdrew."""
+        ids = {
+            entry["introduction"]
+            for request in requests
+            for entry in request.history()
+            if "introduction" in entry
+        }
+        found = self._batch_get([introduction_key(item_id) for item_id in sorted(ids)])
+        return sum(self._release(item) for item in found)
 
     def figures(self) -> list[dict[str, Any]]:
         """The last twelve months' figures, newest first."""
@@ -188,172 +200,47 @@ class HelperDesk:
             found["note"] = wanted.note
         return found
 
-    def _open_request(
-        self, request: StoredRequest, introduction: Item, moderator: str
-    ) -> TransactWriteItemTypeDef:
+    def _writes(self) -> Writes:
         now = self.moderation.clock()
-        at = introduction["created_at"]
-        entry = history_entry(
-            at,
-            moderator,
-            "introduce",
-            status="introducing",
-            introduction=introduction["id"],
-            helper=introduction["helper_id"],
-        )
-        seen = "#version = :seen"
-        if request.version == 1:
-            seen = f"({seen} OR attribute_not_exists(#version))"
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": request_key(request.id)}},
-                "UpdateExpression": (
-                    "SET #status = :introducing, introduction = :introduction, updated_at = :at,"
-                    " #expires = :expires, #version = if_not_exists(#version, :one) + :one,"
-                    " #history = list_append(if_not_exists(#history, :none), :entry)"
-                ),
-                "ConditionExpression": (
-                    f"attribute_exists(pk) AND {seen} AND #expires > :now"
-                    " AND #status IN (:new, :in_progress)"
-                ),
-                "ExpressionAttributeNames": {
-                    "#status": "status",
-                    "#version": "version",
-                    "#history": "history",
-                    "#expires": "expires_at",
-                },
-                "ExpressionAttributeValues": {
-                    ":introducing": {"S": "introducing"},
-                    ":introduction": {"S": introduction["id"]},
-                    ":at": {"S": at},
-                    ":expires": {"N": str(self._request_expiry())},
-                    ":seen": {"N": str(request.version)},
-                    ":now": {"N": str(int(now))},
-                    ":one": {"N": "1"},
-                    ":none": {"L": []},
-                    ":entry": {"L": [entry]},
-                    ":new": {"S": "new"},
-                    ":in_progress": {"S": "in-progress"},
-                },
-            }
-        }
-
-    def _count_on(self, offer: StoredOffer, request: StoredRequest) -> TransactWriteItemTypeDef:
-        """The helper's counters, if still confirmed, fitting and with room this month."""
-        now = self.moderation.clock()
-        month = month_of(now)
-        fits = (
-            "#status = :confirmed AND expires_at > :now"
-            " AND contains(languages, :language) AND contains(topics, :topic)"
-        )
-        if offer.get("load_month") == month:
-            update = "SET expires_at = :renewed ADD load_count :one, open_introductions :one"
-            room = "load_month = :month AND load_count < #capacity"
-        else:
-            update = (
-                "SET load_month = :month, load_count = :one, expires_at = :renewed"
-                " ADD open_introductions :one"
-            )
-            room = (
-                "(attribute_not_exists(load_month) OR load_month <> :month) AND #capacity >= :one"
-            )
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": offer_key(offer.id)}},
-                "UpdateExpression": update,
-                "ConditionExpression": f"{fits} AND {room}",
-                "ExpressionAttributeNames": {"#status": "status", "#capacity": "capacity"},
-                "ExpressionAttributeValues": {
-                    ":confirmed": {"S": "confirmed"},
-                    ":now": {"N": str(int(now))},
-                    ":language": {"S": request.get("language")},
-                    ":topic": {"S": request.get("topic")},
-                    ":month": {"S": month},
-                    ":one": {"N": "1"},
-                    ":renewed": {"N": str(int(now) + HELPER_RETENTION_DAYS * DAY_SECONDS)},
-                },
-            }
-        }
-
-    def _create(self, introduction: Item) -> TransactWriteItemTypeDef:
-        """The introduction item, made by an update: the moderators' role may not put items."""
-        values: dict[str, Any] = {f":{name}": {"S": value} for name, value in introduction.items()}
-        values[":version"] = {"N": "1"}
-        values[":expires_at"] = {"N": str(self._request_expiry())}
-        values[":outbox"] = {"S": "introduction_request"}
-        names = {f"#{name}": name for name in [*introduction, "version", "expires_at", "outbox"]}
-        sets = ", ".join(f"{name} = :{name[1:]}" for name in names)
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": introduction_key(introduction["id"])}},
-                "UpdateExpression": f"SET {sets}",
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": values,
-            }
-        }
-
-    def _request_expiry(self) -> int:
-        # An introduction is a status change: the request's retention starts again with it.
-        return int(self.moderation.clock()) + self.moderation.retention_seconds
+        return Writes(self.table_name, now, int(now) + self.moderation.retention_seconds)
 
     def _withdraw(self, introduction: Item, moderator: str) -> int:
         """The introduction withdrawn and its request back to `new`, or only the first when
         the request moved on; 1 when this call withdrew it."""
         intro_id = introduction["id"]["S"]
         at = iso_utc(self.moderation.clock())
-        withdraw: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": introduction_key(intro_id)}},
-                "UpdateExpression": (
-                    "SET #status = :withdrawn, updated_at = :at ADD #version :one"
-                    " REMOVE due, due_at"
-                ),
-                "ConditionExpression": "#status = :pending",
-                "ExpressionAttributeNames": {"#status": "status", "#version": "version"},
-                "ExpressionAttributeValues": {
-                    ":withdrawn": {"S": "withdrawn"},
-                    ":pending": {"S": "pending"},
-                    ":at": {"S": at},
-                    ":one": {"N": "1"},
-                },
-            }
-        }
+        writes = self._writes()
+        withdraw = writes.withdrawal(intro_id, remove="due, due_at")
         entry = history_entry(
             at, moderator, "withdrawn", status="new", note=WITHDRAWN_NOTE, introduction=intro_id
         )
-        back: TransactWriteItemTypeDef = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": request_key(introduction["request_id"]["S"])}},
-                "UpdateExpression": (
-                    "SET #status = :new, updated_at = :at, #version = #version + :one,"
-                    " #history = list_append(if_not_exists(#history, :none), :entry)"
-                ),
-                "ConditionExpression": "#status = :introducing AND introduction = :intro",
-                "ExpressionAttributeNames": {
-                    "#status": "status",
-                    "#version": "version",
-                    "#history": "history",
-                },
-                "ExpressionAttributeValues": {
-                    ":new": {"S": "new"},
-                    ":introducing": {"S": "introducing"},
-                    ":intro": {"S": intro_id},
-                    ":at": {"S": at},
-                    ":one": {"N": "1"},
-                    ":none": {"L": []},
-                    ":entry": {"L": [entry]},
-                },
-            }
-        }
+        back = writes.back_to_new(intro_id, introduction["request_id"]["S"], entry)
         if self._transact([withdraw, back]):
             return 1
         return 1 if self._transact([withdraw]) else 0
+
+    def _release(self, introduction: Item) -> int:
+        """One introduction of an erased request: withdrawn if pending, without its note."""
+        if introduction.get("status", {}).get("S") != "pending":
+            if "note" in introduction:
+                self._remove_note(introduction["pk"])
+            return 0
+        writes = self._writes()
+        withdraw = writes.withdrawal(introduction["id"]["S"], remove="due, due_at, note")
+        give_back = writes.give_back(introduction)
+        # The helper's offer may be gone or changed meanwhile: the introduction goes anyway.
+        return 1 if self._transact([withdraw, give_back]) or self._transact([withdraw]) else 0
+
+    def _remove_note(self, key: Item) -> None:
+        self.moderation.call(
+            partial(
+                self.client.update_item,
+                TableName=self.table_name,
+                Key={"pk": key},
+                UpdateExpression="REMOVE note",
+                ConditionExpression="attribute_exists(pk)",
+            )
+        )
 
     def _transact(self, items: list[TransactWriteItemTypeDef]) -> bool:
         """Write all or nothing; False when a condition failed or another write came between."""

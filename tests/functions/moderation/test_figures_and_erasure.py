@@ -129,3 +129,55 @@ def test_the_access_export_tells_offers_from_requests(
     assert body["offers"][0]["email"] == "jan@example.org"
     assert body["offers"][0]["status"] == "confirmed"
     assert body["offers"][0]["room"] == 2
+
+
+@pytest.mark.dynamodb
+def test_erasing_a_request_withdraws_its_pending_introduction_and_frees_the_helper(
+    admin: Call, seed: Seed, offer: Offer, table_items: ItemsOf
+) -> None:
+    request_id, helper = seed(), offer(capacity=1)
+    path = f"/api/admin/requests/{request_id}"
+    made = admin(
+        "POST", f"{path}/introductions", json={"helper": helper, "version": 1, "note": "Hi"}
+    )
+    intro_id = made.json()["introduction"]["id"]
+
+    response = admin("POST", f"{path}/erase", json={"confirm": True})
+
+    assert (response.status_code, response.json()) == (200, {"erased": 1})
+    (intro,) = table_items(f"intro#{intro_id}")
+    assert intro["status"]["S"] == "withdrawn"
+    assert {"note", "due", "due_at"}.isdisjoint(intro)
+    (stored,) = table_items(f"offer#{helper}")
+    assert (stored["load_count"]["N"], stored["open_introductions"]["N"]) == ("0", "0")
+    assert len(admin("GET", f"/api/admin/requests/{seed()}/suggestions").json()["helpers"]) == 1
+
+
+@pytest.mark.dynamodb
+def test_erasing_a_requesters_address_removes_the_notes_of_answered_introductions(
+    admin: Call,
+    seed: Seed,
+    offer: Offer,
+    table_items: ItemsOf,
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+) -> None:
+    request_id = seed(contact="ola@example.org")
+    path = f"/api/admin/requests/{request_id}/introductions"
+    made = admin("POST", path, json={"helper": offer(), "version": 1, "note": "About Ola"})
+    intro_id = made.json()["introduction"]["id"]
+    dynamodb_client.update_item(
+        TableName=dynamodb_table,
+        Key={"pk": {"S": f"intro#{intro_id}"}},
+        UpdateExpression="SET #status = :accepted",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={":accepted": {"S": "accepted"}},
+    )
+    body = {"contact": "ola@example.org", "confirm": True}
+
+    response = admin("POST", "/api/admin/contacts/erase", json=body)
+
+    assert response.json() == {"erased": 1, "withdrawn": 0}
+    (intro,) = table_items(f"intro#{intro_id}")
+    assert intro["status"]["S"] == "accepted"
+    assert "note" not in intro
