@@ -15,10 +15,10 @@ from ..shared.table import (
     DUE_INDEX,
     HELPER_INDEX,
     iso_utc,
-    stats_key,
 )
+from . import changes
 from .errors import Stale, StorageUnavailable
-from .items import FOLLOW_UP_SECONDS, Item, epoch, history_entry, item_id, month, number, text
+from .items import Item, number, text
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -27,7 +27,6 @@ CONFIRMATIONS_PER_DAY = 3
 MAILCAP_PREFIX = "mailcap#"
 Result = TypeVar("Result")
 ONE = {"N": "1"}
-MINUS_ONE = {"N": "-1"}
 
 
 class HelpersStore:
@@ -107,40 +106,8 @@ class HelpersStore:
         return list(self._query(query))
 
     def accept(self, intro: Item, request: Item, offer: Item | None, now: float) -> None:
-        """The helper said yes: intro accepted (mails go out from it), request introduced."""
-        at = iso_utc(now)
-        wait = max(0, int(now - epoch(text(request, "created_at"))))
-        intro_change = self._change(
-            intro,
-            "SET #status = :to, answered_at = :at, outbox = :outbox, due = :due,"
-            " due_at = :due_at, version = version + :one",
-            "#status = :pending AND version = :version",
-            {
-                ":to": {"S": "accepted"},
-                ":at": {"S": at},
-                ":outbox": {"S": "introduction_accepted"},
-                ":due": {"S": "follow-up"},
-                ":due_at": {"S": iso_utc(now + FOLLOW_UP_SECONDS)},
-                ":pending": {"S": "pending"},
-                ":version": {"N": str(number(intro, "version"))},
-            },
-        )
-        request_change = self._request_change(request, intro, "introduced", at, None)
-        stats = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": _key(stats_key(now)),
-                "UpdateExpression": "ADD introduced :one"
-                " SET waits = list_append(if_not_exists(waits, :none), :wait)",
-                "ExpressionAttributeValues": {
-                    ":one": ONE,
-                    ":none": {"L": []},
-                    ":wait": {"L": [{"N": str(wait)}]},
-                },
-            }
-        }
-        counters = self._offer_counters(offer, intro, give_back=False)
-        self._transact([intro_change, request_change, stats, *counters])
+        """The helper said yes: intro accepted (its mails go out), request introduced."""
+        self._transact(changes.accept(self.table_name, intro, request, offer, now))
 
     def hand_back(
         self,
@@ -152,73 +119,15 @@ class HelpersStore:
         now: float,
     ) -> None:
         """Declined, timed out or withdrawn: the intro ends and the request is `new` again."""
-        intro_change = self._change(
-            intro,
-            "SET #status = :to, version = version + :one"
-            + (", answered_at = :at" if status == "declined" else "")
-            + " REMOVE due, due_at",
-            "#status = :pending AND version = :version",
-            {
-                ":to": {"S": status},
-                ":pending": {"S": "pending"},
-                ":version": {"N": str(number(intro, "version"))},
-                **({":at": {"S": iso_utc(now)}} if status == "declined" else {}),
-            },
-        )
-        changes = [intro_change, *self._offer_counters(offer, intro, give_back=True)]
-        if request is not None:
-            changes.append(self._request_change(request, intro, "new", iso_utc(now), note))
-        self._transact(changes)
+        self._transact(changes.hand_back(self.table_name, intro, request, offer, status, note, now))
 
     def queue_follow_up(self, intro: Item, request: Item | None) -> None:
         """The follow-up is due: the request gets its mail (if it has an address), once."""
-        done = self._change(
-            intro,
-            "SET version = version + :one REMOVE due, due_at",
-            "due = :due AND version = :version",
-            {":due": {"S": "follow-up"}, ":version": {"N": str(number(intro, "version"))}},
-        )
-        changes = [done]
-        if request is not None:
-            changes.append(
-                self._change(
-                    request,
-                    "SET outbox = :outbox, version = version + :one",
-                    "#status = :introduced AND introduction = :intro",
-                    {
-                        ":outbox": {"S": "follow_up"},
-                        ":introduced": {"S": "introduced"},
-                        ":intro": {"S": item_id(intro)},
-                    },
-                )
-            )
-        self._transact(changes)
+        self._transact(changes.queue_follow_up(self.table_name, intro, request))
 
     def answer_follow_up(self, request: Item, answer: str, now: float) -> None:
         """Record the requester's first answer; a first `yes` counts in the month's figures."""
-        change = self._change(
-            request,
-            "SET help_answer = :answer, help_answered_at = :at, version = version + :one",
-            "attribute_not_exists(help_answer) AND #status = :introduced",
-            {
-                ":answer": {"S": answer},
-                ":at": {"S": iso_utc(now)},
-                ":introduced": {"S": "introduced"},
-            },
-        )
-        changes = [change]
-        if answer == "yes":
-            changes.append(
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": _key(stats_key(now)),
-                        "UpdateExpression": "ADD helped :one",
-                        "ExpressionAttributeValues": {":one": ONE},
-                    }
-                }
-            )
-        self._transact(changes)
+        self._transact(changes.answer_follow_up(self.table_name, request, answer, now))
 
     def clear_outbox(self, key: str, name: str, version: int) -> bool:
         """Remove `outbox` if it still names this mail at this version; False if it changed."""
@@ -260,55 +169,10 @@ class HelpersStore:
             return False
         return True
 
-    def _offer_counters(self, offer: Item | None, intro: Item, *, give_back: bool) -> list[Any]:
-        if offer is None:
-            return []
-        update = "ADD open_introductions :minus"
-        condition = "attribute_exists(pk)"
-        values: Item = {":minus": MINUS_ONE}
-        created = text(intro, "created_at")
-        if give_back and created and text(offer, "load_month") == month(epoch(created)):
-            update += ", load_count :minus"
-            condition += " AND load_month = :month"
-            values[":month"] = {"S": text(offer, "load_month")}
-        return [self._change(offer, update, condition, values)]
-
-    def _request_change(
-        self, request: Item, intro: Item, status: str, at: str, note: str | None
-    ) -> Any:
-        details = {"status": status} | ({"note": note} if note else {})
-        update = (
-            "SET #status = :to, version = version + :one,"
-            " #history = list_append(if_not_exists(#history, :none), :entry)"
-        )
-        values: Item = {
-            ":to": {"S": status},
-            ":from": {"S": "introducing"},
-            ":intro": {"S": item_id(intro)},
-            ":none": {"L": []},
-            ":entry": {"L": [history_entry(at, "status", **details)]},
-        }
-        if status == "introduced":
-            update += ", introduced_at = :at"
-            values[":at"] = {"S": at}
-        return self._change(request, update, "#status = :from AND introduction = :intro", values)
-
-    def _change(self, item: Item, update: str, condition: str, values: Item) -> Any:
-        used = f"{update} {condition}"
-        names = {name: name[1:] for name in ("#status", "#history") if name in used}
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": _key(text(item, "pk")),
-                "UpdateExpression": update,
-                "ConditionExpression": condition,
-                **({"ExpressionAttributeNames": names} if names else {}),
-                "ExpressionAttributeValues": ({":one": ONE} if ":one" in update else {}) | values,
-            }
-        }
-
     def _update(self, item: Item, update: str, condition: str, values: Item) -> None:
-        change = self._change(item, update, f"attribute_exists(pk) AND {condition}", values)
+        change = changes.change(
+            self.table_name, item, update, f"attribute_exists(pk) AND {condition}", values
+        )
         _call(lambda: self.client.update_item(**change["Update"]))
 
     def _transact(self, changes: list[Any]) -> None:

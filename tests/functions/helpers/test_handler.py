@@ -3,6 +3,7 @@ from the environment as in production (DynamoDB Local, SES and Secrets Manager o
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import time
@@ -57,9 +58,15 @@ def handler(
     for key, value in settings.items():
         monkeypatch.setenv(key, value)
     sys.modules.pop(HANDLER, None)
-    module = __import__(HANDLER, fromlist=["handler"])
-    yield module
-    sys.modules.pop(HANDLER, None)
+    # Mangum runs the app on the thread's event loop: one of the test's own, closed after it.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield __import__(HANDLER, fromlist=["handler"])
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+        sys.modules.pop(HANDLER, None)
 
 
 def test_each_event_is_told_apart(handler: ModuleType) -> None:
