@@ -76,8 +76,13 @@ def test_a_suggested_helper_is_shown_and_introduced(
     expect(helper).not_to_contain_text("@")
     assert violations(page) == []
 
-    helper.get_by_label(text["note"]).fill("She ran a bakery for ten years.")
-    helper.get_by_role("button", name=text["introduce"].replace("{name}", fits)).click()
+    # From the keyboard: the personal line, then Tab to the button and Enter.
+    helper.get_by_label(text["note"]).focus()
+    page.keyboard.type("She ran a bakery for ten years.")
+    page.keyboard.press("Tab")
+    button = helper.get_by_role("button", name=text["introduce"].replace("{name}", fits))
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
 
     introduced = text["introduced"].replace("{name}", fits)
     expect(page.locator("#admin-status")).to_have_text(introduced)

@@ -303,3 +303,34 @@ def test_helpers_routes_answer_as_documented(
     assert statuses == [200, 404, 409, 422, 201, 409, 200, 200, 404, 200, 200, 200]
     for route, response in exchanges:
         check(document, route, response)
+
+
+@pytest.mark.dynamodb
+def test_a_request_with_an_introduction_and_an_answer_is_as_documented(
+    document: Document,
+    admin: Call,
+    seed: Seed,
+    offer: Offer,
+    dynamodb_client: Any,
+    dynamodb_table: str,
+) -> None:
+    request_id = seed()
+    path = f"/api/admin/requests/{request_id}"
+    admin("POST", f"{path}/introductions", json={"helper": offer(), "version": 1})
+    dynamodb_client.update_item(
+        TableName=dynamodb_table,
+        Key={"pk": {"S": f"request#{request_id}"}},
+        UpdateExpression="SET #status = :introduced, introduced_at = :at, help_answer = :yes,"
+        " help_answered_at = :at",
+        ExpressionAttributeNames={"#status": "status"},
+        ExpressionAttributeValues={
+            ":introduced": {"S": "introduced"},
+            ":at": {"S": "2026-01-02T03:04:05.000Z"},
+            ":yes": {"S": "yes"},
+        },
+    )
+
+    response = admin("GET", path)
+
+    assert (response.json()["status"], response.json()["help_answer"]) == ("introduced", "yes")
+    check(document, "GET /requests/{id}", response)
