@@ -85,7 +85,7 @@ class Composer:
     def introduction_accepted(self, request: Item, offer: Item, now: float) -> list[Outgoing]:
         """Both sides get the other's contact; the requester only when it is an address."""
         helper_lang, lang = text(offer, "language"), text(request, "language")
-        requester = text(request, "name") or self.texts.t(helper_lang, "links.someone")
+        requester = text(request, "name") or self.texts.t(helper_lang, "links.someone_asking")
         mails = [
             Outgoing(
                 text(offer, "email"),
@@ -124,7 +124,7 @@ class Composer:
         helper = text(offer, "name") if offer else ""
         values = {
             "name": text(request, "name"),
-            "helper": helper or self.texts.t(lang, "links.someone"),
+            "helper": helper or self.texts.t(lang, "links.someone_helping"),
             "yes_url": f"{link}?answer=yes",
             "not_yet_url": f"{link}?answer=not-yet",
             "no_url": f"{link}?answer=no",

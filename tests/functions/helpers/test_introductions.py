@@ -202,3 +202,22 @@ def test_a_link_to_an_erased_request_is_gone(
 
 def test_the_month_of_the_load_is_the_introduction_s(journey: Journey, clock: Clock) -> None:
     assert journey.offer["load_month"] == {"S": month(clock.now)}
+
+
+def test_a_requester_without_a_name_is_named_in_the_helper_s_language(
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+    clock: Clock,
+    stream: Stream,
+    mailbox: Mailbox,
+    call: Call,
+) -> None:
+    request, offer = request_item(clock.now, name=""), offer_item(clock.now)
+    put(dynamodb_client, dynamodb_table, request)
+    put(dynamodb_client, dynamodb_table, offer)
+    introduce(dynamodb_client, dynamodb_table, request, offer, clock.now)
+    stream.pump()
+    assert call("POST", mailbox.links(HELPER)["accept-introduction"]).status_code == 200
+    stream.pump()
+    assert "die Person, die um Hilfe gebeten hat" in mailbox.to(HELPER)[-1].text
+    assert mailbox.to(REQUESTER)[-1].text.startswith("Dzień dobry,")

@@ -4,16 +4,20 @@ changes the item once; every refusal is its own page with a 4xx status and chang
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
+from functions.helpers.config import Config
 from functions.helpers.items import Item
 from functions.helpers.links import Purpose
+from functions.helpers.pages import create_app
 from functions.helpers.runtime import Runtime
 from functions.shared.tokens import sign
+from sitegen.serve.moto import aws_client
 from tests.functions.helpers.world import Clock, offer_item, put
 
 if TYPE_CHECKING:
@@ -165,4 +169,52 @@ def test_a_form_that_is_not_the_page_s_is_refused(
 ) -> None:
     response = call("POST", confirm_link(runtime, offer), content=b"a=1&a=2")
     assert response.status_code == 400
+    assert get(offer["pk"]["S"]) == offer
+
+
+def test_the_log_names_the_purpose_and_outcome_only(
+    call: Call, runtime: Runtime, offer: Item, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = confirm_link(runtime, offer)
+    call("GET", url)
+    call("POST", url)
+    call("POST", url)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert lines == [
+        {"event": "link", "outcome": "shown", "purpose": "confirm-offer", "status": 200},
+        {"event": "link", "outcome": "done", "purpose": "confirm-offer", "status": 200},
+        {"event": "link", "outcome": "used", "purpose": "confirm-offer", "status": 409},
+    ]
+
+
+@pytest.mark.parametrize("down", ["secrets", "dynamodb"])
+def test_a_link_is_answered_503_when_a_service_is_down_and_nothing_changes(
+    helpers_config: Config,
+    dynamodb_client: DynamoDBClient,
+    runtime: Runtime,
+    offer: Item,
+    get: Get,
+    down: str,
+) -> None:
+    nowhere = aws_client(
+        "secretsmanager" if down == "secrets" else "dynamodb", "http://127.0.0.1:9"
+    )
+    broken = Runtime(
+        helpers_config,
+        dynamodb=nowhere if down == "dynamodb" else dynamodb_client,
+        secrets=nowhere if down == "secrets" else None,
+    )
+    if down == "dynamodb":
+        broken.__dict__["keys"] = runtime.keys
+    url = confirm_link(runtime, offer)
+
+    async def post() -> httpx.Response:
+        transport = httpx.ASGITransport(app=create_app(broken))
+        async with httpx.AsyncClient(transport=transport, base_url="https://x") as client:
+            return await client.post(url)
+
+    response = asyncio.run(post())
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert "Bitte versuchen Sie es in einer Minute noch einmal" in response.text
     assert get(offer["pk"]["S"]) == offer
