@@ -27,8 +27,7 @@ from .mails import Outgoing
 from .runtime import Runtime
 
 BatchResponse = dict[str, list[dict[str, str]]]
-# A mail's name and what became of it.
-Delivery = tuple[str, Sent | Suppressed]
+# A record without a field it should have, or with a field of another shape.
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError)
 
 
@@ -70,63 +69,85 @@ class Outcome:
         return "warning" if self.malformed or self.capped else "info"
 
 
+@dataclass(frozen=True)
+class Change:
+    """What the outbox reads of a stream record."""
+
+    sequence: str
+    event: str
+    key: str
+    image: Item
+
+
+class UnknownMail(HelpRequestError):
+    """An item's `outbox` names no mail that item sends."""
+
+
+def read_change(record: Mapping[str, Any]) -> Change:
+    """The record's change; KeyError, TypeError... when it is not a stream record."""
+    change = record["dynamodb"]
+    image = change.get("NewImage") or {}
+    if not isinstance(image, dict):
+        raise TypeError("NewImage: not a map")
+    key = str(change["Keys"]["pk"]["S"])
+    return Change(str(change["SequenceNumber"]), str(record["eventName"]), key, image)
+
+
 def consume(records: Iterable[Mapping[str, Any]], runtime: Runtime) -> Outcome:
     """Send each record's mail in stream order; stop at the first failure."""
     outcome = Outcome()
     for record in records:
         outcome.records += 1
         try:
-            sequence = str(record["dynamodb"]["SequenceNumber"])
-            mails = handle(record, runtime)
+            change = read_change(record)
         except MALFORMED:
             outcome.malformed += 1
             continue
+        try:
+            deliver(change, runtime, outcome)
+        except UnknownMail:
+            outcome.malformed += 1
         except HelpRequestError as exc:
-            outcome.cause, outcome.retry_from = type(exc).__name__, sequence
+            outcome.cause, outcome.retry_from = type(exc).__name__, change.sequence
             return outcome
-        _count(outcome, mails)
     return outcome
 
 
-def _count(outcome: Outcome, mails: list[Delivery] | None) -> None:
-    if mails is None:
+def deliver(change: Change, runtime: Runtime, outcome: Outcome) -> None:
+    """Send the change's mails, if it asks for any, and count them."""
+    if change.event == "INSERT" and change.key.startswith(OFFER_PREFIX):
+        _confirm(change.image, runtime, outcome)
+        return
+    name = text(change.image, "outbox")
+    if change.event == "REMOVE" or not name:
         outcome.skipped += 1
-    elif mails == []:
-        outcome.capped += 1
-    for name, result in mails or []:
-        if isinstance(result, Sent):
-            outcome.sent += 1
-            outcome.mails[name] = outcome.mails.get(name, 0) + 1
-        else:
-            outcome.suppressed += 1
-
-
-def handle(record: Mapping[str, Any], runtime: Runtime) -> list[Delivery] | None:
-    """The mails one record sent (name, result); None when it sends none; [] when capped."""
-    change = record["dynamodb"]
-    key = str(change["Keys"]["pk"]["S"])
-    image: Item = change.get("NewImage") or {}
-    if record["eventName"] == "INSERT" and key.startswith(OFFER_PREFIX):
-        if text(image, "status") != "unconfirmed":
-            return None
-        return _confirmation(image, runtime)
-    name = text(image, "outbox")
-    if record["eventName"] == "REMOVE" or not name:
-        return None
-    current = runtime.store.get(key, runtime.now())
-    version = number(image, "version")
+        return
+    current = runtime.store.get(change.key, runtime.now())
+    version = number(change.image, "version")
     if current is None or text(current, "outbox") != name or number(current, "version") != version:
-        return None  # sent and cleared already, or the item moved on or is gone
-    sent = [(mail.name, runtime.send(mail)) for mail in outgoing(key, name, current, runtime)]
-    runtime.store.clear_outbox(key, name, version)
-    return sent
+        outcome.skipped += 1  # sent and cleared already, or the item moved on or is gone
+        return
+    for mail in outgoing(change.key, name, current, runtime):
+        _count(outcome, mail.name, runtime.send(mail))
+    runtime.store.clear_outbox(change.key, name, version)
 
 
-def _confirmation(offer: Item, runtime: Runtime) -> list[Delivery]:
-    if not runtime.store.count_confirmation(text(offer, "contact_hash"), runtime.now()):
-        return []
-    mail = runtime.composer.helper_confirm(offer, runtime.now())
-    return [(mail.name, runtime.send(mail))]
+def _confirm(offer: Item, runtime: Runtime, outcome: Outcome) -> None:
+    if text(offer, "status") != "unconfirmed":
+        outcome.skipped += 1
+    elif not runtime.store.count_confirmation(text(offer, "contact_hash"), runtime.now()):
+        outcome.capped += 1
+    else:
+        mail = runtime.composer.helper_confirm(offer, runtime.now())
+        _count(outcome, mail.name, runtime.send(mail))
+
+
+def _count(outcome: Outcome, name: str, result: Sent | Suppressed) -> None:
+    if isinstance(result, Sent):
+        outcome.sent += 1
+        outcome.mails[name] = outcome.mails.get(name, 0) + 1
+    else:
+        outcome.suppressed += 1
 
 
 def outgoing(key: str, name: str, item: Item, runtime: Runtime) -> list[Outgoing]:
@@ -148,4 +169,4 @@ def outgoing(key: str, name: str, item: Item, runtime: Runtime) -> list[Outgoing
         offer = get(offer_key(text(intro, "helper_id")), now) if intro else None
         mail = runtime.composer.follow_up(item, offer, now)
         return [] if mail is None else [mail]
-    raise ValueError("outbox: not a mail this item can send")
+    raise UnknownMail(name)

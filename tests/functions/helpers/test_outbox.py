@@ -4,7 +4,7 @@ and `outbox` is removed after; a new offer's confirmation mail is capped per add
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from functions.helpers.config import Config
 from functions.helpers.items import Item
@@ -175,3 +175,27 @@ def test_the_template_s_filter_is_the_design_s_and_lets_through_what_the_outbox_
         record("MODIFY", "request#1", {"outbox": {"S": "follow_up"}}),
     ]
     assert passing(OUTBOX_FILTERS, records) == [records[0], records[2], records[4]]
+
+
+def test_malformed_records_and_unknown_mails_are_counted_and_passed_over(
+    dynamodb_client: DynamoDBClient,
+    dynamodb_table: str,
+    runtime: Runtime,
+    clock: Clock,
+    get: Get,
+) -> None:
+    offer = offer_item(clock.now) | {"outbox": {"S": "no_such_mail"}}
+    put(dynamodb_client, dynamodb_table, offer)
+    unknown = {
+        "eventName": "MODIFY",
+        "dynamodb": {"Keys": {"pk": offer["pk"]}, "NewImage": offer, "SequenceNumber": "2"},
+    }
+    records: list[dict[str, Any]] = [
+        {"eventName": "INSERT", "dynamodb": {"Keys": {}}},
+        {"dynamodb": None},
+        unknown,
+    ]
+    outcome = consume(records, runtime)
+    assert (outcome.malformed, outcome.sent, outcome.retry_from) == (3, 0, None)
+    assert outcome.level() == "warning"
+    assert get(offer["pk"]["S"]) == offer
