@@ -143,6 +143,8 @@ class Form:
     statuses: tuple[str, ...] = STATUSES
     # The helper's form, which shares the contract's topics, languages and error codes.
     offer: OfferForm | None = None
+    # As the offer form's: the group of its labels and statuses, the message for an error it
+    # has none for, and what its messages may name (nothing).
     strings: str = "form"
     fallback: str = "errors.fallback"
     values: Mapping[str, int] = field(default_factory=dict)
