@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -101,8 +101,13 @@ class Mailbox:
 
 def links_of(mail: SentMail) -> dict[str, str]:
     """An e-mail's links to the links' pages, by their tokens' purpose (or `?answer=`)."""
+    return by_purpose(href for _, href in mail.links)
+
+
+def by_purpose(hrefs: Iterable[str]) -> dict[str, str]:
+    """Links to the links' pages, by their tokens' purpose (or `?answer=`)."""
     found = {}
-    for _, href in mail.links:
+    for href in hrefs:
         if "/api/links/" not in href:
             continue
         token, _, query = href.rsplit("/", 1)[1].partition("?")

@@ -1,6 +1,7 @@
 """`build.py serve` runs the helpers' function: an offer posted to the API gets its confirmation
-mail from the stream, shown at `/_dev/mail/`, whose link's page confirms the offer; the daily
-schedule runs on demand as if days had passed; none of it is built into the site."""
+mail from the stream, shown at `/_dev/mail/`, whose link's page confirms the offer; an
+introduction's mails follow, and the daily schedule runs on demand as if 14 days had passed, so
+the follow-up arrives too; none of it is built into the site."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sitegen.serve.dynamodb_local import free_port
+from tests.functions.helpers.world import by_purpose, introduce, put, request_item
 from tests.site.serve.test_serve_process import start, wait_for
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 EMAIL = "amelia.serve@example.co.uk"
+ASKING = "ola.serve@example.net"
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None, **headers: str) -> Any:
@@ -60,22 +63,29 @@ def offer(origin: str) -> int:
     return int(status)
 
 
-def confirmation(origin: str, process: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
-    """The confirmation mail once the stream has brought it (polled every second)."""
+def mail_to(
+    address: str, origin: str, process: subprocess.Popen[bytes], log: Path, count: int = 1
+) -> dict[str, Any]:
+    """The newest mail to `address` once the stream has brought `count` (polled every second)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         _, _, text = call(f"{origin}/_dev/mail/messages.json")
-        found = [mail for mail in json.loads(text) if EMAIL in mail["to"]]
-        if found:
+        found = [mail for mail in json.loads(text) if address in mail["to"]]
+        if len(found) >= count:
             return dict(found[0])
         time.sleep(0.1)
     pytest.fail(log.read_text())
 
 
+def links(mail: dict[str, Any]) -> dict[str, str]:
+    """A mail's links to the links' pages (from /_dev/mail/messages.json), by purpose or answer."""
+    return by_purpose(link["href"] for link in mail["links"])
+
+
 @pytest.mark.dynamodb
 @pytest.mark.slow
-def test_an_offer_s_confirmation_mail_arrives_and_its_link_confirms_it(
+def test_an_offer_is_confirmed_by_its_mail_and_a_journey_runs_two_weeks_on(
     tmp_path: Path,
     tmp_path_factory: pytest.TempPathFactory,
     dynamodb_endpoint: str,
@@ -88,9 +98,8 @@ def test_an_offer_s_confirmation_mail_arrives_and_its_link_confirms_it(
     try:
         wait_for(f"{origin}/en/", process, tmp_path)
         assert offer(origin) == 201
-        mail = confirmation(origin, process, tmp_path / "serve.log")
-        links = [link["href"] for link in mail["links"] if "/api/links/en/" in link["href"]]
-        confirm = links[0]
+        mail = mail_to(EMAIL, origin, process, tmp_path / "serve.log")
+        confirm = links(mail)["confirm-offer"]
         assert confirm.startswith(f"{origin}/api/links/en/")
         status, headers, page = call(confirm)
         assert status == 200
@@ -109,9 +118,20 @@ def test_an_offer_s_confirmation_mail_arrives_and_its_link_confirms_it(
         ]
         assert item["status"] == {"S": "confirmed"}
         assert call(confirm, "POST", b"")[0] == 409
+        # A moderator introduces the helper (written as the moderators' function writes it).
+        now = time.time()
+        request = request_item(now, contact=ASKING)
+        put(dynamodb_client, table, request)
+        introduce(dynamodb_client, table, request, item, now)
+        asked = mail_to(EMAIL, origin, process, tmp_path / "serve.log", count=2)
+        assert call(links(asked)["accept-introduction"], "POST", b"")[0] == 200
+        mail_to(ASKING, origin, process, tmp_path / "serve.log")  # the helper's contact
         status, _, text = call(f"{origin}/_dev/schedule?days=14", "POST")
         assert status == 200
-        assert json.loads(text) == {"days": 14, "timed_out": 0, "follow_ups": 0, "overtaken": 0}
+        assert json.loads(text) == {"days": 14, "timed_out": 0, "follow_ups": 1, "overtaken": 0}
+        follow_up = mail_to(ASKING, origin, process, tmp_path / "serve.log", count=2)
+        assert set(links(follow_up)) == {"yes", "not-yet", "no"}
+        assert call(links(follow_up)["yes"], "POST", b"answer=yes")[0] == 200
         assert call(f"{origin}/_dev/schedule?days=-1", "POST")[0] == 400
         assert call(f"{origin}/_dev/schedule", "GET")[0] == 405
         process.send_signal(signal.SIGINT)
