@@ -134,7 +134,14 @@ class OutboxConsumer:
         batch = self.pending + passing(self.filters, records)
         if not batch:
             return
-        outcome = consume(batch, self.runtime)
+        try:
+            outcome = consume(batch, self.runtime)
+        # A bug must not end the stream's thread (and with it the moderators' notifications):
+        # say so, and pass the batch over as Lambda would after its last retry.
+        except Exception as error:
+            self.pending = []
+            write_lines(self.out, [f"mail: the outbox failed: {type(error).__name__}"])
+            return
         self.pending = []
         if outcome.retry_from is not None:
             numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
