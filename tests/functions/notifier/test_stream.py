@@ -79,10 +79,12 @@ def test_a_new_request_becomes_one_message_without_its_personal_data(
 ) -> None:
     sent = ask(post, valid_request, topic="mentoring", language="de")
     records = stream_records()
-    # The submission wrote a request and a rate counter; the filter lets the request through.
+    # The submission wrote a request, a rate counter and the month's figures; the filter lets
+    # the request through.
     assert sorted(r["dynamodb"]["Keys"]["pk"]["S"].split("#")[0] for r in records) == [
         "rate",
         "request",
+        "stats",
     ]
     batch = filtered(records)
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in batch] == [f"request#{sent['id']}"]
