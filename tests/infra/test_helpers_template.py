@@ -593,3 +593,56 @@ def test_the_check_finds_each_kind_of_call(tmp_path: Path) -> None:
         "dynamodb:DeleteItem",
         "ses:SendEmail",
     }
+
+
+# --- Alarms and logs ----------------------------------------------------------------------
+
+WATCHED = {
+    "HelpersErrorsAlarm": ("AWS/Lambda", "Errors", {"Ref": "HelpersFunction"}),
+    "HelpersThrottlesAlarm": ("AWS/Lambda", "Throttles", {"Ref": "HelpersFunction"}),
+    "MailFeedbackErrorsAlarm": ("AWS/Lambda", "Errors", {"Ref": "MailFeedbackFunction"}),
+    "HelpersDeadLetterAlarm": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"Fn::GetAtt": ["HelpersDeadLetterQueue", "QueueName"]},
+    ),
+    "MailFeedbackDeadLetterAlarm": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        {"Fn::GetAtt": ["MailFeedbackDeadLetterQueue", "QueueName"]},
+    ),
+}
+
+
+@pytest.mark.parametrize("alarm_id", sorted(WATCHED))
+def test_the_new_functions_and_queues_raise_alarms(template: Template, alarm_id: str) -> None:
+    alarm = resource(template, alarm_id, "AWS::CloudWatch::Alarm")
+    namespace, metric, watched = WATCHED[alarm_id]
+    assert (alarm["Namespace"], alarm["MetricName"]) == (namespace, metric)
+    dimension = "QueueName" if namespace == "AWS/SQS" else "FunctionName"
+    assert alarm["Dimensions"] == [{"Name": dimension, "Value": watched}]
+    # The first failure, or the first message in a queue, is enough.
+    assert alarm["Threshold"] == (0 if namespace == "AWS/SQS" else 1)
+    assert alarm["EvaluationPeriods"] == 1
+    assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_the_new_functions_log_to_their_own_encrypted_groups(template: Template) -> None:
+    key = resource(template, "DataKey", "AWS::KMS::Key")
+    [logs] = [s for s in key["KeyPolicy"]["Statement"] if s["Sid"].startswith("CloudWatchLogs")]
+    encrypted = logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]
+    prefix = "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:"
+    for function_id, group_id, name in [
+        ("HelpersFunction", "HelpersLogGroup", "helpers"),
+        ("MailFeedbackFunction", "MailFeedbackLogGroup", "mail-feedback"),
+    ]:
+        group = resource(template, group_id, "AWS::Logs::LogGroup")
+        assert group["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{AWS::StackName}}-{name}"}
+        assert group["KmsKeyId"] == KEY
+        assert {"Fn::Sub": prefix + group["LogGroupName"]["Fn::Sub"]} in encrypted
+        function = resource(template, function_id, "AWS::Serverless::Function")
+        assert function["LoggingConfig"] == {"LogGroup": {"Ref": group_id}}
+    # Both dead-letter queues are encrypted with the stack's key.
+    for queue_id in ("HelpersDeadLetterQueue", "MailFeedbackDeadLetterQueue"):
+        queue = resource(template, queue_id, "AWS::SQS::Queue")
+        assert queue["KmsMasterKeyId"] == {"Ref": "DataKey"}
