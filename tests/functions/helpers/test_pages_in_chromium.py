@@ -18,7 +18,7 @@ from functions.helpers.links import Purpose
 from functions.helpers.runtime import Runtime
 from functions.shared.tokens import sign
 from sitegen.serve.dynamodb_local import free_port
-from tests.functions.helpers.world import Clock, offer_item, put
+from tests.functions.helpers.world import Clock, offer_item, put, request_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.dynamodb]
 
@@ -123,5 +123,34 @@ def test_no_accessibility_violations(
     page.wait_for_load_state()
     assert violations(page) == []
     page.goto(f"{origin}/api/links/{language}/tampered")
+    assert violations(page) == []
+    context.close()
+
+
+def test_the_follow_up_and_the_offer_s_pages_have_no_violations(
+    browser: Browser,
+    origin: str,
+    dynamodb_client: Any,
+    dynamodb_table: str,
+    clock: Clock,
+    runtime: Runtime,
+) -> None:
+    offer = offer_item(clock.now)
+    request = request_item(clock.now) | {"status": {"S": "introduced"}}
+    put(dynamodb_client, dynamodb_table, offer)
+    put(dynamodb_client, dynamodb_table, request)
+    key, expires = runtime.keys.current, int(clock.now) + 600
+    follow_up = sign(key, Purpose.FOLLOW_UP.value, request["id"]["S"], 1, expires)
+    pause = sign(key, Purpose.PAUSE.value, offer["id"]["S"], 0, expires)
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{origin}/api/links/pl/{follow_up}?answer=no")
+    assert page.get_by_role("button").all_inner_texts() == ["Nie", "Tak", "Jeszcze nie"]
+    assert violations(page) == []
+    page.goto(f"{origin}/api/links/de/{pause}")
+    assert violations(page) == []
+    page.get_by_role("button", name="Angebot pausieren").click()
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Ihr Angebot ist pausiert"
     assert violations(page) == []
     context.close()
