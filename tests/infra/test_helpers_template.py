@@ -184,8 +184,28 @@ def test_the_links_pages_send_no_referrer_and_are_kept_by_nobody(template: Templ
     assert behaviors["/api/links/*"] == {
         **behaviors["/api/*"],
         "PathPattern": "/api/links/*",
+        "OriginRequestPolicyId": {"Ref": "LinksOriginRequestPolicy"},
         "ResponseHeadersPolicyId": {"Ref": "LinksHeadersPolicy"},
     }
+
+
+def test_the_links_pages_get_the_one_query_parameter_they_read(template: Template) -> None:
+    policy = resource(template, "LinksOriginRequestPolicy", "AWS::CloudFront::OriginRequestPolicy")
+    config = policy["OriginRequestPolicyConfig"]
+    assert config["QueryStringsConfig"] == {
+        "QueryStringBehavior": "whitelist",
+        "QueryStrings": ["answer"],
+    }
+    assert config["CookiesConfig"] == {"CookieBehavior": "none"}
+    headers = config["HeadersConfig"]
+    assert headers["HeaderBehavior"] == "whitelist"
+    # Not the visitor's address, nor anything that signs someone in.
+    assert {h.lower() for h in headers["Headers"]} == {"accept", "content-type", "origin"}
+    # The parameter a follow-up's links carry, and the one the pages read.
+    mails = (ROOT / "functions" / "helpers" / "mails.py").read_text(encoding="utf-8")
+    pages = (ROOT / "functions" / "helpers" / "pages.py").read_text(encoding="utf-8")
+    assert set(re.findall(r"\?(\w+)=", mails)) == {"answer"}
+    assert re.findall(r'query_params\.get\("(\w+)"\)', pages) == ["answer"]
 
 
 # --- Stream and schedule ------------------------------------------------------------------
