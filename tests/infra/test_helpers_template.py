@@ -165,15 +165,17 @@ def test_the_links_pages_send_no_referrer_and_are_kept_by_nobody(template: Templ
         "ReferrerPolicy": "no-referrer",
         "Override": True,
     }
-    same = {k: v for k, v in site["SecurityHeadersConfig"].items() if k != "ReferrerPolicy"}
-    assert {
-        k: v for k, v in links["SecurityHeadersConfig"].items() if k != "ReferrerPolicy"
-    } == same
+    # The pages' own, stricter Content-Security-Policy wins; the site's fills in where none.
+    csp = site["SecurityHeadersConfig"]["ContentSecurityPolicy"]
+    assert links["SecurityHeadersConfig"]["ContentSecurityPolicy"] == {**csp, "Override": False}
+    kept = ("ReferrerPolicy", "ContentSecurityPolicy")
+    same = {k: v for k, v in site["SecurityHeadersConfig"].items() if k not in kept}
+    assert {k: v for k, v in links["SecurityHeadersConfig"].items() if k not in kept} == same
     custom = links["CustomHeadersConfig"]["Items"]
     assert custom == [
         *site["CustomHeadersConfig"]["Items"],
         {"Header": "Cache-Control", "Value": "no-store", "Override": True},
-        {"Header": "X-Robots-Tag", "Value": "noindex", "Override": True},
+        {"Header": "X-Robots-Tag", "Value": "noindex, nofollow", "Override": True},
     ]
     assert links["RemoveHeadersConfig"] == site["RemoveHeadersConfig"]
     props = resource(template, "SiteDistribution", "AWS::CloudFront::Distribution")
