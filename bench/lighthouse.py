@@ -46,6 +46,7 @@ PAGES = {
     "story": "/{lang}/{stories}/alice-almeida/",
     "campaign": "/{lang}/{campaigns}/ask-for-help/",
     "ask": "/{lang}/ask/",
+    "offer": "/{lang}/offer-help/",
 }
 
 

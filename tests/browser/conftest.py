@@ -219,6 +219,9 @@ def page_types(language: str) -> dict[str, str]:
         "ask": f"/{language}/ask/",
         "thanks": f"/{language}/ask/thanks/",
         "ask error": f"/{language}/ask/error/?errors=contact.invalid",
+        "offer": f"/{language}/offer-help/",
+        "offer thanks": f"/{language}/offer-help/thanks/",
+        "offer error": f"/{language}/offer-help/error/?errors=email.invalid,topics.required",
         "not found": f"/{language}/no-such-page/",
     }
 

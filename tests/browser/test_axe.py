@@ -15,22 +15,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.dynamodb]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RUN_AXE = "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
 
-
-# The helpers' form and its pages, beside every kind of page the site had before them.
-OFFER_PAGES = {
-    "offer": "/{language}/offer-help/",
-    "offer thanks": "/{language}/offer-help/thanks/",
-    "offer error": "/{language}/offer-help/error/?errors=email.invalid,topics.required",
-}
-
-
-def urls(language: str) -> dict[str, str]:
-    """Every page to check in one language."""
-    offer = {kind: url.format(language=language) for kind, url in OFFER_PAGES.items()}
-    return page_types(language) | offer
-
-
-CASES = [(language, kind) for language in LANGUAGES for kind in urls(language)]
+CASES = [(language, kind) for language in LANGUAGES for kind in page_types(language)]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +40,7 @@ def violations(page: Page) -> list[str]:
 @pytest.mark.parametrize(("language", "kind"), CASES, ids=[f"{lang}-{k}" for lang, k in CASES])
 def test_no_violations(axe_context: BrowserContext, language: str, kind: str) -> None:
     page = axe_context.new_page()
-    response = page.goto(urls(language)[kind])
+    response = page.goto(page_types(language)[kind])
     assert response is not None
     assert response.status == (404 if kind == "not found" else 200)
     assert violations(page) == []
