@@ -565,6 +565,39 @@ def queried_indexes(path: Path) -> set[str]:
     return found
 
 
+# shared/table.py's key makers, and the prefix of the keys each makes.
+KEY_MAKERS = {
+    "request_key": table.REQUEST_PREFIX,
+    "offer_key": table.OFFER_PREFIX,
+    "introduction_key": table.INTRODUCTION_PREFIX,
+    "stats_key": table.STATS_PREFIX,
+    "erasure_key": table.ERASURE_PREFIX,
+}
+KEY_PREFIX = re.compile(r"[a-z]+#")
+
+
+def named_key_prefixes(path: Path) -> set[str]:
+    """The item kinds a file names: by shared/table.py's key makers and `*_PREFIX` constants
+    (its own or shared/table.py's), or as a literal `kind#`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in KEY_MAKERS:
+            found.add(KEY_MAKERS[node.id])
+        elif isinstance(node, ast.Name) and node.id.endswith("_PREFIX"):
+            found.add(str(own.get(node.id) or getattr(table, node.id)))
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            found |= set(KEY_PREFIX.findall(node.value)) & {node.value}
+    return found
+
+
 def function_files(role_id: str) -> list[Path]:
     """The files of a function's code that call AWS."""
     return [
@@ -595,6 +628,19 @@ def test_the_role_allows_every_call_the_functions_code_makes(
     assert missing == {}
 
 
+@pytest.mark.parametrize("role_id", sorted(FUNCTION_CODE))
+def test_the_role_reaches_every_kind_of_item_the_functions_code_names(
+    template: Template, role_id: str
+) -> None:
+    role = resource(template, role_id, "AWS::IAM::Role")
+    reachable = {key for keys in leading_keys(role).values() for key in keys}
+    named = {
+        prefix: path.name for path in function_files(role_id) for prefix in named_key_prefixes(path)
+    }
+    assert named
+    assert {prefix: name for prefix, name in named.items() if f"{prefix}*" not in reachable} == {}
+
+
 def test_the_check_finds_each_kind_of_call(tmp_path: Path) -> None:
     source = tmp_path / "calls.py"
     source.write_text(
@@ -615,6 +661,17 @@ def test_the_check_finds_each_kind_of_call(tmp_path: Path) -> None:
         "dynamodb:DeleteItem",
         "ses:SendEmail",
     }
+    keys = tmp_path / "keys.py"
+    keys.write_text(
+        "OWN_PREFIX = 'own#'\n"
+        "LANGUAGES = (OWN_PREFIX, 'en')\n"
+        "key = offer_key(id)\n"
+        "if pk.startswith(STATS_PREFIX) or pk.startswith(OWN_PREFIX): pass\n"
+        "other = 'rate#'\n"
+        "text = 'not a # key'\n",
+        encoding="utf-8",
+    )
+    assert named_key_prefixes(keys) == {"offer#", "stats#", "own#", "rate#"}
 
 
 # --- Alarms and logs ----------------------------------------------------------------------
