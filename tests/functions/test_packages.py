@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED = {
     "help_requests": {"help_requests", "shared"},
+    "helpers": {"helpers", "shared"},
     "moderation": {"moderation", "shared"},
     "notifier": {"notifier", "shared"},
     "shared": {"shared"},
