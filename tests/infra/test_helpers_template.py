@@ -332,6 +332,7 @@ def test_without_a_sending_domain_nothing_waits_for_mail(template: Template) -> 
         assert not local.fullmatch(bad), bad
     identity = template["Resources"]["MailIdentity"]
     assert identity["Condition"] == "HasMailDomain"
+    assert identity["DependsOn"] == "MailFeedbackDestination"
     dkim = [name for name, output in template["Outputs"].items() if name.startswith("MailDkim")]
     assert len(dkim) == 3
     for name in dkim:
