@@ -433,6 +433,9 @@ def test_bounces_and_complaints_reach_the_mail_feedback_function(template: Templ
     destination = resource(
         template, "MailFeedbackDestination", "AWS::SES::ConfigurationSetEventDestination"
     )
+    assert template["Resources"]["MailFeedbackDestination"]["DependsOn"] == (
+        "MailFeedbackTopicPolicy"
+    )
     assert destination["ConfigurationSetName"] == {"Ref": "MailConfigurationSet"}
     assert destination["EventDestination"]["Enabled"] is True
     assert destination["EventDestination"]["MatchingEventTypes"] == ["bounce", "complaint"]
