@@ -57,6 +57,14 @@ class MotoServer:
         server, self._server = self._server, None
         if server is not None:
             server.stop()
+            # moto's stop() returns once the serving loop was asked to end, with its thread
+            # still running (and its socket open): a process about to fork waits for both.
+            thread = getattr(server, "_thread", None)
+            if thread is not None:
+                thread.join(timeout=5)
+            listening = getattr(server, "_server", None)
+            if listening is not None:
+                listening.server_close()
 
     def client(self, service: str) -> Any:
         """A boto3 client of this server, with the fake credentials moto takes."""

@@ -42,7 +42,9 @@ def mail_assets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
+# Per module: moto's state is global to the process, so another module's reset would wipe the
+# link key, and a thread left serving would keep later builds from forking.
+@pytest.fixture(scope="module")
 def moto() -> Iterator[MotoServer]:
     """moto in server mode with the development sending domain and link key."""
     with MotoServer() as server:

@@ -312,7 +312,7 @@ def test_the_helpers_record_shows_open_and_past_introductions(
     ]
 
 
-@pytest.mark.parametrize("helper", [str(uuid.uuid4()), "not-an-id"])
+@pytest.mark.parametrize("helper", ["0b7e6c2a-5d1f-4e8b-9a3c-2f6d8e1b4a70", "not-an-id"])
 def test_an_unknown_helper_is_not_found(admin: Call, helper: str) -> None:
     response = admin("GET", f"/api/admin/helpers/{helper}")
 
