@@ -6,6 +6,10 @@ PY := $(VENV)/bin/python
 PY_READY := $(VENV)/.installed
 NODE_READY := node_modules/.installed
 
+# Test processes: the suite mostly waits on Java, Chromium and servers starting, so two keep
+# two cores busy. Each process starts its own DynamoDB Local and development server.
+TEST_JOBS ?= 2
+
 # Generated cases and properties: `make test` runs them as they are, `make bench` ten times over.
 FUZZ_SUITES := tests/functions/help_requests/test_generated.py \
 	tests/functions/moderation/test_generated.py \
@@ -21,7 +25,7 @@ serve: setup
 test: setup
 	@scripts/system-check java chromium
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
 
 lint: $(PY_READY)
 	$(VENV)/bin/ruff check .
