@@ -152,7 +152,8 @@ class Moderation:
         moderator: str,
         note: str | None = None,
     ) -> StoredRequest:
-        """Change the status (retention starts again now), if the request is still at `version`."""
+        """Change the status (retention starts again now), if the request is still at `version`
+        and no introduction waits for a helper's answer: that ends by the answer or its time."""
         now = self.clock()
         at = iso_utc(now)
         return self._change(
@@ -163,8 +164,10 @@ class Moderation:
                 ":status": {"S": status},
                 ":at": {"S": at},
                 ":expires": {"N": str(int(now) + self.retention_seconds)},
+                ":waiting": {"S": "introducing"},
             },
             history_entry(at, moderator, "status", status=status, note=note),
+            guard="#status <> :waiting",
         )
 
     def by_contact(self, contact: str, *, include_expired: bool = False) -> list[StoredRequest]:
@@ -234,13 +237,23 @@ class Moderation:
         return [item for page in pages for item in page["Items"]]
 
     def _change(
-        self, request_id: str, version: int, update: str, values: Item, entry: Item
+        self,
+        request_id: str,
+        version: int,
+        update: str,
+        values: Item,
+        entry: Item,
+        *,
+        guard: str | None = None,
     ) -> StoredRequest:
-        """Apply `update` with a history entry and a new version, if still at `version`."""
+        """Apply `update` with a history entry and a new version, if still at `version` (and
+        `guard` holds)."""
         # Requests stored before versions existed have none: they count as version 1.
         seen = "#version = :seen"
         if version == 1:
             seen = f"({seen} OR attribute_not_exists(#version))"
+        if guard is not None:
+            seen = f"{seen} AND {guard}"
         try:
             response = self.client.update_item(
                 TableName=self.table_name,
@@ -254,7 +267,7 @@ class Moderation:
                     "#version": "version",
                     "#history": "history",
                     "#expires": "expires_at",
-                    **({"#status": "status"} if "#status" in update else {}),
+                    **({"#status": "status"} if "#status" in f"{update} {seen}" else {}),
                 },
                 ExpressionAttributeValues={
                     **values,

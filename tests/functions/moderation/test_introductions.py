@@ -270,6 +270,22 @@ def test_a_moderator_cannot_set_an_introductions_status(
     assert admin("GET", f"/api/admin/requests/{request_id}").json()["status"] == "new"
 
 
+def test_a_request_waiting_for_a_helpers_answer_keeps_its_status_until_the_answer(
+    admin: Call, seed: Seed, offer: Offer
+) -> None:
+    request_id = seed()
+    assert introduce(admin, request_id, helper=offer(), version=1).status_code == 201
+    path = f"/api/admin/requests/{request_id}/status"
+
+    # At the version the moderator sees: still refused, as the answer or its timeout must
+    # find the request waiting to hand it on or back.
+    response = admin("POST", path, json={"status": "closed", "version": 2})
+
+    assert response.status_code == 409
+    assert response.json()["request"]["status"] == "introducing"
+    assert admin("GET", f"/api/admin/requests/{request_id}").json()["version"] == 2
+
+
 def test_introduced_requests_are_listed_by_their_status(
     admin: Call, seed: Seed, offer: Offer
 ) -> None:
