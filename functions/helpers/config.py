@@ -8,14 +8,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError
+from ..shared.settings import endpoint, optional, region, require, require_key, required, whole
 
-MIN_KEY_LENGTH = 32
 SITE_URL = re.compile(r"https?://[^\s/?#]+(/[^\s?#]*[^\s?#/])?")
-ENDPOINT = re.compile(r"https?://[^\s/]+.*")
 SECRET_ID = re.compile(r"[A-Za-z0-9/_+=.@:-]{1,2048}")
 MAIL_FROM = re.compile(r"[^\r\n<>]*<?[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>?")
-WHOLE = re.compile(r"\d{1,6}")
 Clock = Callable[[], float]
 
 
@@ -39,82 +36,45 @@ class Config:
     clock: Clock = field(default=time.time, compare=False)
 
     def __post_init__(self) -> None:
-        _require(bool(self.table_name.strip()), "TABLE_NAME", "must not be empty")
-        _require(
+        require(bool(self.table_name.strip()), "TABLE_NAME", "must not be empty")
+        require(
             SITE_URL.fullmatch(self.site_url) is not None,
             "SITE_URL",
             f"expected the site's address without a trailing /, like https://example.org, "
             f"got {self.site_url!r}",
         )
-        _require(
+        require(
             SECRET_ID.fullmatch(self.link_key_secret) is not None,
             "LINK_KEY_SECRET_ARN",
             "expected a Secrets Manager secret's ARN or name",
         )
-        _require(
-            len(self.contact_hash_key) >= MIN_KEY_LENGTH,
-            "CONTACT_HASH_KEY",
-            f"must be a secret of at least {MIN_KEY_LENGTH} characters",
-        )
-        _require(
+        require_key(self.contact_hash_key, "CONTACT_HASH_KEY")
+        require(
             self.mail_from is None or MAIL_FROM.fullmatch(self.mail_from) is not None,
             "MAIL_FROM",
             f"expected an address like 'Ask for Help <hello@example.org>', got {self.mail_from!r}",
         )
-        _require(
+        require(
             bool(self.mail_configuration_set.strip()), "MAIL_CONFIGURATION_SET", "must not be empty"
         )
-        _require(self.helper_retention_days >= 1, "HELPER_RETENTION_DAYS", "must be at least 1")
+        require(self.helper_retention_days >= 1, "HELPER_RETENTION_DAYS", "must be at least 1")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], clock: Clock = time.time) -> Config:
         """Read the configuration from environment variables; every error names its key."""
-        assets = _optional(env, "MAIL_ASSETS")
+        assets = optional(env, "MAIL_ASSETS")
         return cls(
-            table_name=_required(env, "TABLE_NAME"),
-            site_url=_required(env, "SITE_URL").rstrip("/"),
-            link_key_secret=_required(env, "LINK_KEY_SECRET_ARN"),
-            contact_hash_key=_required(env, "CONTACT_HASH_KEY").encode(),
-            mail_from=_optional(env, "MAIL_FROM"),
-            mail_configuration_set=_required(env, "MAIL_CONFIGURATION_SET"),
+            table_name=required(env, "TABLE_NAME"),
+            site_url=required(env, "SITE_URL").rstrip("/"),
+            link_key_secret=required(env, "LINK_KEY_SECRET_ARN"),
+            contact_hash_key=required(env, "CONTACT_HASH_KEY").encode(),
+            mail_from=optional(env, "MAIL_FROM"),
+            mail_configuration_set=required(env, "MAIL_CONFIGURATION_SET"),
             mail_assets=None if assets is None else Path(assets),
-            helper_retention_days=_whole(env, "HELPER_RETENTION_DAYS", 365),
-            dynamodb_endpoint=_endpoint(env, "DYNAMODB_ENDPOINT"),
-            ses_endpoint=_endpoint(env, "SES_ENDPOINT"),
-            secrets_endpoint=_endpoint(env, "SECRETS_ENDPOINT"),
-            region=_optional(env, "AWS_REGION") or _optional(env, "AWS_DEFAULT_REGION"),
+            helper_retention_days=whole(env, "HELPER_RETENTION_DAYS", 365),
+            dynamodb_endpoint=endpoint(env, "DYNAMODB_ENDPOINT"),
+            ses_endpoint=endpoint(env, "SES_ENDPOINT"),
+            secrets_endpoint=endpoint(env, "SECRETS_ENDPOINT"),
+            region=region(env),
             clock=clock,
         )
-
-
-def _require(condition: bool, key: str, message: str) -> None:
-    if not condition:
-        raise ConfigError(f"{key}: {message}")
-
-
-def _optional(env: Mapping[str, str], key: str) -> str | None:
-    value = env.get(key, "").strip()
-    return value or None
-
-
-def _required(env: Mapping[str, str], key: str) -> str:
-    value = _optional(env, key)
-    if value is None:
-        raise ConfigError(f"{key}: missing; set this environment variable")
-    return value
-
-
-def _whole(env: Mapping[str, str], key: str, default: int) -> int:
-    value = _optional(env, key)
-    if value is None:
-        return default
-    if not WHOLE.fullmatch(value):
-        raise ConfigError(f"{key}: expected a whole number, got {value!r}")
-    return int(value)
-
-
-def _endpoint(env: Mapping[str, str], key: str) -> str | None:
-    value = _optional(env, key)
-    if value is not None and not ENDPOINT.fullmatch(value):
-        raise ConfigError(f"{key}: expected a URL like http://127.0.0.1:8000, got {value!r}")
-    return value

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
+from ..shared.errors import ConfigError as ConfigError
 from ..shared.errors import HelpRequestError as HelpRequestError
 from ..shared.errors import StorageUnavailable as StorageUnavailable
-
-
-class ConfigError(HelpRequestError):
-    """A configuration value is missing or malformed; the message names the key."""
 
 
 class Gone(HelpRequestError):

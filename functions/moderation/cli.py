@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..shared.aws import build_client
+from ..shared.settings import MIN_KEY_LENGTH
 from ..shared.table import iso_utc
-from .config import DEFAULT_RETENTION_DAYS, MIN_KEY_LENGTH
+from .config import DEFAULT_RETENTION_DAYS
 from .errors import (
     ConfigError,
     HelperNotFound,

@@ -6,14 +6,11 @@ from dataclasses import dataclass
 
 # Shared with the public function: the base class, storage and the body's errors.
 from ..shared.errors import BadRequest as BadRequest
+from ..shared.errors import ConfigError as ConfigError
 from ..shared.errors import HelpRequestError as HelpRequestError
 from ..shared.errors import PayloadTooLarge as PayloadTooLarge
 from ..shared.errors import StorageUnavailable as StorageUnavailable
 from ..shared.errors import UnsupportedMediaType as UnsupportedMediaType
-
-
-class ConfigError(HelpRequestError):
-    """A configuration value is missing or malformed; the message names the key."""
 
 
 class RequestNotFound(HelpRequestError):

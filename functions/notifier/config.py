@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..shared.settings import required
 from .errors import ConfigError
 
 TOPIC_ARN = re.compile(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}")
@@ -34,11 +35,4 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Config:
         """Read the configuration from environment variables; every error names its key."""
-        return cls(topic_arn=_required(env, "TOPIC_ARN"), inbox_url=_required(env, "INBOX_URL"))
-
-
-def _required(env: Mapping[str, str], key: str) -> str:
-    value = env.get(key, "").strip()
-    if not value:
-        raise ConfigError(f"{key}: missing; set this environment variable")
-    return value
+        return cls(topic_arn=required(env, "TOPIC_ARN"), inbox_url=required(env, "INBOX_URL"))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+from ..shared.errors import ConfigError as ConfigError
 from ..shared.errors import HelpRequestError as HelpRequestError
-
-
-class ConfigError(HelpRequestError):
-    """A configuration value is missing or malformed; the message names the key."""
 
 
 class PublishFailed(HelpRequestError):

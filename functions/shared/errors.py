@@ -21,3 +21,7 @@ class UnsupportedMediaType(HelpRequestError):
 
 class StorageUnavailable(HelpRequestError):
     """DynamoDB failed or timed out; nothing was stored or changed."""
+
+
+class ConfigError(HelpRequestError):
+    """A configuration value is missing or malformed; the message names the key."""
