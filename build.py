@@ -3,16 +3,25 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+
+from sitegen.incremental import noop, quick
+
+# A plain build with nothing to do ends here, before argparse and the generator are imported.
+if __name__ == "__main__":
+    _templates = os.path.join(os.path.dirname(os.path.realpath(__file__)), "templates")
+    if (_code := quick.quick_build(sys.argv[1:], _templates)) is not None:
+        sys.exit(_code)
+
+# The rest of the command line, after the check above.
+import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 # The generator is imported where a command needs it: a build with nothing to do stops before.
-from sitegen.incremental import noop
 
 if TYPE_CHECKING:
     from sitegen.errors import ContentError
@@ -166,10 +175,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def summary(output: Path, pages: int, files: int, written: int, removed: int, took: float) -> None:
     """The line a build ends with."""
-    print(
-        f"built {pages} pages, {files} files ({written} written, {files - written} unchanged,"
-        f" {removed} removed) in {took:.2f} s → {output}"
-    )
+    print(noop.summary_line(output, pages, files, written, removed, took))
 
 
 def run_check(args: argparse.Namespace) -> int:

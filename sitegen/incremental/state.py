@@ -80,9 +80,9 @@ def load_state(path: Path) -> BuildState:
     """The saved list of inputs and outputs (enough to see that nothing changed)."""
     fresh = BuildState()
     try:
-        # Plain values in marshal's format: read in a tenth of the time pickle takes.
-        with path.with_suffix(".files").open("rb") as file:
-            saved = marshal.load(file)  # noqa: S302 - our own cache file
+        # Plain values in marshal's format: read in a tenth of the time pickle takes, and from
+        # bytes read at once (marshal.load on a file asks it for each value: 4 times slower).
+        saved = marshal.loads(path.with_suffix(".files").read_bytes())  # noqa: S302 - our own cache file
         if saved[0] != fresh.version or saved[-1] != STATE_FORMAT:
             return fresh
         journal = pickle.loads(saved[4])  # noqa: S301 - our own cache file

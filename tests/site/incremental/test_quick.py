@@ -1,0 +1,135 @@
+"""The build command line read without argparse for the no-change check: it means what argparse
+makes of it, or it leaves the command line to argparse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sitegen.incremental import noop, quick
+from tests.site.incremental.test_builder import ROOT, Site, site
+
+__all__ = ["site"]
+
+PATHS = [
+    "content",
+    "content/",
+    "./content",
+    "a//b/./c/",
+    "/abs/olute/",
+    "//two/leading",
+    "///three/leading",
+    ".",
+    "./",
+    "/",
+    "../up/./here",
+    "name with space/x",
+]
+
+
+def build_module() -> object:
+    """`build.py` imported as a module (its quick check runs only as a script)."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import build
+    finally:
+        sys.path.remove(str(ROOT))
+    return build
+
+
+@pytest.mark.parametrize("text", PATHS)
+def test_paths_read_as_pathlib_reads_them(text: str) -> None:
+    assert quick.as_path(text) == str(Path(text))
+
+
+ACCEPTED = [
+    [],
+    ["build"],
+    ["--content", "a/"],
+    ["build", "--content=a", "--templates", "t", "--cache", "c", "--output", "o/"],
+    ["build", "--drafts", "--future", "--progress", "--jobs", "2", "--annotations=github"],
+    ["--output", "x", "--output", "y"],
+]
+REFUSED = [
+    ["check"],
+    ["serve", "--content", "a"],
+    ["-h"],
+    ["build", "--help"],
+    ["build", "--cont", "a"],
+    ["build", "--content"],
+    ["build", "--content", "-a"],
+    ["build", "--jobs", "two"],
+    ["build", "--jobs", "٣"],
+    ["build", "--annotations", "always"],
+    ["build", "--drafts=yes"],
+    ["build", "extra"],
+    ["build", "--", "--content", "a"],
+]
+
+
+@pytest.mark.parametrize("argv", ACCEPTED)
+def test_a_plain_build_command_means_what_argparse_makes_of_it(argv: list[str]) -> None:
+    build = build_module()
+    options = quick.plain_options(argv)
+    assert options is not None
+    words = build._with_default_command(list(argv))  # type: ignore[attr-defined]
+    args = build.make_parser(words[0]).parse_args(words)  # type: ignore[attr-defined]
+    for name in ("content", "templates", "cache", "output"):
+        given = options.get(f"--{name}")
+        expected = getattr(args, name)
+        if given is not None:
+            assert quick.as_path(given) == str(expected)
+        elif name != "templates":
+            assert quick.DEFAULTS[f"--{name}"] == str(expected)
+    assert ("--drafts" in options, "--future" in options) == (args.drafts, args.future)
+
+
+@pytest.mark.parametrize("argv", REFUSED)
+def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
+    assert quick.plain_options(argv) is None
+
+
+def test_the_check_runs_once_when_there_is_something_to_do(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output, cache = site.base / "quick", site.base / "quick-cache"
+    argv = ["--content", str(site.content), "--templates", str(site.templates)]
+    argv += ["--output", str(output), "--cache", str(cache)]
+    command = [sys.executable, str(ROOT / "build.py"), *argv]
+    subprocess.run(command, check=True, capture_output=True, cwd=site.base)
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+    scans: list[tuple[noop.Folder, ...]] = []
+    scan = noop.scan_inputs
+
+    def counted(*folders: noop.Folder) -> dict[str, noop.Stat]:
+        scans.append(folders)
+        return scan(*folders)
+
+    monkeypatch.setattr(noop, "scan_inputs", counted)
+    monkeypatch.setattr(noop, "_answers", {})
+    assert quick.quick_build(argv, str(site.templates)) is None
+    settings = (False, False, noop.today())
+    key = noop.build_key(site.content, site.templates, noop.CONTRACT, output, settings)
+    assert noop.unchanged(cache, key) is None
+    # The content was looked at once (besides the generator's own code, once per process).
+    assert [folders for folders in scans if folders[0] == str(site.content)] == [
+        (str(site.content), str(site.templates), noop.CONTRACT)
+    ]
+
+
+def test_a_build_with_nothing_to_do_loads_neither_argparse_nor_pathlib(site: Site) -> None:
+    argv = ["--content", str(site.content), "--templates", str(site.templates)]
+    argv += ["--output", str(site.base / "q"), "--cache", str(site.base / "q-cache")]
+    command = [sys.executable, "-X", "importtime", str(ROOT / "build.py"), *argv]
+    first = subprocess.run(command, check=True, capture_output=True, text=True, cwd=site.base)
+    again = subprocess.run(command, check=True, capture_output=True, text=True, cwd=site.base)
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines()}
+    assert "sitegen.incremental.quick" in imported
+    assert not {"argparse", "pathlib", "typing", "re"} & imported
+    pages = first.stdout.split(" pages")[0]
+    assert again.stdout.startswith(pages)
+    assert "(0 written," in again.stdout
+    assert again.stdout.rstrip().endswith(f"→ {site.base / 'q'}")
