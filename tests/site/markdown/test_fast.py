@@ -74,6 +74,18 @@ def test_each_case_converts_as_plain_markdown_does(text: str) -> None:
     _same([text])
 
 
+def test_the_sites_converter_is_the_one_the_settings_name() -> None:
+    by_name, site = _plain(), _converter()
+    assert [type(e) for e in site.registeredExtensions] == [
+        type(e) for e in by_name.registeredExtensions
+    ]
+    assert [e.getConfigs() for e in site.registeredExtensions] == [
+        e.getConfigs() for e in by_name.registeredExtensions
+    ]
+    for text in CASES:
+        assert site.reset().convert(text) == by_name.reset().convert(text), text
+
+
 def test_content_and_fixtures_convert_as_plain_markdown_does() -> None:
     files = [*ROOT.glob("content/**/*.md"), *ROOT.glob("tests/**/*.md")]
     assert len(files) > 40
