@@ -13,6 +13,7 @@ import gc
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -52,12 +53,23 @@ def release_freed_memory() -> None:
         loaded.malloc_trim(0)
 
 
+def worker_signals() -> None:
+    """In a forked worker: SIGTERM ends it at once, and Ctrl-C is the parent's to handle.
+
+    A fork inherits the parent's Python handlers: `build.py serve` unwinds on SIGTERM, so a
+    worker given its handler could outlive Pool.terminate(), which stops workers by SIGTERM,
+    and leave the build waiting for it for good (seen once, under load). The terminal sends
+    Ctrl-C to every process of the group; the parent stops the workers itself."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start_workers(count: int) -> Pool:
     """Fork `count` workers now and park them for the next `map_in_order`; the caller may
     give them work of its own first."""
     stop_workers()
     global _parked
-    pool = multiprocessing.get_context("fork").Pool(count)
+    pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
     _parked = (pool, count)
     return pool
 
@@ -99,7 +111,7 @@ def map_in_order(
     gc.freeze()
     try:
         context = multiprocessing.get_context("fork")
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=worker_signals) as pool:
             yield from pool.imap(partial(_call, function), items, chunksize=_chunk(items, workers))
     finally:
         _shared = None

@@ -28,6 +28,7 @@ from sitegen.parallel import (
     cores,
     start_workers,
     stop_workers,
+    worker_signals,
 )
 
 # Rows per cache transaction: few enough commits, and other writers are not kept waiting.
@@ -77,6 +78,7 @@ class Preconverter:
 
 def convert_into_cache(paths: Sequence[Path], folder: Path) -> None:
     """Put the HTML of every file's body that the cache lacks into it."""
+    worker_signals()
     # The main process, reading the content meanwhile, is what the build waits for: it goes first.
     os.nice(5)
     cache = MarkdownCache(folder)

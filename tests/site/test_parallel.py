@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import os
+import signal
 
-from sitegen.parallel import MIN_PARALLEL, map_in_order, parked_workers, start_workers
+import pytest
+
+from sitegen.parallel import (
+    MIN_PARALLEL,
+    map_in_order,
+    parked_workers,
+    start_workers,
+    stop_workers,
+)
+
+SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def _scaled(shared: dict[str, int], item: int) -> tuple[int, int, int]:
@@ -29,3 +40,20 @@ def test_parked_workers_serve_one_map_and_receive_what_it_shares() -> None:
     assert {size for _, _, size in results} == {2}
     assert not parked_workers()
     assert [value for value, _, _ in map_in_order(_scaled, {"factor": 2}, [1])] == [2]
+
+
+def test_workers_end_on_sigterm_whatever_the_parent_does_with_it() -> None:
+    # build.py serve unwinds on SIGTERM; a worker keeping that handler could outlive
+    # Pool.terminate(), which stops workers by SIGTERM.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        pool = start_workers(2)
+        handlers = [pool.apply(signal.getsignal, (number,)) for number in SIGNALS]
+        worker = pool.apply(os.getpid)
+        stop_workers()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert handlers == [signal.SIG_DFL, signal.SIG_IGN]
+    assert not parked_workers()
+    with pytest.raises(ProcessLookupError):
+        os.kill(worker, 0)
