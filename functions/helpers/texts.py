@@ -5,13 +5,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from ..shared.mail import ASSETS, MailError
+from ..shared.mail import ASSETS, MailAssets
 
 FOLDER = "links"
 
@@ -25,15 +24,9 @@ class PageTexts:
 
     @classmethod
     def load(cls, assets: Path = ASSETS) -> PageTexts:
-        """Read `assets/links/strings/*.json`; the templates are read when rendered."""
-        folder = assets / FOLDER
-        strings = {
-            path.stem: json.loads(path.read_text(encoding="utf-8"))
-            for path in sorted((folder / "strings").glob("*.json"))
-        }
-        if not strings:
-            raise MailError(f"no link page strings in {folder / 'strings'}")
-        return cls(folder / "templates", strings)
+        """Read `assets/links/` as the e-mails' assets are read; the templates when rendered."""
+        read = MailAssets.load(assets / FOLDER)
+        return cls(read.templates, read.strings)
 
     def of(self, lang: str) -> Mapping[str, str]:
         """The strings of `lang`, or English's when the language has none."""
