@@ -15,7 +15,7 @@ from sitegen.errors import ContentError
 from sitegen.incremental.noop import scan_inputs
 from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
-from sitegen.incremental.write import MARKER, remove_stale
+from sitegen.incremental.write import MARKER, make_folder, remove_stale
 from sitegen.markdown.texts import with_text
 from sitegen.options import BuildResult
 from sitegen.site.links import link_problems
@@ -159,7 +159,7 @@ class Outputs:
             return
         base = str(self.files_at)
         for folder in sorted({os.path.dirname(output_path(url)) for url in urls}):
-            os.makedirs(os.path.join(base, folder), exist_ok=True)
+            make_folder(os.path.join(base, folder))
 
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""

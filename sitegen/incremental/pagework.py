@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
+from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.texts import body_text
@@ -178,17 +179,14 @@ def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> P
     rename into place whole; otherwise into one flat folder, so that nothing but the files
     themselves is left to clean up."""
     staged = staging / name if laid_out else staging / digest(name)
+    path = os.fspath(staged)
     try:
-        file = open(staged, "wb")  # noqa: SIM115 - closed below
+        write_new(path, data)
     except FileNotFoundError:
         if not laid_out:
             raise
-        os.makedirs(staged.parent, exist_ok=True)
-        file = open(staged, "wb")  # noqa: SIM115 - closed below
-    with file:
-        # Whatever the umask, the site must be readable.
-        os.fchmod(file.fileno(), 0o644)
-        file.write(data)
+        make_folder(os.path.dirname(path))
+        write_new(path, data)
     return staged
 
 

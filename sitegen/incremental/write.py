@@ -8,7 +8,10 @@ from pathlib import Path
 from sitegen.errors import OutputError
 from sitegen.incremental.noop import MARKER
 
-__all__ = ["MARKER", "check_output_dir", "remove_stale"]
+__all__ = ["MARKER", "check_output_dir", "make_folder", "remove_stale", "write_new"]
+# A new file, written from the start; not inherited by processes a build starts.
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+MODE = 0o644
 
 
 def check_output_dir(output: Path, *protected: Path) -> None:
@@ -41,3 +44,33 @@ def remove_stale(output: Path, keep: set[str]) -> int:
             if not any((base / name).iterdir()):
                 (base / name).rmdir()
     return removed
+
+
+def write_new(path: str, data: bytes) -> None:
+    """Write `data` to `path`, a file this build just named in a folder of its own making.
+
+    Through the descriptor alone: Python's `open` asks about the file three more times (its
+    size, a terminal, its position), and thousands of pages make that a noticeable part of a
+    build."""
+    descriptor = os.open(path, _NEW, MODE)
+    try:
+        # Whatever the umask, the site must be readable.
+        os.fchmod(descriptor, MODE)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(descriptor, view) :]
+    finally:
+        os.close(descriptor)
+
+
+def make_folder(path: str) -> None:
+    """Make a folder and any missing above it; one that exists is fine. Tries the folder
+    first: a build makes folders in order, so its parent is nearly always there."""
+    try:
+        os.mkdir(path)
+    except FileExistsError:
+        if not os.path.isdir(path):
+            raise
+    except FileNotFoundError:
+        os.makedirs(path, exist_ok=True)
+

@@ -77,8 +77,14 @@ def render_markdown(text: str) -> str:
 
 def sanitize(html: str) -> str:
     """Keep only harmless tags, attributes and URL schemes (`javascript:` links lose their href)."""
-    return nh3.clean(
-        html,
+    return _cleaner().clean(html)
+
+
+@cache
+def _cleaner() -> nh3.Cleaner:
+    # Made once: `nh3.clean` builds its rules again on every call, which costs more than
+    # cleaning a short text.
+    return nh3.Cleaner(
         tags=_TAGS,
         attributes=_ATTRIBUTES,
         url_schemes=_SCHEMES,
