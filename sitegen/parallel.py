@@ -8,9 +8,7 @@ it shares by pickle, once each, and what each item needs with the item."""
 
 from __future__ import annotations
 
-import ctypes
 import gc
-import multiprocessing
 import os
 import pickle
 import signal
@@ -18,8 +16,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from multiprocessing.pool import Pool
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# multiprocessing and ctypes are imported where used: a rebuild after one edit renders a
+# page or two in this process, and importing them would be a tenth of its time.
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
@@ -42,11 +44,15 @@ def cores() -> int:
 
 def can_fork() -> bool:
     """Forking is safe only while this process runs a single thread."""
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def release_freed_memory() -> None:
     """Give memory freed since a phase's peak back to the system (glibc keeps it otherwise)."""
+    import ctypes
+
     # The symbols this process has loaded, the C library's among them.
     loaded = ctypes.CDLL(None)
     if hasattr(loaded, "malloc_trim"):  # glibc only
@@ -67,6 +73,8 @@ def worker_signals() -> None:
 def start_workers(count: int) -> Pool:
     """Fork `count` workers now and park them for the next `map_in_order`; the caller may
     give them work of its own first."""
+    import multiprocessing
+
     stop_workers()
     global _parked
     pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
@@ -110,6 +118,8 @@ def map_in_order(
     # here or in them, would write into every object's header and so copy all those pages.
     gc.freeze()
     try:
+        import multiprocessing
+
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=worker_signals) as pool:
             yield from pool.imap(partial(_call, function), items, chunksize=_chunk(items, workers))

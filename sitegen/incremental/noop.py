@@ -127,11 +127,14 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     output = str(key[0])
     if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
         return None
-    if not intact(output, outputs):
-        return None
-    _seen["outputs"] = (output, outputs)
+    # The output files are looked at by another process while this one looks at the inputs;
+    # when an input changed, this one goes on to load the generator meanwhile.
+    previous = _seen.get("outputs")
+    if isinstance(previous, _Looking):
+        previous.intact()  # not asked for: its process is waited for all the same
+    looking = _seen["outputs"] = _Looking(output, outputs)
     found = _seen["inputs"] = (roots, scan_inputs(*roots))
-    if found[1] != inputs:
+    if found[1] != inputs or not looking.intact():
         return None
     try:
         # The saved states are pruned by their time of last use.
@@ -160,9 +163,60 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     found: tuple[dict[str, Stat], dict[str, Stat]] = ({}, {})
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
-    if isinstance(outputs, tuple) and outputs[0] == os.path.realpath(output):
-        found[1].update(outputs[1])
+    if isinstance(outputs, _Looking) and outputs.intact():
+        if outputs.output == os.path.realpath(output):
+            found[1].update(outputs.files)
     return found
+
+
+class _Looking:
+    """Whether every output file is as recorded, found out by a forked process where this
+    one may fork (no threads yet), so that it can look at other files meanwhile."""
+
+    # Below this many files, forking costs more than the look.
+    FORK_ABOVE = 2000
+
+    def __init__(self, output: str, files: Mapping[str, Stat]) -> None:
+        self.output, self.files = output, files
+        self._pid: int | None = None
+        self._answer: bool | None = None
+        if len(files) > self.FORK_ABOVE and _may_fork():
+            self._pid = _fork_looking(output, files)
+
+    def intact(self) -> bool:
+        """The answer, waiting for the other process if it looks."""
+        if self._answer is None:
+            if self._pid is None:
+                self._answer = intact(self.output, self.files)
+            else:
+                pid, self._pid = self._pid, None
+                _, status = os.waitpid(pid, 0)
+                self._answer = os.waitstatus_to_exitcode(status) == 0
+        return self._answer
+
+
+def _may_fork() -> bool:
+    """Forking is safe while this process runs one thread (a fork copies only the caller)."""
+    if not hasattr(os, "fork"):
+        return False
+    threading = sys.modules.get("threading")
+    return threading is None or threading.active_count() == 1
+
+
+def _fork_looking(output: str, files: Mapping[str, Stat]) -> int | None:
+    """The process id of a child that exits 0 when every file is intact, 1 when not."""
+    try:
+        pid = os.fork()
+    except OSError:
+        return None
+    if pid:
+        return pid
+    code = 2
+    try:
+        code = 0 if intact(output, files) else 1
+    finally:
+        # Nothing of the parent's (buffers, exit handlers) may run twice.
+        os._exit(code)
 
 
 def intact(output: str, files: Mapping[str, Stat]) -> bool:

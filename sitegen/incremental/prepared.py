@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -75,6 +74,8 @@ def prepare(
     names = [doc.image for doc in visible if doc.image]
     names += [name for doc in visible for name in shown_images(doc) if name in content.images]
     # Images are made while the model is built; both are done before any page is rendered.
+    from concurrent.futures import ThreadPoolExecutor  # not needed by a rebuild after edits
+
     with ThreadPoolExecutor(1) as background:
         made = background.submit(
             process_images, names, content.images, options.cache, write=make_images

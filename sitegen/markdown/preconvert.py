@@ -10,11 +10,10 @@ that will render the pages are forked with them, while the build holds little, a
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
-from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
@@ -30,6 +29,9 @@ from sitegen.parallel import (
     stop_workers,
     worker_signals,
 )
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 # Rows per cache transaction: few enough commits, and other writers are not kept waiting.
 BATCH = 64
@@ -48,6 +50,8 @@ class Preconverter:
         workers = min(jobs or cores(), len(paths) // (MIN_PARALLEL // 2))
         if workers < 2 or len(paths) < MIN_PARALLEL or not can_fork():
             return cls([])
+        import multiprocessing  # here: a rebuild after an edit never starts these processes
+
         context = multiprocessing.get_context("fork")
         processes: list[BaseProcess] = []
         for index in range(workers):

@@ -8,7 +8,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +79,8 @@ def process_images(
     result: dict[str, ImageSet] = {}
     problems: list[Problem] = []
     # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
+    from concurrent.futures import ThreadPoolExecutor  # only when images are made
+
     with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
         made = pool.map(lambda name: _image_set_or_error(name, files[name], cache, write), wanted)
         for name, found in zip(wanted, made, strict=True):
