@@ -87,6 +87,15 @@ def parked_workers() -> bool:
     return _parked is not None
 
 
+def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]:
+    """Run `function(*args)` on a parked worker while this process goes on (now, here, when
+    none is parked); the function returned waits for its result, or raises its error."""
+    if _parked is None:
+        result = function(*args)
+        return lambda: result
+    return _parked[0].apply_async(function, args).get
+
+
 def stop_workers() -> None:
     """End the parked workers, if any."""
     global _parked

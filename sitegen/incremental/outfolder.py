@@ -6,7 +6,7 @@ import dataclasses
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import MARKER, make_folder, remove_stale
 from sitegen.markdown.texts import with_text
+from sitegen.parallel import aside
 from sitegen.options import BuildResult
 from sitegen.site.links import link_problems
 from sitegen.site.links import output_path as _output_path
@@ -153,13 +154,14 @@ class Outputs:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staged.clear()
 
-    def make_folders(self, urls: Iterable[str]) -> None:
-        """Make the folders the pages' files will be staged in, when they are laid out."""
+    def make_folders(self, urls: Iterable[str]) -> Callable[[], None]:
+        """Make the folders the pages' files will be staged in, when they are laid out: on a
+        waiting worker if there is one (the file system, not this process, is then what takes
+        the time). Returns what waits until they are made, or raises why they could not be."""
         if not self.laid_out:
-            return
-        base = str(self.files_at)
-        for folder in sorted({os.path.dirname(output_path(url)) for url in urls}):
-            make_folder(os.path.join(base, folder))
+            return lambda: None
+        folders = sorted({os.path.dirname(output_path(url)) for url in urls})
+        return aside(make_folders_in, str(self.files_at), folders)
 
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""
@@ -224,6 +226,12 @@ class Outputs:
         # After text edits, the state holds only the pages that changed.
         pages, removed = self.state.page_count or len(self.state.pages), self.removed
         return BuildResult(pages, files, written, files - written, removed, seconds)
+
+
+def make_folders_in(base: str, folders: list[str]) -> None:
+    """Make every folder below `base`, in order (so that parents come first)."""
+    for folder in folders:
+        make_folder(os.path.join(base, folder))
 
 
 def same_bytes(staged: Path, target: Path) -> bool:
