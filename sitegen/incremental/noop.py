@@ -163,8 +163,10 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     found: tuple[dict[str, Stat], dict[str, Stat]] = ({}, {})
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
-    if isinstance(outputs, _Looking) and outputs.intact():
-        if outputs.output == os.path.realpath(output):
+    if isinstance(outputs, _Looking):
+        # Waited for whatever folder it looked at, so that its process does not outlive this.
+        as_left = outputs.intact()
+        if as_left and outputs.output == os.path.realpath(output):
             found[1].update(outputs.files)
     return found
 

@@ -17,8 +17,8 @@ from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import MARKER, make_folder, remove_stale
 from sitegen.markdown.texts import with_text
-from sitegen.parallel import aside
 from sitegen.options import BuildResult
+from sitegen.parallel import aside
 from sitegen.site.links import link_problems
 from sitegen.site.links import output_path as _output_path
 from sitegen.site.model import Page

@@ -73,4 +73,3 @@ def make_folder(path: str) -> None:
             raise
     except FileNotFoundError:
         os.makedirs(path, exist_ok=True)
-
