@@ -9,6 +9,7 @@ import pytest
 
 from sitegen.parallel import (
     MIN_PARALLEL,
+    aside,
     map_in_order,
     parked_workers,
     start_workers,
@@ -40,6 +41,28 @@ def test_parked_workers_serve_one_map_and_receive_what_it_shares() -> None:
     assert {size for _, _, size in results} == {2}
     assert not parked_workers()
     assert [value for value, _, _ in map_in_order(_scaled, {"factor": 2}, [1])] == [2]
+
+
+def _pid_or_refusal(refuse: bool) -> int:
+    if refuse:
+        raise OSError(36, "File name too long")
+    return os.getpid()
+
+
+def test_work_aside_runs_on_a_parked_worker_and_brings_back_its_error() -> None:
+    # With no worker parked, here and now.
+    assert aside(_pid_or_refusal, False)() == os.getpid()
+    start_workers(2)
+    try:
+        assert aside(_pid_or_refusal, False)() != os.getpid()
+        waiting = aside(_pid_or_refusal, True)
+        with pytest.raises(OSError, match="too long"):
+            waiting()
+        # The workers still serve the map after it.
+        items = list(range(4))
+        assert [v for v, _, _ in map_in_order(_scaled, {"factor": 1}, items)] == items
+    finally:
+        stop_workers()
 
 
 def test_workers_end_on_sigterm_whatever_the_parent_does_with_it() -> None:

@@ -166,3 +166,36 @@ def test_the_command_line_stops_early_and_still_sees_an_edit(site: Site) -> None
     assert "(1 written," in third
     page = (site.base / "cli" / "en" / "stories" / "extra-040" / "index.html").read_text()
     assert "just asked" in page
+
+
+@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", "story edited", None])
+def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
+    site: Site, monkeypatch: pytest.MonkeyPatch, change: str | None
+) -> None:
+    forked: list[int] = []
+    fork = noop._fork_looking
+
+    def recorded(output: str, files: dict[str, noop.Stat]) -> int | None:
+        pid = fork(output, files)
+        assert pid is not None
+        forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(noop._Looking, "FORK_ABOVE", 0)
+    monkeypatch.setattr(noop, "_may_fork", lambda: True)
+    monkeypatch.setattr(noop, "_fork_looking", recorded)
+    result = site.build()
+    if change is not None:
+        CHANGES[change](site)
+    noop._answers.clear()
+    expected = None if change else (result.pages, result.files)
+    assert unchanged(site) == expected
+    options = site.options()
+    roots = (options.content, options.templates, options.contract)
+    inputs, outputs = noop.seen(roots, options.output)
+    assert inputs  # the inputs as the check found them
+    # The outputs come back only when every one is as the manifest lists it.
+    assert bool(outputs) is (change in (None, "story edited"))
+    assert len(forked) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forked[0], os.WNOHANG)  # waited for: no process is left behind

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from sitegen.errors import OutputError
-from sitegen.incremental.write import MARKER, check_output_dir, remove_stale
+from sitegen.incremental.write import (
+    MARKER,
+    check_output_dir,
+    make_folder,
+    remove_stale,
+    write_new,
+)
 
 
 def test_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
@@ -44,3 +50,23 @@ def test_stale_files_and_the_folders_they_leave_empty_are_removed(tmp_path: Path
         "a/index.html",
         "b.txt",
     ]
+
+
+def test_make_folder_makes_missing_parents_and_accepts_one_that_exists(tmp_path: Path) -> None:
+    make_folder(str(tmp_path / "en" / "stories" / "one"))
+    make_folder(str(tmp_path / "en" / "stories" / "one"))
+    assert (tmp_path / "en" / "stories" / "one").is_dir()
+    (tmp_path / "taken").write_text("a file")
+    with pytest.raises(FileExistsError):
+        make_folder(str(tmp_path / "taken"))
+
+
+def test_write_new_writes_every_byte_and_replaces_what_was_there(tmp_path: Path) -> None:
+    path = str(tmp_path / "page.html")
+    data = bytes(range(256)) * 4096  # more than one write may take
+    write_new(path, b"old and longer than the new text" * 100)
+    write_new(path, data)
+    assert (tmp_path / "page.html").read_bytes() == data
+    assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
+    with pytest.raises(FileNotFoundError):
+        write_new(str(tmp_path / "missing" / "page.html"), data)
