@@ -18,7 +18,7 @@ from sitegen.content.yamltext import Field, load_flat_strings
 from sitegen.errors import ContentError, Problem
 
 KINDS = ("stories", "campaigns", "pages")
-_READ = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows would translate otherwise
 # Most documents are read in one piece; the next read finds the end.
 _CHUNK = 1 << 16
 _T = TypeVar("_T")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import tempfile
@@ -254,8 +253,7 @@ class Builder:
             todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
             folders()
         except BaseException:
-            with contextlib.suppress(Exception):
-                folders()  # done with the folder before it is removed
+            # Stops the workers too, so that none makes folders in what is removed next.
             converting.stop()
             if outputs is not None:
                 outputs.discard()

@@ -164,7 +164,7 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
     if isinstance(outputs, _Looking):
-        # Waited for whatever folder it looked at, so that its process does not outlive this.
+        # Waited for whatever folder it looked at: its process is done with here.
         as_left = outputs.intact()
         if as_left and outputs.output == os.path.realpath(output):
             found[1].update(outputs.files)
@@ -191,10 +191,17 @@ class _Looking:
             if self._pid is None:
                 self._answer = intact(self.output, self.files)
             else:
-                pid, self._pid = self._pid, None
-                _, status = os.waitpid(pid, 0)
-                self._answer = os.waitstatus_to_exitcode(status) == 0
+                self._answer = self._waited(self._pid)
+                self._pid = None
         return self._answer
+
+    def _waited(self, pid: int) -> bool:
+        try:
+            _, status = os.waitpid(pid, 0)
+        except ChildProcessError:
+            # Reaped already (SIGCHLD ignored, as a parent may leave it): look here instead.
+            return intact(self.output, self.files)
+        return os.waitstatus_to_exitcode(status) == 0
 
 
 def _may_fork() -> bool:
@@ -211,14 +218,19 @@ def _fork_looking(output: str, files: Mapping[str, Stat]) -> int | None:
         pid = os.fork()
     except OSError:
         return None
-    if pid:
-        return pid
-    code = 2
+    if not pid:
+        _look_and_exit(output, files)
+    return pid
+
+
+def _look_and_exit(output: str, files: Mapping[str, Stat]) -> None:
+    """In the forked child: look, and end the process with the answer; never returns."""
     try:
         code = 0 if intact(output, files) else 1
-    finally:
-        # Nothing of the parent's (buffers, exit handlers) may run twice.
-        os._exit(code)
+    except BaseException:  # Ctrl-C among them: the parent decides what happens
+        code = 2
+    # Nothing of the parent's (buffers, exit handlers) may run twice.
+    os._exit(code)
 
 
 def intact(output: str, files: Mapping[str, Stat]) -> bool:

@@ -9,8 +9,8 @@ from sitegen.errors import OutputError
 from sitegen.incremental.noop import MARKER
 
 __all__ = ["MARKER", "check_output_dir", "make_folder", "remove_stale", "write_new"]
-# A new file, written from the start; not inherited by processes a build starts.
-_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+# A new file, written from the start, byte for byte (O_BINARY: Windows would translate).
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
 MODE = 0o644
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 import sys
@@ -14,11 +15,12 @@ import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
 from sitegen.errors import ContentError
+from sitegen.incremental import builder, outfolder
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
-from sitegen.parallel import MIN_PARALLEL
+from sitegen.parallel import MIN_PARALLEL, parked_workers
 from tests.site.reference import build_site_in_memory
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
@@ -310,5 +312,48 @@ def test_folders_that_cannot_be_made_stop_the_build_and_its_converters(
     with pytest.raises(OSError, match="too long"):
         site.build(jobs=2)
     assert stopped == [True]
+    assert not (site.base / "public").exists()
+    assert not list((site.base / "cache").glob("staging-*"))
+
+
+_MAKE_FOLDERS_IN = outfolder.make_folders_in
+
+
+def _folders_noting_the_process(base: str, folders: list[str]) -> None:
+    Path(base).parent.parent.joinpath("folders-made-by").write_text(str(os.getpid()))
+    _MAKE_FOLDERS_IN(base, folders)
+
+
+def _folders_refused(base: str, folders: list[str]) -> None:
+    raise OSError(36, "File name too long")
+
+
+def test_a_waiting_worker_makes_the_folders_of_a_new_output(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outfolder, "make_folders_in", _folders_noting_the_process)
+    site.build(jobs=2)
+    made_by = int((site.base / "cache" / "folders-made-by").read_text())
+    assert made_by != os.getpid()
+    assert snapshot(site.base / "public") == site.reference()
+
+
+@pytest.mark.parametrize("where", ["in the worker", "after it"])
+def test_a_build_failing_while_a_worker_makes_folders_leaves_nothing(
+    site: Site, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "in the worker":
+        monkeypatch.setattr(outfolder, "make_folders_in", _folders_refused)
+        expected: type[BaseException] = OSError
+    else:
+
+        def broken(*args: object) -> None:
+            raise ContentError([])
+
+        monkeypatch.setattr(builder, "page_keys", broken)
+        expected = ContentError
+    with pytest.raises(expected):
+        site.build(jobs=2)
+    assert not parked_workers()
     assert not (site.base / "public").exists()
     assert not list((site.base / "cache").glob("staging-*"))

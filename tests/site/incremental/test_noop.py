@@ -4,6 +4,7 @@ every change a build would act on gets past it."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -199,3 +200,22 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     assert len(forked) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(forked[0], os.WNOHANG)  # waited for: no process is left behind
+
+
+def test_a_forked_look_reaped_by_the_system_is_done_again_here(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(noop._Looking, "FORK_ABOVE", 0)
+    monkeypatch.setattr(noop, "_may_fork", lambda: True)
+    result = site.build()
+    append(site.base / "public" / "en" / "index.html")
+    # With SIGCHLD ignored, the system reaps children itself and waitpid finds none.
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        noop._answers.clear()
+        assert unchanged(site) is None
+        site.build()
+        noop._answers.clear()
+        assert unchanged(site) == (result.pages, result.files)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -61,11 +62,20 @@ def test_make_folder_makes_missing_parents_and_accepts_one_that_exists(tmp_path:
         make_folder(str(tmp_path / "taken"))
 
 
-def test_write_new_writes_every_byte_and_replaces_what_was_there(tmp_path: Path) -> None:
+def test_write_new_writes_every_byte_and_replaces_what_was_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = str(tmp_path / "page.html")
-    data = bytes(range(256)) * 4096  # more than one write may take
-    write_new(path, b"old and longer than the new text" * 100)
-    write_new(path, data)
+    data = bytes(range(256)) * 64
+    write = os.write
+    # A write may take fewer bytes than it was given (a signal, a full pipe): the rest follows.
+    monkeypatch.setattr(os, "write", lambda fd, chunk: write(fd, bytes(chunk[:1000])))
+    previous = os.umask(0o077)
+    try:
+        write_new(path, b"old and longer than the new text" * 1000)
+        write_new(path, data)
+    finally:
+        os.umask(previous)
     assert (tmp_path / "page.html").read_bytes() == data
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
     with pytest.raises(FileNotFoundError):
