@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+from ..shared import settings
 from ..shared.settings import (
     MIN_KEY_LENGTH,
     endpoint,
@@ -20,8 +21,7 @@ from ..shared.settings import (
 from .errors import ConfigError
 
 ORIGIN = re.compile(r"^https?://[a-z0-9.-]+(:\d{1,5})?$|^https?://\[[0-9a-f:.]+\](:\d{1,5})?$")
-
-WHOLE = (re.compile(r"\d{1,9}"), "a whole number")
+WHOLE = (settings.WHOLE, "a whole number")
 DECIMAL = (re.compile(r"\d{1,6}(\.\d+)?"), "a number like 3 or 2.5")
 Number = TypeVar("Number", int, float)
 

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -233,16 +233,14 @@ class Builder:
         changed = self._changed_documents(state, inputs)
         converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
         outputs: Outputs | None = None
-        folders: Callable[[], None] = _nothing
         try:
             form = read_form(self.options.contract)
             content, bodies = self._load(state, inputs, context, form)
             prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
             outputs = self._outputs(state, intact)
-            if outputs.laid_out:
-                # A new output folder: every page is rendered. Its folders are made by a
-                # waiting worker meanwhile.
-                folders = outputs.make_folders([page.url for page in prepared.site.pages])
+            # Into a new output folder every page is rendered: the folders of all of them are
+            # made (by a waiting worker) while the keys are worked out.
+            folders = outputs.make_folders(page.url for page in prepared.site.pages)
             outputs.state.inputs = inputs
             outputs.state.documents = {
                 str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
@@ -488,10 +486,6 @@ class Builder:
         if edited is None:
             return site_files(prepared.site, prepared.renderer, bodies, self.today)
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
-
-
-def _nothing() -> None:
-    pass
 
 
 def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[str] | None:
