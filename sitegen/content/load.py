@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,6 +18,8 @@ from sitegen.content.yamltext import Field, load_flat_strings
 from sitegen.errors import ContentError, Problem
 
 KINDS = ("stories", "campaigns", "pages")
+# Editors' and the system's files that are not content: `.#x.md`, `#x.md#`, `~x.md`.
+_HIDDEN = (".", "#", "~")
 _READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows would translate otherwise
 # Most documents are read in one piece; the next read finds the end.
 _CHUNK = 1 << 16
@@ -162,13 +164,33 @@ def _content_files(content_dir: Path) -> list[Path]:
     return [
         path
         for kind in KINDS
-        for path in sorted((content_dir / kind).rglob("*.md"))
-        if path.is_file() and _visible(path)
+        for path in sorted(_markdown_files(content_dir / kind), key=lambda path: path.parts)
     ]
 
 
+def _markdown_files(folder: Path) -> Iterator[Path]:
+    """The visible files `folder.rglob("*.md")` finds, known as files from the folder's list
+    rather than by asking for each (a tenth of the time). As with rglob, folders are entered
+    but not links to them, and a folder that cannot be read is passed over."""
+    try:
+        with os.scandir(folder) as listed:
+            entries = list(listed)
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name
+        if entry.is_dir() and not entry.is_symlink():
+            yield from _markdown_files(Path(entry.path))
+        elif (
+            os.path.normcase(name).endswith(".md")
+            and not name.startswith(_HIDDEN)
+            and entry.is_file()
+        ):
+            yield Path(entry.path)
+
+
 def _visible(path: Path) -> bool:
-    return not path.name.startswith((".", "#", "~"))
+    return not path.name.startswith(_HIDDEN)
 
 
 def _collect(problems: list[Problem], step: Callable[[], _T]) -> _T | None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "ø": "o", "Ø": "o", "æ": "ae", "œ": "oe"})
 
 
+# Tags recur on many stories, and each is slugified wherever it is shown or checked.
+@lru_cache(maxsize=1 << 14)
 def slugify(text: str) -> str:
     """Lowercase ASCII words joined by hyphens: 'Rückkehr zum Job' → 'ruckkehr-zum-job'."""
     ascii_text = unicodedata.normalize("NFKD", text.translate(_SPECIAL))

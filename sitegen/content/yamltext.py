@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import yaml
-
+from sitegen.content import plainyaml
 from sitegen.errors import ContentError, Problem
 
-# libyaml parses about ten times faster; the pure-Python loader gives the same nodes.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML is imported where a text needs it: most front matter does not (`plainyaml`).
+if TYPE_CHECKING:
+    import yaml
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,11 @@ class Field:
 
 def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Field]:
     """Parse YAML text whose top level is a mapping; `first_line` is the text's line in the file."""
+    simple = plainyaml.read(text, first_line)
+    if simple is not None:
+        return {key: Field(value, line) for key, (value, line) in simple.items()}
+    import yaml
+
     node = _compose(text, path, first_line)
     if node is None:
         return {}
@@ -46,8 +52,12 @@ _MAPPING_HINT = "write one 'key: value' per line, e.g. 'title: My story'"
 
 
 def _compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
+    import yaml
+
+    # libyaml parses about ten times faster; the pure-Python loader gives the same nodes.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.compose(text, Loader=_Loader)
+        return yaml.compose(text, Loader=loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark else first_line
@@ -59,6 +69,8 @@ def _compose(text: str, path: Path, first_line: int) -> yaml.Node | None:
 
 
 def _fields(node: yaml.MappingNode, path: Path, first_line: int) -> dict[str, Field]:
+    import yaml
+
     fields: dict[str, Field] = {}
     problems: list[Problem] = []
     for key_node, value_node in node.value:
@@ -82,6 +94,8 @@ def _fields(node: yaml.MappingNode, path: Path, first_line: int) -> dict[str, Fi
 
 
 def _construct(node: yaml.Node, path: Path, first_line: int) -> object:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         return _fields(node, path, first_line)
     try:
@@ -101,6 +115,8 @@ def _construct_value(node: yaml.Node) -> object:
     try:
         constructor = _spare.pop()
     except IndexError:
+        import yaml.constructor
+
         constructor = yaml.constructor.SafeConstructor()
     value = constructor.construct_document(node)
     # Given back only when it finished: one that raised may hold half-made objects.

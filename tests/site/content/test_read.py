@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sitegen.content.load import read_text
+from sitegen.content.load import _content_files, read_text
 from sitegen.errors import ContentError
 
 
@@ -38,3 +38,43 @@ def test_a_file_that_cannot_be_read_is_a_problem_at_its_path(
     [problem] = caught.value.problems
     assert problem.path == path
     assert problem.message == message
+
+
+def test_content_files_are_those_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
+    made = [
+        "stories/b.md",
+        "stories/a-b.md",
+        "stories/.hidden.md",
+        "stories/#draft.md#",
+        "stories/~x.md",
+        "stories/notes.txt",
+        "stories/upper.MD",
+        "pages/about.md",
+        "pages/a-b/x.md",
+        "pages/a/x.md",
+        "pages/a/deeper/y.md",
+        "pages/.git/z.md",
+        "campaigns/c.md",
+    ]
+    for name in made:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("---\ntitle: x\n---\n")
+    (tmp_path / "pages" / "folder.md").mkdir()
+    (tmp_path / "pages" / "linked").symlink_to(tmp_path / "pages" / "a")
+    (tmp_path / "stories" / "link.md").symlink_to(tmp_path / "stories" / "b.md")
+    (tmp_path / "stories" / "dangling.md").symlink_to(tmp_path / "nowhere.md")
+    expected = [
+        path
+        for kind in ("stories", "campaigns", "pages")
+        for path in sorted((tmp_path / kind).rglob("*.md"))
+        if path.is_file() and not path.name.startswith((".", "#", "~"))
+    ]
+    found = _content_files(tmp_path)
+    assert found == expected
+    assert tmp_path / "pages" / "a" / "deeper" / "y.md" in found
+    assert tmp_path / "stories" / "link.md" in found
+
+
+def test_a_missing_kind_folder_has_no_files(tmp_path: Path) -> None:
+    (tmp_path / "stories").write_text("not a folder")
+    assert _content_files(tmp_path) == []
