@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import cache
 
 # A line of `name: value`, from its start.
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
 # What PyYAML refuses, or reads as a line break (a lone CR, NEL, the Unicode separators); the
 # byte-order mark, which libyaml refuses inside a text; and tabs, which may separate or not.
-_UNUSUAL = re.compile(
+_UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
+_UNUSUAL_TEXT = (
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
 _WHOLE = re.compile(r"0|[1-9][0-9]*")
@@ -41,7 +43,7 @@ class Unsure(Exception):
 def read(text: str, first_line: int) -> dict[str, tuple[object, int]] | None:
     """Each key's value and its line (`first_line` is the text's first line in the file), or
     None when the text is not of the plain kind read here."""
-    if _UNUSUAL.search(text):
+    if (_UNUSUAL_ASCII if text.isascii() else _unusual()).search(text):
         return None
     fields: dict[str, tuple[object, int]] = {}
     try:
@@ -56,6 +58,12 @@ def read(text: str, first_line: int) -> dict[str, tuple[object, int]] | None:
     except Unsure:
         return None
     return fields
+
+
+@cache
+def _unusual() -> re.Pattern[str]:
+    """Compiled when first needed: its ranges take a few milliseconds to compile."""
+    return re.compile(_UNUSUAL_TEXT)
 
 
 def _value(text: str) -> object:

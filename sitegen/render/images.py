@@ -160,11 +160,18 @@ def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
             if kind is None:
                 raise _unsupported(path, source.format or "unknown")
             image = ImageOps.exif_transpose(source)
-            return [
-                _variant(image, width, mime_ext, work)
-                for width in _widths(image.width)
-                for mime_ext in dict.fromkeys([_WEBP, kind])
-            ]
+            variants = []
+            for width in _widths(image.width):
+                height = max(1, round(image.height * width / image.width))
+                # Once for every format of this width: resizing costs as much as encoding.
+                resized = None
+                if work is not None:
+                    resized = image.resize((width, height), Image.Resampling.LANCZOS)
+                variants += [
+                    _variant(resized, width, height, mime_ext, work)
+                    for mime_ext in dict.fromkeys([_WEBP, kind])
+                ]
+            return variants
     except (UnidentifiedImageError, OSError) as exc:
         raise _unsupported(path, str(exc)) from exc
 
@@ -174,15 +181,15 @@ def _widths(original: int) -> list[int]:
 
 
 def _variant(
-    image: Image.Image, width: int, mime_ext: tuple[str, str], work: Path | None
+    resized: Image.Image | None,
+    width: int,
+    height: int,
+    mime_ext: tuple[str, str],
+    work: Path | None,
 ) -> dict[str, object]:
     mime, ext = mime_ext
-    height = max(1, round(image.height * width / image.width))
     file = f"{width}.{ext}"
-    if work is not None:
-        from PIL import Image
-
-        resized = image.resize((width, height), Image.Resampling.LANCZOS)
+    if resized is not None and work is not None:
         if ext == "jpg" and resized.mode != "RGB":
             resized = resized.convert("RGB")
         kind = {"jpg": "JPEG"}.get(ext, ext.upper())
