@@ -61,6 +61,10 @@ class OutputError(SiteError):
     """The output folder cannot be used."""
 
 
+class WorkerLost(SiteError):
+    """A process rendering pages ended before its work was done (killed, out of memory)."""
+
+
 def display_path(path: Path, root: Path | None = None) -> Path:
     """Show a path relative to `root` (the working directory by default) when it lies inside."""
     base = (root or Path.cwd()).resolve()

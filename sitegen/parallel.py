@@ -18,15 +18,20 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sitegen.errors import WorkerLost
+
 # multiprocessing and ctypes are imported where used: a rebuild after one edit renders a
 # page or two in this process, and importing them would be a tenth of its time.
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
+    from multiprocessing.process import BaseProcess
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
 # Below this many items, starting workers costs more than it saves.
 MIN_PARALLEL = 64
+# How often waiting for workers looks whether one has died, in seconds.
+LOOK_EVERY = 0.5
 _shared: Any = None
 # Workers started by `start_workers`, and how many, waiting for the next map.
 _parked: tuple[Pool, int] | None = None
@@ -91,9 +96,19 @@ def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]
     """Run `function(*args)` on a parked worker while this process goes on (now, here, when
     none is parked); the function returned waits for its result, or raises its error."""
     if _parked is None:
-        result = function(*args)
-        return lambda: result
-    return _parked[0].apply_async(function, args).get
+        done = function(*args)
+        return lambda: done
+    pool = _parked[0]
+    waiting = pool.apply_async(function, args)
+    workers = list(pool._pool)  # type: ignore[attr-defined]
+
+    def result() -> _Result:
+        while not waiting.ready():
+            waiting.wait(LOOK_EVERY)
+            _check_alive(workers)
+        return waiting.get()
+
+    return result
 
 
 def stop_workers() -> None:
@@ -131,7 +146,7 @@ def map_in_order(
 
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=worker_signals) as pool:
-            yield from pool.imap(partial(_call, function), items, chunksize=_chunk(items, workers))
+            yield from _results(pool, partial(_call, function), items, workers)
     finally:
         _shared = None
         gc.unfreeze()
@@ -149,10 +164,48 @@ def _map_parked(
             pickle.dump(shared, file, pickle.HIGHEST_PROTOCOL)
             file.flush()
             call = partial(_call_loaded, function, file.name)
-            yield from pool.imap(call, items, chunksize=_chunk(items, workers))
+            yield from _results(pool, call, items, workers)
     finally:
         pool.terminate()
         pool.join()
+
+
+def _results(
+    pool: Pool, call: Callable[[_Item], _Result], items: Sequence[_Item], workers: int
+) -> Iterator[_Result]:
+    """`call` of every item on the pool's workers, in order; WorkerLost when a worker dies
+    meanwhile. The pool starts another in its place, but the items the dead one held would
+    never be done, and the wait for them would last for ever."""
+    from multiprocessing import TimeoutError as Waited
+
+    size = _chunk(items, workers)
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    # In chunks of our own: the iterator of a map in chunks cannot wait with a time limit.
+    results = pool.imap(partial(_call_each, call), chunks)
+    alive = list(pool._pool)  # type: ignore[attr-defined]
+    while True:
+        try:
+            yield from results.next(LOOK_EVERY)
+        except StopIteration:
+            return
+        except Waited:
+            _check_alive(alive)
+
+
+def _call_each(call: Callable[[_Item], _Result], chunk: Sequence[_Item]) -> list[_Result]:
+    return [call(item) for item in chunk]
+
+
+def _check_alive(workers: list[BaseProcess]) -> None:
+    """Raise WorkerLost if one of `workers` has ended: during a map, only the pool ends them."""
+    for process in workers:
+        code = process.exitcode
+        if code is not None:
+            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+            raise WorkerLost(
+                f"a process rendering pages ended unexpectedly ({how}); if the system ran "
+                "out of memory, try fewer processes with --jobs"
+            )
 
 
 def _chunk(items: Sequence[object], workers: int) -> int:

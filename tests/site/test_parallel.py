@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
+from sitegen.errors import WorkerLost
 from sitegen.parallel import (
     MIN_PARALLEL,
     aside,
@@ -80,3 +83,47 @@ def test_workers_end_on_sigterm_whatever_the_parent_does_with_it() -> None:
     assert not parked_workers()
     with pytest.raises(ProcessLookupError):
         os.kill(worker, 0)
+
+
+def _killed_at(shared: int, item: int) -> int:
+    """The item, except that the worker given item `shared` dies at once (as the kernel's
+    out-of-memory killer would end it)."""
+    if item == shared:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
+
+
+@contextmanager
+def _within(seconds: int) -> Iterator[None]:
+    """Fail, rather than wait for ever, when the block takes longer than `seconds`."""
+
+    def late(signum: int, frame: object) -> None:
+        raise AssertionError(f"still waiting after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, late)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("parked", [False, True], ids=["forked", "parked"])
+def test_a_worker_killed_mid_map_ends_the_map_with_an_error_not_a_wait(parked: bool) -> None:
+    items = list(range(MIN_PARALLEL * 2))
+    if parked:
+        start_workers(2)
+    with _within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
+        list(map_in_order(_killed_at, MIN_PARALLEL, items, jobs=2))
+    assert not parked_workers()
+
+
+def test_a_worker_killed_while_working_aside_is_an_error_for_who_waits() -> None:
+    start_workers(2)
+    try:
+        waiting = aside(_killed_at, 1, 1)
+        with _within(60), pytest.raises(WorkerLost, match="--jobs"):
+            waiting()
+    finally:
+        stop_workers()

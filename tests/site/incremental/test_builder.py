@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
-from sitegen.errors import ContentError
-from sitegen.incremental import builder, outfolder
+from sitegen.errors import ContentError, WorkerLost
+from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
 from sitegen.markdown.preconvert import Preconverter
@@ -354,6 +355,33 @@ def test_a_build_failing_while_a_worker_makes_folders_leaves_nothing(
         expected = ContentError
     with pytest.raises(expected):
         site.build(jobs=2)
+    assert not parked_workers()
+    assert not (site.base / "public").exists()
+    assert not list((site.base / "cache").glob("staging-*"))
+
+
+_RENDER_PAGE = pagework.render_page
+_TEST_PROCESS = os.getpid()
+
+
+def _render_or_die(work: pagework.PageWork, task: pagework.PageTask) -> pagework.Rendered:
+    if os.getpid() != _TEST_PROCESS:
+        os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+    return _RENDER_PAGE(work, task)
+
+
+def test_a_render_worker_killed_mid_build_fails_it_rather_than_waiting(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pagework, "render_page", _render_or_die)
+    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the build is still waiting"))
+    signal.alarm(60)
+    try:
+        with pytest.raises(WorkerLost, match="killed by signal 9"):
+            site.build(jobs=2)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
     assert not parked_workers()
     assert not (site.base / "public").exists()
     assert not list((site.base / "cache").glob("staging-*"))
