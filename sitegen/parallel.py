@@ -8,6 +8,7 @@ it shares by pickle, once each, and what each item needs with the item."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -33,6 +34,8 @@ MIN_PARALLEL = 64
 # How often waiting for workers looks whether one has died, in seconds.
 LOOK_EVERY = 0.5
 _shared: Any = None
+# The workers each pool started with, by the pool's id: it replaces any that dies.
+_first: dict[int, list[BaseProcess]] = {}
 # Workers started by `start_workers`, and how many, waiting for the next map.
 _parked: tuple[Pool, int] | None = None
 # In a parked worker: the shared object of the map it works for, and the file it came from.
@@ -83,6 +86,7 @@ def start_workers(count: int) -> Pool:
     stop_workers()
     global _parked
     pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
+    _first[id(pool)] = list(pool._pool)  # type: ignore[attr-defined]
     _parked = (pool, count)
     return pool
 
@@ -100,12 +104,12 @@ def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]
         return lambda: done
     pool = _parked[0]
     waiting = pool.apply_async(function, args)
-    workers = list(pool._pool)  # type: ignore[attr-defined]
 
     def result() -> _Result:
         while not waiting.ready():
             waiting.wait(LOOK_EVERY)
-            _check_alive(workers)
+            if not waiting.ready():
+                _check_alive(pool)
         return waiting.get()
 
     return result
@@ -117,6 +121,7 @@ def stop_workers() -> None:
     if _parked is not None:
         _parked[0].terminate()
         _parked[0].join()
+        _first.pop(id(_parked[0]), None)
         _parked = None
 
 
@@ -146,7 +151,11 @@ def map_in_order(
 
         context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=worker_signals) as pool:
-            yield from _results(pool, partial(_call, function), items, workers)
+            _first[id(pool)] = list(pool._pool)  # type: ignore[attr-defined]
+            try:
+                yield from _results(pool, partial(_call, function), items, workers)
+            finally:
+                _first.pop(id(pool), None)
     finally:
         _shared = None
         gc.unfreeze()
@@ -168,6 +177,7 @@ def _map_parked(
     finally:
         pool.terminate()
         pool.join()
+        _first.pop(id(pool), None)
 
 
 def _results(
@@ -182,30 +192,67 @@ def _results(
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     # In chunks of our own: the iterator of a map in chunks cannot wait with a time limit.
     results = pool.imap(partial(_call_each, call), chunks)
-    alive = list(pool._pool)  # type: ignore[attr-defined]
     while True:
         try:
             yield from results.next(LOOK_EVERY)
         except StopIteration:
             return
         except Waited:
-            _check_alive(alive)
+            _check_alive(pool)
 
 
 def _call_each(call: Callable[[_Item], _Result], chunk: Sequence[_Item]) -> list[_Result]:
     return [call(item) for item in chunk]
 
 
-def _check_alive(workers: list[BaseProcess]) -> None:
-    """Raise WorkerLost if one of `workers` has ended: during a map, only the pool ends them."""
+def _check_alive(pool: Pool) -> None:
+    """Raise WorkerLost if a worker of `pool` has ended: only the pool's end ends them, and
+    it replaces one that dies, so the workers it started with are looked at too. Before, the
+    pool's workers are killed and the locks a dead one may hold let go, or stopping the pool
+    would wait for them for ever."""
+    workers = [*_first.get(id(pool), ()), *pool._pool]  # type: ignore[attr-defined]
     for process in workers:
         code = process.exitcode
+        if code is None and not _exists(process.pid):
+            code = 0  # reaped by the system already: SIGCHLD is ignored
         if code is not None:
-            how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
+            _abandon(pool)
+            how = f"killed by signal {-code}" if code < 0 else "ended by itself"
             raise WorkerLost(
                 f"a process rendering pages ended unexpectedly ({how}); if the system ran "
                 "out of memory, try fewer processes with --jobs"
             )
+
+
+def _exists(pid: int | None) -> bool:
+    """Whether a process of this id exists (a zombie counts)."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _abandon(pool: Pool) -> None:
+    """Kill the pool's workers and let go of the queue locks only workers take (an idle one
+    waits for work holding one), so that Pool.terminate() can end the pool."""
+    workers = list(pool._pool)  # type: ignore[attr-defined]
+    for process in workers:
+        if process.exitcode is None and process.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(process.pid, signal.SIGKILL)
+    for process in workers:
+        process.join(LOOK_EVERY)
+    for lock in (pool._inqueue._rlock, pool._outqueue._wlock):  # type: ignore[attr-defined]
+        if lock is None:
+            continue
+        # Taken now or not, it is let go: whoever held it is dead.
+        lock.acquire(False)
+        lock.release()
 
 
 def _chunk(items: Sequence[object], workers: int) -> int:

@@ -14,8 +14,8 @@ import re
 from datetime import date
 from functools import cache
 
-# A line of `name: value`, from its start.
-_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*):(?: +(.*))?")
+# A line of `name: value`, from its start; PyYAML refuses a key of over 1,024 characters.
+_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):(?: +(.*))?")
 # What PyYAML refuses, or reads as a line break (a lone CR, NEL, the Unicode separators); the
 # byte-order mark, which libyaml refuses inside a text; and tabs, which may separate or not.
 _UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
@@ -111,7 +111,10 @@ def _plain(text: str, stops: frozenset[str]) -> object:
             return text
         raise Unsure
     if _WHOLE.fullmatch(text):
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts; PyYAML keeps the text
+            raise Unsure from None
     found = _DATE.fullmatch(text)
     if found is None:
         raise Unsure

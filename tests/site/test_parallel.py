@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -127,3 +130,52 @@ def test_a_worker_killed_while_working_aside_is_an_error_for_who_waits() -> None
             waiting()
     finally:
         stop_workers()
+
+
+def _slow_at(shared: tuple[int, str], item: int) -> int:
+    """The item; the worker given item `shared[0]` notes its id in `shared[1]` and sleeps."""
+    if item == shared[0]:
+        with open(shared[1], "w") as note:
+            note.write(str(os.getpid()))
+        time.sleep(2)
+    return item
+
+
+def _killing_the_idle_worker(items: list[int], note: Path) -> None:
+    """Map `_slow_at` and, once the last item is taken, kill the worker without work."""
+    for value in map_in_order(_slow_at, (items[-1], str(note)), items, jobs=2):
+        if value == items[0]:
+            while not note.exists() or not note.read_text():
+                time.sleep(0.01)
+            busy = int(note.read_text())
+            time.sleep(0.2)  # the other worker has finished its last chunk by now
+            for process in multiprocessing.active_children():
+                if process.pid is not None and process.pid != busy:
+                    os.kill(process.pid, signal.SIGKILL)  # waiting for work, holding a lock
+
+
+def test_an_idle_worker_killed_mid_map_ends_the_map_too(tmp_path: Path) -> None:
+    # An idle worker waits for work holding the pool's queue lock: killed, it keeps it, and
+    # stopping the pool would wait for it for ever unless the lock is let go.
+    items = list(range(MIN_PARALLEL * 2))
+    with _within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
+        _killing_the_idle_worker(items, tmp_path / "busy")
+
+
+def test_parked_workers_killed_before_the_map_are_noticed_though_replaced() -> None:
+    pool = start_workers(2)
+    for process in list(pool._pool):  # type: ignore[attr-defined]
+        os.kill(process.pid, signal.SIGKILL)
+    time.sleep(0.5)  # the pool starts others meanwhile
+    with _within(60), pytest.raises(WorkerLost):
+        list(map_in_order(_scaled, {"factor": 1}, list(range(10))))
+    assert not parked_workers()
+
+
+def test_a_dead_worker_is_noticed_when_sigchld_is_ignored() -> None:
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        with _within(60), pytest.raises(WorkerLost, match="ended"):
+            list(map_in_order(_killed_at, 5, list(range(MIN_PARALLEL * 2)), jobs=2))
+    finally:
+        signal.signal(signal.SIGCHLD, previous)

@@ -156,10 +156,18 @@ def test_plain_front_matter_is_read_here(text: str, expected: dict[str, object])
         "title: x\ntitle: y",
         'title: "a\\tb"',
         "title:\tx",
+        "k" * 1025 + ": a key longer than PyYAML takes",
+        "n: " + "9" * 4301,  # more digits than Python converts to a number
+        "n: [" + "9" * 5000 + "]",
     ],
+    ids=lambda text: text[:40],
 )
 def test_anything_else_is_left_to_pyyaml(text: str) -> None:
     assert plainyaml.read(text, 1) is None
+
+
+def test_the_longest_key_pyyaml_takes_is_read_here() -> None:
+    assert agrees("a: b\n" + "k" * 1024 + ": c")
 
 
 def test_duplicate_keys_are_still_reported_at_their_line() -> None:
