@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
+from weakref import WeakKeyDictionary
 
 from sitegen.errors import WorkerLost
 
@@ -34,8 +35,8 @@ MIN_PARALLEL = 64
 # How often waiting for workers looks whether one has died, in seconds.
 LOOK_EVERY = 0.5
 _shared: Any = None
-# The workers each pool started with, by the pool's id: it replaces any that dies.
-_first: dict[int, list[BaseProcess]] = {}
+# The workers each pool started with: it replaces any that dies.
+_first: WeakKeyDictionary[Pool, list[BaseProcess]] = WeakKeyDictionary()
 # Workers started by `start_workers`, and how many, waiting for the next map.
 _parked: tuple[Pool, int] | None = None
 # In a parked worker: the shared object of the map it works for, and the file it came from.
@@ -81,13 +82,19 @@ def worker_signals() -> None:
 def start_workers(count: int) -> Pool:
     """Fork `count` workers now and park them for the next `map_in_order`; the caller may
     give them work of its own first."""
-    import multiprocessing
-
     stop_workers()
     global _parked
-    pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
-    _first[id(pool)] = list(pool._pool)  # type: ignore[attr-defined]
+    pool = _fork_pool(count)
     _parked = (pool, count)
+    return pool
+
+
+def _fork_pool(count: int) -> Pool:
+    """`count` forked workers, remembered as the pool's first ones."""
+    import multiprocessing
+
+    pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
+    _first[pool] = list(pool._pool)  # type: ignore[attr-defined]
     return pool
 
 
@@ -121,7 +128,6 @@ def stop_workers() -> None:
     if _parked is not None:
         _parked[0].terminate()
         _parked[0].join()
-        _first.pop(id(_parked[0]), None)
         _parked = None
 
 
@@ -147,15 +153,8 @@ def map_in_order(
     # here or in them, would write into every object's header and so copy all those pages.
     gc.freeze()
     try:
-        import multiprocessing
-
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=worker_signals) as pool:
-            _first[id(pool)] = list(pool._pool)  # type: ignore[attr-defined]
-            try:
-                yield from _results(pool, partial(_call, function), items, workers)
-            finally:
-                _first.pop(id(pool), None)
+        with _fork_pool(workers) as pool:
+            yield from _results(pool, partial(_call, function), items, workers)
     finally:
         _shared = None
         gc.unfreeze()
@@ -177,7 +176,6 @@ def _map_parked(
     finally:
         pool.terminate()
         pool.join()
-        _first.pop(id(pool), None)
 
 
 def _results(
@@ -210,7 +208,7 @@ def _check_alive(pool: Pool) -> None:
     it replaces one that dies, so the workers it started with are looked at too. Before, the
     pool's workers are killed and the locks a dead one may hold let go, or stopping the pool
     would wait for them for ever."""
-    workers = [*_first.get(id(pool), ()), *pool._pool]  # type: ignore[attr-defined]
+    workers = [*_first.get(pool, ()), *pool._pool]  # type: ignore[attr-defined]
     for process in workers:
         code = process.exitcode
         if code is None and not _exists(process.pid):

@@ -88,9 +88,9 @@ def _item(text: str) -> object:
 
 def _quoted(text: str) -> str:
     quote = text[0]
-    inside = text[1:-1]
     if len(text) < 2 or text[-1] != quote:
         raise Unsure
+    inside = text[1:-1]
     if quote == '"':
         if '"' in inside or "\\" in inside:
             raise Unsure
@@ -104,11 +104,9 @@ def _plain(text: str, stops: frozenset[str]) -> object:
     if not stops.isdisjoint(text):
         raise Unsure
     first = text[0]
-    if first.isascii() and first.isalpha():
+    if first.isalpha():
         return _WORDS.get(text, text)
     if not first.isascii():
-        if first.isalpha():
-            return text
         raise Unsure
     if _WHOLE.fullmatch(text):
         try:

@@ -6,8 +6,6 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from sitegen.parallel import (
     start_workers,
     stop_workers,
 )
+from tests.deadline import within
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -96,28 +95,12 @@ def _killed_at(shared: int, item: int) -> int:
     return item
 
 
-@contextmanager
-def _within(seconds: int) -> Iterator[None]:
-    """Fail, rather than wait for ever, when the block takes longer than `seconds`."""
-
-    def late(signum: int, frame: object) -> None:
-        raise AssertionError(f"still waiting after {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, late)
-    signal.alarm(seconds)
-    try:
-        yield
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @pytest.mark.parametrize("parked", [False, True], ids=["forked", "parked"])
 def test_a_worker_killed_mid_map_ends_the_map_with_an_error_not_a_wait(parked: bool) -> None:
     items = list(range(MIN_PARALLEL * 2))
     if parked:
         start_workers(2)
-    with _within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
+    with within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
         list(map_in_order(_killed_at, MIN_PARALLEL, items, jobs=2))
     assert not parked_workers()
 
@@ -126,7 +109,7 @@ def test_a_worker_killed_while_working_aside_is_an_error_for_who_waits() -> None
     start_workers(2)
     try:
         waiting = aside(_killed_at, 1, 1)
-        with _within(60), pytest.raises(WorkerLost, match="--jobs"):
+        with within(60), pytest.raises(WorkerLost, match="--jobs"):
             waiting()
     finally:
         stop_workers()
@@ -158,7 +141,7 @@ def test_an_idle_worker_killed_mid_map_ends_the_map_too(tmp_path: Path) -> None:
     # An idle worker waits for work holding the pool's queue lock: killed, it keeps it, and
     # stopping the pool would wait for it for ever unless the lock is let go.
     items = list(range(MIN_PARALLEL * 2))
-    with _within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
+    with within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
         _killing_the_idle_worker(items, tmp_path / "busy")
 
 
@@ -167,7 +150,7 @@ def test_parked_workers_killed_before_the_map_are_noticed_though_replaced() -> N
     for process in list(pool._pool):  # type: ignore[attr-defined]
         os.kill(process.pid, signal.SIGKILL)
     time.sleep(0.5)  # the pool starts others meanwhile
-    with _within(60), pytest.raises(WorkerLost):
+    with within(60), pytest.raises(WorkerLost):
         list(map_in_order(_scaled, {"factor": 1}, list(range(10))))
     assert not parked_workers()
 
@@ -175,7 +158,7 @@ def test_parked_workers_killed_before_the_map_are_noticed_though_replaced() -> N
 def test_a_dead_worker_is_noticed_when_sigchld_is_ignored() -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
-        with _within(60), pytest.raises(WorkerLost, match="ended"):
+        with within(60), pytest.raises(WorkerLost, match="ended"):
             list(map_in_order(_killed_at, 5, list(range(MIN_PARALLEL * 2)), jobs=2))
     finally:
         signal.signal(signal.SIGCHLD, previous)

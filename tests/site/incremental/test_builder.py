@@ -22,6 +22,7 @@ from sitegen.incremental.outfolder import Outputs
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
+from tests.deadline import within
 from tests.site.reference import build_site_in_memory
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
@@ -374,14 +375,8 @@ def test_a_render_worker_killed_mid_build_fails_it_rather_than_waiting(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pagework, "render_page", _render_or_die)
-    signal.signal(signal.SIGALRM, lambda *_: pytest.fail("the build is still waiting"))
-    signal.alarm(60)
-    try:
-        with pytest.raises(WorkerLost, match="killed by signal 9"):
-            site.build(jobs=2)
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    with within(60), pytest.raises(WorkerLost, match="killed by signal 9"):
+        site.build(jobs=2)
     assert not parked_workers()
     assert not (site.base / "public").exists()
     assert not list((site.base / "cache").glob("staging-*"))
