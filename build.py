@@ -15,28 +15,30 @@ if __name__ == "__main__":
         sys.exit(_code)
 
 # The rest of the command line, after the check above.
-import argparse
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, TextIO
 
 # The generator is imported where a command needs it: a build with nothing to do stops before.
 
 if TYPE_CHECKING:
+    import argparse
+
     from sitegen.errors import ContentError
     from sitegen.options import BuildOptions
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 # `build.py new KIND`, as sitegen.content.scaffold.FOLDERS names them.
 KINDS = ("story", "campaign", "page")
-Command = Callable[[argparse.Namespace], int]
+Command = Callable[["argparse.Namespace"], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit code is 1 when the content or output has problems."""
     words = _with_default_command(list(sys.argv[1:] if argv is None else argv))
-    args = make_parser(words[0]).parse_args(words)
+    args = plain_build_args(words) or make_parser(words[0]).parse_args(words)
     command: Command = args.run
     try:
         return command(args)
@@ -61,9 +63,35 @@ def failed(error: Exception, *, annotations: bool) -> int:
     return 1
 
 
+def plain_build_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """What argparse makes of a plain build command line (`quick.plain_options`), read
+    without loading argparse; None for any other command line."""
+    options = quick.plain_options(list(argv))
+    if options is None:
+        return None
+    given = quick.DEFAULTS | options
+    templates, jobs = options.get("--templates"), options.get("--jobs")
+    args = SimpleNamespace(
+        command="build",
+        content=Path(given["--content"]),
+        templates=TEMPLATES if templates is None else Path(templates),
+        cache=Path(given["--cache"]),
+        drafts="--drafts" in options,
+        future="--future" in options,
+        annotations=given.get("--annotations", "auto"),
+        output=Path(given["--output"]),
+        progress="--progress" in options,
+        jobs=None if jobs is None else int(jobs),
+        run=run_build,
+    )
+    return args  # type: ignore[return-value] # the same attributes
+
+
 def make_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The command line: `build` (the default), `check`, `new`, `serve` and `publish`; the
     options of `publish` are only known when `command` is that one (its code loads AWS's)."""
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Render the campaign site from Markdown in three languages.",

@@ -44,7 +44,6 @@ from sitegen.incremental.state import (
 )
 from sitegen.incremental.write import check_output_dir
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
-from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
 from sitegen.render.emails import check_email_strings
@@ -231,6 +230,9 @@ class Builder:
         self.last = None
         context = self._context_key(inputs)
         changed = self._changed_documents(state, inputs)
+        # Here, not at the top: with Python-Markdown, which a rebuild after an edit never loads.
+        from sitegen.markdown.preconvert import Preconverter
+
         converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
         outputs: Outputs | None = None
         try:

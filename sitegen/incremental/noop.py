@@ -3,7 +3,10 @@
 Every build leaves a manifest: the files it read (size and modification time), the files it
 left in the output folder, and the generator's own code. When all of them are still as listed,
 the output folder is the build of these inputs and nothing needs doing. Only the standard
-library is used here, so that this check costs no more than the look at the files."""
+library is used here, so that this check costs no more than the look at the files.
+
+When a few texts were edited, a forked process converts their Markdown into the cache while
+the build loads the generator, which then need not load Python-Markdown."""
 
 from __future__ import annotations
 
@@ -32,6 +35,8 @@ _snapshot: tuple[object, ...] | None = None
 # What the check saw when it found changes, for the build that follows in this process.
 _seen: dict[str, object] = {}
 _answers: dict[tuple[str, Key], tuple[int, int] | None] = {}
+# At most this many edited texts are converted ahead in another process (see `_convert_aside`).
+ASIDE_AT_MOST = 16
 
 
 def build_key(
@@ -134,7 +139,10 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
         previous.intact()  # not asked for: its process is waited for all the same
     looking = _seen["outputs"] = _Looking(output, outputs)
     found = _seen["inputs"] = (roots, scan_inputs(*roots))
-    if found[1] != inputs or not looking.intact():
+    if found[1] != inputs:
+        _convert_aside(cache, inputs, found[1])
+        return None
+    if not looking.intact():
         return None
     try:
         # The saved states are pruned by their time of last use.
@@ -160,6 +168,11 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     process just found them (so that the build need not look again); empty if it did not."""
     folders = tuple(os.fspath(root) for root in roots)
     inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
+    converting = _seen.pop("converting", None)
+    if isinstance(converting, int):
+        # The Markdown cache is read after this: the texts converted aside must be in it.
+        with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
+            os.waitpid(converting, 0)
     found: tuple[dict[str, Stat], dict[str, Stat]] = ({}, {})
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
@@ -202,6 +215,36 @@ class _Looking:
             # Reaped already (SIGCHLD ignored, as a parent may leave it): look here instead.
             return intact(self.output, self.files)
         return os.waitstatus_to_exitcode(status) == 0
+
+
+def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, Stat]) -> None:
+    """Convert the Markdown of a few edited texts into the cache in a forked process, while
+    this one loads the generator (which then need not load Python-Markdown at all)."""
+    edited = [name for name, at in now.items() if name.endswith(".md") and before.get(name) != at]
+    if not edited or len(edited) > ASIDE_AT_MOST or not _may_fork():
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        return
+    if not pid:
+        _convert_and_exit(edited, os.fspath(cache))
+    _seen["converting"] = pid
+
+
+def _convert_and_exit(paths: list[str], cache: str) -> None:
+    """In the forked child: put the HTML of the texts into the cache; never returns. Whatever
+    it does not convert, the build converts itself."""
+    try:
+        from pathlib import Path
+
+        from sitegen.markdown.preconvert import convert_into_cache
+
+        convert_into_cache([Path(path) for path in paths], Path(cache))
+        code = 0
+    except BaseException:  # Ctrl-C among them; the build goes on without these texts
+        code = 1
+    os._exit(code)
 
 
 def _may_fork() -> bool:

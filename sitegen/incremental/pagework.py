@@ -13,8 +13,7 @@ from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
-from sitegen.markdown.convert import render_markdown
-from sitegen.markdown.texts import body_text
+from sitegen.markdown.texts import body_text, converted
 from sitegen.parallel import map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
@@ -22,6 +21,9 @@ from sitegen.site.listing import Entry, Tag
 from sitegen.site.model import Page, Site
 
 FLUSH_EVERY = 256
+# Memory is given back to the system before rendering more pages than this: a rebuild of a
+# few pages has freed little, and loading what gives it back costs more.
+RELEASE_ABOVE = 500
 # A page listing more entries than this is rendered in the main process: sent to a worker
 # forked before the model was made, it would arrive as a copy of most of the model (the tag
 # index lists every story of every tag).
@@ -98,7 +100,7 @@ class PageWork:
         html = self.markdown_cache().get(key)
         if html is not None:
             return html, None
-        html = render_markdown(body_text(page.document))
+        html = converted(body_text(page.document))
         return html, (key, html)
 
 
@@ -199,8 +201,9 @@ def render_all(
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, Rendered]:
     """Render pages on every core; new Markdown HTML goes to the cache; raise every problem."""
-    # What reading the content freed would otherwise stay with this process to the end.
-    release_freed_memory()
+    if len(urls) > RELEASE_ABOVE:
+        # What reading the content freed would otherwise stay with this process to the end.
+        release_freed_memory()
     results: dict[str, Rendered] = {}
     problems: list[Problem] = []
     converted: list[tuple[str, str]] = []

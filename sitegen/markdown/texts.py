@@ -12,7 +12,6 @@ from sitegen.content.load import read_text
 from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.markdown.cache import HtmlCache, markdown_version
-from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.images import mentioned_images
 
 
@@ -69,5 +68,14 @@ def html_of(
     html: dict[Path, str] = {}
     for doc in wanted:
         found = cached.get(keys[doc.path])
-        html[doc.path] = render_markdown(body_text(doc)) if found is None else found
+        html[doc.path] = converted(body_text(doc)) if found is None else found
     return html
+
+
+def converted(text: str) -> str:
+    """Markdown as sanitised HTML (`sitegen.markdown.convert.render_markdown`)."""
+    # Imported on demand: Python-Markdown takes some 20 ms to load, and a rebuild whose texts
+    # are all in the cache never needs it.
+    from sitegen.markdown.convert import render_markdown
+
+    return render_markdown(text)

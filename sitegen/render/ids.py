@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from markdown.extensions.toc import slugify
-
 from sitegen.content.schema import Document
 from sitegen.errors import Problem
 from sitegen.markdown.texts import body_text
@@ -73,6 +71,8 @@ def id_problems(doc: Document, body: str, page: str) -> list[Problem]:
 def _line(doc: Document, name: str) -> int | None:
     """The line of the text that gives the id: an attribute list or tag naming it, or a
     heading whose words make it."""
+    from markdown.extensions.toc import slugify  # only to report a problem
+
     named = re.compile(rf"\{{[^}}]*#{re.escape(name)}(?![\w-])|\bid=[\"']?{re.escape(name)}\b")
     lines = body_text(doc).split("\n")
     for number, line in enumerate(lines):

@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
+from sitegen.content.frontmatter import body
+from sitegen.content.load import read_text
 from sitegen.content.scaffold import FOLDERS
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
+from sitegen.markdown.cache import MarkdownCache
+from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES
-from tests.site.incremental.test_builder import ROOT, TODAY, Site, site
+from tests.site.incremental.test_builder import ROOT, TODAY, Site, site, snapshot
 
 __all__ = ["site"]
 
@@ -219,3 +223,100 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
         assert unchanged(site) == (result.pages, result.files)
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+# Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown
+# and argparse.
+LOADED = """
+import atexit, runpy, sys
+atexit.register(lambda: print("markdown loaded:", "markdown" in sys.modules))
+atexit.register(lambda: print("argparse loaded:", "argparse" in sys.modules))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def test_an_edited_text_is_converted_aside_and_the_build_loads_no_markdown(
+    site: Site,
+) -> None:
+    command = [sys.executable, "-c", LOADED, str(ROOT / "build.py"), "build", "--jobs", "1"]
+    command += ["--content", str(site.content), "--templates", str(site.templates)]
+    command += ["--output", str(site.base / "cli"), "--cache", str(site.base / "cli-cache")]
+    first = subprocess.run(command, capture_output=True, text=True, check=True, cwd=site.base)
+    assert "markdown loaded: True" in first.stdout
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+    edit = subprocess.run(command, capture_output=True, text=True, check=True, cwd=site.base)
+    assert "(1 written," in edit.stdout
+    assert "markdown loaded: False" in edit.stdout
+    # A plain command line is read without argparse, whatever the build then has to do.
+    assert "argparse loaded: False" in edit.stdout
+    page = "en/stories/extra-040/index.html"
+    assert "Someone <em>just asked</em>" in (site.base / "cli" / page).read_text()
+    # What the edit wrote is what a build of everything writes, today's date and all.
+    fresh = [*command[:-4], "--output", str(site.base / "fresh"), "--cache", str(site.base / "c2")]
+    subprocess.run(fresh, capture_output=True, check=True, cwd=site.base)
+    assert (site.base / "fresh" / page).read_bytes() == (site.base / "cli" / page).read_bytes()
+
+
+def converted_aside(site: Site, monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """Build the site, edit two stories, run the check; the texts it converted aside."""
+    forked: list[list[str]] = []
+    convert = noop._convert_and_exit
+
+    def recorded(paths: list[str], cache: str) -> None:
+        forked.append(paths)  # in the child: this list is the child's copy
+        convert(paths, cache)
+
+    site.build()
+    monkeypatch.setattr(noop, "_convert_and_exit", recorded)
+    monkeypatch.setattr(noop, "_may_fork", lambda: True)
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+    site.edit("content/stories/extra-041.md", "Someone *asked*", "Someone *asked twice*")
+    noop._answers.clear()
+    assert unchanged(site) is None
+    return forked
+
+
+def test_edited_texts_are_in_the_cache_once_the_build_has_seen_the_check(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    converted_aside(site, monkeypatch)
+    pid = noop._seen["converting"]
+    assert isinstance(pid, int)
+    options = site.options()
+    noop.seen((options.content, options.templates, options.contract), options.output)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # waited for: no process is left behind
+    cache = MarkdownCache(options.cache)
+    try:
+        for name, words in (("extra-040", "just asked"), ("extra-041", "asked twice")):
+            text = body(read_text(site.content / "stories" / f"{name}.md"), Path(name))
+            assert f"<em>{words}</em>" in (cache.get(markdown_key(text)) or "")
+    finally:
+        cache.close()
+    result = site.build()
+    assert result.written >= 2
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_many_edited_texts_are_left_to_the_build(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(noop, "ASIDE_AT_MOST", 1)
+    converted_aside(site, monkeypatch)
+    assert "converting" not in noop._seen
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_texts_converted_aside_while_sigchld_is_ignored(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        converted_aside(site, monkeypatch)
+        assert isinstance(noop._seen["converting"], int)
+        site.build()  # finds no child to wait for, and goes on
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert snapshot(site.base / "public") == site.reference()

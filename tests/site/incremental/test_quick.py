@@ -85,11 +85,15 @@ def test_a_plain_build_command_means_what_argparse_makes_of_it(argv: list[str]) 
         elif name != "templates":
             assert quick.DEFAULTS[f"--{name}"] == str(expected)
     assert ("--drafts" in options, "--future" in options) == (args.drafts, args.future)
+    # The build then runs on what the plain reading makes of it, attribute for attribute.
+    assert vars(build.plain_build_args(words)) == vars(args)  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("argv", REFUSED)
 def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
     assert quick.plain_options(argv) is None
+    words = build_module()._with_default_command(list(argv))  # type: ignore[attr-defined]
+    assert build_module().plain_build_args(words) is None  # type: ignore[attr-defined]
 
 
 def test_the_check_runs_once_when_there_is_something_to_do(
