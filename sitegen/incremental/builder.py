@@ -163,15 +163,12 @@ class Builder:
         if self.recorded is state:
             return
         self.recorded, options = state, self.options
-        files = {name: (record.size, record.mtime_ns) for name, record in state.files.items()}
         noop.record(
             self.manifest,
             self.manifest_key,
             (options.content, options.templates, options.contract),
-            state.inputs,
-            files,
             state_files(self.state_file),
-            (state.page_count, len(state.files)),
+            state.version,
         )
 
     def check(self, *, strict: bool = False) -> CheckResult:

@@ -1,8 +1,10 @@
 """A rebuild with nothing to do, told apart before the generator is even imported.
 
-Every build leaves a manifest: the files it read (size and modification time), the files it
-left in the output folder, and the generator's own code. When all of them are still as listed,
-the output folder is the build of these inputs and nothing needs doing. Only the standard
+Every build leaves a manifest: the generator's own code, the folders it read, and where the
+build's state lists the files it read (size and modification time) and the files it left in
+the output folder. When all of them are still as listed, the output folder is the build of
+these inputs and nothing needs doing. A build that follows in the same process takes the
+state's list as read here (`listing`), rather than reading it again. Only the standard
 library is used here, so that this check costs no more than the look at the files.
 
 When a few texts were edited, a forked process converts their Markdown into the cache while
@@ -22,12 +24,17 @@ from sitegen.packages import installed
 
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 _CODE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The form's contract as the command line builds with it (functions.help_requests.contract).
 CONTRACT = os.path.join(os.path.dirname(_CODE), "functions", "help_requests", "openapi.yaml")
 
 Stat = tuple[int, int]
+# An output file as the state lists it: digest, size and modification time.
+Listed = tuple[str, int, int]
+# A saved state's file list (`sitegen.incremental.state` writes it): the generator's version,
+# the model's token, the inputs, the output files, the journal, the page count, the format.
+Listing = tuple[str, str, dict[str, Stat], dict[str, Listed], bytes, int, int]
 Folder = str | os.PathLike[str]
 # The output folder resolved, the input folders as given and resolved, then the settings.
 Key = tuple[str | bool, ...]
@@ -126,12 +133,17 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
             saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if type(saved) is not tuple or len(saved) != 8 or saved[:2] != (MANIFEST_FORMAT, key):
+    if type(saved) is not tuple or len(saved) != 6 or saved[:2] != (MANIFEST_FORMAT, key):
         return None
-    _, _, code, roots, inputs, outputs, states, counts = saved
+    _, _, code, roots, states, version = saved
     output = str(key[0])
     if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
         return None
+    listing = _read_listing(states[0], version)
+    if listing is None:
+        return None
+    _seen["listing"] = (states[0], listing)
+    inputs, outputs, pages = listing[2], listing[3], listing[5]
     # The output files are looked at by another process while this one looks at the inputs;
     # when an input changed, this one goes on to load the generator meanwhile.
     previous = _seen.get("outputs")
@@ -150,7 +162,29 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
             os.utime(used)
     except OSError:
         return None
-    return counts  # type: ignore[no-any-return]
+    return pages, len(outputs)
+
+
+def _read_listing(path: str, version: str) -> Listing | None:
+    """The file list of a saved state, if saved by the generator's version `version`."""
+    try:
+        with open(path, "rb") as file:
+            saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if type(saved) is not tuple or len(saved) != 7 or saved[0] != version:
+        return None
+    if type(saved[2]) is not dict or type(saved[3]) is not dict or type(saved[5]) is not int:
+        return None
+    return saved
+
+
+def listing(path: Folder) -> Listing | None:
+    """The state's file list at `path` as the check of this process just read it, once."""
+    found = _seen.pop("listing", None)
+    if isinstance(found, tuple) and found[0] == os.fspath(path):
+        return found[1]  # type: ignore[no-any-return]
+    return None
 
 
 def summary_line(
@@ -163,8 +197,8 @@ def summary_line(
     )
 
 
-def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Stat]]:
-    """The inputs, and the output files with their size and time, as the check of this
+def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Listed]]:
+    """The inputs, and the output files found as the state lists them, as the check of this
     process just found them (so that the build need not look again); empty if it did not."""
     folders = tuple(os.fspath(root) for root in roots)
     inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
@@ -173,7 +207,7 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
         # The Markdown cache is read after this: the texts converted aside must be in it.
         with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
             os.waitpid(converting, 0)
-    found: tuple[dict[str, Stat], dict[str, Stat]] = ({}, {})
+    found: tuple[dict[str, Stat], dict[str, Listed]] = ({}, {})
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
     if isinstance(outputs, _Looking):
@@ -191,7 +225,7 @@ class _Looking:
     # Below this many files, forking costs more than the look.
     FORK_ABOVE = 2000
 
-    def __init__(self, output: str, files: Mapping[str, Stat]) -> None:
+    def __init__(self, output: str, files: Mapping[str, Listed]) -> None:
         self.output, self.files = output, files
         self._pid: int | None = None
         self._answer: bool | None = None
@@ -255,7 +289,7 @@ def _may_fork() -> bool:
     return threading is None or threading.active_count() == 1
 
 
-def _fork_looking(output: str, files: Mapping[str, Stat]) -> int | None:
+def _fork_looking(output: str, files: Mapping[str, Listed]) -> int | None:
     """The process id of a child that exits 0 when every file is intact, 1 when not."""
     try:
         pid = os.fork()
@@ -266,7 +300,7 @@ def _fork_looking(output: str, files: Mapping[str, Stat]) -> int | None:
     return pid
 
 
-def _look_and_exit(output: str, files: Mapping[str, Stat]) -> None:
+def _look_and_exit(output: str, files: Mapping[str, Listed]) -> None:
     """In the forked child: look, and end the process with the answer; never returns."""
     try:
         code = 0 if intact(output, files) else 1
@@ -276,8 +310,8 @@ def _look_and_exit(output: str, files: Mapping[str, Stat]) -> None:
     os._exit(code)
 
 
-def intact(output: str, files: Mapping[str, Stat]) -> bool:
-    """Whether every file is in the output folder with its recorded size and time."""
+def intact(output: str, files: Mapping[str, Listed]) -> bool:
+    """Whether every file is in the output folder with its listed size and time."""
     if os.stat not in os.supports_dir_fd:
         return all(_same(os.path.join(output, name), stat) for name, stat in files.items())
     try:
@@ -291,34 +325,29 @@ def intact(output: str, files: Mapping[str, Stat]) -> bool:
         os.close(folder)
 
 
-def _same(name: str, stat: Stat, folder: int | None = None) -> bool:
+def _same(name: str, listed: Listed, folder: int | None = None) -> bool:
     try:
         info = os.stat(name, dir_fd=folder)
     except OSError:
         return False
-    return (info.st_size, info.st_mtime_ns) == stat
+    return info.st_size == listed[1] and info.st_mtime_ns == listed[2]
 
 
 def record(
-    path: str,
-    key: Key,
-    roots: Iterable[Folder],
-    inputs: Mapping[str, Stat],
-    outputs: Mapping[str, Stat],
-    states: Iterable[Folder],
-    counts: tuple[int, int],
+    path: str, key: Key, roots: Iterable[Folder], states: Iterable[Folder], version: str
 ) -> None:
-    """Write the manifest of a build that just finished (a cache: failing to is no error)."""
+    """Write the manifest of a build that just finished (a cache: failing to is no error).
+
+    `states`: the files of its saved state, its file list first; `version`: the generator's
+    version that list is saved with."""
     folders = tuple(os.fspath(root) for root in roots)
     saved: object = (
         MANIFEST_FORMAT,
         key,
         code_snapshot(),
         folders,
-        dict(inputs),
-        dict(outputs),
         tuple(os.fspath(state) for state in states),
-        counts,
+        version,
     )
     temporary = f"{path}.{os.getpid()}.tmp"
     try:

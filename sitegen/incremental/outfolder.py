@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sitegen.digest import digest
 from sitegen.errors import ContentError
-from sitegen.incremental.noop import scan_inputs
+from sitegen.incremental.noop import Listed, scan_inputs
 from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import MARKER, make_folder, remove_stale
@@ -44,23 +44,22 @@ def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
 
 
 def intact_files(
-    output: Path, files: dict[str, FileRecord], seen: Mapping[str, Stat] | None = None
+    output: Path, files: dict[str, FileRecord], seen: Mapping[str, Listed] | None = None
 ) -> dict[str, str]:
     """Digests of the files the last build wrote that are still exactly as it left them;
-    `seen` has the size and time of files just looked at."""
+    `seen`: files just found as they are listed here, digest, size and time."""
     intact = {}
     base = str(output)
     seen = seen or {}
     for name, record in files.items():
-        found = seen.get(name)
-        if found is None:
+        if seen.get(name) != record:
             try:
                 info = os.stat(os.path.join(base, name))
             except OSError:
                 continue
-            found = (info.st_size, info.st_mtime_ns)
-        if found == (record.size, record.mtime_ns):
-            intact[name] = record.digest
+            if (info.st_size, info.st_mtime_ns) != (record.size, record.mtime_ns):
+                continue
+        intact[name] = record.digest
     return intact
 
 

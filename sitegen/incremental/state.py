@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sitegen.content.schema import Document
 from sitegen.digest import digest
+from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.kit import Kit, write_kit
 
@@ -79,10 +80,12 @@ def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path
 def load_state(path: Path) -> BuildState:
     """The saved list of inputs and outputs (enough to see that nothing changed)."""
     fresh = BuildState()
+    listed = path.with_suffix(".files")
     try:
         # Plain values in marshal's format: read in a tenth of the time pickle takes, and from
         # bytes read at once (marshal.load on a file asks it for each value: 4 times slower).
-        saved = marshal.loads(path.with_suffix(".files").read_bytes())  # noqa: S302 - our own cache file
+        # The no-change check of this process may have just read them.
+        saved = noop.listing(listed) or marshal.loads(listed.read_bytes())  # noqa: S302 - our own cache file
         if saved[0] != fresh.version or saved[-1] != STATE_FORMAT:
             return fresh
         journal = pickle.loads(saved[4])  # noqa: S301 - our own cache file

@@ -3,6 +3,7 @@ every change a build would act on gets past it."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import signal
 import subprocess
@@ -180,7 +181,7 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     forked: list[int] = []
     fork = noop._fork_looking
 
-    def recorded(output: str, files: dict[str, noop.Stat]) -> int | None:
+    def recorded(output: str, files: dict[str, noop.Listed]) -> int | None:
         pid = fork(output, files)
         assert pid is not None
         forked.append(pid)
@@ -320,3 +321,30 @@ def test_texts_converted_aside_while_sigchld_is_ignored(
     finally:
         signal.signal(signal.SIGCHLD, previous)
     assert snapshot(site.base / "public") == site.reference()
+
+
+def test_the_build_after_the_check_takes_the_state_list_the_check_read(site: Site) -> None:
+    site.build()
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+    noop._answers.clear()
+    assert unchanged(site) is None
+    read = noop._seen["listing"]
+    assert isinstance(read, tuple)
+    assert read[0].endswith(".files")
+    result = site.build()
+    assert "listing" not in noop._seen  # taken by the build's state
+    assert result.written >= 1
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_a_state_list_saved_by_other_code_is_not_this_builds(site: Site) -> None:
+    site.build()
+    noop._answers.clear()
+    assert unchanged(site) is not None
+    # Another version of the generator saved the list since (sharing the cache folder).
+    listed = next((site.base / "cache" / "builds").glob("*.files"))
+    saved = list(marshal.loads(listed.read_bytes()))  # noqa: S302 - the build's own file
+    saved[0] = "another version"
+    listed.write_bytes(marshal.dumps(tuple(saved)))
+    noop._answers.clear()
+    assert unchanged(site) is None
