@@ -139,17 +139,17 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     output = str(key[0])
     if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
         return None
-    listing = _read_listing(states[0], version)
-    if listing is None:
-        return None
-    _seen["listing"] = (states[0], listing)
-    inputs, outputs, pages = listing[2], listing[3], listing[5]
     # The output files are looked at by another process while this one looks at the inputs;
     # when an input changed, this one goes on to load the generator meanwhile.
     previous = _seen.get("outputs")
     if isinstance(previous, _Looking):
         previous.intact()  # not asked for: its process is waited for all the same
-    looking = _seen["outputs"] = _Looking(output, outputs)
+    looking = _seen["outputs"] = _Looking(output, states[0], version)
+    listing = looking.listing = _read_listing(states[0], version)
+    if listing is None:
+        return None
+    _seen["listing"] = (states[0], listing)
+    inputs, outputs, pages = listing[2], listing[3], listing[5]
     found = _seen["inputs"] = (roots, scan_inputs(*roots))
     if found[1] != inputs:
         _convert_aside(cache, inputs, found[1])
@@ -213,42 +213,56 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     if isinstance(outputs, _Looking):
         # Waited for whatever folder it looked at: its process is done with here.
         as_left = outputs.intact()
-        if as_left and outputs.output == os.path.realpath(output):
-            found[1].update(outputs.files)
+        if as_left and outputs.listing and outputs.output == os.path.realpath(output):
+            found[1].update(outputs.listing[3])
     return found
 
 
 class _Looking:
-    """Whether every output file is as recorded, found out by a forked process where this
-    one may fork (no threads yet), so that it can look at other files meanwhile."""
+    """Whether every output file is as the state's file list (at `listed`) has it, found out
+    by a forked process where this one may fork (no threads yet), so that it can look at the
+    inputs meanwhile. That process reads the list for itself, while this one reads it too:
+    sharing this one's copy would cost each a copy of every memory page the other touches."""
 
-    # Below this many files, forking costs more than the look.
-    FORK_ABOVE = 2000
+    # Below this size of the list (some 1,500 files), forking costs more than the look.
+    FORK_ABOVE = 200_000
 
-    def __init__(self, output: str, files: Mapping[str, Listed]) -> None:
-        self.output, self.files = output, files
+    def __init__(self, output: str, listed: str, version: str) -> None:
+        self.output = output
+        # The list as this process reads it, once it has.
+        self.listing: Listing | None = None
         self._pid: int | None = None
         self._answer: bool | None = None
-        if len(files) > self.FORK_ABOVE and _may_fork():
-            self._pid = _fork_looking(output, files)
+        if _may_fork() and _size(listed) > self.FORK_ABOVE:
+            self._pid = _fork_looking(output, listed, version)
 
     def intact(self) -> bool:
         """The answer, waiting for the other process if it looks."""
         if self._answer is None:
             if self._pid is None:
-                self._answer = intact(self.output, self.files)
+                self._answer = self._here()
             else:
                 self._answer = self._waited(self._pid)
                 self._pid = None
         return self._answer
+
+    def _here(self) -> bool:
+        return self.listing is not None and intact(self.output, self.listing[3])
 
     def _waited(self, pid: int) -> bool:
         try:
             _, status = os.waitpid(pid, 0)
         except ChildProcessError:
             # Reaped already (SIGCHLD ignored, as a parent may leave it): look here instead.
-            return intact(self.output, self.files)
+            return self._here()
         return os.waitstatus_to_exitcode(status) == 0
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
 
 
 def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, Stat]) -> None:
@@ -289,21 +303,23 @@ def _may_fork() -> bool:
     return threading is None or threading.active_count() == 1
 
 
-def _fork_looking(output: str, files: Mapping[str, Listed]) -> int | None:
-    """The process id of a child that exits 0 when every file is intact, 1 when not."""
+def _fork_looking(output: str, listed: str, version: str) -> int | None:
+    """The process id of a child that exits 0 when every file of the list is intact, 1 when
+    not (or when the list cannot be read)."""
     try:
         pid = os.fork()
     except OSError:
         return None
     if not pid:
-        _look_and_exit(output, files)
+        _look_and_exit(output, listed, version)
     return pid
 
 
-def _look_and_exit(output: str, files: Mapping[str, Listed]) -> None:
+def _look_and_exit(output: str, listed: str, version: str) -> None:
     """In the forked child: look, and end the process with the answer; never returns."""
     try:
-        code = 0 if intact(output, files) else 1
+        listing = _read_listing(listed, version)
+        code = 0 if listing is not None and intact(output, listing[3]) else 1
     except BaseException:  # Ctrl-C among them: the parent decides what happens
         code = 2
     # Nothing of the parent's (buffers, exit handlers) may run twice.

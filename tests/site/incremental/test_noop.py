@@ -181,8 +181,8 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     forked: list[int] = []
     fork = noop._fork_looking
 
-    def recorded(output: str, files: dict[str, noop.Listed]) -> int | None:
-        pid = fork(output, files)
+    def recorded(output: str, listed: str, version: str) -> int | None:
+        pid = fork(output, listed, version)
         assert pid is not None
         forked.append(pid)
         return pid
