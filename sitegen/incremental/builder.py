@@ -112,7 +112,7 @@ class Builder:
         names = self._input_names(changed) if changed is not None and self.last else None
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
-            intact = {name: record.digest for name, record in state.files.items()}
+            intact = {name: record[0] for name, record in state.files.items()}
         else:
             roots = (options.content, options.templates, options.contract)
             inputs, seen = noop.seen(roots, options.output)

@@ -57,9 +57,9 @@ def intact_files(
                 info = os.stat(os.path.join(base, name))
             except OSError:
                 continue
-            if (info.st_size, info.st_mtime_ns) != (record.size, record.mtime_ns):
+            if (info.st_size, info.st_mtime_ns) != record[1:]:
                 continue
-        intact[name] = record.digest
+        intact[name] = record[0]
     return intact
 
 
@@ -216,7 +216,7 @@ class Outputs:
 
     def _record(self, name: str, target: Path) -> None:
         info = target.stat()
-        self.state.files[name] = FileRecord(self.digests[name], info.st_size, info.st_mtime_ns)
+        self.state.files[name] = (self.digests[name], info.st_size, info.st_mtime_ns)
 
     def result(self, seconds: float) -> BuildResult:
         """The build's summary."""
