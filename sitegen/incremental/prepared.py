@@ -15,7 +15,6 @@ from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
 from sitegen.incremental.state import BuildState
 from sitegen.markdown.texts import shown_images
-from sitegen.render.admin import admin_pages
 from sitegen.render.assets import Assets, collect_assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet, process_images
@@ -120,6 +119,7 @@ def site_files(
     HTML by page URL."""
     # Here, not at the top: its XML escaping loads urllib.request, which a rebuild after an
     # edit to a text that no feed shows never needs.
+    from sitegen.render.admin import admin_pages
     from sitegen.render.outputs import robots_txt, sitemaps
 
     config = site.config

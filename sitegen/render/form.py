@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from functions.help_requests.contract import load_contract
-from functions.help_requests.errors import ConfigError
 from sitegen.errors import SiteError
 
 STATUSES = (
@@ -161,6 +159,10 @@ class Form:
 
 def read_form(contract: Path) -> Form:
     """The form as the OpenAPI document at `contract` defines it; SiteError if it cannot."""
+    # Here, not at the top: a rebuild after an edit to a text takes the form as it was saved.
+    from functions.help_requests.contract import load_contract
+    from functions.help_requests.errors import ConfigError
+
     try:
         found = load_contract(contract)
     except ConfigError as exc:
