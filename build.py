@@ -12,7 +12,7 @@ from sitegen.incremental import noop, quick
 if __name__ == "__main__":
     _templates = os.path.join(os.path.dirname(os.path.realpath(__file__)), "templates")
     if (_code := quick.quick_build(sys.argv[1:], _templates)) is not None:
-        sys.exit(_code)
+        quick.leave(_code)
 
 # The rest of the command line, after the check above.
 import time
@@ -299,4 +299,7 @@ def _with_default_command(argv: list[str]) -> list[str]:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit_code = main()
+    if _with_default_command(sys.argv[1:])[0] == "build":
+        quick.leave(_exit_code)
+    sys.exit(_exit_code)

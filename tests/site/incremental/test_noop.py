@@ -227,11 +227,18 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
 
 
 # Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown
-# and argparse.
+# and argparse, and whether it ended without the interpreter's teardown.
 LOADED = """
-import atexit, runpy, sys
-atexit.register(lambda: print("markdown loaded:", "markdown" in sys.modules))
-atexit.register(lambda: print("argparse loaded:", "argparse" in sys.modules))
+import atexit, os, runpy, sys
+def said(how):
+    print("markdown loaded:", "markdown" in sys.modules)
+    print("argparse loaded:", "argparse" in sys.modules)
+    print("ended", how, flush=True)
+atexit.register(said, "after the teardown")
+def ended(code, end=os._exit):
+    said("at once")
+    end(code)
+os._exit = ended
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
@@ -245,12 +252,15 @@ def test_an_edited_text_is_converted_aside_and_the_build_loads_no_markdown(
     command += ["--output", str(site.base / "cli"), "--cache", str(site.base / "cli-cache")]
     first = subprocess.run(command, capture_output=True, text=True, check=True, cwd=site.base)
     assert "markdown loaded: True" in first.stdout
+    # Rendering on one core, nothing is left for the interpreter's teardown to stop.
+    assert "ended at once" in first.stdout
     site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
     edit = subprocess.run(command, capture_output=True, text=True, check=True, cwd=site.base)
     assert "(1 written," in edit.stdout
     assert "markdown loaded: False" in edit.stdout
     # A plain command line is read without argparse, whatever the build then has to do.
     assert "argparse loaded: False" in edit.stdout
+    assert "ended at once" in edit.stdout
     page = "en/stories/extra-040/index.html"
     assert "Someone <em>just asked</em>" in (site.base / "cli" / page).read_text()
     # What the edit wrote is what a build of everything writes, today's date and all.

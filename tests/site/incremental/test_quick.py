@@ -3,6 +3,7 @@ makes of it, or it leaves the command line to argparse."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -137,3 +138,48 @@ def test_a_build_with_nothing_to_do_loads_neither_argparse_nor_pathlib(site: Sit
     assert again.stdout.startswith(pages)
     assert "(0 written," in again.stdout
     assert again.stdout.rstrip().endswith(f"→ {site.base / 'q'}")
+
+
+class Ended(Exception):
+    """os._exit, called."""
+
+
+@pytest.fixture
+def alone(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A process of one thread that loaded neither multiprocessing nor coverage, whose
+    os._exit raises Ended instead of ending it."""
+    import threading
+
+    def ended(code: int) -> None:
+        raise Ended(code)
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    for name in ("multiprocessing", "coverage"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setattr(os, "_exit", ended)
+    return monkeypatch
+
+
+def test_a_build_alone_ends_without_the_teardown(alone: pytest.MonkeyPatch) -> None:
+    with pytest.raises(Ended) as ended:
+        quick.leave(3)
+    assert ended.value.args == (3,)
+
+
+@pytest.mark.parametrize("what", ["thread", "multiprocessing", "coverage", "closed pipe"])
+def test_anything_left_running_gets_the_teardown(alone: pytest.MonkeyPatch, what: str) -> None:
+    import threading
+
+    if what == "thread":
+        alone.setattr(threading, "active_count", lambda: 2)
+    elif what == "closed pipe":
+
+        def broken() -> None:
+            raise BrokenPipeError
+
+        alone.setattr(sys.stdout, "flush", broken)
+    else:
+        alone.setitem(sys.modules, what, sys)  # any module object: loaded
+    with pytest.raises(SystemExit) as ended:
+        quick.leave(4)
+    assert ended.value.code == 4
