@@ -226,13 +226,14 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
         signal.signal(signal.SIGCHLD, previous)
 
 
-# Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown
-# and argparse, and whether it ended without the interpreter's teardown.
+# Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown,
+# argparse and multiprocessing, and whether it ended without the interpreter's teardown.
 LOADED = """
 import atexit, os, runpy, sys
 def said(how):
     print("markdown loaded:", "markdown" in sys.modules)
     print("argparse loaded:", "argparse" in sys.modules)
+    print("multiprocessing loaded:", "multiprocessing" in sys.modules)
     print("ended", how, flush=True)
 atexit.register(said, "after the teardown")
 def ended(code, end=os._exit):

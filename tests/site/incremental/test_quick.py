@@ -3,9 +3,12 @@ makes of it, or it leaves the command line to argparse."""
 
 from __future__ import annotations
 
+import multiprocessing
+import multiprocessing.util
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,40 +149,51 @@ class Ended(Exception):
 
 @pytest.fixture
 def alone(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """A process of one thread that loaded neither multiprocessing nor coverage, whose
-    os._exit raises Ended instead of ending it."""
-    import threading
+    """A process of one thread, whose forked processes have all ended and left multiprocessing
+    nothing to do at exit, without coverage; its os._exit raises Ended instead of ending it."""
 
     def ended(code: int) -> None:
         raise Ended(code)
 
     monkeypatch.setattr(threading, "active_count", lambda: 1)
-    for name in ("multiprocessing", "coverage"):
-        monkeypatch.delitem(sys.modules, name, raising=False)
+    monkeypatch.setitem(sys.modules, "multiprocessing", multiprocessing)
+    monkeypatch.setattr(multiprocessing, "active_children", list)
+    monkeypatch.setattr(multiprocessing.util, "_finalizer_registry", {})
+    monkeypatch.delitem(sys.modules, "coverage", raising=False)
     monkeypatch.setattr(os, "_exit", ended)
     return monkeypatch
 
 
-def test_a_build_alone_ends_without_the_teardown(alone: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("loaded", [True, False])
+def test_a_build_alone_ends_without_the_teardown(alone: pytest.MonkeyPatch, loaded: bool) -> None:
+    if not loaded:
+        alone.delitem(sys.modules, "multiprocessing")
     with pytest.raises(Ended) as ended:
         quick.leave(3)
     assert ended.value.args == (3,)
 
 
-@pytest.mark.parametrize("what", ["thread", "multiprocessing", "coverage", "closed pipe"])
-def test_anything_left_running_gets_the_teardown(alone: pytest.MonkeyPatch, what: str) -> None:
-    import threading
+CAUSES = ["thread", "child process", "finalizer", "no registry", "coverage", "closed pipe"]
 
+
+@pytest.mark.parametrize("what", CAUSES)
+def test_anything_left_to_do_gets_the_teardown(alone: pytest.MonkeyPatch, what: str) -> None:
     if what == "thread":
         alone.setattr(threading, "active_count", lambda: 2)
-    elif what == "closed pipe":
+    elif what == "child process":
+        alone.setattr(multiprocessing, "active_children", lambda: [object()])
+    elif what == "finalizer":
+        alone.setattr(multiprocessing.util, "_finalizer_registry", {(0, 1): object()})
+    elif what == "no registry":
+        alone.delattr(multiprocessing.util, "_finalizer_registry")
+    elif what == "coverage":
+        alone.setitem(sys.modules, "coverage", sys)  # any module object: loaded
+    else:
 
         def broken() -> None:
             raise BrokenPipeError
 
         alone.setattr(sys.stdout, "flush", broken)
-    else:
-        alone.setitem(sys.modules, what, sys)  # any module object: loaded
     with pytest.raises(SystemExit) as ended:
         quick.leave(4)
     assert ended.value.code == 4

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL, parked_workers
+from tests.site.incremental.test_noop import LOADED
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -155,3 +158,18 @@ def test_no_process_is_forked_while_a_cache_connection_is_open(
     build_site(options)
     assert forks == [False, False, False, False]
     assert caches
+
+
+def test_a_parallel_build_from_the_command_line_ends_with_every_process_stopped(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    command = [sys.executable, "-c", LOADED, str(ROOT / "build.py"), "build", "--jobs", "2"]
+    command += ["--content", str(options.content), "--output", str(options.output)]
+    command += ["--cache", str(options.cache)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert "multiprocessing loaded: True" in done.stdout
+    # Its workers stopped and waited for, the build needs no teardown to stop them.
+    assert "ended at once" in done.stdout
+    assert "(0 written," not in done.stdout
+    assert (options.output / "en" / "stories" / "story-007" / "index.html").is_file()
