@@ -119,7 +119,11 @@ def test_a_failed_build_forgets_the_manifest(site: Site) -> None:
     assert unchanged(site) == (result.pages, result.files)
 
 
-def test_the_scan_sees_what_os_walk_sees(tmp_path: Path) -> None:
+@pytest.mark.parametrize("by_descriptor", [True, False])
+def test_the_scan_sees_what_os_walk_sees(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_descriptor: bool
+) -> None:
+    monkeypatch.setattr(noop, "_BY_DESCRIPTOR", by_descriptor)
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "c.md").write_text("c")
     (tmp_path / "a" / "d.md").write_text("d")
@@ -135,6 +139,25 @@ def test_the_scan_sees_what_os_walk_sees(tmp_path: Path) -> None:
     scanned = noop.scan_inputs(tmp_path / "a", tmp_path / "a" / "d.md", tmp_path / "missing")
     assert {name: size for name, (_, size) in scanned.items()} == walked
     assert len(walked) == 3
+
+
+def test_both_ways_of_scanning_give_the_same_files_in_the_same_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for number in range(40):
+        folder = tmp_path / "a" / f"f{number % 7}" / ("deep" if number % 3 else "")
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{number}.md").write_text("x" * number)
+    (tmp_path / "a" / "f1" / "up").symlink_to(tmp_path / "a")
+    (tmp_path / "a" / "f2" / "same.md").symlink_to(tmp_path / "a" / "f1" / "deep" / "1.md")
+    found = {}
+    for by_descriptor in (True, False):
+        monkeypatch.setattr(noop, "_BY_DESCRIPTOR", by_descriptor)
+        for top in (f"{tmp_path}/a", f"{tmp_path}/a/", f"{tmp_path}//a/./f1"):
+            found[by_descriptor, top] = list(noop.scan_inputs(top).items())
+    for top in (f"{tmp_path}/a", f"{tmp_path}/a/", f"{tmp_path}//a/./f1"):
+        assert found[True, top] == found[False, top]
+    assert len(found[True, f"{tmp_path}/a"]) == 41
 
 
 def test_the_command_line_knows_the_generator_defaults() -> None:
