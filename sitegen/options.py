@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from functions.help_requests.contract import CONTRACT_PATH
-
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# functions.help_requests.contract.CONTRACT_PATH, without loading the contract's code.
+CONTRACT_PATH = TEMPLATES.parent / "functions" / "help_requests" / "openapi.yaml"
 Progress = Callable[[int, int], None]
 
 

@@ -10,11 +10,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.load import Content, load_content, load_document
 from sitegen.content.schema import Document
-from sitegen.content.translations import TranslationReport, find_gaps, gap_problems
 from sitegen.digest import digest
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
@@ -50,6 +50,9 @@ from sitegen.render.emails import check_email_strings
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
+
+if TYPE_CHECKING:
+    from sitegen.content.translations import TranslationReport
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -175,6 +178,9 @@ class Builder:
         """A whole build that leaves no trace: nothing is read from or written to the cache
         (Markdown is converted in memory, images only planned), and pages are rendered into a
         temporary folder that is removed; raise ContentError for every problem."""
+        # Here, not at the top: only a check reports on translations.
+        from sitegen.content.translations import gap_problems
+
         options, state = self.options, BuildState()
         inputs = scan_inputs(options.content, options.templates, options.contract)
         outputs = Outputs(
@@ -199,6 +205,8 @@ class Builder:
 
     def _translations(self, content: Content) -> TranslationReport:
         """The translations of the texts this build publishes."""
+        from sitegen.content.translations import find_gaps
+
         options = self.options
         published = (
             doc

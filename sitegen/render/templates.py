@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
@@ -16,7 +16,6 @@ from markupsafe import Markup
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
-from sitegen.render import admin
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.ids import id_problems
@@ -25,6 +24,9 @@ from sitegen.render.once import FastContext, Once
 from sitegen.render.pictures import PICTURE, with_pictures
 from sitegen.site.listing import Tag, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
+
+if TYPE_CHECKING:
+    from sitegen.render.admin import AdminPage
 
 _T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
 
@@ -87,8 +89,10 @@ class Renderer:
         context = {"config": config, "choices": choices, "static": self.assets.url}
         return self._render("root.html", context)
 
-    def render_admin(self, page: admin.AdminPage) -> str:
+    def render_admin(self, page: AdminPage) -> str:
         """A page of the moderators' inbox."""
+        from sitegen.render import admin  # here: a rebuild after an edit renders no admin page
+
         config = self.site.config
         context = admin.admin_context(page, config, self.translators, self.form)
         context |= {"static": self.assets.url, "has_static": self.assets.urls.__contains__}
@@ -232,6 +236,8 @@ def template_uses(templates_dir: Path) -> list[Use]:
 
 def required_strings(templates_dir: Path, form: Form) -> list[Use]:
     """Every UI string the templates, the form and the generator need."""
+    from sitegen.render import admin
+
     code = Path(__file__)
     uses = [Use(key, form.source, None) for key in form.required_keys()]
     uses += [Use(key, code, None) for key in (*DATE_KEYS, *CHROME_KEYS)]

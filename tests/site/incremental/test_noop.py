@@ -22,6 +22,7 @@ from sitegen.errors import ContentError
 from sitegen.incremental import noop
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.texts import markdown_key
+from sitegen.options import CONTRACT_PATH as DEFAULT_CONTRACT
 from sitegen.options import TEMPLATES
 from tests.site.incremental.test_builder import ROOT, TODAY, Site, site, snapshot
 
@@ -166,7 +167,7 @@ def test_the_command_line_knows_the_generator_defaults() -> None:
         import build
     finally:
         sys.path.remove(str(ROOT))
-    assert Path(noop.CONTRACT) == CONTRACT_PATH
+    assert Path(noop.CONTRACT) == CONTRACT_PATH == DEFAULT_CONTRACT
     assert build.TEMPLATES == TEMPLATES
     assert tuple(FOLDERS) == build.KINDS
 
