@@ -15,6 +15,7 @@ import jinja2.meta
 
 from sitegen.content.schema import Document
 from sitegen.digest import digest
+from sitegen.incremental import noop
 from sitegen.packages import package_version
 
 PACKAGES = ("markdown", "nh3", "jinja2", "markupsafe", "pyyaml", "pillow")
@@ -23,7 +24,11 @@ _CODE = Path(__file__).resolve().parents[1]
 
 @cache
 def code_version() -> str:
-    """The generator's own sources, Python's version and the versions of the packages it uses."""
+    """The generator's own sources, Python's version and the versions of the packages it uses;
+    as the no-change check found it recorded, when it did (reading the sources takes longer)."""
+    recorded = noop.recorded_version()
+    if recorded is not None:
+        return recorded
     versions = [f"{name}={package_version(name)}" for name in PACKAGES]
     sources = [path.read_bytes() for path in sorted(_CODE.rglob("*.py"))]
     return digest(sys.version, *versions, *sources)

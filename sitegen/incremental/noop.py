@@ -40,6 +40,9 @@ Folder = str | os.PathLike[str]
 # The output folder resolved, the input folders as given and resolved, then the settings.
 Key = tuple[str | bool, ...]
 _snapshot: tuple[object, ...] | None = None
+# The generator's version (`fingerprint.code_version`) as a manifest recorded it for the code
+# this process runs, once a check has read one.
+_version: str | None = None
 # What the check saw when it found changes, for the build that follows in this process.
 _seen: dict[str, object] = {}
 _answers: dict[tuple[str, Key], tuple[int, int] | None] = {}
@@ -139,6 +142,13 @@ def _scan_open(folder: str, found: dict[str, Stat]) -> None:
         os.close(handle)
 
 
+def recorded_version() -> str | None:
+    """The generator's version for the code this process runs, as the last build of it
+    recorded it (the same files, of the same size and time), if a check has read it: what
+    `sitegen.incremental.fingerprint.code_version` would find again by reading every source."""
+    return _version
+
+
 def code_snapshot() -> tuple[object, ...]:
     """The generator's sources (size and time), Python's version and the installed packages;
     taken once per process, as the process runs the code it imported when it started."""
@@ -173,8 +183,12 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     if type(saved) is not tuple or len(saved) != 6 or saved[:2] != (MANIFEST_FORMAT, key):
         return None
     _, _, code, roots, states, version = saved
+    if code != code_snapshot():
+        return None
+    global _version
+    _version = version if type(version) is str else None
     output = str(key[0])
-    if code != code_snapshot() or not os.path.isfile(os.path.join(output, MARKER)):
+    if not os.path.isfile(os.path.join(output, MARKER)):
         return None
     # The output files are looked at by another process while this one looks at the inputs;
     # when an input changed, this one goes on to load the generator meanwhile.

@@ -20,6 +20,7 @@ from sitegen.content.load import read_text
 from sitegen.content.scaffold import FOLDERS
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
+from sitegen.incremental.fingerprint import code_version
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import CONTRACT_PATH as DEFAULT_CONTRACT
@@ -383,3 +384,27 @@ def test_a_state_list_saved_by_other_code_is_not_this_builds(site: Site) -> None
     listed.write_bytes(marshal.dumps(tuple(saved)))
     noop._answers.clear()
     assert unchanged(site) is None
+
+
+def test_the_check_finds_the_version_reading_the_sources_gives(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(noop, "_version", None)
+    from_sources = code_version.__wrapped__()  # not the answer kept for this process
+    site.build()
+    noop._answers.clear()
+    assert unchanged(site) is not None
+    assert noop.recorded_version() == from_sources
+
+
+def test_a_manifest_of_other_code_gives_no_version(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.build()
+    monkeypatch.setattr(noop, "_version", None)
+    version, executable, sources, packages = noop.code_snapshot()
+    assert isinstance(sources, tuple)
+    monkeypatch.setattr(noop, "_snapshot", (version, executable, sources[1:], packages))
+    noop._answers.clear()
+    assert unchanged(site) is None
+    assert noop.recorded_version() is None
