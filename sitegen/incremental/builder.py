@@ -345,6 +345,10 @@ class Builder:
         new.inputs, new.token, new.page_count = inputs, state.token, state.page_count
         new.kit = state.kit
         new.journal = (state.journal[0] | changed, set(state.journal[1]))
+        if state.edits is not None:
+            # The output files it writes are added as they are written (Outputs._record).
+            inputs_changed = state.edits[0] | {path: inputs[path] for path in changed}
+            new.edits = (inputs_changed, dict(state.edits[1]))
         return outputs
 
     def _fill_edits(

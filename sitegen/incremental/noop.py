@@ -34,8 +34,10 @@ Stat = tuple[int, int]
 # An output file as the state lists it: digest, size and modification time.
 Listed = tuple[str, int, int]
 # A saved state's file list (`sitegen.incremental.state` writes it): the generator's version,
-# the model's token, the inputs, the output files, the journal, the page count, the format.
-Listing = tuple[str, str, dict[str, Stat], dict[str, Listed], bytes, int, int]
+# the model's token, the inputs, the output files, the journal, the page count, the format;
+# as read, with the edits saved since it was written whole applied, and then those edits.
+Edits = tuple[dict[str, Stat], dict[str, Listed]]
+Listing = tuple[str, str, dict[str, Stat], dict[str, Listed], bytes, int, int, Edits]
 Folder = str | os.PathLike[str]
 # The output folder resolved, the input folders as given and resolved, then the settings.
 Key = tuple[str | bool, ...]
@@ -174,12 +176,7 @@ def unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
 
 def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     path = manifest_path(cache, key)
-    try:
-        # Read at once: marshal.load on a file asks it for each value, some 4 times slower.
-        with open(path, "rb") as file:
-            saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+    saved = _marshalled(path)
     if type(saved) is not tuple or len(saved) != 6 or saved[:2] != (MANIFEST_FORMAT, key):
         return None
     _, _, code, roots, states, version = saved
@@ -196,7 +193,7 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     if isinstance(previous, _Looking):
         previous.intact()  # not asked for: its process is waited for all the same
     looking = _seen["outputs"] = _Looking(output, states[0], version)
-    listing = looking.listing = _read_listing(states[0], version)
+    listing = looking.listing = read_listing(states[0], version)
     if listing is None:
         return None
     _seen["listing"] = (states[0], listing)
@@ -213,21 +210,44 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
             os.utime(used)
     except OSError:
         return None
+    with contextlib.suppress(OSError):  # there are edits only after some builds
+        os.utime(edits_path(states[0]))
     return pages, len(outputs)
 
 
-def _read_listing(path: str, version: str) -> Listing | None:
-    """The file list of a saved state, if saved by the generator's version `version`."""
-    try:
-        with open(path, "rb") as file:
-            saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
+def read_listing(path: str, version: str) -> Listing | None:
+    """The file list of a saved state at `path` (`*.files`), if saved by the generator's
+    version `version`, with the edits saved beside it (`*.edits`) since it was written whole:
+    a rebuild after an edit writes the few records it changed, not the list of every file.
+    Edits saved over another list (its model's token) are not this list's."""
+    saved = _marshalled(path)
     if type(saved) is not tuple or len(saved) != 7 or saved[0] != version:
         return None
     if type(saved[2]) is not dict or type(saved[3]) is not dict or type(saved[5]) is not int:
         return None
-    return saved
+    edits = _marshalled(edits_path(path))
+    if type(edits) is not tuple or len(edits) != 5 or edits[0] != saved[1]:
+        return (*saved, ({}, {}))
+    _, inputs, files, journal, pages = edits
+    if type(inputs) is not dict or type(files) is not dict or type(pages) is not int:
+        return (*saved, ({}, {}))
+    saved[2].update(inputs)
+    saved[3].update(files)
+    return (*saved[:4], journal, pages, saved[6], (inputs, files))
+
+
+def edits_path(listed: str) -> str:
+    """Where the edits to the file list at `listed` are saved."""
+    return listed.removesuffix(".files") + ".edits"
+
+
+def _marshalled(path: str) -> object:
+    try:
+        # Read at once: marshal.load on a file asks it for each value, some 4 times slower.
+        with open(path, "rb") as file:
+            return marshal.loads(file.read())  # noqa: S302 - our own cache file
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
 
 
 def listing(path: Folder) -> Listing | None:
@@ -369,7 +389,7 @@ def _fork_looking(output: str, listed: str, version: str) -> int | None:
 def _look_and_exit(output: str, listed: str, version: str) -> None:
     """In the forked child: look, and end the process with the answer; never returns."""
     try:
-        listing = _read_listing(listed, version)
+        listing = read_listing(listed, version)
         code = 0 if listing is not None and intact(output, listing[3]) else 1
     except BaseException:  # Ctrl-C among them: the parent decides what happens
         code = 2

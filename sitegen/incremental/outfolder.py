@@ -182,6 +182,8 @@ class Outputs:
             self._record(name, target)
             self.written += 1
         gone = set(self.previous.files) - set(self.state.files)
+        if gone:
+            self.state.edits = None  # the file list is saved whole: edits only add records
         if (not self.previous.files or gone) and not fresh:
             # A first build, or files gone: sweep the folder, as a full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})
@@ -218,7 +220,9 @@ class Outputs:
 
     def _record(self, name: str, target: Path) -> None:
         info = target.stat()
-        self.state.files[name] = (self.digests[name], info.st_size, info.st_mtime_ns)
+        record = self.state.files[name] = (self.digests[name], info.st_size, info.st_mtime_ns)
+        if self.state.edits is not None:
+            self.state.edits[1][name] = record
 
     def result(self, seconds: float) -> BuildResult:
         """The build's summary."""

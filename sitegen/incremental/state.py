@@ -27,6 +27,9 @@ _UNPICKLING = (pickle.UnpicklingError, AttributeError, ImportError)
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
+# Past this many inputs and output files changed since the file list was saved whole, it is
+# saved whole again: reading it applies every one of them.
+EDITS_AT_MOST = 2000
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,9 @@ class BuildState:
     journal_entries: tuple[dict[str, Any], dict[str, PageRecord]] = field(
         default_factory=lambda: ({}, {})
     )
+    # The inputs and output files changed since the file list was saved whole, which is all
+    # a save after an edit writes; None when not known (the list is then saved whole).
+    edits: noop.Edits | None = None
 
 
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
@@ -78,22 +84,20 @@ def load_state(path: Path) -> BuildState:
     """The saved list of inputs and outputs (enough to see that nothing changed)."""
     fresh = BuildState()
     listed = path.with_suffix(".files")
-    try:
-        # Plain values in marshal's format: read in a tenth of the time pickle takes, and from
-        # bytes read at once (marshal.load on a file asks it for each value: 4 times slower).
-        # The no-change check of this process may have just read them.
-        saved = noop.listing(listed) or marshal.loads(listed.read_bytes())  # noqa: S302 - our own cache file
-        if saved[0] != fresh.version or saved[-1] != STATE_FORMAT:
-            return fresh
-        journal = pickle.loads(saved[4])  # noqa: S301 - our own cache file
-        files: dict[str, FileRecord] = saved[3]
-    except (OSError, EOFError, ValueError, TypeError, IndexError, KeyError, *_UNPICKLING):
+    # Plain values in marshal's format: read in a tenth of the time pickle takes. The
+    # no-change check of this process may have just read them.
+    saved = noop.listing(listed) or noop.read_listing(os.fspath(listed), fresh.version)
+    if saved is None or saved[0] != fresh.version or saved[6] != STATE_FORMAT:
         return fresh
-    fresh.token, fresh.inputs, fresh.page_count = saved[1], saved[2], saved[5]
-    fresh.files = files
+    try:
+        journal = pickle.loads(saved[4])  # noqa: S301 - our own cache file
+    except (EOFError, ValueError, TypeError, IndexError, KeyError, *_UNPICKLING):
+        return fresh
+    fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
+    fresh.page_count, fresh.edits = saved[5], saved[7]
     fresh.journal_entries = journal
     fresh.journal = (set(journal[0]), set(journal[1]))
-    _touch(*state_files(path))
+    _touch(*state_files(path), path.with_suffix(".edits"))
     return fresh
 
 
@@ -150,7 +154,8 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     """Replace the saved state: the model first, then the list of files that points at it.
 
     Without `whole`, only the file list is written, carrying the documents and pages changed
-    since the model file was (the journal); the model file stays as it is."""
+    since the model file was (the journal); the model file stays as it is. And of the file
+    list, only what changed since it was saved whole, when that is known and not too much."""
     if whole:
         state.token = digest(str(time.time_ns()), str(os.getpid()))
         state.journal = (set(), set())
@@ -164,9 +169,18 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     documents, pages = state.journal
     journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
     entries = pickle.dumps(journal, pickle.HIGHEST_PROTOCOL)
-    saved = (state.version, state.token, state.inputs, state.files, entries, state.page_count)
-    _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
-    prune_states(path.parent, keep=set(state_files(path)))
+    edits = path.with_suffix(".edits")
+    changed = state.edits
+    if not whole and changed is not None and len(changed[0]) + len(changed[1]) <= EDITS_AT_MOST:
+        _save(edits, (state.token, *changed, entries, state.page_count), marshal.dumps)
+    else:
+        saved = (state.version, state.token, state.inputs, state.files, entries, state.page_count)
+        # First: edits saved over the list as it was would not be this list's (its token
+        # stays the same after an edit).
+        edits.unlink(missing_ok=True)
+        _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
+        state.edits = ({}, {})
+    prune_states(path.parent, keep={*state_files(path), edits})
 
 
 def prune_states(

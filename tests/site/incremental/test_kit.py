@@ -3,12 +3,15 @@ falls back to the whole build whenever that would not be the same."""
 
 from __future__ import annotations
 
+import marshal
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+from sitegen.incremental import noop
+from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import PACKAGES, Fingerprinter
@@ -17,6 +20,7 @@ from sitegen.incremental.prepared import feed_files
 from sitegen.incremental.state import load_state, state_files
 from sitegen.packages import package_version
 from tests.site.incremental.test_builder import Site, site, snapshot
+from tests.site.incremental.test_noop import unchanged
 
 __all__ = ["site"]
 
@@ -156,3 +160,60 @@ def test_each_document_finds_its_own_pages_in_the_header(tmp_path: Path) -> None
 def test_a_document_named_with_a_nul_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="NUL"):
         write_kit(tmp_path / "x.kit", "v", "t", Kit(shared=None, pages={"a\0b": ()}))  # type: ignore[arg-type]
+
+
+def story_edit(number: int) -> tuple[str, str, str]:
+    return ("content/stories/extra-040.md", "for help", f"for help {number}")
+
+
+def test_an_edit_saves_only_the_records_it_changed(site: Site) -> None:
+    site.build()
+    listed = saved(site, "files")
+    whole = listed.read_bytes()
+    for number in range(3):
+        changed_files(site, story_edit(number))
+        # A new process, as the command line is: the list and its edits read together.
+        noop._answers.clear()
+        assert unchanged(site) is not None
+        noop._seen.clear()  # what it saw is not the next process's
+    edits = listed.with_suffix(".edits")
+    assert listed.read_bytes() == whole
+    assert edits.stat().st_size < len(whole) / 5
+    edited = load_state(listed.with_suffix("")).edits
+    assert edited is not None
+    assert [Path(path).name for path in edited[0]] == ["extra-040.md"]
+    assert "en/stories/extra-040/index.html" in edited[1]
+    # A whole build saves the list whole again, and drops the edits.
+    site.edit("content/site.yaml", "title:", "title: x")
+    site.build()
+    assert not edits.exists()
+    assert listed.read_bytes() != whole
+    noop._answers.clear()
+    assert unchanged(site) is not None
+
+
+def test_edits_saved_over_another_list_are_not_read_with_this_one(site: Site) -> None:
+    site.build()
+    changed_files(site, story_edit(1))
+    listed = saved(site, "files")
+    edits = listed.with_suffix(".edits")
+    foreign = list(marshal.loads(edits.read_bytes()))  # noqa: S302 - the build's own file
+    foreign[0] = "another token"
+    edits.write_bytes(marshal.dumps(tuple(foreign)))
+    noop._answers.clear()
+    # Without its edits, the list has the story and its page as they were: not unchanged.
+    assert unchanged(site) is None
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+
+
+def test_too_many_edits_save_the_list_whole(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(state_module, "EDITS_AT_MOST", 0)
+    site.build()
+    listed = saved(site, "files")
+    whole = listed.read_bytes()
+    changed_files(site, story_edit(2))
+    assert not listed.with_suffix(".edits").exists()
+    assert listed.read_bytes() != whole
+    noop._answers.clear()
+    assert unchanged(site) is not None
