@@ -254,11 +254,12 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
 # Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown,
 # argparse and multiprocessing, and whether it ended without the interpreter's teardown.
 LOADED = """
-import atexit, os, runpy, sys
+import atexit, gc, os, runpy, sys
 def said(how):
     print("markdown loaded:", "markdown" in sys.modules)
     print("argparse loaded:", "argparse" in sys.modules)
     print("multiprocessing loaded:", "multiprocessing" in sys.modules)
+    print("collector on, loading left out:", gc.isenabled(), gc.get_freeze_count() > 0)
     print("ended", how, flush=True)
 atexit.register(said, "after the teardown")
 def ended(code, end=os._exit):
@@ -287,6 +288,8 @@ def test_an_edited_text_is_converted_aside_and_the_build_loads_no_markdown(
     # A plain command line is read without argparse, whatever the build then has to do.
     assert "argparse loaded: False" in edit.stdout
     assert "ended at once" in edit.stdout
+    # The collector was off while the check ran and the generator loaded, and on for the build.
+    assert "collector on, loading left out: True True" in edit.stdout
     page = "en/stories/extra-040/index.html"
     assert "Someone <em>just asked</em>" in (site.base / "cli" / page).read_text()
     # What the edit wrote is what a build of everything writes, today's date and all.

@@ -3,6 +3,7 @@ makes of it, or it leaves the command line to argparse."""
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.util
 import os
@@ -197,3 +198,12 @@ def test_anything_left_to_do_gets_the_teardown(alone: pytest.MonkeyPatch, what: 
     with pytest.raises(SystemExit) as ended:
         quick.leave(4)
     assert ended.value.code == 4
+
+
+def test_a_build_called_in_process_leaves_the_collector_as_it_was() -> None:
+    build = build_module()
+    frozen = gc.get_freeze_count()
+    assert gc.isenabled()
+    build.collect_from_here()  # type: ignore[attr-defined]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen
