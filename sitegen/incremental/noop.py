@@ -47,6 +47,8 @@ _snapshot: tuple[object, ...] | None = None
 _version: str | None = None
 # What the check saw when it found changes, for the build that follows in this process.
 _seen: dict[str, object] = {}
+# The processes converting edited texts into the Markdown cache, until a build waits for them.
+_converting: list[int] = []
 _answers: dict[tuple[str, Key], tuple[int, int] | None] = {}
 # At most this many edited texts are converted ahead in another process (see `_convert_aside`).
 ASIDE_AT_MOST = 16
@@ -111,37 +113,48 @@ def _scan(folder: str, found: dict[str, Stat]) -> None:
         found[entry.path] = (info.st_mtime_ns, info.st_size)
 
 
-# Where a folder can be listed, and its entries looked at, from a descriptor (Linux, macOS).
-_BY_DESCRIPTOR = os.listdir in os.supports_fd and os.lstat in os.supports_dir_fd
+# Where a folder can be listed, and its entries looked at, from a descriptor (Linux, macOS):
+# `os.lstat` is `os.stat` with follow_symlinks=False, which is what is asked of the platform.
+_BY_DESCRIPTOR = (
+    os.listdir in os.supports_fd
+    and os.stat in os.supports_dir_fd
+    and os.stat in os.supports_follow_symlinks
+)
 
 
 def _scan_open(folder: str, found: dict[str, Stat]) -> None:
     """`_scan` by names below an open folder: a fifth less time than from `os.scandir`'s
-    entries, with the same result in the same order."""
+    entries, with the same result in the same order. The folder is closed before its
+    subfolders are opened, so a deep tree holds one descriptor at a time."""
     try:
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
+    within = folder if folder.endswith(os.sep) else folder + os.sep
+    seen: list[tuple[str, Stat | None]] = []
     try:
-        names = os.listdir(handle)
-        within = folder if folder.endswith(os.sep) else folder + os.sep
-        for name in names:
+        for name in os.listdir(handle):
             try:
-                info = os.lstat(name, dir_fd=handle)
+                info = os.stat(name, dir_fd=handle, follow_symlinks=False)
                 if S_ISLNK(info.st_mode):
                     info = os.stat(name, dir_fd=handle)
                     if S_ISDIR(info.st_mode):
                         continue
                 elif S_ISDIR(info.st_mode):
-                    _scan_open(within + name, found)
+                    seen.append((within + name, None))
                     continue
             except OSError:
                 continue
-            found[within + name] = (info.st_mtime_ns, info.st_size)
+            seen.append((within + name, (info.st_mtime_ns, info.st_size)))
     except OSError:
         return
     finally:
         os.close(handle)
+    for path, stat in seen:
+        if stat is None:
+            _scan_open(path, found)
+        else:
+            found[path] = stat
 
 
 def recorded_version() -> str | None:
@@ -273,11 +286,12 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     process just found them (so that the build need not look again); empty if it did not."""
     folders = tuple(os.fspath(root) for root in roots)
     inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
-    converting = _seen.pop("converting", None)
-    if isinstance(converting, int):
-        # The Markdown cache is read after this: the texts converted aside must be in it.
+    # The Markdown cache is read after this: the texts converted aside must be in it, from
+    # every check since the last build.
+    while _converting:
+        pid = _converting.pop()
         with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
-            os.waitpid(converting, 0)
+            os.waitpid(pid, 0)
     found: tuple[dict[str, Stat], dict[str, Listed]] = ({}, {})
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found[0].update(inputs[1])
@@ -348,7 +362,7 @@ def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, 
         return
     if not pid:
         _convert_and_exit(edited, os.fspath(cache))
-    _seen["converting"] = pid
+    _converting.append(pid)
 
 
 def _convert_and_exit(paths: list[str], cache: str) -> None:

@@ -162,6 +162,30 @@ def test_both_ways_of_scanning_give_the_same_files_in_the_same_order(
     assert len(found[True, f"{tmp_path}/a"]) == 41
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="the descriptor scan is Linux's and macOS's")
+def test_the_scan_goes_by_descriptor_where_the_platform_allows() -> None:
+    assert noop._BY_DESCRIPTOR
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_a_tree_deeper_than_the_open_files_allowed_is_scanned_whole(tmp_path: Path) -> None:
+    resource = pytest.importorskip("resource")
+    folder = tmp_path / "top"
+    for depth in range(120):
+        folder = folder / f"d{depth}"
+    folder.mkdir(parents=True)
+    (folder / "bottom.md").write_text("deep")
+    (tmp_path / "top" / "d0" / "side.md").write_text("side")
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    highest = max(int(name) for name in os.listdir("/proc/self/fd"))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (highest + 40, hard))
+    try:
+        scanned = noop.scan_inputs(tmp_path / "top")
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    assert sorted(scanned) == sorted([str(folder / "bottom.md"), str(tmp_path / "top/d0/side.md")])
+
+
 def test_the_command_line_knows_the_generator_defaults() -> None:
     sys.path.insert(0, str(ROOT))
     try:
@@ -253,9 +277,13 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
 
 # Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown,
 # argparse and multiprocessing, and whether it ended without the interpreter's teardown.
+# Only the process started says so: children forked by the build end by os._exit too.
 LOADED = """
 import atexit, gc, os, runpy, sys
+started = os.getpid()
 def said(how):
+    if os.getpid() != started:
+        return
     print("markdown loaded:", "markdown" in sys.modules)
     print("argparse loaded:", "argparse" in sys.modules)
     print("multiprocessing loaded:", "multiprocessing" in sys.modules)
@@ -321,15 +349,22 @@ def test_edited_texts_are_in_the_cache_once_the_build_has_seen_the_check(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     converted_aside(site, monkeypatch)
-    pid = noop._seen["converting"]
-    assert isinstance(pid, int)
+    # A second check before the build converts its own edit aside too.
+    site.edit("content/stories/extra-042.md", "Someone *asked*", "Someone *asked again*")
+    noop._answers.clear()
+    assert unchanged(site) is None
+    pids = list(noop._converting)
+    assert len(pids) == 2
     options = site.options()
     noop.seen((options.content, options.templates, options.contract), options.output)
-    with pytest.raises(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)  # waited for: no process is left behind
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # waited for: no process is left behind
+    assert noop._converting == []
     cache = MarkdownCache(options.cache)
+    edits = {"extra-040": "just asked", "extra-041": "asked twice", "extra-042": "asked again"}
     try:
-        for name, words in (("extra-040", "just asked"), ("extra-041", "asked twice")):
+        for name, words in edits.items():
             text = body(read_text(site.content / "stories" / f"{name}.md"), Path(name))
             assert f"<em>{words}</em>" in (cache.get(markdown_key(text)) or "")
     finally:
@@ -344,7 +379,7 @@ def test_many_edited_texts_are_left_to_the_build(
 ) -> None:
     monkeypatch.setattr(noop, "ASIDE_AT_MOST", 1)
     converted_aside(site, monkeypatch)
-    assert "converting" not in noop._seen
+    assert noop._converting == []
     site.build()
     assert snapshot(site.base / "public") == site.reference()
 
@@ -355,7 +390,7 @@ def test_texts_converted_aside_while_sigchld_is_ignored(
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
         converted_aside(site, monkeypatch)
-        assert isinstance(noop._seen["converting"], int)
+        assert len(noop._converting) == 1
         site.build()  # finds no child to wait for, and goes on
     finally:
         signal.signal(signal.SIGCHLD, previous)

@@ -161,6 +161,8 @@ def alone(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setattr(multiprocessing, "active_children", list)
     monkeypatch.setattr(multiprocessing.util, "_finalizer_registry", {})
     monkeypatch.delitem(sys.modules, "coverage", raising=False)
+    monkeypatch.setattr(sys, "gettrace", lambda: None)
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
     monkeypatch.setattr(os, "_exit", ended)
     return monkeypatch
 
@@ -174,7 +176,29 @@ def test_a_build_alone_ends_without_the_teardown(alone: pytest.MonkeyPatch, load
     assert ended.value.args == (3,)
 
 
-CAUSES = ["thread", "child process", "finalizer", "no registry", "coverage", "closed pipe"]
+def test_children_that_ended_are_joined_before_the_exit_handlers_are_counted(
+    alone: pytest.MonkeyPatch,
+) -> None:
+    registry = {(0, 1): object()}
+
+    def joined() -> list[object]:
+        registry.clear()  # joining the last child drops what was kept to clean up after it
+        return []
+
+    alone.setattr(multiprocessing.util, "_finalizer_registry", registry)
+    alone.setattr(multiprocessing, "active_children", joined)
+    with pytest.raises(Ended):
+        quick.leave(0)
+
+
+def test_a_missing_output_stream_is_not_flushed(alone: pytest.MonkeyPatch) -> None:
+    alone.setattr(sys, "stderr", None)
+    with pytest.raises(Ended):
+        quick.leave(0)
+
+
+CAUSES = ["thread", "child process", "finalizer", "no registry", "coverage", "tracer"]
+CAUSES += ["profiler", "closed pipe", "closed stream"]
 
 
 @pytest.mark.parametrize("what", CAUSES)
@@ -189,10 +213,14 @@ def test_anything_left_to_do_gets_the_teardown(alone: pytest.MonkeyPatch, what: 
         alone.delattr(multiprocessing.util, "_finalizer_registry")
     elif what == "coverage":
         alone.setitem(sys.modules, "coverage", sys)  # any module object: loaded
+    elif what == "tracer":
+        alone.setattr(sys, "gettrace", lambda: print)
+    elif what == "profiler":
+        alone.setattr(sys, "getprofile", lambda: print)
     else:
 
         def broken() -> None:
-            raise BrokenPipeError
+            raise BrokenPipeError if what == "closed pipe" else ValueError("closed file")
 
         alone.setattr(sys.stdout, "flush", broken)
     with pytest.raises(SystemExit) as ended:
