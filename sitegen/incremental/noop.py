@@ -123,15 +123,16 @@ _BY_DESCRIPTOR = (
 
 
 def _scan_open(folder: str, found: dict[str, Stat]) -> None:
-    """`_scan` by names below an open folder: a fifth less time than from `os.scandir`'s
+    """`_scan` by names below an open folder: about a tenth less time than from `os.scandir`'s
     entries, with the same result in the same order. The folder is closed before its
-    subfolders are opened, so a deep tree holds one descriptor at a time."""
+    subfolders are opened, so a deep tree holds one descriptor at a time: from its first
+    subfolder on, its entries wait in `after` until then."""
     try:
         handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     within = folder if folder.endswith(os.sep) else folder + os.sep
-    seen: list[tuple[str, Stat | None]] = []
+    after: list[tuple[str, Stat | None]] = []
     try:
         for name in os.listdir(handle):
             try:
@@ -141,16 +142,19 @@ def _scan_open(folder: str, found: dict[str, Stat]) -> None:
                     if S_ISDIR(info.st_mode):
                         continue
                 elif S_ISDIR(info.st_mode):
-                    seen.append((within + name, None))
+                    after.append((within + name, None))
                     continue
             except OSError:
                 continue
-            seen.append((within + name, (info.st_mtime_ns, info.st_size)))
+            if after:
+                after.append((within + name, (info.st_mtime_ns, info.st_size)))
+            else:
+                found[within + name] = (info.st_mtime_ns, info.st_size)
     except OSError:
         return
     finally:
         os.close(handle)
-    for path, stat in seen:
+    for path, stat in after:
         if stat is None:
             _scan_open(path, found)
         else:
