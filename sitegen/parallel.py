@@ -25,7 +25,7 @@ from sitegen.errors import WorkerLost
 # multiprocessing and ctypes are imported where used: a rebuild after one edit renders a
 # page or two in this process, and importing them would be a tenth of its time.
 if TYPE_CHECKING:
-    from multiprocessing.pool import Pool
+    from multiprocessing.pool import ApplyResult, Pool
     from multiprocessing.process import BaseProcess
 
 _Item = TypeVar("_Item")
@@ -39,6 +39,8 @@ _shared: Any = None
 _first: WeakKeyDictionary[Pool, list[BaseProcess]] = WeakKeyDictionary()
 # Workers started by `start_workers`, and how many, waiting for the next map.
 _parked: tuple[Pool, int] | None = None
+# Work given to the parked workers by `aside`: their map waits for it before it ends them.
+_aside: list[ApplyResult[Any]] = []
 # In a parked worker: the shared object of the map it works for, and the file it came from.
 _loaded: tuple[str, Any] | None = None
 
@@ -74,9 +76,30 @@ def worker_signals() -> None:
     A fork inherits the parent's Python handlers: `build.py serve` unwinds on SIGTERM, so a
     worker given its handler could outlive Pool.terminate(), which stops workers by SIGTERM,
     and leave the build waiting for it for good (seen once, under load). The terminal sends
-    Ctrl-C to every process of the group; the parent stops the workers itself."""
+    Ctrl-C to every process of the group; the parent stops the workers itself.
+
+    Until then, SIGTERM is held back (`sigterm_held`): one sent right after the fork would
+    find the parent's handler still in place."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+
+
+@contextlib.contextmanager
+def sigterm_held() -> Iterator[None]:
+    """SIGTERM held back in this thread meanwhile, and in the processes and threads it starts
+    (a pool's threads keep it held, so the workers they start in place of dead ones too);
+    forked workers let it through once they have set their handler (`worker_signals`). One
+    sent to this process meanwhile arrives when it is over."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def start_workers(count: int) -> Pool:
@@ -93,7 +116,8 @@ def _fork_pool(count: int) -> Pool:
     """`count` forked workers, remembered as the pool's first ones."""
     import multiprocessing
 
-    pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
+    with sigterm_held():
+        pool = multiprocessing.get_context("fork").Pool(count, initializer=worker_signals)
     _first[pool] = list(pool._pool)  # type: ignore[attr-defined]
     return pool
 
@@ -105,12 +129,16 @@ def parked_workers() -> bool:
 
 def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]:
     """Run `function(*args)` on a parked worker while this process goes on (now, here, when
-    none is parked); the function returned waits for its result, or raises its error."""
+    none is parked); the function returned waits for its result, or raises its error.
+
+    The next map starts while it runs (the worker takes its share of items when done with
+    it), and waits for it before ending the workers."""
     if _parked is None:
         done = function(*args)
         return lambda: done
     pool = _parked[0]
     waiting = pool.apply_async(function, args)
+    _aside.append(waiting)
 
     def result() -> _Result:
         while not waiting.ready():
@@ -129,6 +157,7 @@ def stop_workers() -> None:
         _parked[0].terminate()
         _parked[0].join()
         _parked = None
+    _aside.clear()
 
 
 def map_in_order(
@@ -137,15 +166,22 @@ def map_in_order(
     items: Sequence[_Item],
     *,
     jobs: int | None = None,
+    idle: Callable[[], bool] | None = None,
+    more: Callable[[], Sequence[_Item]] | None = None,
 ) -> Iterator[_Result]:
     """`function(shared, item)` for every item; `shared` reaches workers by fork, unpickled,
-    or by pickle when parked workers do the work."""
+    or by pickle when parked workers do the work.
+
+    While no worker's result is ready, `idle` does some work of this process and says
+    whether it has more. Once every item is done, `more` may give items for the same workers
+    (with all they need, when they are parked); their results follow."""
     if _parked is not None:
-        yield from _map_parked(function, shared, items)
+        yield from _map_parked(function, shared, items, idle, more)
         return
     workers = min(jobs or cores(), max(1, len(items) // 16))
     if workers < 2 or len(items) < MIN_PARALLEL or not can_fork():
         yield from (function(shared, item) for item in items)
+        yield from (function(shared, item) for item in (more() if more else ()))
         return
     global _shared
     _shared = shared
@@ -154,14 +190,20 @@ def map_in_order(
     gc.freeze()
     try:
         with _fork_pool(workers) as pool:
-            yield from _results(pool, partial(_call, function), items, workers)
+            call = partial(_call, function)
+            yield from _results(pool, call, items, workers, idle)
+            yield from _results(pool, call, more() if more else (), workers, idle)
     finally:
         _shared = None
         gc.unfreeze()
 
 
 def _map_parked(
-    function: Callable[[Any, _Item], _Result], shared: object, items: Sequence[_Item]
+    function: Callable[[Any, _Item], _Result],
+    shared: object,
+    items: Sequence[_Item],
+    idle: Callable[[], bool] | None,
+    more: Callable[[], Sequence[_Item]] | None,
 ) -> Iterator[_Result]:
     """The map on the parked workers, which read `shared` from a file once each."""
     global _parked
@@ -172,31 +214,47 @@ def _map_parked(
             pickle.dump(shared, file, pickle.HIGHEST_PROTOCOL)
             file.flush()
             call = partial(_call_loaded, function, file.name)
-            yield from _results(pool, call, items, workers)
+            yield from _results(pool, call, items, workers, idle)
+            yield from _results(pool, call, more() if more else (), workers, idle)
+        for waiting in _aside:
+            while not waiting.ready():
+                waiting.wait(LOOK_EVERY)
+                if not waiting.ready():
+                    _check_alive(pool)
     finally:
+        _aside.clear()
         pool.terminate()
         pool.join()
 
 
 def _results(
-    pool: Pool, call: Callable[[_Item], _Result], items: Sequence[_Item], workers: int
+    pool: Pool,
+    call: Callable[[_Item], _Result],
+    items: Sequence[_Item],
+    workers: int,
+    idle: Callable[[], bool] | None = None,
 ) -> Iterator[_Result]:
-    """`call` of every item on the pool's workers, in order; WorkerLost when a worker dies
-    meanwhile. The pool starts another in its place, but the items the dead one held would
-    never be done, and the wait for them would last for ever."""
+    """`call` of every item on the pool's workers, in order, with `idle` called while none is
+    ready (until it says it has no more to do); WorkerLost when a worker dies meanwhile. The
+    pool starts another in its place, but the items the dead one held would never be done,
+    and the wait for them would last for ever."""
     from multiprocessing import TimeoutError as Waited
 
+    if not items:
+        return
     size = _chunk(items, workers)
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     # In chunks of our own: the iterator of a map in chunks cannot wait with a time limit.
     results = pool.imap(partial(_call_each, call), chunks)
     while True:
         try:
-            yield from results.next(LOOK_EVERY)
+            yield from results.next(0 if idle else LOOK_EVERY)
         except StopIteration:
             return
         except Waited:
-            _check_alive(pool)
+            if idle is None or not idle():
+                idle = None
+                _check_alive(pool)
 
 
 def _call_each(call: Callable[[_Item], _Result], chunk: Sequence[_Item]) -> list[_Result]:

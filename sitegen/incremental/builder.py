@@ -6,9 +6,10 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,8 +40,10 @@ from sitegen.incremental.state import (
     load_model,
     load_state,
     save_state,
+    stage_kit,
     state_files,
     state_path,
+    unstage_kit,
 )
 from sitegen.incremental.write import check_output_dir
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
@@ -246,8 +249,8 @@ class Builder:
             prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
             outputs = self._outputs(state, intact)
             # Into a new output folder every page is rendered: the folders of all of them are
-            # made (by a waiting worker) while the keys are worked out.
-            folders = outputs.make_folders(page.url for page in prepared.site.pages)
+            # made (by a waiting worker) while the keys are worked out and pages rendered.
+            outputs.make_folders(page.url for page in prepared.site.pages)
             outputs.state.inputs = inputs
             outputs.state.documents = {
                 str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
@@ -256,7 +259,6 @@ class Builder:
             outputs.state.kit = kit_of(prepared)
             keys = page_keys(prepared, state, text_edits(state, inputs, content))
             todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
-            folders()
         except BaseException:
             # Stops the workers too, so that none makes folders in what is removed next.
             converting.stop()
@@ -264,7 +266,13 @@ class Builder:
                 outputs.discard()
             raise
         converting.join()
-        self._fill(outputs, prepared, markdown, keys, todo)
+        try:
+            # The kit needs no page: it is saved while workers render.
+            stage = partial(stage_kit, self.state_file, outputs.state)
+            self._fill(outputs, prepared, markdown, keys, todo, meanwhile=stage)
+        except BaseException:
+            unstage_kit(outputs.state)
+            raise
         self.last = prepared
         return outputs
 
@@ -418,13 +426,15 @@ class Builder:
         todo: list[str],
         *,
         edited: set[Path] | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Render `todo`, make the site-wide files, check every link, then write; or nothing.
 
         With `edited`, only the text of these documents changed: of the site-wide files only
-        the feeds that show them are made again, and only the pages rendered have new links."""
+        the feeds that show them are made again, and only the pages rendered have new links.
+        `meanwhile`: more work of this process that needs no page (see `render_all`)."""
         try:
-            self._make(outputs, prepared, markdown, keys, todo, edited=edited)
+            self._make(outputs, prepared, markdown, keys, todo, edited=edited, meanwhile=meanwhile)
             outputs.commit()
         except BaseException:
             outputs.discard()
@@ -440,8 +450,24 @@ class Builder:
         *,
         planned_images: bool = False,
         edited: set[Path] | None = None,
+        meanwhile: Callable[[], None] | None = None,
     ) -> None:
-        rendered = self._render(prepared, todo, markdown, outputs)
+        # The site-wide files of a whole build need no page: they are made while workers
+        # render theirs (their problems wait until the pages' are known, as when made after).
+        site_wide: list[ContentError] = []
+
+        def alongside() -> None:
+            if edited is None:
+                try:
+                    self._add_site_wide(outputs, prepared, markdown, planned_images)
+                except ContentError as error:
+                    site_wide.append(error)
+            if meanwhile is not None:
+                meanwhile()
+
+        rendered = self._render(prepared, todo, markdown, outputs, alongside)
+        if site_wide:
+            raise site_wide[0]
         if edited is not None:
             outputs.keep_all()
         for url, key in keys.items():
@@ -455,6 +481,12 @@ class Builder:
             outputs.add_files(self._site_files(prepared, markdown, edited))
             check_links(outputs, pages, self.options.templates, rendered)
             return
+        check_links(outputs, pages, self.options.templates)
+
+    def _add_site_wide(
+        self, outputs: Outputs, prepared: Prepared, markdown: HtmlCache, planned_images: bool
+    ) -> None:
+        """The site-wide files, assets and images of a whole build."""
         outputs.add_files(self._site_files(prepared, markdown))
         outputs.add_files(prepared.assets.files.items())
         variants = [v for image in prepared.images.values() for v in image.variants]
@@ -462,10 +494,14 @@ class Builder:
             outputs.plan(v.url.lstrip("/") for v in variants)
         else:
             outputs.add_copies((v.url.lstrip("/"), v.cached) for v in variants)
-        check_links(outputs, pages, self.options.templates)
 
     def _render(
-        self, prepared: Prepared, urls: list[str], markdown: HtmlCache, outputs: Outputs
+        self,
+        prepared: Prepared,
+        urls: list[str],
+        markdown: HtmlCache,
+        outputs: Outputs,
+        meanwhile: Callable[[], None] | None = None,
     ) -> dict[str, Rendered]:
         pages = {page.url: page for page in prepared.site.pages}
         work = PageWork(
@@ -478,7 +514,12 @@ class Builder:
             outputs.laid_out,
         )
         return render_all(
-            work, urls, markdown, jobs=self.options.jobs, progress=self.options.progress
+            work,
+            urls,
+            markdown,
+            jobs=self.options.jobs,
+            progress=self.options.progress,
+            meanwhile=meanwhile,
         )
 
     def _site_files(

@@ -82,6 +82,7 @@ class Outputs:
         self.planned: set[str] = set()
         self.digests: dict[str, str] = {}
         self.removed = self.written = 0
+        self._folders_made: Callable[[], None] = lambda: None
 
     def page_is_current(self, url: str, key: str) -> bool:
         """The page's inputs are unchanged and its file is as the last build wrote it."""
@@ -155,17 +156,20 @@ class Outputs:
         shutil.rmtree(self.staging, ignore_errors=True)
         self.staged.clear()
 
-    def make_folders(self, urls: Iterable[str]) -> Callable[[], None]:
-        """Make the folders the pages' files will be staged in, when they are laid out: on a
-        waiting worker if there is one (the file system, not this process, is then what takes
-        the time). Returns what waits until they are made, or raises why they could not be."""
+    def make_folders(self, urls: Iterable[str]) -> None:
+        """Start making the folders the pages' files will be staged in, when they are laid
+        out: on a waiting worker if there is one, while this process goes on and pages are
+        rendered (the file system, not a core, is then what takes the time; a page whose
+        folder is not made yet makes it itself). `commit` waits for them, or raises why they
+        could not be made."""
         if not self.laid_out:
-            return lambda: None
+            return
         folders = sorted({os.path.dirname(output_path(url)) for url in urls})
-        return aside(make_folders_in, str(self.files_at), folders)
+        self._folders_made = aside(make_folders_in, str(self.files_at), folders)
 
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""
+        self._folders_made()
         if self.laid_out and self._rename_whole():
             return
         # A folder that was new or empty holds nothing stale: no need to sweep every file.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, ValuesView
+from collections import deque
+from collections.abc import Callable, Mapping, ValuesView
 from dataclasses import dataclass, replace
-from itertools import islice
 from pathlib import Path
 
 from sitegen.digest import digest
@@ -14,7 +14,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.texts import body_text, converted
-from sitegen.parallel import map_in_order, parked_workers, release_freed_memory
+from sitegen.parallel import cores, map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
 from sitegen.site.listing import Entry, Tag
@@ -139,22 +139,16 @@ def render_page(work: PageWork, task: PageTask) -> Rendered:
     return Rendered(url, page_digest, links, staged, converted)
 
 
-def _rendered_here(work: PageWork, urls: list[str]) -> list[str]:
+def _rendered_here(work: PageWork, urls: list[str]) -> tuple[list[str], list[str]]:
     """Pages this process renders while workers forked before the model render the rest: the
-    heavy ones, then lists up to a third of all pages (a list sends many entries to a worker
-    for one page; a story few)."""
+    heavy ones, which only this process renders, then lists up to a third of all pages (a
+    list sends many entries to a worker for one page; a story few), which go to the workers
+    after all if they are done first."""
     pages = work.pages
-    heavy = {url for url in urls if _lists(pages[url].data) > HEAVY}
-    lists = [url for url in urls if pages[url].document is None and url not in heavy]
-    return [*heavy, *lists[: max(0, len(urls) // 3 - len(heavy))]]
-
-
-def _alongside(here: Iterator[Rendered], elsewhere: Iterator[Rendered]) -> Iterator[Rendered]:
-    """Both results, rendering one page here whenever a worker's result comes in."""
-    for result in elsewhere:
-        yield result
-        yield from islice(here, 1)
-    yield from here
+    heavy = [url for url in urls if _lists(pages[url].data) > HEAVY]
+    known = set(heavy)
+    lists = [url for url in urls if pages[url].document is None and url not in known]
+    return heavy, lists[: max(0, len(urls) // 3 - len(heavy))]
 
 
 def _lists(value: object) -> int:
@@ -199,8 +193,14 @@ def render_all(
     *,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> dict[str, Rendered]:
-    """Render pages on every core; new Markdown HTML goes to the cache; raise every problem."""
+    """Render pages on every core; new Markdown HTML goes to the cache; raise every problem.
+
+    With workers forked before the model, this process renders a share of the pages too
+    while it waits for their results, and gives them the rest of its share when they are
+    done with theirs. `meanwhile` is more work of this process that needs no page, done
+    first, while the workers start."""
     if len(urls) > RELEASE_ABOVE:
         # What reading the content freed would otherwise stay with this process to the end.
         release_freed_memory()
@@ -208,17 +208,17 @@ def render_all(
     problems: list[Problem] = []
     converted: list[tuple[str, str]] = []
     whole = parked_workers()
-    here = set(_rendered_here(work, urls)) if whole else set()
-    elsewhere = [work.task(url, whole=whole) for url in urls if url not in here]
-    made = _alongside(
-        (render_page(work, PageTask(url)) for url in urls if url in here),
-        map_in_order(render_page, work, elsewhere, jobs=jobs),
-    )
-    for done, result in enumerate(made, 1):
+    heavy, lists = _rendered_here(work, urls) if whole else ([], [])
+    here = {*heavy, *lists}
+    queue = deque([*heavy, *lists])
+    pending = [meanwhile] if meanwhile else []
+    workers = jobs or cores()
+
+    def take(result: Rendered) -> None:
         # Interned again here: a result arrives as a copy, its links as new strings.
         links = tuple(map(sys.intern, result.links))
         results[result.url] = replace(result, links=links)
-        problems += result.problems
+        problems.extend(result.problems)
         if result.markdown:
             converted.append(result.markdown)
         if len(converted) >= FLUSH_EVERY:
@@ -226,7 +226,34 @@ def render_all(
             markdown.put_many(converted)
             converted.clear()
         if progress:
-            progress(done, len(urls))
+            progress(len(results), len(urls))
+
+    def idle() -> bool:
+        """This process's other work, or a page of its share; False when all is done."""
+        if pending:
+            pending.pop()()
+        elif queue:
+            take(render_page(work, PageTask(queue.popleft())))
+        else:
+            return False
+        return True
+
+    def more() -> list[PageTask]:
+        """Of the lists this process has not rendered yet, the workers' part (as if shared
+        among all from the start), now that they are done with theirs."""
+        kept = set(heavy)
+        lists = [url for url in queue if url not in kept]
+        given = lists[len(lists) // (workers + 1) :]
+        remaining = [url for url in queue if url in kept] + lists[: len(lists) // (workers + 1)]
+        queue.clear()
+        queue.extend(remaining)
+        return [work.task(url, whole=whole) for url in given]
+
+    elsewhere = [work.task(url, whole=whole) for url in urls if url not in here]
+    for result in map_in_order(render_page, work, elsewhere, jobs=jobs, idle=idle, more=more):
+        take(result)
+    while idle():
+        pass
     markdown.put_many(converted)
     if problems:
         raise ContentError(set(problems))

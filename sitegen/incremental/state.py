@@ -72,6 +72,8 @@ class BuildState:
     # The inputs and output files changed since the file list was saved whole, which is all
     # a save after an edit writes; None when not known (the list is then saved whole).
     edits: noop.Edits | None = None
+    # The kit, saved ahead of the whole state under a name of its own (`stage_kit`).
+    staged_kit: Path | None = None
 
 
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
@@ -157,12 +159,16 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     since the model file was (the journal); the model file stays as it is. And of the file
     list, only what changed since it was saved whole, when that is known and not too much."""
     if whole:
-        state.token = digest(str(time.time_ns()), str(os.getpid()))
+        staged, state.staged_kit = state.staged_kit, None
+        if staged is None:
+            state.token = _new_token()
         state.journal = (set(), set())
         model = (state.version, state.token, state.documents, state.pages)
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
-        if state.kit is None:
+        if staged is not None:
+            os.replace(staged, path.with_suffix(".kit"))
+        elif state.kit is None:
             path.with_suffix(".kit").unlink(missing_ok=True)
         else:
             write_kit(path.with_suffix(".kit"), state.version, state.token, state.kit)
@@ -181,6 +187,30 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
         state.edits = ({}, {})
     prune_states(path.parent, keep={*state_files(path), edits})
+
+
+def stage_kit(path: Path, state: BuildState) -> None:
+    """Save the kit of a state that will be saved whole, before the rest of it is known: under
+    a name of its own, with the token the state gets, for `save_state` to put in place."""
+    unstage_kit(state)
+    if state.kit is None:
+        return
+    state.token = _new_token()
+    # Of this build alone: another one into the same folder may be staging its own.
+    staged = path.with_suffix(f".kit-{state.token}")
+    write_kit(staged, state.version, state.token, state.kit)
+    state.staged_kit = staged
+
+
+def unstage_kit(state: BuildState) -> None:
+    """Remove a kit saved ahead of a state that will not be saved."""
+    if state.staged_kit is not None:
+        state.staged_kit.unlink(missing_ok=True)
+        state.staged_kit = None
+
+
+def _new_token() -> str:
+    return digest(str(time.time_ns()), str(os.getpid()))
 
 
 def prune_states(

@@ -25,6 +25,7 @@ from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
     cores,
+    sigterm_held,
     start_workers,
     stop_workers,
     worker_signals,
@@ -57,7 +58,8 @@ class Preconverter:
         for index in range(workers):
             share = list(paths[index::workers])
             process = context.Process(target=convert_into_cache, args=(share, cache), daemon=True)
-            process.start()
+            with sigterm_held():
+                process.start()
             processes.append(process)
         # After the processes above: a pool runs threads, and a process with threads cannot
         # fork safely.

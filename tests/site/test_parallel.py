@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from sitegen import parallel
 from sitegen.errors import WorkerLost
 from sitegen.parallel import (
     MIN_PARALLEL,
@@ -18,6 +19,7 @@ from sitegen.parallel import (
     parked_workers,
     start_workers,
     stop_workers,
+    worker_signals,
 )
 from tests.deadline import within
 
@@ -162,3 +164,92 @@ def test_a_dead_worker_is_noticed_when_sigchld_is_ignored() -> None:
             list(map_in_order(_killed_at, 5, list(range(MIN_PARALLEL * 2)), jobs=2))
     finally:
         signal.signal(signal.SIGCHLD, previous)
+
+
+def _slow_scaled(shared: dict[str, int], item: int) -> tuple[int, int, int]:
+    time.sleep(0.02)
+    return _scaled(shared, item)
+
+
+@pytest.mark.parametrize("how", ["parked", "forked", "here"])
+def test_a_map_works_here_while_it_waits_and_takes_more_items_at_the_end(how: str) -> None:
+    """`idle` runs while no result is ready, until it says it is done; `more` is asked once
+    the items are done, and its items go to the same workers, after the first ones."""
+    items = list(range(MIN_PARALLEL * 2))
+    if how == "parked":
+        start_workers(2)
+    calls: list[int] = []
+    asked: list[int] = []
+
+    def idle() -> bool:
+        calls.append(len(calls))
+        return len(calls) < 3
+
+    def more() -> list[int]:
+        asked.append(len(asked))
+        return [1000, 1001]
+
+    try:
+        jobs = 1 if how == "here" else 2
+        results = list(
+            map_in_order(_slow_scaled, {"factor": 2}, items, jobs=jobs, idle=idle, more=more)
+        )
+    finally:
+        stop_workers()
+    assert [value for value, _, _ in results] == [item * 2 for item in [*items, 1000, 1001]]
+    assert asked == [0]
+    pids = {pid for _, pid, _ in results}
+    if how == "here":
+        assert pids == {os.getpid()}
+        assert calls == []  # nothing is waited for
+        return
+    assert os.getpid() not in pids
+    # Called while waiting, and no more once it said it had nothing left; the wait for the
+    # items of `more` asks it once again.
+    assert calls == [0, 1, 2, 3]
+
+
+def _noted_after(path: str, seconds: float) -> int:
+    time.sleep(seconds)
+    Path(path).write_text("made")
+    return os.getpid()
+
+
+def test_a_map_on_parked_workers_waits_for_their_work_aside_before_ending_them(
+    tmp_path: Path,
+) -> None:
+    start_workers(2)
+    try:
+        note = tmp_path / "note"
+        waiting = aside(_noted_after, str(note), 1.0)
+        # A map much shorter than the work aside: the worker doing it is not ended mid-way.
+        assert [v for v, _, _ in map_in_order(_scaled, {"factor": 1}, [1, 2])] == [1, 2]
+        assert note.read_text() == "made"
+        with within(5):
+            assert waiting() != os.getpid()
+    finally:
+        stop_workers()
+
+
+def _slow_to_start() -> None:
+    time.sleep(0.3)  # as under load: stopped before it has set its handlers
+    worker_signals()
+
+
+def test_workers_stopped_before_they_are_ready_end_whatever_the_parents_sigterm_handler(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(parallel, "worker_signals", _slow_to_start)
+    # The handler they start with is the parent's, which ignores SIGTERM here.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
+    try:
+        with within(30):
+            for _ in range(3):
+                pool = start_workers(2)
+                pids = [process.pid for process in pool._pool]  # type: ignore[attr-defined]
+                stop_workers()
+                for pid in pids:
+                    with pytest.raises(ProcessLookupError):
+                        os.kill(pid, 0)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

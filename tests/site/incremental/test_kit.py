@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.errors import ContentError
+from sitegen.incremental import builder as builder_module
 from sitegen.incremental import noop
 from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
@@ -217,3 +219,33 @@ def test_too_many_edits_save_the_list_whole(site: Site, monkeypatch: pytest.Monk
     assert listed.read_bytes() != whole
     noop._answers.clear()
     assert unchanged(site) is not None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_kit_saved_while_pages_render_goes_with_the_state_or_not_at_all(
+    site: Site, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    builds = site.base / "cache" / "builds"
+    site.build(jobs=jobs)
+    state = load_state(saved(site, "files").with_suffix(""))
+    kit_path = state_files(saved(site, "files").with_suffix(""))[2]
+    assert open_kit(kit_path, state.version, state.token) is not None
+    assert not list(builds.glob("*.kit-*"))
+    kit_before = kit_path.read_bytes()
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ContentError([])
+
+    # A whole build (a template changed) failing after its pages, and so its kit, were made.
+    monkeypatch.setattr(builder_module, "check_links", broken)
+    site.edit("templates/story.html", '<article class="story">', '<article class="story x">')
+    with pytest.raises(ContentError):
+        site.build(jobs=jobs)
+    assert not list(builds.glob("*.kit-*"))
+    assert kit_path.read_bytes() == kit_before
+    assert load_state(saved(site, "files").with_suffix("")).token == state.token
+    monkeypatch.undo()
+    site.build(jobs=jobs)
+    assert snapshot(site.base / "public") == site.reference()
+    state = load_state(saved(site, "files").with_suffix(""))
+    assert open_kit(kit_path, state.version, state.token) is not None
