@@ -9,7 +9,6 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -257,8 +256,14 @@ class Builder:
                 for doc in content.documents
             }
             outputs.state.kit = kit_of(prepared)
-            keys = page_keys(prepared, state, text_edits(state, inputs, content))
-            todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+            if state.pages:
+                keys = page_keys(prepared, state, text_edits(state, inputs, content))
+                todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
+            else:
+                # No page of a last build to reuse: every page is rendered, and the keys, which
+                # only go into the state, are worked out while workers render.
+                keys = {}
+                todo = [page.url for page in prepared.site.pages]
         except BaseException:
             # Stops the workers too, so that none makes folders in what is removed next.
             converting.stop()
@@ -266,10 +271,15 @@ class Builder:
                 outputs.discard()
             raise
         converting.join()
+
+        def meanwhile() -> None:
+            # Neither the keys nor the kit need a page: both are done while workers render.
+            if not keys:
+                keys.update(page_keys(prepared, state, None))
+            stage_kit(self.state_file, outputs.state)
+
         try:
-            # The kit needs no page: it is saved while workers render.
-            stage = partial(stage_kit, self.state_file, outputs.state)
-            self._fill(outputs, prepared, markdown, keys, todo, meanwhile=stage)
+            self._fill(outputs, prepared, markdown, keys, todo, meanwhile=meanwhile)
         except BaseException:
             unstage_kit(outputs.state)
             raise
