@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -380,3 +381,44 @@ def test_a_render_worker_killed_mid_build_fails_it_rather_than_waiting(
     assert not parked_workers()
     assert not (site.base / "public").exists()
     assert not list((site.base / "cache").glob("staging-*"))
+
+
+_NOTES: list[Path] = []
+
+
+def _render_noting_the_process(
+    work: pagework.PageWork, task: pagework.PageTask
+) -> pagework.Rendered:
+    result = _RENDER_PAGE(work, task)
+    page = task.page or work.pages[task.url]
+    kind = "list" if page.document is None else "text"
+    with _NOTES[0].open("a") as notes:
+        notes.write(f"{os.getpid()} {task.url} {kind}\n")
+    return result
+
+
+def test_lists_left_to_the_main_process_go_to_the_workers_done_before_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers done with the texts' pages take the lists the main process, busy meanwhile
+    saving the state's kit, has not rendered yet; the output is the same."""
+    notes = site.base / "rendered-by"
+    _NOTES[:] = [notes]
+    stage_kit = builder.stage_kit
+
+    def slow_stage_kit(*args: object) -> None:
+        time.sleep(3)
+        stage_kit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builder, "stage_kit", slow_stage_kit)
+    monkeypatch.setattr(pagework, "render_page", _render_noting_the_process)
+    site.build(jobs=2)
+    assert snapshot(site.base / "public") == site.reference()
+    rendered = [line.split() for line in notes.read_text().splitlines()]
+    main = str(os.getpid())
+    # Every page once: texts by the workers, lists by this process and, after all, the workers.
+    assert len(rendered) == len({url for _, url, _ in rendered})
+    assert all(pid != main for pid, _, kind in rendered if kind == "text")
+    lists = [pid == main for pid, _, kind in rendered if kind == "list"]
+    assert any(lists)
+    assert not all(lists)
