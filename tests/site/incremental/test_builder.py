@@ -20,6 +20,7 @@ from sitegen.errors import ContentError, WorkerLost
 from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
+from sitegen.incremental.state import BuildState, stage_kit
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
@@ -404,11 +405,10 @@ def test_lists_left_to_the_main_process_go_to_the_workers_done_before_it(
     saving the state's kit, has not rendered yet; the output is the same."""
     notes = site.base / "rendered-by"
     _NOTES[:] = [notes]
-    stage_kit = builder.stage_kit
 
-    def slow_stage_kit(*args: object) -> None:
+    def slow_stage_kit(path: Path, state: BuildState) -> None:
         time.sleep(3)
-        stage_kit(*args)  # type: ignore[arg-type]
+        stage_kit(path, state)
 
     monkeypatch.setattr(builder, "stage_kit", slow_stage_kit)
     monkeypatch.setattr(pagework, "render_page", _render_noting_the_process)
