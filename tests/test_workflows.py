@@ -280,3 +280,27 @@ def test_no_earlier_success_or_a_forced_run_deploys_the_stack(
     assert run_changes(tmp_path, "0" * 40, at=history["content"]) == "stack=true\n"
     forced = run_changes(tmp_path, history["infra"], at=history["content"], force=True)
     assert forced == "stack=true\n"
+
+
+def test_publish_builds_with_the_images_and_markdown_earlier_runs_made(tmp_path: Path) -> None:
+    from sitegen.markdown.cache import MarkdownCache
+    from sitegen.options import BuildOptions
+    from sitegen.render.images import process_images
+
+    steps = workflow("deploy.yml")["jobs"]["publish"]["steps"]
+    cached = [s for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    assert len(cached) == 1
+    assert steps.index(cached[0]) < steps.index(step({"steps": steps}, "Build the site"))
+    assert step({"steps": steps}, "Build the site")["run"] == "python build.py build"
+    settings = cached[0]["with"]
+    # A new entry whenever content or code changed; the newest earlier one is restored.
+    assert settings["key"].startswith(settings["restore-keys"])
+    for hashed in ("'content/**'", "'sitegen/**'", "'constraints.txt'"):
+        assert hashed in settings["key"]
+    # Where a build with the default cache folder keeps them.
+    default = BuildOptions().cache
+    image = ROOT / "content" / "images" / "ask-for-help.jpg"
+    process_images([image.name], {image.name: image}, tmp_path)
+    assert (tmp_path / "images").is_dir()
+    assert MarkdownCache(tmp_path).path == tmp_path / "markdown.sqlite"
+    assert settings["path"].split() == [str(default / "images"), str(default / "markdown.sqlite")]
