@@ -249,3 +249,15 @@ def test_the_kit_saved_while_pages_render_goes_with_the_state_or_not_at_all(
     assert snapshot(site.base / "public") == site.reference()
     state = load_state(saved(site, "files").with_suffix(""))
     assert open_kit(kit_path, state.version, state.token) is not None
+
+
+@pytest.mark.parametrize("cut", [0, 4, 8, 100, -1])
+def test_a_kit_cut_short_is_no_kit(site: Site, cut: int) -> None:
+    site.build()
+    state = load_state(saved(site, "files").with_suffix(""))
+    kit_path = state_files(saved(site, "files").with_suffix(""))[2]
+    whole = kit_path.read_bytes()
+    kit_path.write_bytes(whole[:cut])
+    assert open_kit(kit_path, state.version, state.token) is None
+    kit_path.write_bytes(whole)
+    assert open_kit(kit_path, state.version, state.token) is not None
