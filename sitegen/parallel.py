@@ -141,13 +141,18 @@ def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]
     _aside.append(waiting)
 
     def result() -> _Result:
-        while not waiting.ready():
-            waiting.wait(LOOK_EVERY)
-            if not waiting.ready():
-                _check_alive(pool)
+        _wait(pool, waiting)
         return waiting.get()
 
     return result
+
+
+def _wait(pool: Pool, waiting: ApplyResult[Any]) -> None:
+    """Until `waiting` is done; WorkerLost if a worker of the pool dies meanwhile."""
+    while not waiting.ready():
+        waiting.wait(LOOK_EVERY)
+        if not waiting.ready():
+            _check_alive(pool)
 
 
 def stop_workers() -> None:
@@ -217,10 +222,7 @@ def _map_parked(
             yield from _results(pool, call, items, workers, idle)
             yield from _results(pool, call, more() if more else (), workers, idle)
         for waiting in _aside:
-            while not waiting.ready():
-                waiting.wait(LOOK_EVERY)
-                if not waiting.ready():
-                    _check_alive(pool)
+            _wait(pool, waiting)
     finally:
         _aside.clear()
         pool.terminate()

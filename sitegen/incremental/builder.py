@@ -256,14 +256,15 @@ class Builder:
                 for doc in content.documents
             }
             outputs.state.kit = kit_of(prepared)
-            if state.pages:
+            # With no page of a last build to reuse, every page is rendered, and the keys,
+            # which then only go into the state, are worked out while workers render.
+            keys_later = not state.pages
+            if keys_later:
+                keys: dict[str, str] = {}
+                todo = [page.url for page in prepared.site.pages]
+            else:
                 keys = page_keys(prepared, state, text_edits(state, inputs, content))
                 todo = [url for url, key in keys.items() if not outputs.page_is_current(url, key)]
-            else:
-                # No page of a last build to reuse: every page is rendered, and the keys, which
-                # only go into the state, are worked out while workers render.
-                keys = {}
-                todo = [page.url for page in prepared.site.pages]
         except BaseException:
             # Stops the workers too, so that none makes folders in what is removed next.
             converting.stop()
@@ -274,7 +275,7 @@ class Builder:
 
         def meanwhile() -> None:
             # Neither the keys nor the kit need a page: both are done while workers render.
-            if not keys:
+            if keys_later:
                 keys.update(page_keys(prepared, state, None))
             stage_kit(self.state_file, outputs.state)
 

@@ -103,26 +103,29 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     uses: dict[str, frozenset[str] | None] = {}
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
         sources[name] = env.loader.get_source(env, name)[0] if env.loader else ""
-        uses[name] = _referenced(env, sources[name])
+        uses[name] = _referenced(env, name, sources[name])
     everything = digest(*(f"{n}\0{s}" for n, s in sorted(sources.items())))
     return {name: _closure_digest(name, sources, uses, everything) for name in names}
 
 
-# What `_referenced` found, by the syntax it parsed with and the source: parsing every template
-# took half of the development server's rebuild after a change to a text's front matter.
-_REFERENCED: dict[tuple[object, tuple[str, ...], str], frozenset[str] | None] = {}
+# What `_referenced` found, by the syntax it parsed with and the template's name, with the
+# source it parsed: parsing every template took half of the development server's rebuild
+# after a change to a text's front matter. One entry a template, whatever its edits.
+_REFERENCED: dict[tuple[object, tuple[str, ...], str], tuple[str, frozenset[str] | None]] = {}
 
 
-def _referenced(env: jinja2.Environment, source: str) -> frozenset[str] | None:
+def _referenced(env: jinja2.Environment, name: str, source: str) -> frozenset[str] | None:
     """The templates a template's source extends, includes or imports; None when it names one
     at run time. Kept for the next build in this process (each has an environment of its
     own, with the same syntax: the lexer, which jinja2 shares between them, and extensions)."""
-    key = (env.lexer, tuple(sorted(env.extensions)), source)
-    if key not in _REFERENCED:
-        referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
-        found = frozenset(n for n in referenced if n is not None)
-        _REFERENCED[key] = None if None in referenced else found
-    return _REFERENCED[key]
+    key = (env.lexer, tuple(sorted(env.extensions)), name)
+    known = _REFERENCED.get(key)
+    if known is not None and known[0] == source:
+        return known[1]
+    referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+    found = None if None in referenced else frozenset(n for n in referenced if n is not None)
+    _REFERENCED[key] = (source, found)
+    return found
 
 
 def _closure_digest(

@@ -210,7 +210,8 @@ def render_all(
     whole = parked_workers()
     heavy, lists = _rendered_here(work, urls) if whole else ([], [])
     here = {*heavy, *lists}
-    queue = deque([*heavy, *lists])
+    # This process's share, in the order it renders it: the heavy pages, then the lists.
+    queue, share = deque(heavy), deque(lists)
     pending = [meanwhile] if meanwhile else []
     workers = jobs or cores()
 
@@ -232,8 +233,8 @@ def render_all(
         """This process's other work, or a page of its share; False when all is done."""
         if pending:
             pending.pop()()
-        elif queue:
-            take(render_page(work, PageTask(queue.popleft())))
+        elif queue or share:
+            take(render_page(work, PageTask((queue or share).popleft())))
         else:
             return False
         return True
@@ -241,13 +242,8 @@ def render_all(
     def more() -> list[PageTask]:
         """Of the lists this process has not rendered yet, the workers' part (as if shared
         among all from the start), now that they are done with theirs."""
-        kept = set(heavy)
-        lists = [url for url in queue if url not in kept]
-        given = lists[len(lists) // (workers + 1) :]
-        remaining = [url for url in queue if url in kept] + lists[: len(lists) // (workers + 1)]
-        queue.clear()
-        queue.extend(remaining)
-        return [work.task(url, whole=whole) for url in given]
+        given = [share.pop() for _ in range(len(share) * workers // (workers + 1))]
+        return [work.task(url, whole=whole) for url in reversed(given)]
 
     elsewhere = [work.task(url, whole=whole) for url in urls if url not in here]
     for result in map_in_order(render_page, work, elsewhere, jobs=jobs, idle=idle, more=more):
