@@ -6,13 +6,14 @@ import os
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping, ValuesView
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
+from sitegen.markdown.plain import plain_paragraphs
 from sitegen.markdown.texts import body_text, converted
 from sitegen.parallel import cores, map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
@@ -94,13 +95,18 @@ class PageWork:
         return PageTask(url, page, key, self.previous.get(output_path(url)))
 
     def body(self, page: Page, key: str | None) -> tuple[str, tuple[str, str] | None]:
-        """The page's body HTML, and a new cache entry when it had to be converted."""
+        """The page's body HTML, and a new cache entry when it had to be converted (plain
+        paragraphs are converted faster than they are looked up, so they get none)."""
         if page.document is None or key is None:
             return "", None
         html = self.markdown_cache().get(key)
         if html is not None:
             return html, None
-        html = converted(body_text(page.document))
+        text = body_text(page.document)
+        html = plain_paragraphs(text)
+        if html is not None:
+            return html, None
+        html = converted(text)
         return html, (key, html)
 
 
@@ -218,7 +224,9 @@ def render_all(
     def take(result: Rendered) -> None:
         # Interned again here: a result arrives as a copy, its links as new strings.
         links = tuple(map(sys.intern, result.links))
-        results[result.url] = replace(result, links=links)
+        results[result.url] = Rendered(
+            result.url, result.digest, links, result.staged, result.markdown, result.problems
+        )
         problems.extend(result.problems)
         if result.markdown:
             converted.append(result.markdown)

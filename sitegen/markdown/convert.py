@@ -11,6 +11,7 @@ import nh3
 from markdown.extensions import Extension, attr_list, footnotes, tables, toc
 
 from sitegen.markdown.fast import Converter
+from sitegen.markdown.plain import plain_paragraphs
 
 _TAGS = {
     *("a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div"),
@@ -67,6 +68,12 @@ def _converter() -> markdown.Markdown:
 
 def render_markdown(text: str) -> str:
     """Markdown text to HTML that cannot run scripts; external links get rel="noopener"."""
+    plain = plain_paragraphs(text)
+    return render_with_markdown(text) if plain is None else plain
+
+
+def render_with_markdown(text: str) -> str:
+    """`render_markdown` through Python-Markdown, whatever the text."""
     converter = _converter()
     try:
         html = converter.convert(text)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import re
 import traceback
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
+import markupsafe
 from markupsafe import Markup
 
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
@@ -28,6 +29,8 @@ from sitegen.site.model import CHROME_KEYS, Page, Site
 if TYPE_CHECKING:
     from sitegen.render.admin import AdminPage
 
+# markupsafe's own escaping of a str (in C where it can be), which its `escape` wraps.
+_escape_inner: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
 _T_CALL = re.compile(r"""\bt\(\s*['"]([\w.-]+)['"]\s*[,)]""")
 
 
@@ -186,9 +189,13 @@ class Renderer:
         return script_json(data)
 
 
+# Made once: `json.dumps` with any option makes a new encoder on every call.
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
 def script_json(data: object) -> Markup:
     """JSON that is safe inside a `<script>` element (no `</script>`, no HTML entities)."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    text = _JSON.encode(data)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return Markup(text)  # noqa: S704 - every character that could end the element is escaped
 
@@ -223,6 +230,35 @@ class _Environment(jinja2.Environment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """The environment's globals with the template's own over them."""
         return {**self.globals, **(d or {})}
+
+
+class _Template(jinja2.Template):
+    """Jinja's template, escaping what it writes with `escape` below."""
+
+    @classmethod
+    def _from_namespace(
+        cls,
+        environment: jinja2.Environment,
+        namespace: MutableMapping[str, Any],
+        globals: MutableMapping[str, Any],
+    ) -> jinja2.Template:
+        # Compiled templates call the `escape` of their module's namespace.
+        namespace["escape"] = escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
+_Environment.template_class = _Template
+
+
+def escape(value: object) -> Markup:
+    """`markupsafe.escape`, making the Markup of a plain string without Markup's constructor
+    (written in Python, it was a tenth of rendering); the same result."""
+    if type(value) is str and _escape_inner is not None:
+        return _new_str(Markup, _escape_inner(value))
+    return markupsafe.escape(value)
+
+
+_new_str = str.__new__
 
 
 def template_uses(templates_dir: Path) -> list[Use]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,12 +18,14 @@ from pathlib import Path
 import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
+from sitegen.content.frontmatter import body
 from sitegen.errors import ContentError, WorkerLost
 from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.state import BuildState, stage_kit
 from sitegen.markdown.preconvert import Preconverter
+from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
 from tests.deadline import within
@@ -147,6 +151,36 @@ def test_editing_a_story_rewrites_its_page_and_nothing_it_does_not_show_on(site:
     changed = {name for name in after if before.get(name) != after[name]}
     assert changed == {"en/stories/extra-040/index.html"}
     assert result.written == 1
+
+
+def test_plain_paragraphs_are_built_without_a_cache_entry_and_edited_like_any_text(
+    site: Site,
+) -> None:
+    plain = site.content / "stories" / "plain.md"
+    plain.write_text(
+        "---\ntitle: Plain\ndate: 2019-03-04\nsummary: Words only.\ntags: [jobs]\n---\n\n"
+        "Someone asked, and was answered.\n\nThat was all.\n"
+    )
+    site.build()
+    cached = _cached_keys(site.base / "cache")
+    assert markdown_key(body(plain.read_text(), plain)) not in cached
+    extra = site.content / "stories" / "extra-040.md"
+    assert markdown_key(body(extra.read_text(), extra)) in cached
+    page = (site.base / "public/en/stories/plain/index.html").read_text()
+    assert "<p>Someone asked, and was answered.</p>\n<p>That was all.</p>" in page
+    before = snapshot(site.base / "public")
+    site.edit("content/stories/plain.md", "That was all.", "That was all, for now.")
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    # The newest story: the feed shows its text too.
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert changed == {"en/stories/plain/index.html", "en/feed.xml"}
+
+
+def _cached_keys(cache: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(cache / "markdown.sqlite")) as db:
+        return {key for (key,) in db.execute("SELECT key FROM html")}
 
 
 def test_text_edits_in_turn_build_what_a_cold_build_does(site: Site) -> None:
