@@ -17,6 +17,9 @@ class Html:
     def __html__(self) -> str:
         return "<i>safe</i>"
 
+    def __repr__(self) -> str:  # the same test id in every process
+        return "Html()"
+
 
 class Text(str):
     __slots__ = ()
