@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from sitegen.errors import ContentError
 from sitegen.render.images import image_set, process_images
@@ -54,3 +55,35 @@ def test_problems_come_in_name_order_with_the_good_images_made(tmp_path: Path) -
     assert problems[1].message == "cannot use this image (GIF)"
     assert all(p.message.startswith("cannot use this image (") for p in problems)
     assert len(list((tmp_path / "cache" / "images").glob("*/meta.json"))) == 3
+
+
+def test_each_width_is_the_picture_resized_from_the_original(tmp_path: Path) -> None:
+    """Narrower widths are resized from wider ones; they show what resizing the original
+    shows, well below what encoding changes."""
+    path = tmp_path / "photo.png"
+    gradient = Image.linear_gradient("L").resize((2000, 1250)).convert("RGB")
+    noise = Image.effect_noise((2000, 1250), 60).convert("RGB")
+    Image.blend(gradient, noise, 0.4).save(path)
+    images = image_set("photo.png", path, tmp_path / "cache")
+    assert [(v.width, v.mime) for v in images.variants] == [
+        (480, "image/webp"),
+        (480, "image/png"),
+        (960, "image/webp"),
+        (960, "image/png"),
+        (1440, "image/webp"),
+        (1440, "image/png"),
+    ]
+    with Image.open(path) as original:
+        for variant in images.variants:
+            if variant.mime != "image/png":  # lossless: the resized pixels as they are
+                continue
+            with Image.open(variant.cached) as made:
+                direct = original.resize(made.size, Image.Resampling.LANCZOS)
+                assert made.size == (variant.width, variant.height)
+                assert _psnr(made.convert("RGB"), direct) > 45
+
+
+def _psnr(one: Image.Image, other: Image.Image) -> float:
+    difference = ImageStat.Stat(ImageChops.difference(one, other))
+    error = sum(rms * rms for rms in difference.rms) / len(difference.rms)
+    return math.inf if error == 0 else 10 * math.log10(255 * 255 / error)
