@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
 from sitegen.content.schema import Document
 from sitegen.site.listing import (
+    _WINDOW,
     Entry,
     group_tags,
     newest_first,
@@ -74,3 +77,44 @@ def test_related_work_stays_bounded_for_a_crowded_tag() -> None:
     result = related(entries, group_tags(entries))
     assert all(len(found) == 3 for found in result.values())
     assert [e.doc.slug for e in result["/en/stories/s02500/"]] == ["s02501", "s02499", "s02502"]
+
+
+def test_related_counts_as_the_definition_does() -> None:
+    """Against the rule written out plainly: within each tag's list, the neighbours up to the
+    window on either side score one; most points, then nearest in the list, then first."""
+    rng = random.Random(20261204)
+    names = ["jobs", "Jobs", "care", "move", "money", "health", "school", "lonely"]
+    entries = newest_first(
+        [
+            *(
+                entry(f"s{i:03d}", rng.randint(0, 400), *rng.sample(names, rng.randint(0, 4)))
+                for i in range(300)
+            ),
+            # Two stories alone in a tag: each has one related story.
+            entry("pair-a", 17, "pair"),
+            entry("pair-b", 250, "pair"),
+        ]
+    )
+    tags = group_tags(entries)
+    position = {e.url: i for i, e in enumerate(entries)}
+    scores: dict[str, Counter[str]] = defaultdict(Counter)
+    for tag in tags:
+        urls = [e.url for e in tag.entries]
+        for i, url in enumerate(urls):
+            for other in urls[max(0, i - _WINDOW) : i + _WINDOW + 1]:
+                if other != url:
+                    scores[url][other] += 1
+    expected = {
+        url: [
+            o
+            for o in sorted(
+                counter,
+                key=lambda o: (-counter[o], abs(position[o] - position[url]), position[o]),
+            )
+        ][:3]
+        for url, counter in scores.items()
+    }
+    found = related(entries, tags)
+    assert {url: [e.url for e in shown] for url, shown in found.items()} == expected
+    assert any(len(shown) < 3 for shown in found.values())
+    assert any(e.url not in found for e in entries)
