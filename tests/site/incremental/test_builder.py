@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,6 +80,27 @@ class Site:
         assert old in text
         path.write_text(text.replace(old, new, 1), "utf-8")
 
+    def rebuild_after_edit(
+        self, relative: str, old: str, new: str, build: Callable[[], BuildResult] | None = None
+    ) -> Rebuilt:
+        """Edit a file and build again (with `build`, if given); the output must be what a
+        full in-memory build writes."""
+        before = snapshot(self.base / "public")
+        self.edit(relative, old, new)
+        result = (build or self.build)()
+        after = snapshot(self.base / "public")
+        assert after == self.reference()
+        return Rebuilt(result, after, {name for name in after if before.get(name) != after[name]})
+
+
+@dataclass
+class Rebuilt:
+    """A build after an edit: its result, the output, and the files that changed."""
+
+    result: BuildResult
+    output: dict[str, bytes]
+    changed: set[str]
+
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {
@@ -143,14 +165,11 @@ def test_a_cold_build_over_an_existing_output_writes_nothing_new(site: Site) -> 
 
 def test_editing_a_story_rewrites_its_page_and_nothing_it_does_not_show_on(site: Site) -> None:
     site.build()
-    before = snapshot(site.base / "public")
-    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *finally asked*")
-    result = site.build()
-    after = snapshot(site.base / "public")
-    assert after == site.reference()
-    changed = {name for name in after if before.get(name) != after[name]}
-    assert changed == {"en/stories/extra-040/index.html"}
-    assert result.written == 1
+    rebuilt = site.rebuild_after_edit(
+        "content/stories/extra-040.md", "Someone *asked*", "Someone *finally asked*"
+    )
+    assert rebuilt.changed == {"en/stories/extra-040/index.html"}
+    assert rebuilt.result.written == 1
 
 
 def test_plain_paragraphs_are_built_without_a_cache_entry_and_edited_like_any_text(
@@ -168,14 +187,11 @@ def test_plain_paragraphs_are_built_without_a_cache_entry_and_edited_like_any_te
     assert markdown_key(body(extra.read_text(), extra)) in cached
     page = (site.base / "public/en/stories/plain/index.html").read_text()
     assert "<p>Someone asked, and was answered.</p>\n<p>That was all.</p>" in page
-    before = snapshot(site.base / "public")
-    site.edit("content/stories/plain.md", "That was all.", "That was all, for now.")
-    site.build()
-    after = snapshot(site.base / "public")
-    assert after == site.reference()
+    rebuilt = site.rebuild_after_edit(
+        "content/stories/plain.md", "That was all.", "That was all, for now."
+    )
     # The newest story: the feed shows its text too.
-    changed = {name for name in after if before.get(name) != after[name]}
-    assert changed == {"en/stories/plain/index.html", "en/feed.xml"}
+    assert rebuilt.changed == {"en/stories/plain/index.html", "en/feed.xml"}
 
 
 def _cached_keys(cache: Path) -> set[str]:
@@ -200,27 +216,22 @@ def test_text_edits_in_turn_build_what_a_cold_build_does(site: Site) -> None:
 
 def test_a_new_summary_reaches_the_lists_and_the_feed(site: Site) -> None:
     site.build()
-    before = snapshot(site.base / "public")
-    site.edit("content/stories/one.en.md", "summary:", "summary: Newly summarised.")
-    site.build()
-    after = snapshot(site.base / "public")
-    assert after == site.reference()
-    changed = {name for name in after if before.get(name) != after[name]}
+    changed = site.rebuild_after_edit(
+        "content/stories/one.en.md", "summary:", "summary: Newly summarised."
+    ).changed
     assert {"en/stories/one/index.html", "en/feed.xml", "en/index.html"} <= changed
     assert "en/stories/extra-040/index.html" not in changed
 
 
 def test_a_template_change_rerenders_the_pages_that_use_it(site: Site) -> None:
     site.build()
-    before = snapshot(site.base / "public")
-    site.edit("templates/story.html", '<article class="story">', '<article class="story tale">')
-    site.build()
-    after = snapshot(site.base / "public")
-    assert after == site.reference()
-    changed = {name for name in after if before.get(name) != after[name]}
+    rebuilt = site.rebuild_after_edit(
+        "templates/story.html", '<article class="story">', '<article class="story tale">'
+    )
+    changed = rebuilt.changed
     story_pages = {
         name
-        for name in after
+        for name in rebuilt.output
         if name.count("/") == 3 and name.startswith(("en/stories/", "pl/historie/"))
     }
     assert changed == story_pages
@@ -319,14 +330,12 @@ def test_a_builder_told_what_changed_looks_only_at_those_files(site: Site) -> No
 def test_a_change_to_the_form_contract_rewrites_the_ask_page(site: Site, told: bool) -> None:
     builder = Builder(site.options(), keep_model=True)
     builder.build()
-    before = snapshot(site.base / "public")
-    site.edit("openapi.yaml", "maxLength: 5000", "maxLength: 4000")
-    builder.build({(site.base / "openapi.yaml").resolve()} if told else None)
-    after = snapshot(site.base / "public")
-    assert after == site.reference()
-    changed = {name for name in after if before.get(name) != after[name]}
-    assert changed == {"en/ask/index.html"}
-    assert b'maxlength="4000"' in after["en/ask/index.html"]
+    contract = {(site.base / "openapi.yaml").resolve()} if told else None
+    rebuilt = site.rebuild_after_edit(
+        "openapi.yaml", "maxLength: 5000", "maxLength: 4000", lambda: builder.build(contract)
+    )
+    assert rebuilt.changed == {"en/ask/index.html"}
+    assert b'maxlength="4000"' in rebuilt.output["en/ask/index.html"]
 
 
 def test_a_first_build_that_fails_leaves_no_output_and_no_staging(site: Site) -> None:
