@@ -19,7 +19,8 @@ from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.errors import ContentError
 from sitegen.markdown.cache import MarkdownCache
-from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.convert import render_with_markdown
+from sitegen.markdown.plain import plain_paragraphs
 from sitegen.markdown.texts import markdown_key
 from sitegen.parallel import (
     MIN_PARALLEL,
@@ -83,7 +84,9 @@ class Preconverter:
 
 
 def convert_into_cache(paths: Sequence[Path], folder: Path) -> None:
-    """Put the HTML of every file's body that the cache lacks into it."""
+    """Put the HTML of every file's body that the cache lacks into it; texts of plain
+    paragraphs are left out, as pages leave them out (converting one costs less than finding
+    it in the cache)."""
     worker_signals()
     # The main process, reading the content meanwhile, is what the build waits for: it goes first.
     os.nice(5)
@@ -95,9 +98,11 @@ def convert_into_cache(paths: Sequence[Path], folder: Path) -> None:
                 text = body(read_text(path), path)
             except ContentError:
                 continue
+            if plain_paragraphs(text) is not None:
+                continue
             key = markdown_key(text)
             if cache.get(key) is None:
-                batch.append((key, render_markdown(text)))
+                batch.append((key, render_with_markdown(text)))
             if len(batch) >= BATCH:
                 cache.put_many(batch)
                 batch.clear()

@@ -54,13 +54,18 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
     broken.write_text("# Just a heading\n", "utf-8")
     latin1 = tmp_path / "stories" / "latin1.md"
     latin1.write_bytes("---\ntitle: Caf\xe9\n---\nBody\n".encode("latin-1"))
-    convert_into_cache([*paths, broken, latin1, tmp_path / "gone.md"], tmp_path / "cache")
+    plain = tmp_path / "stories" / "plain.md"
+    plain.write_text("---\ntitle: Plain\n---\nWords, and nothing else.\n", "utf-8")
+    files = [*paths, broken, latin1, plain, tmp_path / "gone.md"]
+    convert_into_cache(files, tmp_path / "cache")
     cache = MarkdownCache(tmp_path / "cache")
     try:
         for number in range(3):
             assert cache.get(markdown_key(_body(number))) == render_markdown(_body(number))
         assert cache.get(markdown_key("# Just a heading\n")) is None
         assert cache.get(markdown_key("Body\n")) is None
+        # Pages convert plain paragraphs themselves, faster than they would find them.
+        assert cache.get(markdown_key("Words, and nothing else.\n")) is None
     finally:
         cache.close()
 
