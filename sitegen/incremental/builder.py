@@ -523,6 +523,7 @@ class Builder:
             self.options.cache if isinstance(markdown, MarkdownCache) else None,
             outputs.files_at,
             outputs.laid_out,
+            outputs.chmod,
         )
         return render_all(
             work,

@@ -15,7 +15,7 @@ from sitegen.errors import ContentError
 from sitegen.incremental.noop import Listed, scan_inputs
 from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
-from sitegen.incremental.write import MARKER, make_folder, remove_stale
+from sitegen.incremental.write import MARKER, make_folder, modes_kept, remove_stale
 from sitegen.markdown.texts import with_text
 from sitegen.options import BuildResult
 from sitegen.parallel import aside
@@ -77,6 +77,7 @@ class Outputs:
         # and the whole staged folder becomes the output folder in one rename.
         self.laid_out = not os.path.lexists(output) and _made_alike(output.parent, staging)
         self.files_at = staging / "site" if self.laid_out else staging
+        self.chmod = not modes_kept(staging)
         self.state = BuildState()
         self.staged: dict[str, Path] = {}
         self.planned: set[str] = set()
@@ -132,7 +133,9 @@ class Outputs:
             self._keep(name)
             return
         content = data.read_bytes() if isinstance(data, Path) else data
-        self.staged[name] = stage(self.files_at, name, content, laid_out=self.laid_out)
+        self.staged[name] = stage(
+            self.files_at, name, content, laid_out=self.laid_out, chmod=self.chmod
+        )
         self.digests[name] = file_digest
 
     def _keep(self, name: str) -> None:

@@ -65,6 +65,8 @@ class PageWork:
     cache_dir: Path | None
     staging: Path
     laid_out: bool = False
+    # Whether staged files need their mode set again (see `modes_kept`).
+    chmod: bool = True
     _cache: HtmlCache | None = None
     _cache_pid: int = 0
 
@@ -76,7 +78,7 @@ class PageWork:
         site: Site = fields["site"]
         fields["site"] = Site(site.config, (), site.chrome, {})
         renderer = (fields, env.bytecode_cache)
-        return _portable_work, (renderer, self.cache_dir, self.staging, self.laid_out)
+        return _portable_work, (renderer, self.cache_dir, self.staging, self.laid_out, self.chmod)
 
     def markdown_cache(self) -> HtmlCache:
         """This process's own connection: SQLite connections must not cross a fork."""
@@ -115,12 +117,13 @@ def _portable_work(
     cache_dir: Path | None,
     staging: Path,
     laid_out: bool,
+    chmod: bool,
 ) -> PageWork:
     fields, compiled = renderer
     rebuilt = Renderer.__new__(Renderer)
     vars(rebuilt).update(fields)
     rebuilt.env = make_environment(rebuilt.templates_dir, compiled)  # type: ignore[arg-type]
-    return PageWork(rebuilt, {}, {}, {}, cache_dir, staging, laid_out)
+    return PageWork(rebuilt, {}, {}, {}, cache_dir, staging, laid_out, chmod)
 
 
 def render_page(work: PageWork, task: PageTask) -> Rendered:
@@ -141,7 +144,7 @@ def render_page(work: PageWork, task: PageTask) -> Rendered:
     links = tuple(sys.intern(target) for target in internal_targets(url, text))
     if previous == page_digest:
         return Rendered(url, page_digest, links, None, converted)
-    staged = stage(work.staging, name, data, laid_out=work.laid_out)
+    staged = stage(work.staging, name, data, laid_out=work.laid_out, chmod=work.chmod)
     return Rendered(url, page_digest, links, staged, converted)
 
 
@@ -174,7 +177,9 @@ def _body_key(work: PageWork, page: Page) -> str | None:
     return work.bodies[page.document.path] if page.document else None
 
 
-def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> Path:
+def stage(
+    staging: Path, name: str, data: bytes, *, laid_out: bool = False, chmod: bool = True
+) -> Path:
     """Write `data` into the staging folder; the build moves it into place when all is well.
 
     Laid out, files go where they will be in the output folder, which the build can then
@@ -183,12 +188,12 @@ def stage(staging: Path, name: str, data: bytes, *, laid_out: bool = False) -> P
     staged = staging / name if laid_out else staging / digest(name)
     path = os.fspath(staged)
     try:
-        write_new(path, data)
+        write_new(path, data, chmod=chmod)
     except FileNotFoundError:
         if not laid_out:
             raise
         make_folder(os.path.dirname(path))
-        write_new(path, data)
+        write_new(path, data, chmod=chmod)
     return staged
 
 

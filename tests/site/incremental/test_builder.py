@@ -25,11 +25,13 @@ from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.state import BuildState, stage_kit
+from sitegen.incremental.write import MARKER
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
 from tests.deadline import within
+from tests.site.incremental.test_write import NO_OTHERS, umask
 from tests.site.reference import build_site_in_memory
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
@@ -154,6 +156,28 @@ def test_the_command_line_renders_on_two_cores_and_writes_the_same(site: Site) -
     options = dataclasses.replace(site.options("reference"), today=None)
     build_site_in_memory(options)
     assert snapshot(site.base / "cli") == snapshot(site.base / "reference")
+
+
+@pytest.mark.parametrize("taken_by", ["umask", "default ACL"])
+def test_every_file_is_readable_whatever_takes_bits_from_new_files(
+    site: Site, taken_by: str
+) -> None:
+    """Files get their mode set again only where it would not be whole; nowhere is one left
+    unreadable. A default ACL on the cache is inherited by the staging folder in it."""
+    mask = 0o077 if taken_by == "umask" else 0o022
+    if taken_by == "default ACL":
+        (site.base / "cache").mkdir()
+        try:
+            os.setxattr(site.base / "cache", "system.posix_acl_default", NO_OTHERS)
+        except (AttributeError, OSError) as exc:
+            pytest.skip(f"no POSIX ACLs here: {exc}")
+    with umask(mask):
+        result = site.build(jobs=2)
+    modes = {path: path.stat().st_mode & 0o777 for path in (site.base / "public").rglob("*")}
+    # All but the build's own marker, which is not served.
+    files = {path for path in modes if path.is_file() and path.name != MARKER}
+    assert len(files) > result.pages >= MIN_PARALLEL
+    assert {modes[path] for path in files} == {0o644}
 
 
 def test_a_cold_build_over_an_existing_output_writes_nothing_new(site: Site) -> None:

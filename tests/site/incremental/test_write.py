@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sitegen.errors import OutputError
+from sitegen.incremental import write
 from sitegen.incremental.write import (
     MARKER,
     check_output_dir,
     make_folder,
+    modes_kept,
     remove_stale,
     write_new,
 )
@@ -80,3 +85,70 @@ def test_write_new_writes_every_byte_and_replaces_what_was_there(
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
     with pytest.raises(FileNotFoundError):
         write_new(str(tmp_path / "missing" / "page.html"), data)
+
+
+def umask(mask: int) -> contextlib.AbstractContextManager[None]:
+    """The process's umask set to `mask` for a while."""
+
+    @contextlib.contextmanager
+    def scope() -> Iterator[None]:
+        previous = os.umask(mask)
+        try:
+            yield
+        finally:
+            os.umask(previous)
+
+    return scope()
+
+
+# A default ACL (`setfacl -d -m u::rwx,g::rx,o::-`) as the kernel stores it: version 2, then
+# (tag, permissions, id) for the owner, the group and others.
+NO_OTHERS = struct.pack("<I", 2) + b"".join(
+    struct.pack("<HHI", tag, perm, 0xFFFFFFFF) for tag, perm in ((1, 7), (4, 5), (0x20, 0))
+)
+
+
+@pytest.mark.parametrize(
+    ("mask", "kept"), [(0o022, True), (0o002, True), (0o027, False), (0o077, False), (0o200, False)]
+)
+def test_modes_are_kept_when_the_umask_takes_none_of_their_bits(
+    tmp_path: Path, mask: int, kept: bool
+) -> None:
+    with umask(mask):
+        assert modes_kept(tmp_path) is kept
+        # What it stands for: a file made with 0o644 and no more.
+        made = tmp_path / f"made-{mask:o}"
+        os.close(os.open(made, os.O_WRONLY | os.O_CREAT, 0o644))
+    assert (made.stat().st_mode & 0o777 == 0o644) is kept
+
+
+def test_the_umask_is_learnt_without_proc_and_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_proc(*args: object, **kwargs: object) -> object:
+        raise FileNotFoundError("/proc/self/status")
+
+    monkeypatch.setattr(write, "open", no_proc, raising=False)
+    with umask(0o077):
+        assert not modes_kept(tmp_path)
+        assert os.umask(0o077) == 0o077
+    with umask(0o022):
+        assert modes_kept(tmp_path)
+        assert os.umask(0o022) == 0o022
+
+
+def test_a_default_acl_takes_the_umasks_place(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    try:
+        os.setxattr(folder, "system.posix_acl_default", NO_OTHERS)
+    except (AttributeError, OSError) as exc:
+        pytest.skip(f"no POSIX ACLs here: {exc}")
+    with umask(0o022):
+        assert not modes_kept(folder)
+        assert modes_kept(tmp_path)
+        write_new(str(folder / "asked.html"), b"<p>", chmod=False)
+        write_new(str(folder / "set.html"), b"<p>")
+    # Without the mode set again the ACL's mask holds: what `modes_kept` guards against.
+    assert (folder / "asked.html").stat().st_mode & 0o777 == 0o640
+    assert (folder / "set.html").stat().st_mode & 0o777 == 0o644
