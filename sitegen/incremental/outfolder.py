@@ -15,7 +15,13 @@ from sitegen.errors import ContentError
 from sitegen.incremental.noop import Listed, scan_inputs
 from sitegen.incremental.pagework import Rendered, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
-from sitegen.incremental.write import MARKER, make_folder, modes_kept, remove_stale
+from sitegen.incremental.write import (
+    MARKER,
+    default_acl,
+    make_folder,
+    modes_kept,
+    remove_stale,
+)
 from sitegen.markdown.texts import with_text
 from sitegen.options import BuildResult
 from sitegen.parallel import aside
@@ -267,15 +273,7 @@ def _made_alike(parent: Path, staging: Path) -> bool:
         return False
     if where.st_dev != there.st_dev or (where.st_mode | there.st_mode) & stat.S_ISGID:
         return False
-    return not (_default_acl(parent) or _default_acl(staging))
-
-
-def _default_acl(folder: Path) -> bool:
-    try:
-        os.getxattr(folder, "system.posix_acl_default")
-    except (OSError, AttributeError):  # none, or no such thing here
-        return False
-    return True
+    return not (default_acl(parent) or default_acl(staging))
 
 
 def check_links(

@@ -11,6 +11,7 @@ from sitegen.incremental.noop import MARKER
 __all__ = [
     "MARKER",
     "check_output_dir",
+    "default_acl",
     "make_folder",
     "modes_kept",
     "remove_stale",
@@ -56,15 +57,16 @@ def remove_stale(output: Path, keep: set[str]) -> int:
 def modes_kept(folder: Path, mode: int = MODE) -> bool:
     """Whether files created below `folder` get `mode` whole: the umask takes none of its
     bits, and no default ACL (which would take the umask's place) is on the folder."""
-    getxattr = getattr(os, "getxattr", None)
-    if getxattr is not None:
-        try:
-            getxattr(folder, "system.posix_acl_default")
-        except OSError:
-            pass  # none, or none that can be read: no ACLs on this file system
-        else:
-            return False
-    return not _umask() & mode
+    return not default_acl(folder) and not _umask() & mode
+
+
+def default_acl(folder: Path) -> bool:
+    """Whether `folder` passes a default ACL down to what is made in it."""
+    try:
+        os.getxattr(folder, "system.posix_acl_default")
+    except (OSError, AttributeError):  # none, or no such thing here
+        return False
+    return True
 
 
 def _umask() -> int:
