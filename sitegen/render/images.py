@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,10 @@ _FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 _WEBP = ("image/webp", "webp")
+# Made images no build has used for this long are removed from the cache (replaced or
+# deleted images, and those of an older recipe), so that a cache kept from build to build,
+# as CI keeps it, does not grow with every image ever replaced.
+IMAGES_MAX_AGE = 30 * 86400
 _SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "webp": {"quality": 80, "method": 4},
     "jpg": {"quality": 82, "optimize": True, "progressive": True},
@@ -74,7 +80,8 @@ def process_images(
     """Make (or reuse from the cache) every variant of the named images, on every core.
 
     Without `write`, variants the cache lacks are worked out (names, sizes) but not made,
-    and nothing is written: enough to check a site."""
+    and nothing is written: enough to check a site. With it, the entries used are marked as
+    used, and those unused for `IMAGES_MAX_AGE` are removed."""
     wanted = sorted(set(names))
     result: dict[str, ImageSet] = {}
     problems: list[Problem] = []
@@ -90,7 +97,22 @@ def process_images(
                 result[name] = found
     if problems:
         raise ContentError(problems)
+    if write:
+        forget_unused(cache / "images", result.values())
     return result
+
+
+def forget_unused(folder: Path, used: Iterable[ImageSet], now: float | None = None) -> list[Path]:
+    """Mark the entries of `used` as used now, and remove the entries (and leftovers of
+    builds stopped while making one) unused for `IMAGES_MAX_AGE`; the removed, in order."""
+    from sitegen.incremental.state import prune_states  # which imports this module
+
+    now = time.time() if now is None else now
+    entries = {variant.cached.parent for images in used for variant in images.variants}
+    for entry in entries:
+        with contextlib.suppress(FileNotFoundError):
+            os.utime(entry, (now, now))
+    return prune_states(folder, entries, IMAGES_MAX_AGE, now, folders=True)
 
 
 def _image_set_or_error(name: str, path: Path, cache: Path, write: bool) -> ImageSet | ContentError:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import math
+import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageStat
 
 from sitegen.errors import ContentError
-from sitegen.render.images import image_set, process_images
+from sitegen.render.images import IMAGES_MAX_AGE, forget_unused, image_set, process_images
 
 
 def _images(folder: Path) -> dict[str, Path]:
@@ -87,3 +89,33 @@ def _psnr(one: Image.Image, other: Image.Image) -> float:
     difference = ImageStat.Stat(ImageChops.difference(one, other))
     error = sum(rms * rms for rms in difference.rms) / len(difference.rms)
     return math.inf if error == 0 else 10 * math.log10(255 * 255 / error)
+
+
+def test_images_unused_for_a_month_leave_the_cache_and_used_ones_stay(tmp_path: Path) -> None:
+    files = _images(tmp_path / "images")
+    cache = tmp_path / "cache"
+    first = process_images(files, files, cache)
+    entries = cache / "images"
+    made = {name: first[name].variants[0].cached.parent for name in files}
+    # A replaced image: its old entry is no longer used; a month and a day go by.
+    Image.new("RGB", (500, 300), (1, 2, 3)).save(files["a.png"])
+    month_ago = time.time() - IMAGES_MAX_AGE - 86400
+    for entry in entries.iterdir():
+        os.utime(entry, (month_ago, month_ago))
+    (entries / ".tmp-stopped").mkdir()  # what a build stopped while making one left
+    os.utime(entries / ".tmp-stopped", (month_ago, month_ago))
+    checked = process_images(files, files, cache, write=False)
+    assert sorted(entries.iterdir()) == sorted({*made.values(), entries / ".tmp-stopped"})
+    second = process_images(files, files, cache)
+    kept = {name: second[name].variants[0].cached.parent for name in files}
+    assert kept["a.png"] != made["a.png"]
+    assert sorted(entries.iterdir()) == sorted(set(kept.values()))
+    assert all(v.cached.is_file() for images in second.values() for v in images.variants)
+    assert [v.url for v in checked["b.jpg"].variants] == [v.url for v in second["b.jpg"].variants]
+    # Used now, so a later build keeps them; an entry unused for less than a month stays too.
+    assert all(entry.stat().st_mtime > month_ago + 86400 for entry in entries.iterdir())
+    recent = time.time() - IMAGES_MAX_AGE + 86400
+    os.utime(kept["a.png"], (recent, recent))
+    os.utime(kept["c.webp"], (month_ago, month_ago))
+    assert forget_unused(entries, [second["b.jpg"]]) == [kept["c.webp"]]
+    assert sorted(entries.iterdir()) == sorted({kept["a.png"], kept["b.jpg"]})
