@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,15 +101,12 @@ def process_images(
 
 
 def forget_unused(folder: Path, used: Iterable[ImageSet], now: float | None = None) -> list[Path]:
-    """Mark the entries of `used` as used now, and remove the entries (and leftovers of
-    builds stopped while making one) unused for `IMAGES_MAX_AGE`; the removed, in order."""
+    """Remove the entries other than those of `used` (which `image_set` marked as used when
+    it found or made them) and leftovers of builds stopped while making one, when unused for
+    `IMAGES_MAX_AGE`; the removed, in order."""
     from sitegen.incremental.state import prune_states  # which imports this module
 
-    now = time.time() if now is None else now
     entries = {variant.cached.parent for images in used for variant in images.variants}
-    for entry in entries:
-        with contextlib.suppress(FileNotFoundError):
-            os.utime(entry, (now, now))
     return prune_states(folder, entries, IMAGES_MAX_AGE, now, folders=True)
 
 
@@ -126,12 +121,11 @@ def image_set(name: str, path: Path, cache: Path, *, write: bool = True) -> Imag
     """The variants of one image, made on first use (only planned, without `write`)."""
     digest = _digest(path)
     folder = cache / "images" / digest
-    if (folder / "meta.json").is_file():
-        meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    elif write:
+    meta = _made(folder, mark=write)
+    if meta is None and write:
         _make_variants(path, folder)
         meta = json.loads((folder / "meta.json").read_text("utf-8"))
-    else:
+    elif meta is None:
         meta = {"variants": _variants(path, None)}
     stem = slugify(Path(name).stem) or "image"
     return ImageSet(
@@ -147,6 +141,18 @@ def image_set(name: str, path: Path, cache: Path, *, write: bool = True) -> Imag
             for v in meta["variants"]
         ),
     )
+
+
+def _made(folder: Path, *, mark: bool) -> dict[str, Any] | None:
+    """What a made cache entry holds, or None when there is none; with `mark`, the entry is
+    first marked as used, so that another build removing unused entries meanwhile keeps it."""
+    try:
+        if mark:
+            os.utime(folder)
+        meta: dict[str, Any] = json.loads((folder / "meta.json").read_text("utf-8"))
+    except FileNotFoundError:  # none, or removed as unused a moment ago: made again
+        return None
+    return meta
 
 
 def _digest(path: Path) -> str:

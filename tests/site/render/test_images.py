@@ -105,7 +105,9 @@ def test_images_unused_for_a_month_leave_the_cache_and_used_ones_stay(tmp_path: 
     (entries / ".tmp-stopped").mkdir()  # what a build stopped while making one left
     os.utime(entries / ".tmp-stopped", (month_ago, month_ago))
     checked = process_images(files, files, cache, write=False)
+    # A check neither removes nor marks.
     assert sorted(entries.iterdir()) == sorted({*made.values(), entries / ".tmp-stopped"})
+    assert {entry.stat().st_mtime for entry in entries.iterdir()} == {month_ago}
     second = process_images(files, files, cache)
     kept = {name: second[name].variants[0].cached.parent for name in files}
     assert kept["a.png"] != made["a.png"]
@@ -119,3 +121,21 @@ def test_images_unused_for_a_month_leave_the_cache_and_used_ones_stay(tmp_path: 
     os.utime(kept["c.webp"], (month_ago, month_ago))
     assert forget_unused(entries, [second["b.jpg"]]) == [kept["c.webp"]]
     assert sorted(entries.iterdir()) == sorted({kept["a.png"], kept["b.jpg"]})
+
+
+def test_an_entry_in_use_is_kept_from_a_build_removing_unused_ones(tmp_path: Path) -> None:
+    """Two builds share a cache: the one that finds an old entry marks it at once, so the
+    other, finishing first without it, keeps it; one removed before it was found is made again."""
+    files = _images(tmp_path / "images")
+    cache = tmp_path / "cache"
+    entry = image_set("b.jpg", files["b.jpg"], cache).variants[0].cached.parent
+    month_ago = time.time() - IMAGES_MAX_AGE - 86400
+    os.utime(entry, (month_ago, month_ago))
+    found = image_set("b.jpg", files["b.jpg"], cache)
+    assert forget_unused(cache / "images", []) == []
+    assert all(variant.cached.is_file() for variant in found.variants)
+    os.utime(entry, (month_ago, month_ago))
+    assert forget_unused(cache / "images", []) == [entry]
+    again = image_set("b.jpg", files["b.jpg"], cache)
+    assert [v.url for v in again.variants] == [v.url for v in found.variants]
+    assert all(variant.cached.is_file() for variant in again.variants)
