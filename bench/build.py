@@ -19,6 +19,7 @@ from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
 from bench.latency import ServeError, edit, free_port, save_to_served  # noqa: E402
 from bench.measure import Measure, run_measured  # noqa: E402
+from sitegen.incremental.fingerprint import code_version  # noqa: E402
 
 CORPUS = ROOT / "bench" / ".corpus"
 OUT = ROOT / "bench" / ".out"
@@ -285,15 +286,26 @@ def main(argv: list[str]) -> int:
         return 2
     compile_generator()
     results: dict[str, dict[int, dict[str, dict[str, Measure | float | str]]]] = {}
+    # The generator's code, as the figures measure it; an edit during the run makes a rebuild
+    # start from scratch and mixes two versions in one table.
+    version, changed = code_version(), ""
     try:
         for name in shapes:
             for size in sizes:
                 tools = run_size(size, args.base, not args.no_serve, args.repeat, SHAPES[name])
                 results.setdefault(name, {})[size] = {n: t.figures for n, t in tools.items()}
+                if not changed and code_version() != version:
+                    changed = (
+                        f"bench: the generator's code changed while shape {name} at {size:,}"
+                        " ran: its figures and those after it measure two versions; run again"
+                    )
+                    print(changed, file=sys.stderr, flush=True)
     finally:
         empty_trash()
     print()
     print(report.table(results))
+    if changed:
+        print(f"\n{changed}")
     return 0
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from bench import build
+from bench.build import Tool
+from bench.corpus import Shape
 
 
 def test_clean_moves_outputs_aside_and_empty_trash_deletes_them(
@@ -24,3 +27,27 @@ def test_clean_moves_outputs_aside_and_empty_trash_deletes_them(
     assert moved == ["cache", "out"]
     build.empty_trash()
     assert not (tmp_path / "trash").exists()
+
+
+def test_a_change_to_the_generator_during_the_run_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    versions = iter(["one", "one", "two", "two"])
+    ran: list[str] = []
+
+    def run_size(size: int, base: Path, serve: bool, times: int, shape: Shape) -> dict[str, Tool]:
+        ran.append(f"{shape.name} {size}")
+        return {name: Tool(name, base, base, base, shape) for name in ("ours", "hugo")}
+
+    monkeypatch.setattr(build, "code_version", lambda: next(versions))
+    monkeypatch.setattr(build, "run_size", run_size)
+    monkeypatch.setattr(build, "compile_generator", lambda: None)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert build.main(["--shapes", "short,tags", "--sizes", "1000,10000", "--no-serve"]) == 0
+    assert ran == ["short 1000", "short 10000", "tags 1000", "tags 10000"]
+    out, err = capsys.readouterr()
+    # Found after the second corpus: named once, as it happens and under the table.
+    named = "the generator's code changed while shape short at 10,000 ran"
+    assert err.count(named) == 1
+    assert out.count(named) == 1
+    assert out.rindex(named) > out.index("goals")
