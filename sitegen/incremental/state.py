@@ -7,7 +7,6 @@ import gc
 import marshal
 import os
 import pickle
-import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -20,6 +19,7 @@ from sitegen.digest import digest
 from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.kit import Kit, write_kit
+from sitegen.unused import remove_unused
 
 STATE_FORMAT = 4
 # What reading a pickle of other code's classes can raise.
@@ -223,21 +223,7 @@ def prune_states(
 ) -> list[Path]:
     """Remove saved states (and leftover temporary files) not used for `max_age` seconds;
     with `folders`, the folders in `folder` instead of its files."""
-    cutoff = (time.time() if now is None else now) - max_age
-    removed = []
-    with contextlib.suppress(FileNotFoundError):
-        for entry in os.scandir(folder):
-            path = Path(entry.path)
-            with contextlib.suppress(FileNotFoundError):
-                kind = entry.is_dir(follow_symlinks=False) if folders else entry.is_file()
-                if path in keep or not kind or entry.stat().st_mtime >= cutoff:
-                    continue
-                if folders:
-                    shutil.rmtree(path, ignore_errors=True)
-                else:
-                    path.unlink()
-                removed.append(path)
-    return sorted(removed)
+    return remove_unused(folder, keep, max_age, now, folders=folders)
 
 
 def _save(path: Path, data: Any, dumps: Callable[[Any], bytes] | None = None) -> None:

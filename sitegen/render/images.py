@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from sitegen.content.slugs import slugify
 from sitegen.errors import ContentError, Problem
 from sitegen.parallel import cores
+from sitegen.unused import remove_unused
 
 WIDTHS = (480, 960, 1440)
 # Part of the cache key: changing how images are made must not reuse old files.
@@ -104,10 +105,8 @@ def forget_unused(folder: Path, used: Iterable[ImageSet], now: float | None = No
     """Remove the entries other than those of `used` (which `image_set` marked as used when
     it found or made them) and leftovers of builds stopped while making one, when unused for
     `IMAGES_MAX_AGE`; the removed, in order."""
-    from sitegen.incremental.state import prune_states  # which imports this module
-
     entries = {variant.cached.parent for images in used for variant in images.variants}
-    return prune_states(folder, entries, IMAGES_MAX_AGE, now, folders=True)
+    return remove_unused(folder, entries, IMAGES_MAX_AGE, now, folders=True)
 
 
 def _image_set_or_error(name: str, path: Path, cache: Path, write: bool) -> ImageSet | ContentError:
