@@ -29,6 +29,7 @@ _FORMATS = {
     "WEBP": ("image/webp", "webp"),
 }
 _WEBP = ("image/webp", "webp")
+_ORIENTATION = 0x0112  # the EXIF tag
 # Made images no build has used for this long are removed from the cache (replaced or
 # deleted images, and those of an older recipe), so that a cache kept from build to build,
 # as CI keeps it, does not grow with every image ever replaced.
@@ -186,16 +187,18 @@ def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
             kind = _FORMATS.get(source.format or "")
             if kind is None:
                 raise _unsupported(path, source.format or "unknown")
-            image = ImageOps.exif_transpose(source)
+            # Only described, the picture is not read (a check of a site of photos would
+            # otherwise decode every one): its size as EXIF orientation turns it.
+            larger = ImageOps.exif_transpose(source) if work is not None else None
+            full_width, full_height = larger.size if larger is not None else _turned(source)
             variants: list[dict[str, object]] = []
             # The widest first, and each narrower one from the one before: fewer pixels to
             # read (half the time for a photo 4,000 pixels wide), and the same picture.
-            larger = image
-            for width in sorted(_widths(image.width), reverse=True):
-                height = max(1, round(image.height * width / image.width))
+            for width in sorted(_widths(full_width), reverse=True):
+                height = max(1, round(full_height * width / full_width))
                 # Once for every format of this width: resizing costs as much as encoding.
                 resized = None
-                if work is not None:
+                if larger is not None:
                     resized = larger = larger.resize((width, height), Image.Resampling.LANCZOS)
                 variants[:0] = [
                     _variant(resized, width, height, mime_ext, work)
@@ -204,6 +207,14 @@ def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
             return variants
     except (UnidentifiedImageError, OSError) as exc:
         raise _unsupported(path, str(exc)) from exc
+
+
+def _turned(source: Image.Image) -> tuple[int, int]:
+    """The size of an image once turned as its EXIF orientation says, as `exif_transpose`
+    turns it: orientations 5 to 8 swap width and height. (A PNG whose EXIF follows its
+    pixels is read whole to find it, as `exif_transpose` reads it.)"""
+    width, height = source.size
+    return (height, width) if source.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8) else source.size
 
 
 def _widths(original: int) -> list[int]:

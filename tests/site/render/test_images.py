@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageChops, ImageFile, ImageStat
 
 from sitegen.errors import ContentError
 from sitegen.render.images import IMAGES_MAX_AGE, forget_unused, image_set, process_images
@@ -139,3 +139,31 @@ def test_an_entry_in_use_is_kept_from_a_build_removing_unused_ones(tmp_path: Pat
     again = image_set("b.jpg", files["b.jpg"], cache)
     assert [v.url for v in again.variants] == [v.url for v in found.variants]
     assert all(variant.cached.is_file() for variant in again.variants)
+
+
+@pytest.mark.parametrize(
+    ("kind", "orientation"),
+    [("JPEG", turn) for turn in range(1, 9)] + [("PNG", 6), ("WEBP", 8)],
+)
+def test_a_check_works_out_the_variants_a_build_makes_without_reading_the_picture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, orientation: int
+) -> None:
+    path = tmp_path / f"photo.{kind.lower()}"
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.new("RGB", (1000, 601), (10, 120, 200)).save(path, format=kind, exif=exif)
+
+    def no_pixels(image: object) -> None:
+        raise AssertionError("a check read the picture")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ImageFile.ImageFile, "load", no_pixels)
+        planned = image_set("photo", path, tmp_path / "check", write=False)
+    made = image_set("photo", path, tmp_path / "build")
+    described = [(v.url, v.width, v.height, v.mime) for v in planned.variants]
+    assert described == [(v.url, v.width, v.height, v.mime) for v in made.variants]
+    turned = orientation >= 5
+    widest = max(made.variants, key=lambda v: v.width)
+    assert (widest.width, widest.height) == ((601, 1000) if turned else (1000, 601))
+    with Image.open(widest.cached) as file:
+        assert file.size == (widest.width, widest.height)
