@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import pickle
 import random
 from collections import Counter, defaultdict
 from datetime import date, timedelta
@@ -118,3 +120,18 @@ def test_related_counts_as_the_definition_does() -> None:
     assert {url: [e.url for e in shown] for url, shown in found.items()} == expected
     assert any(len(shown) < 3 for shown in found.values())
     assert any(e.url not in found for e in entries)
+
+
+def test_entries_are_hashed_by_url_and_told_apart_by_document() -> None:
+    first = entry("a", 1, "jobs")
+    copy = pickle.loads(pickle.dumps(first))  # noqa: S301 - as a worker gets it
+    edited = Entry(dataclasses.replace(first.doc, title="Another title"), first.url)
+    assert copy == first
+    assert hash(copy) == hash(first) == hash(first.url)
+    # One URL, another text: the same bucket, not the same entry (nor the same card).
+    assert edited != first
+    assert hash(edited) == hash(first)
+    assert len({first, copy, edited, entry("b", 1, "jobs")}) == 3
+    cards = {first: "card of a"}
+    assert cards.get(copy) == "card of a"
+    assert cards.get(edited) is None
