@@ -215,6 +215,10 @@ def make_environment(
         # A build makes its own environment: templates cannot change while it renders, so
         # rendering need not look at their files again for every page.
         auto_reload=False,
+        # Every page asks for its template and those it extends and imports (five for a
+        # story): a plain dict, not a least-recently-used cache with a lock. A site has
+        # a few dozen templates.
+        cache_size=-1,
         bytecode_cache=compiled,
         extensions=[Once],
     )
