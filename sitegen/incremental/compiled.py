@@ -10,7 +10,8 @@ from pathlib import Path
 import jinja2
 
 from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.state import STATE_MAX_AGE, prune_states
+from sitegen.incremental.state import STATE_MAX_AGE
+from sitegen.unused import remove_unused
 
 # Compiled templates of other versions of this code are removed when not used for this long.
 COMPILED_MAX_AGE = STATE_MAX_AGE
@@ -23,7 +24,7 @@ def compiled_templates(cache: Path) -> jinja2.BytecodeCache:
     folder.mkdir(parents=True, exist_ok=True)
     now = time.time()
     os.utime(folder, (now, now))  # in use
-    prune_states(folder.parent, {folder}, COMPILED_MAX_AGE, now, folders=True)
+    remove_unused(folder.parent, {folder}, COMPILED_MAX_AGE, now, folders=True)
     return _BytecodeCache(str(folder))
 
 

@@ -186,7 +186,8 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         edits.unlink(missing_ok=True)
         _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
         state.edits = ({}, {})
-    prune_states(path.parent, keep={*state_files(path), edits})
+    # Saved states (and leftover temporary files) of builds not made for a week.
+    remove_unused(path.parent, {*state_files(path), edits}, STATE_MAX_AGE)
 
 
 def stage_kit(path: Path, state: BuildState) -> None:
@@ -211,19 +212,6 @@ def unstage_kit(state: BuildState) -> None:
 
 def _new_token() -> str:
     return digest(str(time.time_ns()), str(os.getpid()))
-
-
-def prune_states(
-    folder: Path,
-    keep: set[Path],
-    max_age: float = STATE_MAX_AGE,
-    now: float | None = None,
-    *,
-    folders: bool = False,
-) -> list[Path]:
-    """Remove saved states (and leftover temporary files) not used for `max_age` seconds;
-    with `folders`, the folders in `folder` instead of its files."""
-    return remove_unused(folder, keep, max_age, now, folders=folders)
 
 
 def _save(path: Path, data: Any, dumps: Callable[[Any], bytes] | None = None) -> None:

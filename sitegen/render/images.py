@@ -214,7 +214,8 @@ def _turned(source: Image.Image) -> tuple[int, int]:
     turns it: orientations 5 to 8 swap width and height. (A PNG whose EXIF follows its
     pixels is read whole to find it, as `exif_transpose` reads it.)"""
     width, height = source.size
-    return (height, width) if source.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8) else source.size
+    turned = source.getexif().get(_ORIENTATION, 1) in (5, 6, 7, 8)
+    return (height, width) if turned else (width, height)
 
 
 def _widths(original: int) -> list[int]:

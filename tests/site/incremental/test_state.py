@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from sitegen.incremental.builder import build_site
-from sitegen.incremental.state import STATE_MAX_AGE, prune_states
+from sitegen.incremental.state import STATE_MAX_AGE
 from sitegen.options import BuildOptions
+from sitegen.unused import remove_unused
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
 WEEK_AGO = time.time() - STATE_MAX_AGE - 60
@@ -33,9 +34,9 @@ def test_prune_removes_only_old_files_not_kept(tmp_path: Path) -> None:
     age(recent, time.time() - 3600)
     leftover = touch(tmp_path / ".tmp-x1y2")
     (tmp_path / "folder").mkdir()
-    assert prune_states(tmp_path, keep={kept}) == [leftover, old]
+    assert remove_unused(tmp_path, {kept}, STATE_MAX_AGE) == [leftover, old]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["b.model", "c.files", "folder"]
-    assert prune_states(tmp_path / "missing", keep=set()) == []
+    assert remove_unused(tmp_path / "missing", set(), STATE_MAX_AGE) == []
 
 
 def options(tmp_path: Path, output: str, today: date) -> BuildOptions:
