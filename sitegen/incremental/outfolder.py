@@ -174,7 +174,7 @@ class Outputs:
         if not self.laid_out:
             return
         folders = sorted({os.path.dirname(output_path(url)) for url in urls})
-        self._folders_made = aside(make_folders_in, str(self.files_at), folders)
+        self._folders_made = aside(make_folders_in, str(self.files_at), folders, self.chmod)
 
     def commit(self) -> None:
         """Move staged files into place and remove what the site no longer has."""
@@ -183,13 +183,15 @@ class Outputs:
             return
         # A folder that was new or empty holds nothing stale: no need to sweep every file.
         fresh = not self.output.is_dir() or not any(self.output.iterdir())
-        self.output.mkdir(parents=True, exist_ok=True)
+        # Folders made here get their mode set again: this one and its parent were not asked
+        # about default ACLs, as the staging folder was (`modes_kept`).
+        make_folder(str(self.output))
         (self.output / MARKER).touch()
         for name, temporary in sorted(self.staged.items()):
             target = self.output / name
             if not fresh and not self._make_room(name, temporary, target):
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_folder(str(target.parent))
             # shutil.move renames when it can and copies across file systems.
             shutil.move(temporary, target)
             self._record(name, target)
@@ -205,7 +207,7 @@ class Outputs:
     def _rename_whole(self) -> bool:
         """Make the staged folder the output folder, if it still does not exist; or False."""
         site = self.files_at
-        site.mkdir(parents=True, exist_ok=True)
+        make_folder(str(site), chmod=self.chmod)
         (site / MARKER).touch()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         if os.path.lexists(self.output):
@@ -246,10 +248,11 @@ class Outputs:
         return BuildResult(pages, files, written, files - written, removed, seconds)
 
 
-def make_folders_in(base: str, folders: list[str]) -> None:
-    """Make every folder below `base`, in order (so that parents come first)."""
+def make_folders_in(base: str, folders: list[str], chmod: bool = True) -> None:
+    """Make every folder below `base`, in order (so that parents come first); `chmod` as
+    for `make_folder`."""
     for folder in folders:
-        make_folder(os.path.join(base, folder))
+        make_folder(os.path.join(base, folder), chmod=chmod)
 
 
 def same_bytes(staged: Path, target: Path) -> bool:

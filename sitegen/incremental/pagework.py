@@ -192,7 +192,7 @@ def stage(
     except FileNotFoundError:
         if not laid_out:
             raise
-        make_folder(os.path.dirname(path))
+        make_folder(os.path.dirname(path), chmod=chmod)
         write_new(path, data, chmod=chmod)
     return staged
 

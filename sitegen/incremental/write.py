@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 from sitegen.errors import OutputError
@@ -19,7 +20,9 @@ __all__ = [
 ]
 # A new file, written from the start, byte for byte (O_BINARY: Windows would translate).
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0)
+# Whatever the umask, the site must be readable, by a web server too: files and folders.
 MODE = 0o644
+FOLDER_MODE = 0o755
 
 
 def check_output_dir(output: Path, *protected: Path) -> None:
@@ -54,9 +57,10 @@ def remove_stale(output: Path, keep: set[str]) -> int:
     return removed
 
 
-def modes_kept(folder: Path, mode: int = MODE) -> bool:
-    """Whether files created below `folder` get `mode` whole: the umask takes none of its
-    bits, and no default ACL (which would take the umask's place) is on the folder."""
+def modes_kept(folder: Path, mode: int = MODE | FOLDER_MODE) -> bool:
+    """Whether files and folders created below `folder` get their mode whole (`MODE`,
+    `FOLDER_MODE`): the umask takes none of their bits, and no default ACL (which would take
+    the umask's place) is on the folder."""
     return not default_acl(folder) and not _umask() & mode
 
 
@@ -95,7 +99,6 @@ def write_new(path: str, data: bytes, *, chmod: bool = True) -> None:
     descriptor = os.open(path, _NEW, MODE)
     try:
         if chmod:
-            # Whatever the umask, the site must be readable.
             os.fchmod(descriptor, MODE)
         view = memoryview(data)
         while view:
@@ -104,13 +107,27 @@ def write_new(path: str, data: bytes, *, chmod: bool = True) -> None:
         os.close(descriptor)
 
 
-def make_folder(path: str) -> None:
-    """Make a folder and any missing above it; one that exists is fine. Tries the folder
-    first: a build makes folders in order, so its parent is nearly always there."""
+def make_folder(path: str, *, chmod: bool = True) -> None:
+    """Make a folder and any missing above it, with at least `FOLDER_MODE` (its bits added
+    again unless `chmod=False`, as for `write_new`; a group bit passed down by the parent
+    stays); one that exists is fine, as it is. Tries the folder first: a build makes folders
+    in order, so its parent is nearly always there."""
     try:
-        os.mkdir(path)
+        os.mkdir(path, FOLDER_MODE)
     except FileExistsError:
         if not os.path.isdir(path):
             raise
+        return
     except FileNotFoundError:
-        os.makedirs(path, exist_ok=True)
+        parent = os.path.dirname(path.rstrip(os.sep))
+        if not parent or parent == path:
+            raise
+        make_folder(parent, chmod=chmod)
+        try:
+            os.mkdir(path, FOLDER_MODE)
+        except FileExistsError:  # made meanwhile, by another process of this build
+            if not os.path.isdir(path):
+                raise
+            return
+    if chmod:
+        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | FOLDER_MODE)

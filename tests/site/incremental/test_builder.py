@@ -158,26 +158,37 @@ def test_the_command_line_renders_on_two_cores_and_writes_the_same(site: Site) -
     assert snapshot(site.base / "cli") == snapshot(site.base / "reference")
 
 
-@pytest.mark.parametrize("taken_by", ["umask", "default ACL"])
-def test_every_file_is_readable_whatever_takes_bits_from_new_files(
+@pytest.mark.parametrize("taken_by", ["umask", "default ACL", "default ACL above the output"])
+def test_every_file_and_folder_is_readable_whatever_takes_bits_from_new_ones(
     site: Site, taken_by: str
 ) -> None:
-    """Files get their mode set again only where it would not be whole; nowhere is one left
-    unreadable. A default ACL on the cache is inherited by the staging folder in it."""
+    """Files and folders get their mode set again only where it would not be whole; nowhere
+    is one left unreadable. A default ACL on the cache is inherited by the staging folder in
+    it. An edit then adds a story: its folder is made in the output folder itself."""
     mask = 0o077 if taken_by == "umask" else 0o022
-    if taken_by == "default ACL":
-        (site.base / "cache").mkdir()
+    if taken_by != "umask":
+        # On the cache, or on the folder that holds the cache and the output.
+        shared = site.base / "cache" if taken_by == "default ACL" else site.base
+        shared.mkdir(exist_ok=True)
         try:
-            os.setxattr(site.base / "cache", "system.posix_acl_default", NO_OTHERS)
+            os.setxattr(shared, "system.posix_acl_default", NO_OTHERS)
         except (AttributeError, OSError) as exc:
             pytest.skip(f"no POSIX ACLs here: {exc}")
+    public = site.base / "public"
     with umask(mask):
         result = site.build(jobs=2)
-    modes = {path: path.stat().st_mode & 0o777 for path in (site.base / "public").rglob("*")}
+        (site.content / "stories" / "added-late.md").write_text(
+            "---\ntitle: Added late\ndate: 2020-01-02\nsummary: New.\ntags: [jobs]\n---\n\nHi.\n"
+        )
+        site.build()
+    assert (public / "en/stories/added-late/index.html").is_file()
+    modes = {path: path.stat().st_mode & 0o777 for path in public.rglob("*")}
     # All but the build's own marker, which is not served.
     files = {path for path in modes if path.is_file() and path.name != MARKER}
+    folders = {public, *(path for path in modes if path.is_dir())}
     assert len(files) > result.pages >= MIN_PARALLEL
     assert {modes[path] for path in files} == {0o644}
+    assert {path.stat().st_mode & 0o777 for path in folders} == {0o755}
 
 
 def test_a_cold_build_over_an_existing_output_writes_nothing_new(site: Site) -> None:
@@ -390,12 +401,12 @@ def test_folders_that_cannot_be_made_stop_the_build_and_its_converters(
 _MAKE_FOLDERS_IN = outfolder.make_folders_in
 
 
-def _folders_noting_the_process(base: str, folders: list[str]) -> None:
+def _folders_noting_the_process(base: str, folders: list[str], chmod: bool = True) -> None:
     Path(base).parent.parent.joinpath("folders-made-by").write_text(str(os.getpid()))
-    _MAKE_FOLDERS_IN(base, folders)
+    _MAKE_FOLDERS_IN(base, folders, chmod)
 
 
-def _folders_refused(base: str, folders: list[str]) -> None:
+def _folders_refused(base: str, folders: list[str], chmod: bool = True) -> None:
     raise OSError(36, "File name too long")
 
 

@@ -59,9 +59,15 @@ def test_stale_files_and_the_folders_they_leave_empty_are_removed(tmp_path: Path
 
 
 def test_make_folder_makes_missing_parents_and_accepts_one_that_exists(tmp_path: Path) -> None:
-    make_folder(str(tmp_path / "en" / "stories" / "one"))
-    make_folder(str(tmp_path / "en" / "stories" / "one"))
+    with umask(0o077):
+        make_folder(str(tmp_path / "en" / "stories" / "one"))
+        make_folder(str(tmp_path / "en" / "stories" / "one"))
+        make_folder(str(tmp_path / "en" / "asked") + os.sep, chmod=False)
     assert (tmp_path / "en" / "stories" / "one").is_dir()
+    # Readable whatever the umask, parents too; unless told the mode is kept anyway.
+    for made in ("en", "en/stories", "en/stories/one"):
+        assert (tmp_path / made).stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "en" / "asked").stat().st_mode & 0o777 == 0o700
     (tmp_path / "taken").write_text("a file")
     with pytest.raises(FileExistsError):
         make_folder(str(tmp_path / "taken"))
@@ -109,17 +115,21 @@ NO_OTHERS = struct.pack("<I", 2) + b"".join(
 
 
 @pytest.mark.parametrize(
-    ("mask", "kept"), [(0o022, True), (0o002, True), (0o027, False), (0o077, False), (0o200, False)]
+    ("mask", "kept"),
+    [(0o022, True), (0o002, True), (0o027, False), (0o077, False), (0o200, False), (0o100, False)],
 )
 def test_modes_are_kept_when_the_umask_takes_none_of_their_bits(
     tmp_path: Path, mask: int, kept: bool
 ) -> None:
     with umask(mask):
         assert modes_kept(tmp_path) is kept
-        # What it stands for: a file made with 0o644 and no more.
+        # What it stands for: a file made with 0o644 and a folder with 0o755, and no more.
         made = tmp_path / f"made-{mask:o}"
         os.close(os.open(made, os.O_WRONLY | os.O_CREAT, 0o644))
-    assert (made.stat().st_mode & 0o777 == 0o644) is kept
+        folder = tmp_path / f"folder-{mask:o}"
+        os.mkdir(folder, 0o755)
+    whole = made.stat().st_mode & 0o777 == 0o644 and folder.stat().st_mode & 0o777 == 0o755
+    assert whole is kept
 
 
 def test_the_umask_is_learnt_without_proc_and_left_as_it_was(
