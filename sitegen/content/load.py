@@ -28,6 +28,26 @@ DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
 
 @dataclass(frozen=True)
+class Loaded:
+    """Documents read by another process, and the settings and images it read them with;
+    `keys` holds what that process worked out of their texts, which it need not send (and
+    the documents may come without)."""
+
+    config: SiteConfig
+    images: dict[str, Path]
+    found: dict[Path, Document | tuple[Problem, ...]]
+    keys: dict[Path, str]
+
+
+@dataclass(frozen=True)
+class ReadElsewhere:
+    """Documents other processes read meanwhile: which, and what waits for what they found."""
+
+    paths: frozenset[Path]
+    results: Callable[[], Iterable[Loaded]]
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything read from the content folder."""
 
@@ -38,11 +58,17 @@ class Content:
 
 
 def load_content(
-    content_dir: Path, uses: Iterable[Use] = (), *, reuse: Mapping[Path, Document] | None = None
+    content_dir: Path,
+    uses: Iterable[Use] = (),
+    *,
+    reuse: Mapping[Path, Document] | None = None,
+    elsewhere: ReadElsewhere | None = None,
 ) -> Content:
     """Read and check the whole content folder; raise every problem found at once.
 
-    `reuse` holds documents already read from files that have not changed since."""
+    `reuse` holds documents already read from files that have not changed since. The files
+    `elsewhere` names are read by other processes meanwhile (`load_documents`); what they
+    did not read, or read with other settings or images, is read here after all."""
     if not content_dir.is_dir():
         raise ContentError([Problem(content_dir, None, "the content folder does not exist")])
     config = load_config(content_dir)
@@ -51,17 +77,41 @@ def load_content(
     if strings:
         problems += check_languages(strings) + check_uses(strings, uses)
     images = find_images(content_dir / "images")
+    files = _content_files(content_dir)
+    reuse = reuse or {}
+    away = elsewhere.paths if elsewhere else frozenset()
+    found = load_documents(
+        content_dir, [p for p in files if p not in reuse and p not in away], config, images
+    )
+    if elsewhere:
+        for loaded in elsewhere.results():
+            if loaded.config == config and loaded.images == images:
+                found.update((path, doc) for path, doc in loaded.found.items() if path in away)
     documents = []
-    for path in _content_files(content_dir):
-        if reuse and path in reuse:
-            documents.append(reuse[path])
-            continue
-        document = _collect(problems, partial(load_document, content_dir, path, config, images))
-        if document is not None:
+    for path in files:
+        document = reuse[path] if path in reuse else found.get(path)
+        if document is None:  # read elsewhere, but not found there
+            document = load_documents(content_dir, [path], config, images)[path]
+        if isinstance(document, tuple):
+            problems += document
+        else:
             documents.append(document)
     if problems:
         raise ContentError(problems)
     return Content(config, tuple(strings or ()), tuple(documents), images)
+
+
+def load_documents(
+    content_dir: Path, paths: Iterable[Path], config: SiteConfig, images: dict[str, Path]
+) -> dict[Path, Document | tuple[Problem, ...]]:
+    """Each file's document, or the problems that keep it from being one."""
+    found: dict[Path, Document | tuple[Problem, ...]] = {}
+    for path in paths:
+        try:
+            found[path] = load_document(content_dir, path, config, images)
+        except ContentError as exc:
+            found[path] = tuple(exc.problems)
+    return found
 
 
 def load_config(content_dir: Path) -> SiteConfig:

@@ -6,14 +6,14 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitegen.content.config import SiteConfig
-from sitegen.content.load import Content, load_content, load_document
+from sitegen.content.load import Content, ReadElsewhere, load_content, load_document
 from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.errors import ContentError
@@ -240,11 +240,15 @@ class Builder:
         # Here, not at the top: with Python-Markdown, which a rebuild after an edit never loads.
         from sitegen.markdown.preconvert import Preconverter
 
-        converting = Preconverter.start(changed, self.options.cache, jobs=self.options.jobs)
+        converting = Preconverter.start(
+            changed, self.options.cache, jobs=self.options.jobs, content=self.options.content
+        )
         outputs: Outputs | None = None
         try:
             form = read_form(self.options.contract)
-            content, bodies = self._load(state, inputs, context, form)
+            content, bodies = self._load(
+                state, inputs, context, form, converting.elsewhere(), converting.sent
+            )
             prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
             outputs = self._outputs(state, intact)
             # Into a new output folder every page is rendered: the folders of all of them are
@@ -397,9 +401,17 @@ class Builder:
         return Outputs(self.options.output, staging, state, intact)
 
     def _load(
-        self, state: BuildState, inputs: Inputs, context: str, form: Form
+        self,
+        state: BuildState,
+        inputs: Inputs,
+        context: str,
+        form: Form,
+        elsewhere: ReadElsewhere | None = None,
+        sent: Mapping[Path, tuple[Document, str]] | None = None,
     ) -> tuple[Content, dict[Path, str]]:
-        """Read changed documents; reuse the rest (without their text) from the last build."""
+        """Read changed documents; reuse the rest (without their text) from the last build.
+        `elsewhere`: documents other processes read meanwhile, which they `sent` without
+        their texts, with their texts' keys."""
         reuse: dict[Path, Document] = {}
         bodies: dict[Path, str] = {}
         for path, (stat, key, doc, body) in state.documents.items():
@@ -407,13 +419,16 @@ class Builder:
                 reuse[doc.path] = doc
                 bodies[doc.path] = body
         uses = required_strings(self.options.templates, form)
-        content = load_content(self.options.content, uses, reuse=reuse)
+        content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
         mail_problems = check_email_strings(self.options.templates, content.strings)
         if mail_problems:
             raise ContentError(mail_problems)
+        sent = sent or {}
         for doc in content.documents:
             if doc.path not in bodies:
-                bodies[doc.path] = markdown_key(doc.body)
+                # A document read here after all (see `load_content`) is not the one sent.
+                known = sent.get(doc.path)
+                bodies[doc.path] = known[1] if known and known[0] is doc else markdown_key(doc.body)
         # Templates see no document text but their page's `body`, whether a document was read
         # now or kept; workers read the text again when they convert it.
         documents = tuple(stripped(doc) for doc in content.documents)

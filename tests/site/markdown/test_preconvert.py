@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sitegen.content import load
+from sitegen.errors import ContentError
 from sitegen.incremental import pagework
 from sitegen.incremental.builder import build_site
+from sitegen.markdown import preconvert
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
@@ -178,3 +183,77 @@ def test_a_parallel_build_from_the_command_line_ends_with_every_process_stopped(
     assert "ended at once" in done.stdout
     assert "(0 written," not in done.stdout
     assert (options.output / "en" / "stories" / "story-007" / "index.html").is_file()
+
+
+def _main_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """The documents the main process reads itself from now on (the converting processes
+    call their own name for `load_documents`)."""
+    read: list[Path] = []
+    original = load.load_documents
+
+    def noted(content: Path, paths: Iterable[Path], *args: Any) -> Any:
+        paths = list(paths)
+        if os.getpid() == main:
+            read.extend(paths)
+        return original(content, paths, *args)
+
+    main = os.getpid()
+    monkeypatch.setattr(load, "load_documents", noted)
+    return read
+
+
+def test_the_converting_processes_read_most_documents_for_the_main_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = _parallel_site(tmp_path)
+    read = _main_reads(monkeypatch)
+    build_site(options)
+    documents = list((options.content).rglob("*.md"))
+    # An equal share each: a third here, on two cores.
+    assert 0 < len(read) <= len(documents) // 3 + 1
+    alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
+    build_site(alone)
+    assert _files(options.output) == _files(alone.output)
+
+
+@pytest.mark.parametrize("failing", ["settings", "images"])
+def test_documents_the_processes_do_not_send_or_read_otherwise_are_read_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    """A process that cannot read the settings sends nothing; one that finds other images
+    than the main process (a file added meanwhile) sends documents checked against them."""
+    options = _parallel_site(tmp_path)
+    if failing == "settings":
+
+        def unreadable(content: Path) -> object:
+            raise OSError("site.yaml: gone for a moment")
+
+        monkeypatch.setattr(preconvert, "load_config", unreadable)
+    else:
+        found = preconvert.find_images
+        monkeypatch.setattr(
+            preconvert, "find_images", lambda f: {**found(f), "new.jpg": f / "new.jpg"}
+        )
+    read = _main_reads(monkeypatch)
+    build_site(options)
+    assert sorted(read) == sorted(options.content.rglob("*.md"))
+    alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
+    build_site(alone)
+    assert _files(options.output) == _files(alone.output)
+
+
+def test_problems_in_documents_read_elsewhere_are_those_of_one_process(tmp_path: Path) -> None:
+    options = _parallel_site(tmp_path)
+    stories = sorted((options.content / "stories").glob("story-*.md"))
+    # Three in a row: one in each process's share.
+    for path in stories[10:13]:
+        path.write_text(path.read_text("utf-8").replace("date: 2020", "date: 20x0"), "utf-8")
+    stories[20].write_text("no front matter\n", "utf-8")
+    reports = []
+    for jobs in (2, 1):
+        with pytest.raises(ContentError) as raised:
+            build_site(dataclasses.replace(options, jobs=jobs, cache=tmp_path / f"c{jobs}"))
+        reports.append([problem.format() for problem in raised.value.problems])
+    assert reports[0] == reports[1]
+    assert len(reports[0]) == 4
+    assert not parked_workers()
