@@ -61,6 +61,9 @@ def internal_targets(page_url: str, text: str) -> list[str]:
         if link.startswith("/") and not link.startswith("//"):
             # Most links are site-absolute and recur from page to page.
             target = _absolute_target(link)
+        elif link.startswith("#") and page_url.startswith("/"):
+            # The page itself (a skip link), as urljoin has it, unless its URL is unusual.
+            target = _absolute_target(page_url)
         if target is None:
             target = _target(page_url, link)
         if target:

@@ -11,7 +11,16 @@ import pytest
 
 from sitegen.site.links import internal_targets, links_in, output_path
 
-PAGES = ["/en/stories/a-story/", "/", "/pl/about.html"]
+PAGES = [
+    "/en/stories/a-story/",
+    "/",
+    "/pl/about.html",
+    "/en/café/",
+    "/en/caf%C3%A9/",
+    "/en/a?b/",
+    "/en/./x/../y/",
+    "/api/requests/",
+]
 LINKS = [
     "/en/stories/",
     "/en/stories/?page=2#top",
@@ -35,6 +44,9 @@ LINKS = [
     "1ab:thing",
     "über:thing",
     "#main",
+    "#",
+    "#a/../b?c",
+    "#\t",
     "",
     "other/",
     "../up/",
