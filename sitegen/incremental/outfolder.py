@@ -209,7 +209,7 @@ class Outputs:
         site = self.files_at
         make_folder(str(site), chmod=self.chmod)
         (site / MARKER).touch()
-        self.output.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(str(self.output.parent))
         if os.path.lexists(self.output):
             return False  # made meanwhile: the files go in one by one
         try:

@@ -130,4 +130,8 @@ def make_folder(path: str, *, chmod: bool = True) -> None:
                 raise
             return
     if chmod:
-        os.chmod(path, stat.S_IMODE(os.stat(path).st_mode) | FOLDER_MODE)
+        # Only when bits are missing: set by one outside the folder's group, the mode would
+        # lose the group bit passed down from the parent.
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if mode & FOLDER_MODE != FOLDER_MODE:
+            os.chmod(path, mode | FOLDER_MODE)

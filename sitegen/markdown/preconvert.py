@@ -15,7 +15,9 @@ Whatever they do not send, it reads itself."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,11 +28,11 @@ from sitegen.content.load import (
     ReadElsewhere,
     find_images,
     load_config,
-    load_documents,
+    load_document,
     read_text,
 )
 from sitegen.content.schema import Document
-from sitegen.errors import ContentError
+from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_with_markdown
 from sitegen.markdown.plain import plain_paragraphs
@@ -164,6 +166,8 @@ def convert_into_cache(
     batch: list[tuple[str, str]] = []
     try:
         for path in paths:
+            if not _regular(path):
+                continue
             try:
                 text = body(read_text(path), path)
             except ContentError:
@@ -183,19 +187,36 @@ def convert_into_cache(
 
 def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None:
     """Send the documents of `paths` as `Loaded`, without their texts but with their cache
-    keys (as the build keeps them); on any failure, nothing (the main process then reads
-    them itself)."""
+    keys (as the build keeps them). A file that fails otherwise than with a content error is
+    left out (the main process reads it itself, if it is content at all); when the settings
+    cannot be read, nothing is sent."""
     with to:
         try:
             config = load_config(content)
             images = find_images(content / "images")
-            found = load_documents(content, paths, config, images)
-            keys = {}
-            for path, doc in found.items():
-                if isinstance(doc, Document):
-                    keys[path] = markdown_key(doc.body)
-                    found[path] = stripped(doc)
-            loaded = Loaded(config, images, found, keys)
-            to.send(loaded)
-        except Exception:  # noqa: S110 - the main process meets it again, and reports it
-            pass
+        except Exception:  # the main process meets it again, and reports it
+            return
+        found: dict[Path, Document | tuple[Problem, ...]] = {}
+        keys: dict[Path, str] = {}
+        for path in paths:
+            if not _regular(path):
+                continue
+            try:
+                doc = load_document(content, path, config, images)
+            except ContentError as exc:
+                found[path] = tuple(exc.problems)
+                continue
+            except Exception:  # noqa: S112 - e.g. Markdown outside stories/: not content
+                continue
+            keys[path] = markdown_key(doc.body)
+            found[path] = stripped(doc)
+        with contextlib.suppress(OSError):  # the main process has stopped
+            to.send(Loaded(config, images, found, keys))
+
+
+def _regular(path: Path) -> bool:
+    """Whether `path` is a regular file: reading a named pipe would wait for a writer."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

@@ -61,7 +61,7 @@ def internal_targets(page_url: str, text: str) -> list[str]:
         if link.startswith("/") and not link.startswith("//"):
             # Most links are site-absolute and recur from page to page.
             target = _absolute_target(link)
-        elif link.startswith("#") and page_url.startswith("/"):
+        elif link.startswith("#") and page_url.startswith("/") and page_url[1:2] != "/":
             # The page itself (a skip link), as urljoin has it, unless its URL is unusual.
             target = _absolute_target(page_url)
         if target is None:
@@ -88,8 +88,9 @@ def _target(page_url: str, link: str) -> str:
 
 # What urlsplit takes for a scheme; `https:` and `mailto:` links lead off the site.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
-# Characters after which urlsplit is needed: it drops tabs and newlines, and checks hosts.
-_UNUSUAL = re.compile(r"[\t\n\r\[\]]|/\.|[^\x00-\x7f]")
+# Characters after which urlsplit is needed: it drops tabs and newlines, checks hosts, and
+# drops empty `;` parameters.
+_UNUSUAL = re.compile(r"[\t\n\r\[\];]|/\.|[^\x00-\x7f]")
 
 
 def _path(page_url: str, link: str) -> str:
@@ -100,7 +101,9 @@ def _path(page_url: str, link: str) -> str:
         # Most links are site-absolute without dot segments; urljoin would return them as-is.
         if link.startswith("/") and not link.startswith("//"):
             return link.partition("#")[0].partition("?")[0]
-    plain = link.startswith("/") and not link.startswith("//") and "/." not in link
+    # Without dot segments or parameters, urljoin leaves a site-absolute link as it is.
+    plain = link.startswith("/") and not link.startswith("//")
+    plain = plain and "/." not in link and ";" not in link
     parts = urlsplit(link if plain else urljoin(page_url, link))
     return "" if parts.scheme or parts.netloc else parts.path
 

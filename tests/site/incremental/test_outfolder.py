@@ -146,3 +146,25 @@ def test_a_parent_with_a_default_acl_gets_the_files_one_by_one(
 
     monkeypatch.setattr(os, "getxattr", acl, raising=False)
     assert not Outputs(tmp_path / "public", staging, BuildState(), {}).laid_out
+
+
+@pytest.mark.parametrize("laid_out", [True, False], ids=["renamed whole", "one by one"])
+def test_every_folder_made_for_the_output_is_readable_whatever_the_umask(
+    tmp_path: Path, laid_out: bool
+) -> None:
+    output = tmp_path / "www" / "new" / "public"
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    if not laid_out:
+        staging.chmod(0o2755)  # a group passed down: the files go in one by one
+    previous = os.umask(0o077)
+    try:
+        outputs = Outputs(output, staging, BuildState(), {})
+        assert outputs.laid_out is laid_out
+        outputs.make_folders(["/en/about/"])
+        outputs.add_files(FILES)
+        outputs.commit()
+    finally:
+        os.umask(previous)
+    made = [tmp_path / "www", tmp_path / "www" / "new", output, output / "en", output / "en/about"]
+    assert [folder.stat().st_mode & 0o777 for folder in made] == [0o755] * len(made)

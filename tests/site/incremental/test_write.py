@@ -162,3 +162,28 @@ def test_a_default_acl_takes_the_umasks_place(tmp_path: Path) -> None:
     # Without the mode set again the ACL's mask holds: what `modes_kept` guards against.
     assert (folder / "asked.html").stat().st_mode & 0o777 == 0o640
     assert (folder / "set.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_folder_made_whole_keeps_the_group_bit_its_parent_passes_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its mode is not set again when it has every bit already: set by one outside the
+    folder's group, the mode would lose the group bit."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o2775)
+    changed: list[str] = []
+    chmod = os.chmod
+
+    def noted(path: str, mode: int) -> None:
+        changed.append(path)
+        chmod(path, mode)
+
+    monkeypatch.setattr(os, "chmod", noted)
+    with umask(0o022):
+        make_folder(str(shared / "en" / "stories"))
+    with umask(0o077):
+        make_folder(str(shared / "de"))
+    assert changed == [str(shared / "de")]
+    for made in ("en", "en/stories", "de"):
+        assert (shared / made).stat().st_mode & 0o7777 == 0o2755

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
@@ -17,7 +18,6 @@ from sitegen.content import load
 from sitegen.errors import ContentError
 from sitegen.incremental import pagework
 from sitegen.incremental.builder import build_site
-from sitegen.markdown import preconvert
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
@@ -228,11 +228,12 @@ def test_documents_the_processes_do_not_send_or_read_otherwise_are_read_here(
         def unreadable(content: Path) -> object:
             raise OSError("site.yaml: gone for a moment")
 
-        monkeypatch.setattr(preconvert, "load_config", unreadable)
+        monkeypatch.setattr("sitegen.markdown.preconvert.load_config", unreadable)
     else:
-        found = preconvert.find_images
+        found = load.find_images
         monkeypatch.setattr(
-            preconvert, "find_images", lambda f: {**found(f), "new.jpg": f / "new.jpg"}
+            "sitegen.markdown.preconvert.find_images",
+            lambda f: {**found(f), "new.jpg": f / "new.jpg"},
         )
     read = _main_reads(monkeypatch)
     build_site(options)
@@ -257,3 +258,64 @@ def test_problems_in_documents_read_elsewhere_are_those_of_one_process(tmp_path:
     assert reports[0] == reports[1]
     assert len(reports[0]) == 4
     assert not parked_workers()
+
+
+def _command_line_build(options: BuildOptions, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The build from the command line; should it hang, it and every process it started are
+    ended, and the test fails."""
+    command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "2"]
+    command += ["--content", str(options.content), "--output", str(options.output)]
+    command += ["--cache", str(options.cache)]
+    with subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            pytest.fail("the build did not end")
+    return subprocess.CompletedProcess(command, process.returncode, out, err)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("broken", [False, True], ids=["otherwise fine", "with a content error"])
+def test_a_named_pipe_among_the_stories_is_passed_over_not_waited_for(
+    tmp_path: Path, broken: bool
+) -> None:
+    """Nothing would ever be written to it: reading it would wait for good."""
+    options = _parallel_site(tmp_path)
+    for number in range(3):
+        os.mkfifo(options.content / "stories" / f"pipe-{number}.md")
+    if broken:
+        (options.content / "stories" / "story-005.md").write_text("no front matter\n", "utf-8")
+    done = _command_line_build(options, tmp_path)
+    if broken:
+        assert done.returncode == 1
+        assert "story-005.md:1: the file must start with front matter" in done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        assert (options.output / "en" / "stories" / "story-007" / "index.html").is_file()
+        assert not (options.output / "en" / "stories" / "pipe-0").exists()
+
+
+def test_markdown_outside_the_content_kinds_costs_the_processes_no_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file the site does not read as content (notes in a folder of their own) fails in a
+    process reading for the main one, which then sends the rest all the same."""
+    options = _parallel_site(tmp_path)
+    notes = options.content / "notes"
+    notes.mkdir()
+    for number in range(4):
+        (notes / f"idea-{number}.md").write_text(_story(number), "utf-8")
+    read = _main_reads(monkeypatch)
+    build_site(options)
+    documents = list(options.content.rglob("*.md"))
+    assert read
+    assert len(read) <= len(documents) // 3 + 1

@@ -20,6 +20,10 @@ PAGES = [
     "/en/a?b/",
     "/en/./x/../y/",
     "/api/requests/",
+    "/en/about;",
+    "/;",
+    "/en/a;b/",
+    "//",
 ]
 LINKS = [
     "/en/stories/",
@@ -54,6 +58,9 @@ LINKS = [
     "?page=2",
     "a:b/c",
     "/a:b/",
+    "/en/about;",
+    "/en/a;b/c;",
+    "x;",
 ]
 
 
