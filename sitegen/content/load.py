@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from sitegen.content.config import DEFAULT_CONFIG, SiteConfig, parse_site_config
 from sitegen.content.frontmatter import split
@@ -27,8 +27,9 @@ _T = TypeVar("_T")
 DEFAULTS = Path(__file__).resolve().parent / "defaults"
 
 
-@dataclass(frozen=True)
-class Loaded:
+# These two are named tuples: made when the module is imported, on every rebuild after an
+# edit too, where each dataclass would cost a millisecond.
+class Loaded(NamedTuple):
     """Documents read by another process, and the settings and images it read them with;
     `keys` holds what that process worked out of their texts, which it need not send (and
     the documents may come without)."""
@@ -39,8 +40,7 @@ class Loaded:
     keys: dict[Path, str]
 
 
-@dataclass(frozen=True)
-class ReadElsewhere:
+class ReadElsewhere(NamedTuple):
     """Documents other processes read meanwhile: which, and what waits for what they found."""
 
     paths: frozenset[Path]
