@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +22,9 @@ from sitegen.errors import ContentError, Problem
 KINDS = ("stories", "campaigns", "pages")
 # Editors' and the system's files that are not content: `.#x.md`, `#x.md#`, `~x.md`.
 _HIDDEN = (".", "#", "~")
-_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # Windows would translate otherwise
+# O_BINARY: Windows would translate otherwise. O_NONBLOCK: opening a named pipe would wait for
+# a writer (see `read_bytes`); a regular file reads the same.
+_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 # Most documents are read in one piece; the next read finds the end.
 _CHUNK = 1 << 16
 _T = TypeVar("_T")
@@ -41,10 +45,12 @@ class Loaded(NamedTuple):
 
 
 class ReadElsewhere(NamedTuple):
-    """Documents other processes read meanwhile: which, and what waits for what they found."""
+    """Documents other processes read meanwhile: which, what waits for what they found, and
+    (once that is taken) each document sent with its `Loaded.keys` entry."""
 
     paths: frozenset[Path]
     results: Callable[[], Iterable[Loaded]]
+    sent: Mapping[Path, tuple[Document, str]]
 
 
 @dataclass(frozen=True)
@@ -195,9 +201,15 @@ def read_text(path: Path) -> str:
 
 def read_bytes(path: Path) -> bytes:
     """A file's bytes, through its descriptor alone: what `Path.read_bytes` asks first (the
-    file's size, a terminal, its position) costs more than reading a small file twice over."""
+    file's size, a terminal, its position) costs more than reading a small file twice over.
+
+    Only a regular file: a named pipe or a device called `*.md` would keep a build waiting
+    (or reading) for good."""
     descriptor = os.open(path, _READ)
     try:
+        mode = os.fstat(descriptor).st_mode
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):  # reading a folder says what it is
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         chunks = []
         while chunk := os.read(descriptor, _CHUNK):
             chunks.append(chunk)

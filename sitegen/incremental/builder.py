@@ -6,7 +6,7 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -246,9 +246,7 @@ class Builder:
         outputs: Outputs | None = None
         try:
             form = read_form(self.options.contract)
-            content, bodies = self._load(
-                state, inputs, context, form, converting.elsewhere(), converting.sent
-            )
+            content, bodies = self._load(state, inputs, context, form, converting.elsewhere())
             prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
             outputs = self._outputs(state, intact)
             # Into a new output folder every page is rendered: the folders of all of them are
@@ -407,11 +405,10 @@ class Builder:
         context: str,
         form: Form,
         elsewhere: ReadElsewhere | None = None,
-        sent: Mapping[Path, tuple[Document, str]] | None = None,
     ) -> tuple[Content, dict[Path, str]]:
         """Read changed documents; reuse the rest (without their text) from the last build.
-        `elsewhere`: documents other processes read meanwhile, which they `sent` without
-        their texts, with their texts' keys."""
+        `elsewhere`: documents other processes read meanwhile, sent without their texts but
+        with their texts' keys."""
         reuse: dict[Path, Document] = {}
         bodies: dict[Path, str] = {}
         for path, (stat, key, doc, body) in state.documents.items():
@@ -423,7 +420,7 @@ class Builder:
         mail_problems = check_email_strings(self.options.templates, content.strings)
         if mail_problems:
             raise ContentError(mail_problems)
-        sent = sent or {}
+        sent = elsewhere.sent if elsewhere else {}
         for doc in content.documents:
             if doc.path not in bodies:
                 # A document read here after all (see `load_content`) is not the one sent.

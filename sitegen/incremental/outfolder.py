@@ -183,8 +183,8 @@ class Outputs:
             return
         # A folder that was new or empty holds nothing stale: no need to sweep every file.
         fresh = not self.output.is_dir() or not any(self.output.iterdir())
-        # Folders made here get their mode set again: this one and its parent were not asked
-        # about default ACLs, as the staging folder was (`modes_kept`).
+        # Folders made here are looked at for missing bits: this one and its parent were not
+        # asked about default ACLs, as the staging folder was (`modes_kept`).
         make_folder(str(self.output))
         (self.output / MARKER).touch()
         for name, temporary in sorted(self.staged.items()):

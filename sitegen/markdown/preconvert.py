@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -113,7 +112,7 @@ class Preconverter:
 
     def elsewhere(self) -> ReadElsewhere | None:
         """The documents these processes read, for `load_content`; None when they read none."""
-        return ReadElsewhere(self.read, self._loaded) if self.readers else None
+        return ReadElsewhere(self.read, self._loaded, self.sent) if self.readers else None
 
     def _loaded(self) -> Iterator[Loaded]:
         """What each process sent, once; from one that ended first, nothing."""
@@ -166,8 +165,6 @@ def convert_into_cache(
     batch: list[tuple[str, str]] = []
     try:
         for path in paths:
-            if not _regular(path):
-                continue
             try:
                 text = body(read_text(path), path)
             except ContentError:
@@ -199,8 +196,6 @@ def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None
         found: dict[Path, Document | tuple[Problem, ...]] = {}
         keys: dict[Path, str] = {}
         for path in paths:
-            if not _regular(path):
-                continue
             try:
                 doc = load_document(content, path, config, images)
             except ContentError as exc:
@@ -212,11 +207,3 @@ def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None
             found[path] = stripped(doc)
         with contextlib.suppress(OSError):  # the main process has stopped
             to.send(Loaded(config, images, found, keys))
-
-
-def _regular(path: Path) -> bool:
-    """Whether `path` is a regular file: reading a named pipe would wait for a writer."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except OSError:
-        return False

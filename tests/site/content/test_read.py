@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -38,6 +40,27 @@ def test_a_file_that_cannot_be_read_is_a_problem_at_its_path(
     [problem] = caught.value.problems
     assert problem.path == path
     assert problem.message == message
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_is_a_problem_at_once_not_a_wait_for_a_writer(tmp_path: Path) -> None:
+    path = tmp_path / "story.md"
+    os.mkfifo(path)
+    found: list[ContentError] = []
+
+    def read() -> None:
+        try:
+            read_text(path)
+        except ContentError as exc:
+            found.append(exc)
+
+    # Opened as a file, the pipe would wait for a writer for good: not in this test's thread.
+    reading = threading.Thread(target=read, daemon=True)
+    reading.start()
+    reading.join(10)
+    assert not reading.is_alive(), "reading the pipe waits for a writer"
+    [problem] = found[0].problems
+    assert (problem.path, problem.message) == (path, "cannot read: not a regular file")
 
 
 def test_content_files_are_those_rglob_finds_in_the_same_order(tmp_path: Path) -> None:
