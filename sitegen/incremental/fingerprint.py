@@ -15,6 +15,7 @@ import jinja2.meta
 
 from sitegen.content.schema import Document
 from sitegen.digest import digest
+from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.packages import package_version
 
@@ -98,14 +99,24 @@ def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
 
 
 def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
-    """Per template, a digest of its source and of every template it extends or includes."""
-    sources: dict[str, str] = {}
-    uses: dict[str, frozenset[str] | None] = {}
+    """Per template, a digest of its source and of every template it extends or includes.
+
+    Only these templates and those they use are parsed, not every one in the folder (it holds
+    the e-mails' too, which the site never renders); a syntax error in one is a content error
+    at its line."""
+    sources: dict[str, tuple[str, str | None]] = {}
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
-        sources[name] = env.loader.get_source(env, name)[0] if env.loader else ""
-        uses[name] = _referenced(env, name, sources[name])
-    everything = digest(*(f"{n}\0{s}" for n, s in sorted(sources.items())))
-    return {name: _closure_digest(name, sources, uses, everything) for name in names}
+        sources[name] = env.loader.get_source(env, name)[:2] if env.loader else ("", None)
+    everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
+    uses: dict[str, frozenset[str] | None] = {}
+
+    def used_by(name: str) -> frozenset[str] | None:
+        if name not in uses:
+            found = sources.get(name)
+            uses[name] = frozenset() if found is None else _referenced(env, name, *found)
+        return uses[name]
+
+    return {name: _closure_digest(name, sources, used_by, everything) for name in names}
 
 
 # What `_referenced` found, by the syntax it parsed with and the template's name, with the
@@ -114,22 +125,35 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
 _REFERENCED: dict[tuple[object, tuple[str, ...], str], tuple[str, frozenset[str] | None]] = {}
 
 
-def _referenced(env: jinja2.Environment, name: str, source: str) -> frozenset[str] | None:
+def _referenced(
+    env: jinja2.Environment, name: str, source: str, filename: str | None
+) -> frozenset[str] | None:
     """The templates a template's source extends, includes or imports; None when it names one
     at run time. Kept for the next build in this process (each has an environment of its
-    own, with the same syntax: the lexer, which jinja2 shares between them, and extensions)."""
+    own, with the same syntax: the lexer, which jinja2 shares between them, and extensions).
+    An environment that can keep the parsed template for its compile (`parse_ahead`) is
+    asked to: a build with nothing compiled yet then parses each template once."""
     key = (env.lexer, tuple(sorted(env.extensions)), name)
     known = _REFERENCED.get(key)
     if known is not None and known[0] == source:
         return known[1]
-    referenced = list(jinja2.meta.find_referenced_templates(env.parse(source)))
+    parse = getattr(env, "parse_ahead", env.parse)
+    try:
+        tree = parse(source, name, filename)
+    except jinja2.TemplateSyntaxError as exc:
+        path = Path(filename or name)
+        raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+    referenced = list(jinja2.meta.find_referenced_templates(tree))
     found = None if None in referenced else frozenset(n for n in referenced if n is not None)
     _REFERENCED[key] = (source, found)
     return found
 
 
 def _closure_digest(
-    name: str, sources: dict[str, str], uses: dict[str, frozenset[str] | None], everything: str
+    name: str,
+    sources: dict[str, tuple[str, str | None]],
+    used_by: Callable[[str], frozenset[str] | None],
+    everything: str,
 ) -> str:
     seen: set[str] = set()
     todo = [name]
@@ -138,9 +162,9 @@ def _closure_digest(
         if current in seen:
             continue
         seen.add(current)
-        referenced = uses.get(current, frozenset())
+        referenced = used_by(current)
         if referenced is None:
             # A template named at run time could be any of them.
             return everything
         todo.extend(referenced)
-    return digest(*(f"{n}\0{sources.get(n, '')}" for n in sorted(seen)))
+    return digest(*(f"{n}\0{sources.get(n, ('', None))[0]}" for n in sorted(seen)))

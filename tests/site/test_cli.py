@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,23 @@ def test_check_writes_nothing_even_for_images_it_has_not_made(tmp_path: Path) ->
     assert checked.returncode == 0, checked.stderr
     assert "nothing written" in checked.stdout
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_template_syntax_error_is_an_error_line_not_a_traceback(tmp_path: Path) -> None:
+    stories_only(tmp_path / "corpus", 2)
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    base = tmp_path / "templates" / "base.html"
+    lines = base.read_text("utf-8").splitlines(keepends=True)
+    at = next(n for n, line in enumerate(lines) if "{% block main %}" in line)
+    lines[at] = lines[at].replace("{% endblock %}", "{% endblok %}")
+    base.write_text("".join(lines), "utf-8")
+    # A broken template the site never renders (an e-mail's) is no error of the site's.
+    (tmp_path / "templates" / "email" / "_base.txt").write_text("{% if %}", "utf-8")
+    args = ("--content", "corpus", "--templates", "templates", "--output", "out")
+    built = run("build", *args, cwd=tmp_path)
+    assert built.returncode == 1
+    assert built.stderr.startswith(f"templates/base.html:{at + 1}: Encountered unknown tag")
+    assert "Traceback" not in built.stderr
+    assert not (tmp_path / "out").exists()
+    base.write_text("".join(lines).replace("{% endblok %}", "{% endblock %}"), "utf-8")
+    assert run("build", *args, cwd=tmp_path).returncode == 0

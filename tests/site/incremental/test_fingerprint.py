@@ -1,13 +1,19 @@
-"""Template digests cover every template a page's template pulls in, build after build."""
+"""Template digests cover every template a page's template pulls in, build after build, and
+parse only those, once."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import jinja2
+import jinja2.nodes
+import jinja2.parser
+import pytest
 
+from sitegen.errors import ContentError
 from sitegen.incremental import fingerprint
 from sitegen.incremental.fingerprint import template_digests
+from sitegen.render.templates import make_environment
 
 
 def _env(folder: Path) -> jinja2.Environment:
@@ -49,3 +55,59 @@ def test_a_template_named_at_run_time_makes_the_digest_cover_every_template(
     first = template_digests(_env(tmp_path), ["page.html"])
     (tmp_path / "other.html").write_text("<p>changed</p>")
     assert template_digests(_env(tmp_path), ["page.html"]) != first
+
+
+def test_only_the_templates_pages_use_are_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Sources no other test has: what this process parsed before is not parsed again.
+    (tmp_path / "base.html").write_text("<body>{% block main %}{% endblock %}</body>")
+    (tmp_path / "story.html").write_text('{% extends "base.html" %}{# parsed #}')
+    (tmp_path / "email.txt").write_text("{% if %}")  # broken, and never rendered by the site
+    parsed = _count_parses(monkeypatch)
+    digests = template_digests(_env(tmp_path), ["story.html"])
+    assert list(digests) == ["story.html"]
+    assert sorted(parsed) == ["base.html", "story.html"]
+
+
+def test_a_syntax_error_in_a_template_is_a_content_error_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "base.html").write_text("<main>\n{% block main %}\n{% endblok %}</main>")
+    (tmp_path / "story.html").write_text('{% extends "base.html" %}')
+    with pytest.raises(ContentError) as raised:
+        template_digests(_env(tmp_path), ["story.html"])
+    [problem] = raised.value.problems
+    assert (problem.path, problem.line) == (tmp_path / "base.html", 3)
+    assert "endblok" in problem.message
+
+
+def test_the_site_compiles_each_template_from_the_tree_parsed_for_its_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "base.html").write_text(
+        "<main>{% once 1 %}<p>{{ 6 * 7 }}</p>{% endonce %}{% block main %}{% endblock %}</main>"
+    )
+    (tmp_path / "story.html").write_text(
+        '{% extends "base.html" %}{% block main %}{{ name }}{% endblock %}'
+    )
+    expected = make_environment(tmp_path).get_template("story.html").render(name="<a>")
+    parsed = _count_parses(monkeypatch)
+    env = make_environment(tmp_path)
+    template_digests(env, ["story.html"])
+    assert env.get_template("story.html").render(name="<a>") == expected
+    assert sorted(parsed) == ["base.html", "story.html"]
+    # A tree serves one compile: a template compiled again is parsed again.
+    env.cache.clear()  # type: ignore[union-attr]
+    assert env.get_template("story.html").render(name="<a>") == expected
+    assert sorted(parsed) == ["base.html", "base.html", "story.html", "story.html"]
+
+
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+    parse = jinja2.parser.Parser.parse
+
+    def counting(self: jinja2.parser.Parser) -> jinja2.nodes.Template:
+        parsed.append(str(self.name))
+        return parse(self)
+
+    monkeypatch.setattr(jinja2.parser.Parser, "parse", counting)
+    return parsed
