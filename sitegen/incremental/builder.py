@@ -49,6 +49,7 @@ from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
 from sitegen.render.emails import check_email_strings
+from sitegen.render.emails import syntax_problems as mail_syntax_problems
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
@@ -417,7 +418,11 @@ class Builder:
                 bodies[doc.path] = body
         uses = required_strings(self.options.templates, form)
         content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
-        mail_problems = check_email_strings(self.options.templates, content.strings)
+        templates = self.options.templates
+        mail_problems = check_email_strings(templates, content.strings)
+        mail_problems += mail_syntax_problems(
+            templates, lambda path: inputs.get(str(path)) != state.inputs.get(str(path))
+        )
         if mail_problems:
             raise ContentError(mail_problems)
         sent = elsewhere.sent if elsewhere else {}

@@ -102,21 +102,35 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     """Per template, a digest of its source and of every template it extends or includes.
 
     Only these templates and those they use are parsed, not every one in the folder (it holds
-    the e-mails' too, which the site never renders); a syntax error in one is a content error
-    at its line."""
+    the e-mails' too, which the site does not render); each that does not parse, and any
+    template that cannot be read as UTF-8, is a content error at its line."""
     sources: dict[str, tuple[str, str | None]] = {}
+    problems: list[Problem] = []
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
-        sources[name] = env.loader.get_source(env, name)[:2] if env.loader else ("", None)
+        try:
+            sources[name] = env.loader.get_source(env, name)[:2] if env.loader else ("", None)
+        except UnicodeDecodeError:
+            folder = getattr(env.loader, "searchpath", ["."])[0]
+            problems.append(Problem(Path(folder, name), None, "cannot read: not UTF-8 text"))
+    if problems:
+        raise ContentError(problems)
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}
 
     def used_by(name: str) -> frozenset[str] | None:
         if name not in uses:
             found = sources.get(name)
-            uses[name] = frozenset() if found is None else _referenced(env, name, *found)
+            try:
+                uses[name] = frozenset() if found is None else _referenced(env, name, *found)
+            except ContentError as error:
+                problems.extend(error.problems)
+                uses[name] = frozenset()
         return uses[name]
 
-    return {name: _closure_digest(name, sources, used_by, everything) for name in names}
+    digests = {name: _closure_digest(name, sources, used_by, everything) for name in names}
+    if problems:
+        raise ContentError(problems)
+    return digests
 
 
 # What `_referenced` found, by the syntax it parsed with and the template's name, with the

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sitegen.content.i18n import StringsFile, Use
@@ -47,9 +47,35 @@ def link_uses(templates_dir: Path) -> list[Use]:
 def _uses(paths: Iterable[Path]) -> list[Use]:
     uses = []
     for path in paths:
-        for number, line in enumerate(path.read_text("utf-8").splitlines(), 1):
+        try:
+            text = path.read_text("utf-8")
+        except UnicodeDecodeError:
+            continue  # a problem of `syntax_problems`
+        for number, line in enumerate(text.splitlines(), 1):
             uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
     return uses
+
+
+def syntax_problems(templates_dir: Path, changed: Callable[[Path], bool]) -> list[Problem]:
+    """A problem at its line for each template of the e-mails and the links' pages that does
+    not parse as the functions read them, or cannot be read as UTF-8. Only those `changed`
+    says may have changed are parsed: the others parsed in the build that last passed."""
+    import jinja2
+
+    environment = jinja2.Environment(  # noqa: S701 - parsed only, never rendered here
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
+    problems = []
+    for path in [*email_templates(templates_dir), *link_templates(templates_dir)]:
+        if not changed(path):
+            continue
+        try:
+            environment.parse(path.read_text("utf-8"), path.name, str(path))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(Problem(path, exc.lineno, exc.message or "syntax error"))
+        except UnicodeDecodeError:
+            problems.append(Problem(path, None, "cannot read: not UTF-8 text"))
+    return problems
 
 
 def check_email_strings(templates_dir: Path, strings: Iterable[StringsFile]) -> list[Problem]:
@@ -122,6 +148,7 @@ def make_mail_assets(content_dir: Path, templates_dir: Path, out: Path) -> None:
     problems: list[Problem] = []
     strings = load_strings(content_dir, load_config(content_dir), problems)
     problems += check_email_strings(templates_dir, strings)
+    problems += syntax_problems(templates_dir, lambda path: True)
     if problems:
         raise ContentError(problems)
     pages = mail_strings(strings, PAGE_PREFIXES)

@@ -78,7 +78,12 @@ class Renderer:
         """A text's HTML with its images made responsive, and the problems of those that cannot."""
         if "<img" not in body:
             return body, []
-        picture = self.env.get_template(PICTURE).module.picture  # type: ignore[attr-defined]
+        try:
+            template = self.env.get_template(PICTURE)
+        except jinja2.TemplateSyntaxError as exc:
+            path = self.templates_dir / PICTURE
+            raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+        picture = template.module.picture  # type: ignore[attr-defined]
         return with_pictures(doc, body, self.images, picture)
 
     def render_root(self) -> str:
@@ -235,7 +240,7 @@ class _Environment(jinja2.Environment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Parsed templates, by name and source, until compiled (`parse_ahead`).
-        self._ahead: dict[tuple[str | None, str], nodes.Template] = {}
+        self._ahead: dict[tuple[str | None, str], tuple[jinja2.Environment, nodes.Template]] = {}
 
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """The environment's globals with the template's own over them."""
@@ -246,13 +251,17 @@ class _Environment(jinja2.Environment):
         A build reads every template it uses to see what it includes, before compiling it
         (unless compiled by an earlier build): parsed twice, a tenth of a small site's build."""
         tree = self.parse(source, name, filename)
-        self._ahead[name, source] = tree
+        self._ahead[name, source] = (self, tree)
         return tree
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        # A kept tree serves one compile: compiling may change the tree it is given.
-        kept = self._ahead.pop((name, source), None)
-        return kept if kept is not None else super()._parse(source, name, filename)
+        # A kept tree serves one compile (compiling may change the tree it is given), of this
+        # environment: an overlay, which may parse otherwise, shares the dict.
+        kept = self._ahead.get((name, source))
+        if kept is not None and kept[0] is self:
+            del self._ahead[name, source]
+            return kept[1]
+        return super()._parse(source, name, filename)
 
 
 class _Template(jinja2.Template):

@@ -95,8 +95,6 @@ def test_a_template_syntax_error_is_an_error_line_not_a_traceback(tmp_path: Path
     at = next(n for n, line in enumerate(lines) if "{% block main %}" in line)
     lines[at] = lines[at].replace("{% endblock %}", "{% endblok %}")
     base.write_text("".join(lines), "utf-8")
-    # A broken template the site never renders (an e-mail's) is no error of the site's.
-    (tmp_path / "templates" / "email" / "_base.txt").write_text("{% if %}", "utf-8")
     args = ("--content", "corpus", "--templates", "templates", "--output", "out")
     built = run("build", *args, cwd=tmp_path)
     assert built.returncode == 1
@@ -104,4 +102,11 @@ def test_a_template_syntax_error_is_an_error_line_not_a_traceback(tmp_path: Path
     assert "Traceback" not in built.stderr
     assert not (tmp_path / "out").exists()
     base.write_text("".join(lines).replace("{% endblok %}", "{% endblock %}"), "utf-8")
+    # The e-mails' templates, which the functions render, are checked by the build too.
+    mail = tmp_path / "templates" / "email" / "_base.txt"
+    mail.write_text("{% if %}" + mail.read_text("utf-8"), "utf-8")
+    built = run("build", *args, cwd=tmp_path)
+    assert built.returncode == 1
+    assert built.stderr.startswith("templates/email/_base.txt:1: Expected an expression")
+    shutil.copy(ROOT / "templates" / "email" / "_base.txt", mail)
     assert run("build", *args, cwd=tmp_path).returncode == 0

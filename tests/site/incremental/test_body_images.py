@@ -122,3 +122,16 @@ def test_a_change_to_the_picture_markup_reaches_every_page_showing_an_image(site
     after = snapshot(site.base / "public")
     assert after == site.reference()
     assert b'<picture class="shown">' in after["en/about/index.html"]
+
+
+def test_an_error_in_the_picture_template_is_a_content_error_at_its_line(site: Site) -> None:
+    picture = site.templates / "partials" / "picture.html"
+    lines = picture.read_text("utf-8").splitlines(keepends=True)
+    lines.insert(1, "{{ 'x'|no_such_filter }}\n")  # found when compiled, not when parsed
+    picture.write_text("".join(lines), "utf-8")
+    with pytest.raises(ContentError) as raised:
+        site.build()
+    [problem] = raised.value.problems
+    assert (problem.path, problem.line) == (picture, 2)
+    assert "no_such_filter" in problem.message
+    assert not (site.base / "public").exists()

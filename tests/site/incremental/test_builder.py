@@ -31,6 +31,7 @@ from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
 from tests.deadline import within
+from tests.site.incremental.test_fingerprint import count_parses
 from tests.site.incremental.test_write import NO_OTHERS, umask
 from tests.site.reference import build_site_in_memory
 
@@ -500,3 +501,27 @@ def test_lists_left_to_the_main_process_go_to_the_workers_done_before_it(
     lists = [pid == main for pid, _, kind in rendered if kind == "list"]
     assert any(lists)
     assert not all(lists)
+
+
+def test_the_e_mails_templates_are_parsed_when_they_change(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed = count_parses(monkeypatch)
+    mails = str(site.templates / "email")
+
+    def mails_parsed() -> list[str]:
+        return [filename for _, filename in parsed if filename.startswith(mails)]
+
+    site.build()
+    assert len(mails_parsed()) > 10
+    parsed.clear()
+    site.edit("templates/base.html", "<main", "<main data-edited")
+    site.build()
+    assert mails_parsed() == []
+    site.edit("templates/email/follow_up.html", "{%", "{% if %}{%")
+    with pytest.raises(ContentError) as raised:
+        site.build()
+    [problem] = raised.value.problems
+    assert problem.path == site.templates / "email" / "follow_up.html"
+    assert problem.message.startswith("Expected an expression")
+    assert mails_parsed() == [str(problem.path)]

@@ -60,24 +60,34 @@ def test_a_template_named_at_run_time_makes_the_digest_cover_every_template(
 def test_only_the_templates_pages_use_are_parsed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Sources no other test has: what this process parsed before is not parsed again.
-    (tmp_path / "base.html").write_text("<body>{% block main %}{% endblock %}</body>")
-    (tmp_path / "story.html").write_text('{% extends "base.html" %}{# parsed #}')
+    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>")
+    (tmp_path / "story.html").write_text('{% extends "base.html" %}')
     (tmp_path / "email.txt").write_text("{% if %}")  # broken, and never rendered by the site
-    parsed = _count_parses(monkeypatch)
+    parsed = count_parses(monkeypatch)
     digests = template_digests(_env(tmp_path), ["story.html"])
     assert list(digests) == ["story.html"]
-    assert sorted(parsed) == ["base.html", "story.html"]
+    assert sorted(name for name, _ in parsed) == ["base.html", "story.html"]
 
 
-def test_a_syntax_error_in_a_template_is_a_content_error_at_its_line(tmp_path: Path) -> None:
+def test_each_template_that_does_not_parse_is_a_content_error_at_its_line(tmp_path: Path) -> None:
     (tmp_path / "base.html").write_text("<main>\n{% block main %}\n{% endblok %}</main>")
     (tmp_path / "story.html").write_text('{% extends "base.html" %}')
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials" / "card.html").write_text("{{ }}")
+    (tmp_path / "list.html").write_text('{% include "partials/card.html" %}')
     with pytest.raises(ContentError) as raised:
-        template_digests(_env(tmp_path), ["story.html"])
+        template_digests(_env(tmp_path), ["story.html", "list.html"])
+    found = [(p.path, p.line) for p in raised.value.problems]
+    assert found == [(tmp_path / "base.html", 3), (tmp_path / "partials" / "card.html", 1)]
+    assert "endblok" in raised.value.problems[0].message
+    (tmp_path / "partials" / "card.html").write_bytes(b"\xff not UTF-8")
+    with pytest.raises(ContentError) as raised:
+        template_digests(_env(tmp_path), ["list.html"])
     [problem] = raised.value.problems
-    assert (problem.path, problem.line) == (tmp_path / "base.html", 3)
-    assert "endblok" in problem.message
+    assert (problem.path, problem.message) == (
+        tmp_path / "partials" / "card.html",
+        "cannot read: not UTF-8 text",
+    )
 
 
 def test_the_site_compiles_each_template_from_the_tree_parsed_for_its_digest(
@@ -90,23 +100,42 @@ def test_the_site_compiles_each_template_from_the_tree_parsed_for_its_digest(
         '{% extends "base.html" %}{% block main %}{{ name }}{% endblock %}'
     )
     expected = make_environment(tmp_path).get_template("story.html").render(name="<a>")
-    parsed = _count_parses(monkeypatch)
+    parsed = count_parses(monkeypatch)
     env = make_environment(tmp_path)
     template_digests(env, ["story.html"])
     assert env.get_template("story.html").render(name="<a>") == expected
-    assert sorted(parsed) == ["base.html", "story.html"]
+    assert sorted(name for name, _ in parsed) == ["base.html", "story.html"]
     # A tree serves one compile: a template compiled again is parsed again.
     env.cache.clear()  # type: ignore[union-attr]
     assert env.get_template("story.html").render(name="<a>") == expected
-    assert sorted(parsed) == ["base.html", "base.html", "story.html", "story.html"]
+    assert sorted(name for name, _ in parsed) == [
+        "base.html",
+        "base.html",
+        "story.html",
+        "story.html",
+    ]
 
 
-def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    parsed: list[str] = []
+def test_an_overlay_parses_for_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "page.html").write_text("<p>\n  {% if true %}\n  x\n  {% endif %}\n</p>")
+    env = make_environment(tmp_path)
+    overlay = env.overlay(trim_blocks=False, lstrip_blocks=False)
+    expected = overlay.from_string((tmp_path / "page.html").read_text()).render()
+    parsed = count_parses(monkeypatch)
+    template_digests(env, ["page.html"])
+    assert overlay.get_template("page.html").render() == expected
+    assert [name for name, _ in parsed] == ["page.html", "page.html"]
+
+
+def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """From now on, the name and file name of every template Jinja parses, in order."""
+    # What this process parsed before is not parsed again: none of it, here.
+    monkeypatch.setattr(fingerprint, "_REFERENCED", {})
+    parsed: list[tuple[str, str]] = []
     parse = jinja2.parser.Parser.parse
 
     def counting(self: jinja2.parser.Parser) -> jinja2.nodes.Template:
-        parsed.append(str(self.name))
+        parsed.append((str(self.name), str(self.filename)))
         return parse(self)
 
     monkeypatch.setattr(jinja2.parser.Parser, "parse", counting)

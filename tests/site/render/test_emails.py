@@ -18,6 +18,7 @@ from sitegen.render.emails import (
     email_uses,
     mail_strings,
     make_mail_assets,
+    syntax_problems,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -149,3 +150,25 @@ def test_a_build_stops_at_an_e_mail_that_uses_a_page_string(tmp_path: Path) -> N
         (follow_up, line, "'nav.home' is not a mail string")
     ]
     assert not output.exists()
+
+
+def test_templates_that_do_not_parse_are_problems_at_their_line(project: Path) -> None:
+    templates = project / "templates"
+    follow_up = templates / "email" / "follow_up.txt"
+    follow_up.write_text(follow_up.read_text("utf-8") + "{% if %}\n", "utf-8")
+    line = follow_up.read_text("utf-8").count("\n")
+    (templates / "links").mkdir()
+    (templates / "links" / "accept.html").write_bytes(b"\xff\xfe not UTF-8")
+    found = syntax_problems(templates, lambda path: True)
+    assert [(p.path, p.line) for p in found] == [
+        (follow_up, line),
+        (templates / "links" / "accept.html", None),
+    ]
+    assert found[0].message.startswith("Expected an expression")
+    assert found[1].message == "cannot read: not UTF-8 text"
+    # Only what may have changed is parsed: the rest passed the last build.
+    assert syntax_problems(templates, lambda path: path.suffix == ".html") == found[1:]
+    with pytest.raises(ContentError) as error:
+        make_mail_assets(project / "content", templates, project / "assets")
+    assert [p.path for p in error.value.problems] == [p.path for p in found]
+    assert syntax_problems(ROOT / "templates", lambda path: True) == []
