@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -78,6 +79,13 @@ def check_site(options: BuildOptions, *, strict: bool = False) -> CheckResult:
 
     `strict`: a missing or outdated translation is a content error too."""
     return Builder(options).check(strict=strict)
+
+
+def _may_differ(inputs: Inputs, before: Inputs, path: Path) -> bool:
+    """Whether a file may have changed since the inputs `before`: also when the scan does not
+    name it so (a folder linked in, a templates folder given as `.`)."""
+    now = inputs.get(str(path))
+    return now is None or now != before.get(str(path))
 
 
 class Builder:
@@ -420,9 +428,7 @@ class Builder:
         content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
         templates = self.options.templates
         mail_problems = check_email_strings(templates, content.strings)
-        mail_problems += mail_syntax_problems(
-            templates, lambda path: inputs.get(str(path)) != state.inputs.get(str(path))
-        )
+        mail_problems += mail_syntax_problems(templates, partial(_may_differ, inputs, state.inputs))
         if mail_problems:
             raise ContentError(mail_problems)
         sent = elsewhere.sent if elsewhere else {}

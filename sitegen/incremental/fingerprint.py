@@ -112,8 +112,6 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
         except UnicodeDecodeError:
             folder = getattr(env.loader, "searchpath", ["."])[0]
             problems.append(Problem(Path(folder, name), None, "cannot read: not UTF-8 text"))
-    if problems:
-        raise ContentError(problems)
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}
 

@@ -108,5 +108,10 @@ def test_a_template_syntax_error_is_an_error_line_not_a_traceback(tmp_path: Path
     built = run("build", *args, cwd=tmp_path)
     assert built.returncode == 1
     assert built.stderr.startswith("templates/email/_base.txt:1: Expected an expression")
+    # Named from within the templates folder, whose files the scan then names `./…`.
+    here = ("--content", "../corpus", "--templates", ".")
+    checked = run("check", *here, cwd=tmp_path / "templates")
+    assert checked.returncode == 1
+    assert checked.stderr.startswith("email/_base.txt:1: Expected an expression")
     shutil.copy(ROOT / "templates" / "email" / "_base.txt", mail)
     assert run("build", *args, cwd=tmp_path).returncode == 0

@@ -172,3 +172,22 @@ def test_templates_that_do_not_parse_are_problems_at_their_line(project: Path) -
         make_mail_assets(project / "content", templates, project / "assets")
     assert [p.path for p in error.value.problems] == [p.path for p in found]
     assert syntax_problems(ROOT / "templates", lambda path: True) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "{% block x %}{{ 'x'|no_such_filter }}{% endblock %}",
+            "No filter named 'no_such_filter'.",
+        ),
+        ("{% block subject %}{% endblock %}", "block 'subject' defined twice"),
+    ],
+)
+def test_errors_jinja_finds_only_when_compiling_are_problems_too(
+    project: Path, line: str, message: str
+) -> None:
+    follow_up = project / "templates" / "email" / "follow_up.txt"
+    follow_up.write_text(follow_up.read_text("utf-8") + line + "\n", "utf-8")
+    found = syntax_problems(project / "templates", lambda path: True)
+    assert [(p.path, p.message) for p in found] == [(follow_up, message)]
