@@ -99,7 +99,8 @@ def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
 
 
 def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
-    """Per template, a digest of its source and of every template it extends or includes.
+    """Per template, a digest of its source and of every template it extends or includes,
+    by whatever name it is included (`./card.html`, `icon.svg`).
 
     Only these templates and those they use are parsed, not every one in the folder (it holds
     the e-mails' too, which the site does not render); each that does not parse, and any
@@ -107,17 +108,17 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     sources: dict[str, tuple[str, str | None]] = {}
     problems: list[Problem] = []
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
-        try:
-            sources[name] = env.loader.get_source(env, name)[:2] if env.loader else ("", None)
-        except UnicodeDecodeError:
-            folder = getattr(env.loader, "searchpath", ["."])[0]
-            problems.append(Problem(Path(folder, name), None, "cannot read: not UTF-8 text"))
+        found = _source(env, name, problems)
+        if found is not None:
+            sources[name] = found
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}
 
     def used_by(name: str) -> frozenset[str] | None:
         if name not in uses:
             found = sources.get(name)
+            if found is None and (found := _source(env, name, problems)) is not None:
+                sources[name] = found
             try:
                 uses[name] = frozenset() if found is None else _referenced(env, name, *found)
             except ContentError as error:
@@ -129,6 +130,23 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     if problems:
         raise ContentError(problems)
     return digests
+
+
+def _source(
+    env: jinja2.Environment, name: str, problems: list[Problem]
+) -> tuple[str, str | None] | None:
+    """A template's source and file as the loader finds it by `name`; None when it finds none
+    (rendering reports that) or cannot read it (a problem)."""
+    if env.loader is None:
+        return None
+    try:
+        return env.loader.get_source(env, name)[:2]
+    except jinja2.TemplateNotFound:
+        return None
+    except UnicodeDecodeError:
+        folder = getattr(env.loader, "searchpath", ["."])[0]
+        problems.append(Problem(Path(folder, name), None, "cannot read: not UTF-8 text"))
+        return None
 
 
 # What `_referenced` found, by the syntax it parsed with and the template's name, with the

@@ -525,3 +525,22 @@ def test_the_e_mails_templates_are_parsed_when_they_change(
     assert problem.path == site.templates / "email" / "follow_up.html"
     assert problem.message.startswith("Expected an expression")
     assert mails_parsed() == [str(problem.path)]
+
+
+def test_a_change_to_a_template_included_as_svg_rerenders_the_pages_that_include_it(
+    site: Site,
+) -> None:
+    (site.templates / "partials" / "mark.svg").write_text('<svg class="first"></svg>\n')
+    site.edit(
+        "templates/story.html",
+        "{% block main %}",
+        '{% block main %}{% include "./partials/mark.svg" %}',
+    )
+    site.build()
+    (site.templates / "partials" / "mark.svg").write_text('<svg class="second"></svg>\n')
+    site.build()
+    built = snapshot(site.base / "public")
+    assert built == site.reference()
+    stories = [data for name, data in built.items() if "/stories/extra-" in name]
+    assert stories
+    assert all(b'class="second"' in data for data in stories)

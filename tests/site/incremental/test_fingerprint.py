@@ -47,6 +47,20 @@ def test_a_change_to_an_included_template_changes_the_digest_of_what_includes_it
     assert [key[2] for key in fingerprint._REFERENCED].count("fp-card.html") == 1
 
 
+def test_a_template_included_by_another_spelling_or_extension_is_in_the_digest(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "card.html").write_text("<p>card</p>")
+    (tmp_path / "icon.svg").write_text("<svg></svg>")
+    (tmp_path / "page.html").write_text('{% include "./card.html" %}{% include "icon.svg" %}')
+    first = template_digests(_env(tmp_path), ["page.html"])
+    (tmp_path / "card.html").write_text("<p>another card</p>")
+    second = template_digests(_env(tmp_path), ["page.html"])
+    assert second != first
+    (tmp_path / "icon.svg").write_text("<svg><circle/></svg>")
+    assert template_digests(_env(tmp_path), ["page.html"]) != second
+
+
 def test_a_template_named_at_run_time_makes_the_digest_cover_every_template(
     tmp_path: Path,
 ) -> None:
