@@ -100,16 +100,20 @@ def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
 
 def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str, str]:
     """Per template, a digest of its source and of every template it extends or includes,
-    by whatever name it is included (`./card.html`, `icon.svg`).
+    by whatever literal name it is included (`./card.html`, `icon.svg`).
 
     Only these templates and those they use are parsed, not every one in the folder (it holds
     the e-mails' too, which the site does not render); each that does not parse, and any
     template that cannot be read as UTF-8, is a content error at its line."""
     sources: dict[str, tuple[str, str | None]] = {}
     problems: list[Problem] = []
+    # Names looked up and not found, or found unreadable (a problem already).
+    lacking: set[str] = set()
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
         found = _source(env, name, problems)
-        if found is not None:
+        if found is None:
+            lacking.add(name)
+        else:
             sources[name] = found
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}
@@ -117,8 +121,12 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     def used_by(name: str) -> frozenset[str] | None:
         if name not in uses:
             found = sources.get(name)
-            if found is None and (found := _source(env, name, problems)) is not None:
-                sources[name] = found
+            if found is None and name not in lacking:
+                found = _source(env, name, problems)
+                if found is None:
+                    lacking.add(name)
+                else:
+                    sources[name] = found
             try:
                 uses[name] = frozenset() if found is None else _referenced(env, name, *found)
             except ContentError as error:
