@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import jinja2
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,11 @@ class Problem:
         """The problem as a GitHub Actions error: `::error file=...,line=...,title=...::...`."""
         where = str(display_path(self.path, root))
         return github_error(self.format(root), title="Content error", file=where, line=self.line)
+
+
+def template_problem(error: jinja2.TemplateSyntaxError, path: Path) -> Problem:
+    """A template Jinja cannot compile (its syntax, an unknown filter), as a problem at its line."""
+    return Problem(path, error.lineno, error.message or "syntax error")
 
 
 class SiteError(Exception):

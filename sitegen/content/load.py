@@ -192,11 +192,16 @@ def read_text(path: Path) -> str:
     """A file's text; it must be UTF-8."""
     try:
         return read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, OSError) as exc:
+        raise ContentError([unreadable(path, exc)]) from exc
+
+
+def unreadable(path: Path, error: UnicodeDecodeError | OSError) -> Problem:
+    """Why a file's text cannot be read, as a problem."""
+    if isinstance(error, UnicodeDecodeError):
         hint = "save the file with UTF-8 encoding"
-        raise ContentError([Problem(path, None, f"not UTF-8 text ({exc.reason})", hint)]) from exc
-    except OSError as exc:
-        raise ContentError([Problem(path, None, f"cannot read: {exc.strerror}")]) from exc
+        return Problem(path, None, f"not UTF-8 text ({error.reason})", hint)
+    return Problem(path, None, f"cannot read: {error.strerror}")
 
 
 def read_bytes(path: Path) -> bytes:

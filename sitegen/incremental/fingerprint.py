@@ -13,9 +13,10 @@ from pathlib import Path, PurePath
 import jinja2
 import jinja2.meta
 
+from sitegen.content.load import unreadable
 from sitegen.content.schema import Document
 from sitegen.digest import digest
-from sitegen.errors import ContentError, Problem
+from sitegen.errors import ContentError, Problem, template_problem
 from sitegen.incremental import noop
 from sitegen.packages import package_version
 
@@ -109,24 +110,24 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
     problems: list[Problem] = []
     # Names looked up and not found, or found unreadable (a problem already).
     lacking: set[str] = set()
+
+    def source_of(name: str) -> tuple[str, str | None] | None:
+        if name not in sources and name not in lacking:
+            found = _source(env, name, problems)
+            if found is None:
+                lacking.add(name)
+            else:
+                sources[name] = found
+        return sources.get(name)
+
     for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
-        found = _source(env, name, problems)
-        if found is None:
-            lacking.add(name)
-        else:
-            sources[name] = found
+        source_of(name)
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}
 
     def used_by(name: str) -> frozenset[str] | None:
         if name not in uses:
-            found = sources.get(name)
-            if found is None and name not in lacking:
-                found = _source(env, name, problems)
-                if found is None:
-                    lacking.add(name)
-                else:
-                    sources[name] = found
+            found = source_of(name)
             try:
                 uses[name] = frozenset() if found is None else _referenced(env, name, *found)
             except ContentError as error:
@@ -151,9 +152,9 @@ def _source(
         return env.loader.get_source(env, name)[:2]
     except jinja2.TemplateNotFound:
         return None
-    except UnicodeDecodeError:
+    except (UnicodeDecodeError, OSError) as exc:
         folder = getattr(env.loader, "searchpath", ["."])[0]
-        problems.append(Problem(Path(folder, name), None, "cannot read: not UTF-8 text"))
+        problems.append(unreadable(Path(folder, name), exc))
         return None
 
 
@@ -179,8 +180,7 @@ def _referenced(
     try:
         tree = parse(source, name, filename)
     except jinja2.TemplateSyntaxError as exc:
-        path = Path(filename or name)
-        raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+        raise ContentError([template_problem(exc, Path(filename or name))]) from exc
     referenced = list(jinja2.meta.find_referenced_templates(tree))
     found = None if None in referenced else frozenset(n for n in referenced if n is not None)
     _REFERENCED[key] = (source, found)

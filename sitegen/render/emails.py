@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from sitegen.content.i18n import StringsFile, Use
-from sitegen.errors import Problem, display_path
+from sitegen.content.load import read_text
+from sitegen.errors import ContentError, Problem, display_path, template_problem
 
 EMAIL_FOLDER = "email"
 LINKS_FOLDER = "links"
@@ -48,8 +49,8 @@ def _uses(paths: Iterable[Path]) -> list[Use]:
     uses = []
     for path in paths:
         try:
-            text = path.read_text("utf-8")
-        except UnicodeDecodeError:
+            text = read_text(path)
+        except ContentError:
             continue  # a problem of `syntax_problems`
         for number, line in enumerate(text.splitlines(), 1):
             uses += [Use(key, path, number) for key in _T_CALL.findall(line)]
@@ -74,11 +75,11 @@ def syntax_problems(templates_dir: Path, changed: Callable[[Path], bool]) -> lis
             continue
         try:
             # Into Python's source only: Jinja's own checks are all made by then.
-            environment.compile(path.read_text("utf-8"), path.name, str(path), raw=True)
+            environment.compile(read_text(path), path.name, str(path), raw=True)
         except jinja2.TemplateSyntaxError as exc:
-            problems.append(Problem(path, exc.lineno, exc.message or "syntax error"))
-        except UnicodeDecodeError:
-            problems.append(Problem(path, None, "cannot read: not UTF-8 text"))
+            problems.append(template_problem(exc, path))
+        except ContentError as error:
+            problems += error.problems
     return problems
 
 
@@ -147,7 +148,6 @@ def _write(templates: Path, strings: Mapping[str, Mapping[str, str]], out: Path)
 def make_mail_assets(content_dir: Path, templates_dir: Path, out: Path) -> None:
     """Check the e-mails' strings in every language, then write their assets to `out`."""
     from sitegen.content.load import load_config, load_strings
-    from sitegen.errors import ContentError
 
     problems: list[Problem] = []
     strings = load_strings(content_dir, load_config(content_dir), problems)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
 from sitegen.content.schema import Document
-from sitegen.errors import ContentError, Problem
+from sitegen.errors import ContentError, Problem, template_problem
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.ids import id_problems
@@ -81,8 +81,7 @@ class Renderer:
         try:
             template = self.env.get_template(PICTURE)
         except jinja2.TemplateSyntaxError as exc:
-            path = self.templates_dir / PICTURE
-            raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+            raise self._syntax_error(PICTURE, exc) from exc
         picture = template.module.picture  # type: ignore[attr-defined]
         return with_pictures(doc, body, self.images, picture)
 
@@ -116,10 +115,13 @@ class Renderer:
         try:
             return self.env.get_template(name).render(context)
         except jinja2.TemplateSyntaxError as exc:
-            path = self.templates_dir / (exc.name or name)
-            raise ContentError([Problem(path, exc.lineno, exc.message or "syntax error")]) from exc
+            raise self._syntax_error(name, exc) from exc
         except (jinja2.TemplateError, KeyError, AttributeError, TypeError) as exc:
             raise ContentError([self._problem(name, exc)]) from exc
+
+    def _syntax_error(self, name: str, exc: jinja2.TemplateSyntaxError) -> ContentError:
+        """A template that does not compile, at its line: the one named, or one it uses."""
+        return ContentError([template_problem(exc, self.templates_dir / (exc.name or name))])
 
     def _problem(self, name: str, exc: Exception) -> Problem:
         frames = [

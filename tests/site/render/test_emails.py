@@ -165,7 +165,8 @@ def test_templates_that_do_not_parse_are_problems_at_their_line(project: Path) -
         (templates / "links" / "accept.html", None),
     ]
     assert found[0].message.startswith("Expected an expression")
-    assert found[1].message == "cannot read: not UTF-8 text"
+    assert found[1].message.startswith("not UTF-8 text (")
+    assert found[1].hint == "save the file with UTF-8 encoding"
     # Only what may have changed is parsed: the rest passed the last build.
     assert syntax_problems(templates, lambda path: path.suffix == ".html") == found[1:]
     with pytest.raises(ContentError) as error:
