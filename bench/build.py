@@ -43,6 +43,17 @@ class Tool:
         folder = self.source / ("stories" if self.name == "ours" else "content/stories")
         return folder / corpus.file_of(slug, self.shape)
 
+    def photo_caches(self) -> list[Path]:
+        """Where the photos' variants are kept between builds, when not in `cache`: Hugo's
+        resource folder in its source."""
+        return [self.source / "resources"] if self.name == "hugo" else []
+
+    def caches_but_photos(self) -> list[Path]:
+        """Everything a cold build starts without except the photos' variants."""
+        if self.name == "hugo":
+            return [self.cache]
+        return [path for path in self.cache.glob("*") if path.name != "images"]
+
     def build_command(self) -> list[str]:
         """The command line of one build."""
         if self.name == "hugo":
@@ -140,7 +151,10 @@ def build(tool: Tool, label: str, size: int) -> Measure:
 def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
     """One build of the kind `label`; after an edit, the built page must show it."""
     if label == "cold":
-        clean(tool.output, tool.cache)
+        clean(tool.output, tool.cache, *tool.photo_caches())
+    if label == "photos":
+        # A cold build but for the photos' variants, kept from the build before.
+        clean(tool.output, *tool.caches_but_photos())
     marker = f"rebuild-edit-{time.time_ns()}"
     if label == "edit":
         edit(tool.story(slug), marker)
@@ -158,10 +172,13 @@ def summary(runs: list[Measure]) -> Measure:
 
 
 def builds(tools: list[Tool], size: int, slug: str, times: int) -> None:
-    """Cold builds, rebuilds with nothing changed, rebuilds after one story edit.
+    """Cold builds, rebuilds with nothing changed, rebuilds after one story edit; with the
+    site's photos, also cold builds that find the photos' variants made.
 
     The tools take turns run by run, so that both meet the same load on the machine."""
-    for label in ("cold", "noop", "edit"):
+    photos = any(has_photos(tool) for tool in tools)
+    labels = ("cold", "photos", "noop", "edit") if photos else ("cold", "noop", "edit")
+    for label in labels:
         runs: dict[str, list[Measure]] = {tool.name: [] for tool in tools}
         for _ in range(times):
             for tool in tools:
@@ -175,6 +192,11 @@ def builds(tools: list[Tool], size: int, slug: str, times: int) -> None:
         for tool in tools:
             tool.figures.setdefault(label, summary(runs[tool.name]) if runs[tool.name] else "-")
             print(f"  {tool.name}: {label} {report.seconds(tool.figures[label])}", flush=True)
+
+
+def has_photos(tool: Tool) -> bool:
+    """Whether the corpus carries the site's photos, which both generators resize."""
+    return tool.shape.with_site and any((tool.source / "images").glob("*"))
 
 
 def serve(tool: Tool, size: int, slug: str) -> None:

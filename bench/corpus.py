@@ -245,7 +245,24 @@ HUGO_LAYOUTS = {
 {{ define "main" }}<h1>{{ .Title }}</h1><ul>
 {{ range .Paginator.Pages }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a>
 <p>{{ .Params.summary }}</p></li>{{ end }}</ul>
-{{ with .Paginator }}{{ if .HasNext }}<a href="{{ .Next.URL }}">next</a>{{ end }}{{ end }}{{ end }}
+{{ with .Paginator }}{{ if .HasNext }}<a href="{{ .Next.URL }}">next</a>{{ end }}{{ end }}
+{{ if .IsHome }}{{ partial "pictures.html" . }}{{ end }}{{ end }}
+""",
+    # The site's photos, made as this project makes them (WIDTHS in sitegen/render/images.py:
+    # the widths below the original's and the original's up to 1440, each in WebP at quality
+    # 80 and in the original's format at 82, Lanczos): shapes with the site carry the photos,
+    # and both generators then do the same image work.
+    "partials/pictures.html": """\
+{{ range resources.Match "images/*.{jpg,jpeg,png}" }}{{ $image := . }}
+{{ $format := cond (eq .MediaType.SubType "png") "png" "jpg" }}
+{{ $widths := slice (cond (lt .Width 1440) .Width 1440) }}
+{{ range slice 480 960 }}{{ if lt . $image.Width }}
+{{ $widths = $widths | append . }}{{ end }}{{ end }}
+<picture>{{ range $widths | uniq }}
+{{ $webp := $image.Resize (printf "%dx webp q80 Lanczos" .) }}
+<source type="image/webp" srcset="{{ $webp.RelPermalink }} {{ . }}w">
+<img src="{{ ($image.Resize (printf "%dx %s q82 Lanczos" . $format)).RelPermalink }}" alt="">
+{{ end }}</picture>{{ end }}
 """,
 }
 
@@ -286,6 +303,8 @@ def make_corpus(
     target.mkdir(parents=True)
     if shape.with_site:
         copy_base(base, target)
+        if (base / "images").is_dir():
+            shutil.copytree(base / "images", hugo / "assets" / "images")
     (target / "stories").mkdir(exist_ok=True)
     languages = HUGO_LANGUAGES if shape.languages else ""
     write(hugo / "hugo.toml", HUGO_CONFIG.format(languages=languages))

@@ -10,6 +10,7 @@ import pytest
 from bench import build
 from bench.build import Tool
 from bench.corpus import Shape
+from bench.measure import Measure
 
 
 def test_clean_moves_outputs_aside_and_empty_trash_deletes_them(
@@ -51,3 +52,34 @@ def test_a_change_to_the_generator_during_the_run_is_named(
     assert err.count(named) == 1
     assert out.count(named) == 1
     assert out.rindex(named) > out.index("goals")
+
+
+def made(*paths: Path) -> None:
+    for path in paths:
+        path.mkdir(parents=True)
+        (path / "file").write_text("x")
+
+
+@pytest.mark.parametrize("name", ["ours", "hugo"])
+def test_a_cold_build_starts_without_the_photos_and_the_photos_kind_keeps_only_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setattr(build, "TRASH", tmp_path / "trash")
+    found: list[list[str]] = []
+
+    def measured(tool: Tool, label: str, size: int) -> Measure:
+        left = (p.relative_to(tmp_path) for p in tmp_path.rglob("file"))
+        found.append(sorted(str(p) for p in left if p.parts[0] != "trash"))
+        return Measure(0.1, 1, 0)
+
+    monkeypatch.setattr(build, "build", measured)
+    tool = Tool(name, tmp_path / "src", tmp_path / "out", tmp_path / "cache")
+    # This project keeps the photos' variants in its cache; Hugo in its source's resources.
+    photos = tool.cache / "images" if name == "ours" else tool.source / "resources"
+    for label in ("cold", "photos"):
+        made(tool.output, tool.cache / "markdown", photos)
+        build.one_run(tool, label, 10, "story-00005")
+        shutil.rmtree(tmp_path / "trash")
+        for path in (tool.output, tool.cache, photos):
+            shutil.rmtree(path, ignore_errors=True)
+    assert found == [[], [str((photos / "file").relative_to(tmp_path))]]
