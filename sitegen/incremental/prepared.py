@@ -117,8 +117,7 @@ def site_files(
 ) -> list[tuple[str, bytes]]:
     """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
     HTML by page URL."""
-    # Here, not at the top: its XML escaping loads urllib.request, which a rebuild after an
-    # edit to a text that no feed shows never needs.
+    # Here, not at the top: a rebuild after an edit to a text that no feed shows needs neither.
     from sitegen.render.admin import admin_pages
     from sitegen.render.outputs import robots_txt, sitemaps
 

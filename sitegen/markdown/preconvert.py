@@ -33,9 +33,8 @@ from sitegen.content.load import (
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import MarkdownCache
-from sitegen.markdown.convert import render_with_markdown
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import markdown_key, stripped
+from sitegen.markdown.texts import converted, markdown_key, stripped
 from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
@@ -173,7 +172,7 @@ def convert_into_cache(
                 continue
             key = markdown_key(text)
             if cache.get(key) is None:
-                batch.append((key, render_with_markdown(text)))
+                batch.append((key, converted(text)))
             if len(batch) >= BATCH:
                 cache.put_many(batch)
                 batch.clear()

@@ -13,6 +13,7 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.images import mentioned_images
+from sitegen.markdown.plain import plain_paragraphs
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,11 @@ def html_of(
 
 def converted(text: str) -> str:
     """Markdown as sanitised HTML (`sitegen.markdown.convert.render_markdown`)."""
-    # Imported on demand: Python-Markdown takes some 20 ms to load, and a rebuild whose texts
-    # are all in the cache never needs it.
-    from sitegen.markdown.convert import render_markdown
+    plain = plain_paragraphs(text)
+    if plain is not None:
+        return plain
+    # Imported on demand: Python-Markdown and nh3 take some 40 ms to load, and a build whose
+    # texts are in the cache or plain paragraphs (which no cache holds) never needs them.
+    from sitegen.markdown.convert import render_with_markdown
 
-    return render_markdown(text)
+    return render_with_markdown(text)

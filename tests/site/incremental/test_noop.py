@@ -276,7 +276,8 @@ def test_a_forked_look_reaped_by_the_system_is_done_again_here(
 
 
 # Runs build.py as a script and says, at its end, whether the process loaded Python-Markdown,
-# argparse and multiprocessing, and whether it ended without the interpreter's teardown.
+# argparse, multiprocessing and urllib.request, and whether it ended without the
+# interpreter's teardown.
 # Only the process started says so: children forked by the build end by os._exit too.
 LOADED = """
 import atexit, gc, os, runpy, sys
@@ -287,6 +288,7 @@ def said(how):
     print("markdown loaded:", "markdown" in sys.modules)
     print("argparse loaded:", "argparse" in sys.modules)
     print("multiprocessing loaded:", "multiprocessing" in sys.modules)
+    print("urllib.request loaded:", "urllib.request" in sys.modules)
     print("collector on, loading left out:", gc.isenabled(), gc.get_freeze_count() > 0)
     print("ended", how, flush=True)
 atexit.register(said, "after the teardown")

@@ -179,6 +179,10 @@ def test_a_parallel_build_from_the_command_line_ends_with_every_process_stopped(
     command += ["--cache", str(options.cache)]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert "multiprocessing loaded: True" in done.stdout
+    # Only the processes that convert load Python-Markdown, and nothing loads urllib.request
+    # (with http.client, ssl and email) to escape the feeds' XML.
+    assert "markdown loaded: False" in done.stdout
+    assert "urllib.request loaded: False" in done.stdout
     # Its workers stopped and waited for, the build needs no teardown to stop them.
     assert "ended at once" in done.stdout
     assert "(0 written," not in done.stdout

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
+from xml.sax import saxutils
 
 import jinja2
 import markupsafe
 import pytest
 from markupsafe import Markup
 
-from sitegen.render import templates
+from sitegen.render import outputs, templates
 from sitegen.render.templates import make_environment
 
 
@@ -64,3 +67,25 @@ def test_every_way_a_template_is_loaded_escapes_with_it(tmp_path: Path) -> None:
         assert template.root_render_func.__globals__["escape"] is templates.escape
         for value in VALUES:
             assert template.render(value=value) == f"<p>{markupsafe.escape(value)}</p>"
+
+
+# What XML 1.0 cannot hold, written as the standard lists what it can.
+ALLOWED_IN_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+XML_TRICKY = ["&", "<", ">", '"', "'", "\n", "\r", "\t", "a", "\x00", "\x0b", "\x1f", "\x7f"]
+XML_TRICKY += ["\x85", "\ud800", "\udfff", "\ue000", "\ufffd", "\ufffe", "\uffff", "\U0001f600"]
+
+
+def test_feed_escaping_writes_what_the_standard_library_writes() -> None:
+    # Every text of up to three of these characters, as saxutils writes it, less what XML
+    # cannot hold.
+    for size in range(4):
+        for chars in itertools.product(XML_TRICKY, repeat=size):
+            text = "".join(chars)
+            kept = ALLOWED_IN_XML.sub("", text)
+            assert outputs._escape(text) == saxutils.escape(kept), repr(text)
+            assert outputs._quoteattr(text) == saxutils.quoteattr(kept), repr(text)
+
+
+def test_feed_escaping_leaves_out_exactly_what_xml_cannot_hold() -> None:
+    every = "".join(map(chr, range(0x110000)))
+    assert outputs._NOT_XML.sub("", every) == ALLOWED_IN_XML.sub("", every)
