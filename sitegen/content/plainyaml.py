@@ -19,9 +19,9 @@ _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,1023}):(?: +(.*))?")
 # What PyYAML refuses, or reads as a line break (a lone CR, NEL, the Unicode separators); the
 # byte-order mark, which libyaml refuses inside a text; and tabs, which may separate or not.
 _UNUSUAL_ASCII = re.compile("[^\n\x20-\x7e]")
-_UNUSUAL_TEXT = (
-    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
-)
+# Written as what it matches, not as the complement of what is usual: it compiles in a
+# seventh of the time.
+_UNUSUAL_TEXT = "[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]"
 _WHOLE = re.compile(r"0|[1-9][0-9]*")
 _DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 # YAML 1.1's implicit types for words: anything else starting with a letter is text.
@@ -62,7 +62,7 @@ def read(text: str, first_line: int) -> dict[str, tuple[object, int]] | None:
 
 @cache
 def _unusual() -> re.Pattern[str]:
-    """Compiled when first needed: its ranges take a few milliseconds to compile."""
+    """Compiled when first needed: only non-ASCII texts need it."""
     return re.compile(_UNUSUAL_TEXT)
 
 

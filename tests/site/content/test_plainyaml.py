@@ -6,6 +6,7 @@ own test documents, on lines cut from them, on generated lines, and on the sampl
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import date
@@ -204,3 +205,11 @@ def test_a_story_of_plain_front_matter_is_read_without_importing_pyyaml() -> Non
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert found.stdout.strip() == "False"
+
+
+def test_unusual_characters_are_every_one_outside_the_usual_ranges() -> None:
+    # The usual characters: a line break, printable ASCII, and the ranges PyYAML reads as text
+    # without a second meaning (not NEL, the line and paragraph separators, the BOM).
+    usual = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+    every = "".join(map(chr, range(0x110000)))
+    assert plainyaml._unusual().findall(every) == re.findall(usual, every)
