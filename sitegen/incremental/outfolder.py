@@ -216,8 +216,11 @@ class Outputs:
             os.rename(site, self.output)  # fails across file systems
         except OSError:
             return False
+        # As plain strings: 13,500 paths made and looked at through pathlib took three times
+        # as long, with every core but this one idle.
+        output = os.fspath(self.output)
         for name in sorted(self.staged):
-            self._record(name, self.output / name)
+            self._record(name, f"{output}/{name}")
         self.written = len(self.staged)
         shutil.rmtree(self.staging, ignore_errors=True)
         return True
@@ -233,8 +236,8 @@ class Outputs:
             shutil.rmtree(target)
         return True
 
-    def _record(self, name: str, target: Path) -> None:
-        info = target.stat()
+    def _record(self, name: str, target: str | Path) -> None:
+        info = os.stat(target)
         record = self.state.files[name] = (self.digests[name], info.st_size, info.st_mtime_ns)
         if self.state.edits is not None:
             self.state.edits[1][name] = record
