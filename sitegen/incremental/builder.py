@@ -17,7 +17,7 @@ from sitegen.content.config import SiteConfig
 from sitegen.content.load import Content, ReadElsewhere, load_content, load_document
 from sitegen.content.schema import Document
 from sitegen.digest import digest
-from sitegen.errors import ContentError
+from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
@@ -49,8 +49,8 @@ from sitegen.incremental.write import check_output_dir
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
-from sitegen.render.emails import check_email_strings
-from sitegen.render.emails import syntax_problems as mail_syntax_problems
+from sitegen.parallel import aside
+from sitegen.render.emails import check_email_strings, compile_problems, to_compile
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
@@ -199,7 +199,9 @@ class Builder:
         )
         try:
             form = read_form(options.contract)
-            content, bodies = self._load(state, inputs, self._context_key(inputs), form)
+            content, bodies, mail = self._load(state, inputs, self._context_key(inputs), form)
+            if problems := mail():
+                raise ContentError(problems)
             translations = self._translations(content)
             gaps = gap_problems(translations) if strict else []
             try:
@@ -255,8 +257,15 @@ class Builder:
         outputs: Outputs | None = None
         try:
             form = read_form(self.options.contract)
-            content, bodies = self._load(state, inputs, context, form, converting.elsewhere())
-            prepared = prepare(content, bodies, self.options, self.today, form, keep_compiled=True)
+            content, bodies, mail = self._load(state, inputs, context, form, converting.elsewhere())
+            try:
+                prepared = prepare(
+                    content, bodies, self.options, self.today, form, keep_compiled=True
+                )
+            except ContentError as error:
+                raise ContentError([*mail(), *error.problems]) from None
+            if problems := mail():
+                raise ContentError(problems)
             outputs = self._outputs(state, intact)
             # Into a new output folder every page is rendered: the folders of all of them are
             # made (by a waiting worker) while the keys are worked out and pages rendered.
@@ -414,10 +423,10 @@ class Builder:
         context: str,
         form: Form,
         elsewhere: ReadElsewhere | None = None,
-    ) -> tuple[Content, dict[Path, str]]:
+    ) -> tuple[Content, dict[Path, str], Callable[[], list[Problem]]]:
         """Read changed documents; reuse the rest (without their text) from the last build.
         `elsewhere`: documents other processes read meanwhile, sent without their texts but
-        with their texts' keys."""
+        with their texts' keys. Last, what waits for the problems of the e-mails' templates."""
         reuse: dict[Path, Document] = {}
         bodies: dict[Path, str] = {}
         for path, (stat, key, doc, body) in state.documents.items():
@@ -428,9 +437,14 @@ class Builder:
         content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
         templates = self.options.templates
         mail_problems = check_email_strings(templates, content.strings)
-        mail_problems += mail_syntax_problems(templates, partial(_may_differ, inputs, state.inputs))
-        if mail_problems:
-            raise ContentError(mail_problems)
+        # Compiled by a waiting worker, when there is one, while this process goes on: 29
+        # templates in a build of everything, which took it some 50 ms.
+        changed = partial(_may_differ, inputs, state.inputs)
+        compiled = aside(compile_problems, to_compile(templates, changed))
+
+        def problems() -> list[Problem]:
+            return [*mail_problems, *compiled()]
+
         sent = elsewhere.sent if elsewhere else {}
         for doc in content.documents:
             if doc.path not in bodies:
@@ -440,7 +454,7 @@ class Builder:
         # Templates see no document text but their page's `body`, whether a document was read
         # now or kept; workers read the text again when they convert it.
         documents = tuple(stripped(doc) for doc in content.documents)
-        return dataclasses.replace(content, documents=documents), bodies
+        return dataclasses.replace(content, documents=documents), bodies, problems
 
     def _context_key(self, inputs: Inputs) -> str:
         """What reading one document depends on beyond its own file: settings and image names."""

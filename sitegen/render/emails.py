@@ -62,6 +62,17 @@ def syntax_problems(templates_dir: Path, changed: Callable[[Path], bool]) -> lis
     not compile as the functions' Jinja compiles it (a syntax error, an unknown filter, a
     block defined twice), or cannot be read as UTF-8. Only those `changed` says may have
     changed are compiled: the others compiled in the build that last passed."""
+    return compile_problems(to_compile(templates_dir, changed))
+
+
+def to_compile(templates_dir: Path, changed: Callable[[Path], bool]) -> list[Path]:
+    """The templates of the e-mails and the links' pages that `changed` says may have changed."""
+    every = [*email_templates(templates_dir), *link_templates(templates_dir)]
+    return [path for path in every if changed(path)]
+
+
+def compile_problems(paths: Iterable[Path]) -> list[Problem]:
+    """`syntax_problems` of these templates (a build has another process compile them)."""
     import jinja2
 
     # As functions.shared.mail and functions.helpers.pages make theirs: no extensions, no
@@ -70,9 +81,7 @@ def syntax_problems(templates_dir: Path, changed: Callable[[Path], bool]) -> lis
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
     )
     problems = []
-    for path in [*email_templates(templates_dir), *link_templates(templates_dir)]:
-        if not changed(path):
-            continue
+    for path in paths:
         try:
             # Into Python's source only: Jinja's own checks are all made by then.
             environment.compile(read_text(path), path.name, str(path), raw=True)

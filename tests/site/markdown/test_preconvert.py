@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from sitegen.content import load
-from sitegen.errors import ContentError
-from sitegen.incremental import pagework
+from sitegen.errors import ContentError, Problem
+from sitegen.incremental import builder, pagework
 from sitegen.incremental.builder import build_site
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.convert import render_markdown
@@ -24,6 +24,7 @@ from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL, parked_workers
+from sitegen.render import emails
 from tests.site.incremental.test_noop import LOADED
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -323,3 +324,36 @@ def test_markdown_outside_the_content_kinds_costs_the_processes_no_share(
     documents = list(options.content.rglob("*.md"))
     assert read
     assert len(read) <= len(documents) // 3 + 1
+
+
+COMPILED_BY = "compiled-by"
+
+
+def _compile_problems_noted(paths: list[Path]) -> list[Problem]:
+    """The e-mails' check, noting which process ran it in the folder the test names."""
+    (Path(os.environ["ASK_TEST_NOTES"]) / COMPILED_BY).write_text(str(os.getpid()))
+    return emails.compile_problems(paths)
+
+
+@pytest.mark.parametrize("page_too", [False, True], ids=["e-mail", "e-mail and page"])
+def test_the_e_mails_templates_are_checked_by_a_waiting_worker_and_stop_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page_too: bool
+) -> None:
+    options = _parallel_site(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "templates", templates)
+    mail = templates / "email" / "follow_up.html"
+    mail.write_text(mail.read_text().replace("{%", "{% if %}{%", 1))
+    if page_too:
+        page = templates / "story.html"
+        page.write_text(page.read_text() + "{% endblok %}\n")
+    options = dataclasses.replace(options, templates=templates)
+    monkeypatch.setenv("ASK_TEST_NOTES", str(tmp_path))
+    monkeypatch.setattr(builder, "compile_problems", _compile_problems_noted)
+
+    with pytest.raises(ContentError) as raised:
+        build_site(options)
+    found = {problem.path for problem in raised.value.problems}
+    assert found == ({mail, templates / "story.html"} if page_too else {mail})
+    assert int((tmp_path / COMPILED_BY).read_text()) != os.getpid()
+    assert not options.output.exists()
