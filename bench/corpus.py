@@ -250,18 +250,20 @@ HUGO_LAYOUTS = {
 """,
     # The site's photos, made as this project makes them (WIDTHS in sitegen/render/images.py:
     # the widths below the original's and the original's up to 1440, each in WebP at quality
-    # 80 and in the original's format at 82, Lanczos): shapes with the site carry the photos,
-    # and both generators then do the same image work.
+    # 80 and, unless WebP, in the original's format at 82, Lanczos): shapes with the site
+    # carry the photos, and both generators then do the same image work.
     "partials/pictures.html": """\
-{{ range resources.Match "images/*.{jpg,jpeg,png}" }}{{ $image := . }}
-{{ $format := cond (eq .MediaType.SubType "png") "png" "jpg" }}
+{{ range resources.Match "images/*.{jpg,jpeg,png,webp}" }}{{ $image := . }}
+{{ $format := replace .MediaType.SubType "jpeg" "jpg" }}
 {{ $widths := slice (cond (lt .Width 1440) .Width 1440) }}
 {{ range slice 480 960 }}{{ if lt . $image.Width }}
 {{ $widths = $widths | append . }}{{ end }}{{ end }}
 <picture>{{ range $widths | uniq }}
 {{ $webp := $image.Resize (printf "%dx webp q80 Lanczos" .) }}
 <source type="image/webp" srcset="{{ $webp.RelPermalink }} {{ . }}w">
+{{ if ne $format "webp" }}
 <img src="{{ ($image.Resize (printf "%dx %s q82 Lanczos" . $format)).RelPermalink }}" alt="">
+{{ end }}
 {{ end }}</picture>{{ end }}
 """,
 }

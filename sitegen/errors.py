@@ -52,6 +52,11 @@ class ContentError(SiteError):
         self.problems = sorted(problems, key=lambda p: (str(p.path), p.line or 0, p.message))
         super().__init__(f"{len(self.problems)} problem(s) in the content")
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[list[Problem]]]:
+        """Made again from its problems when it comes back from a worker: by default, an
+        exception is made again from its message, which this one does not take."""
+        return type(self), (self.problems,)
+
     def format(self, root: Path | None = None) -> str:
         """Every problem, one block each, then a count."""
         return "\n".join([*(p.format(root) for p in self.problems), self.summary()])

@@ -200,8 +200,6 @@ class Builder:
         try:
             form = read_form(options.contract)
             content, bodies, mail = self._load(state, inputs, self._context_key(inputs), form)
-            if problems := mail():
-                raise ContentError(problems)
             translations = self._translations(content)
             gaps = gap_problems(translations) if strict else []
             try:
@@ -209,9 +207,9 @@ class Builder:
                 keys = page_keys(prepared, state, None)
                 self._make(outputs, prepared, HtmlMemo(), keys, list(keys), planned_images=True)
             except ContentError as error:
-                raise ContentError([*error.problems, *gaps]) from None
-            if gaps:
-                raise ContentError(gaps)
+                raise ContentError([*error.problems, *mail(), *gaps]) from None
+            if problems := [*mail(), *gaps]:
+                raise ContentError(problems)
         finally:
             outputs.discard()
         return CheckResult(len(keys), translations)
@@ -248,7 +246,7 @@ class Builder:
         self.last = None
         context = self._context_key(inputs)
         changed = self._changed_documents(state, inputs)
-        # Here, not at the top: with Python-Markdown, which a rebuild after an edit never loads.
+        # Here, not at the top: a rebuild after an edit never converts ahead.
         from sitegen.markdown.preconvert import Preconverter
 
         converting = Preconverter.start(
@@ -433,14 +431,14 @@ class Builder:
             if key == context and inputs.get(path) == stat:
                 reuse[doc.path] = doc
                 bodies[doc.path] = body
-        uses = required_strings(self.options.templates, form)
-        content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
         templates = self.options.templates
-        mail_problems = check_email_strings(templates, content.strings)
-        # Compiled by a waiting worker, when there is one, while this process goes on: 29
-        # templates in a build of everything, which took it some 50 ms.
+        # Compiled by a waiting worker, when there is one, while this process reads the
+        # content and makes the model: 29 templates in a build of everything, some 50 ms.
         changed = partial(_may_differ, inputs, state.inputs)
         compiled = aside(compile_problems, to_compile(templates, changed))
+        uses = required_strings(templates, form)
+        content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
+        mail_problems = check_email_strings(templates, content.strings)
 
         def problems() -> list[Problem]:
             return [*mail_problems, *compiled()]

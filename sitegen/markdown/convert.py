@@ -11,7 +11,6 @@ import nh3
 from markdown.extensions import Extension, attr_list, footnotes, tables, toc
 
 from sitegen.markdown.fast import Converter
-from sitegen.markdown.plain import plain_paragraphs
 
 _TAGS = {
     *("a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div"),
@@ -66,14 +65,8 @@ def _converter() -> markdown.Markdown:
     return Converter(extensions=extensions(), output_format=SETTINGS["output_format"])
 
 
-def render_markdown(text: str) -> str:
-    """Markdown text to HTML that cannot run scripts; external links get rel="noopener"."""
-    plain = plain_paragraphs(text)
-    return render_with_markdown(text) if plain is None else plain
-
-
 def render_with_markdown(text: str) -> str:
-    """`render_markdown` through Python-Markdown, whatever the text."""
+    """Markdown text to HTML through Python-Markdown (`sitegen.markdown.texts.converted`)."""
     converter = _converter()
     try:
         html = converter.convert(text)

@@ -74,10 +74,14 @@ def html_of(
 
 
 def converted(text: str) -> str:
-    """Markdown as sanitised HTML (`sitegen.markdown.convert.render_markdown`)."""
+    """Markdown text as HTML that cannot run scripts; external links get rel="noopener".
+    Texts of plain paragraphs are converted without Python-Markdown, to the same HTML."""
     plain = plain_paragraphs(text)
-    if plain is not None:
-        return plain
+    return with_markdown(text) if plain is None else plain
+
+
+def with_markdown(text: str) -> str:
+    """`converted` through Python-Markdown, whatever the text."""
     # Imported on demand: Python-Markdown and nh3 take some 40 ms to load, and a build whose
     # texts are in the cache or plain paragraphs (which no cache holds) never needs them.
     from sitegen.markdown.convert import render_with_markdown

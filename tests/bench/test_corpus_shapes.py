@@ -13,6 +13,7 @@ from bench import corpus, report
 from bench.measure import Measure
 from sitegen.incremental.builder import build_site
 from sitegen.options import BuildOptions
+from sitegen.render import images
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,16 +46,40 @@ def test_hugo_gets_the_sites_photos_to_resize_when_the_shape_has_the_site(
     theirs = sorted(p.name for p in (hugo / "assets" / "images").glob("*"))
     assert theirs == ours
     assert bool(ours) == corpus.SHAPES[shape].with_site
-    if shutil.which("hugo") is None or not ours:
-        return
-    public = tmp_path / "public"
-    subprocess.run(
-        ["hugo", "--quiet", "--source", str(hugo), "--destination", str(public)], check=True
-    )
-    # Each photo 1,600 pixels wide, as this project makes it: 480, 960 and 1440, two formats.
-    made = [[*re.findall(r"_(\d+)x0_", p.name), p.suffix] for p in (public / "images").iterdir()]
-    each = [[width, ext] for width in ("1440", "480", "960") for ext in (".jpg", ".webp")]
-    assert sorted(made) == sorted(each * len(ours))
+
+
+# Originals narrower and wider than every width, between them and equal to one, in each
+# format this project takes.
+ORIGINALS = [(300, "png"), (480, "jpg"), (1200, "webp"), (1440, "jpg"), (2000, "png")]
+
+
+def test_hugo_makes_the_variants_this_project_makes(tmp_path: Path) -> None:
+    if shutil.which("hugo") is None:
+        pytest.skip("hugo is not installed (sudo apt-get install hugo)")
+    from PIL import Image
+
+    base = tmp_path / "base"
+    shutil.copytree(ROOT / "content", base)
+    for width, ext in ORIGINALS:
+        Image.new("RGB", (width, width // 2), "teal").save(base / "images" / f"w{width}.{ext}")
+    content, hugo = tmp_path / "content", tmp_path / "hugo"
+    corpus.make_corpus(3, content, hugo, base, corpus.SHAPES["site"])
+    public, cache = tmp_path / "public", tmp_path / "hugo-cache"
+    command = ["hugo", "--quiet", "--source", str(hugo), "--destination", str(public)]
+    subprocess.run([*command, "--cacheDir", str(cache)], check=True)
+
+    made: dict[str, set[tuple[int, str, str]]] = {}
+    for path in (public / "images").iterdir():
+        width, quality = re.findall(r"_(\d+)x0_resize_(q\d+)_", path.name)[0]
+        assert "_lanczos" in path.name
+        made.setdefault(path.name.split("_")[0], set()).add((int(width), quality, path.suffix))
+    for width, ext in ORIGINALS:
+        webp = {(w, "q80", ".webp") for w in images._widths(width)}
+        own = {(w, "q82", f".{ext}") for w in images._widths(width)} if ext != "webp" else set()
+        assert made[f"w{width}"] == webp | own, (width, ext)
+    # The site's own photos, 1,600 pixels wide.
+    every = {(w, q, s) for w in (480, 960, 1440) for q, s in (("q80", ".webp"), ("q82", ".jpg"))}
+    assert made["linkedout"] == every
 
 
 def test_shapes_differ_in_what_they_claim() -> None:

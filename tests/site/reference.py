@@ -16,7 +16,7 @@ from sitegen.content.load import load_content
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental.prepared import prepare, site_files
 from sitegen.incremental.write import MARKER, check_output_dir
-from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.texts import converted as render_markdown
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.render.form import read_form

@@ -22,7 +22,7 @@ import pytest
 
 from sitegen.errors import ContentError
 from sitegen.incremental.builder import build_site
-from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.texts import converted as render_markdown
 from sitegen.options import BuildOptions
 
 FIXTURE = Path(__file__).resolve().parent / "fixture"

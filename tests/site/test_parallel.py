@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sitegen import parallel
-from sitegen.errors import WorkerLost
+from sitegen.errors import ContentError, Problem, WorkerLost
 from sitegen.parallel import (
     MIN_PARALLEL,
     aside,
@@ -70,6 +70,24 @@ def test_work_aside_runs_on_a_parked_worker_and_brings_back_its_error() -> None:
         assert [v for v, _, _ in map_in_order(_scaled, {"factor": 1}, items)] == items
     finally:
         stop_workers()
+
+
+def _content_error(line: int) -> None:
+    raise ContentError([Problem(Path("stories/a.md"), line, "broken")])
+
+
+def test_a_content_error_aside_comes_back_whole_and_the_workers_still_end() -> None:
+    start_workers(2)
+    try:
+        waiting = aside(_content_error, 7)
+        # Made again from its message, it failed in the pool's thread that takes results:
+        # the wait never ended, and ending the workers failed.
+        with within(60), pytest.raises(ContentError) as raised:
+            waiting()
+        assert raised.value.problems == [Problem(Path("stories/a.md"), 7, "broken")]
+    finally:
+        stop_workers()
+    assert not parked_workers()
 
 
 def test_workers_end_on_sigterm_whatever_the_parent_does_with_it() -> None:

@@ -527,6 +527,15 @@ def test_the_e_mails_templates_are_parsed_when_they_change(
     assert mails_parsed() == [str(problem.path)]
 
 
+def test_a_check_reports_the_e_mails_problems_with_those_of_the_pages(site: Site) -> None:
+    site.edit("templates/email/follow_up.html", "{%", "{% if %}{%")
+    site.edit("templates/story.html", "{% block main %}", "{% block main %}{{ missing }}")
+    with pytest.raises(ContentError) as raised:
+        Builder(site.options()).check()
+    found = {problem.path for problem in raised.value.problems}
+    assert found == {site.templates / "email" / "follow_up.html", site.templates / "story.html"}
+
+
 def test_a_change_to_a_template_included_as_svg_rerenders_the_pages_that_include_it(
     site: Site,
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.texts import converted as render_markdown
 
 
 def test_scripts_and_handlers_are_removed() -> None:

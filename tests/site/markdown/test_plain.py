@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from bench import corpus
 from sitegen.content.frontmatter import body
 from sitegen.errors import ContentError
-from sitegen.markdown.convert import render_markdown, render_with_markdown
+from sitegen.markdown.convert import render_with_markdown
 from sitegen.markdown.plain import plain_paragraphs
+from sitegen.markdown.texts import converted as render_markdown
 
 ROOT = Path(__file__).resolve().parents[3]
 

@@ -19,8 +19,8 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import builder, pagework
 from sitegen.incremental.builder import build_site
 from sitegen.markdown.cache import MarkdownCache
-from sitegen.markdown.convert import render_markdown
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
+from sitegen.markdown.texts import converted as render_markdown
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL, parked_workers
@@ -113,7 +113,7 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
         raise AssertionError("a page converted its own Markdown")
 
     # Only the page workers' name for the converter: the processes converting ahead keep theirs.
-    monkeypatch.setattr(pagework, "converted", not_here)
+    monkeypatch.setattr(pagework, "with_markdown", not_here)
     result = build_site(options)
     assert result.pages > MIN_PARALLEL
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()

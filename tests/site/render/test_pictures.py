@@ -8,7 +8,7 @@ import pytest
 
 from sitegen.content.schema import Document
 from sitegen.errors import Problem
-from sitegen.markdown.convert import render_markdown
+from sitegen.markdown.texts import converted as render_markdown
 from sitegen.options import TEMPLATES
 from sitegen.render.images import ImageSet, process_images
 from sitegen.render.pictures import PICTURE, SIZES, with_pictures
