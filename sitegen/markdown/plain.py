@@ -28,6 +28,10 @@ _PLAIN_LINE = re.compile(
 
 def plain_paragraphs(text: str) -> str | None:
     """The HTML of a text of plain paragraphs, or None if it holds anything else."""
+    if text.startswith("    ") and not text.split("\n", 1)[0].strip(" "):
+        # Four spaces and nothing else on the first line open an empty code block: Markdown
+        # blanks such lines only after a line break.
+        return None
     paragraphs: list[str] = []
     lines: list[str] = []
     match = _PLAIN_LINE.fullmatch

@@ -107,6 +107,7 @@ _PIECES = st.one_of(_SAFE, _SAFE, _SAFE, _SAFE, _SPOILERS)
 @example("word\n===")
 @example("word.\n\n1. word")
 @example("Line  \nbreak")
+@example("      \nword")
 def test_whatever_the_fast_way_takes_it_converts_as_the_pipeline_does(text: str) -> None:
     html = plain_paragraphs(text)
     if html is not None:
