@@ -195,8 +195,9 @@ def builds(tools: list[Tool], size: int, slug: str, times: int) -> None:
 
 
 def has_photos(tool: Tool) -> bool:
-    """Whether the corpus carries the site's photos, which both generators resize."""
-    return tool.shape.with_site and any((tool.source / "images").glob("*"))
+    """Whether the tool's copy of the corpus carries the site's photos, which it resizes."""
+    folder = tool.source / ("images" if tool.name == "ours" else "assets/images")
+    return any(folder.glob("*"))
 
 
 def serve(tool: Tool, size: int, slug: str) -> None:

@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script: make `sitegen` importable
+
+from sitegen.render import images  # noqa: E402
+
 BODY_BYTES = 7000
 TAG_TEXT = (
     "career-change mentoring job-search returning-to-work small-business export childcare "
@@ -248,25 +253,43 @@ HUGO_LAYOUTS = {
 {{ with .Paginator }}{{ if .HasNext }}<a href="{{ .Next.URL }}">next</a>{{ end }}{{ end }}
 {{ if .IsHome }}{{ partial "pictures.html" . }}{{ end }}{{ end }}
 """,
-    # The site's photos, made as this project makes them (WIDTHS in sitegen/render/images.py:
-    # the widths below the original's and the original's up to 1440, each in WebP at quality
-    # 80 and, unless WebP, in the original's format at 82, Lanczos): shapes with the site
-    # carry the photos, and both generators then do the same image work.
-    "partials/pictures.html": """\
+}
+
+
+# Hugo's partial that makes of every photo the variants this project makes: the widths below
+# the original's and the original's up to the widest, each in WebP and, unless WebP, in the
+# original's format, with Lanczos. Shapes with the site carry the photos, and both generators
+# then do that work. WIDEST, NARROWER and the qualities come from sitegen/render/images.py.
+HUGO_PICTURES = """\
 {{ range resources.Match "images/*.{jpg,jpeg,png,webp}" }}{{ $image := . }}
 {{ $format := replace .MediaType.SubType "jpeg" "jpg" }}
-{{ $widths := slice (cond (lt .Width 1440) .Width 1440) }}
-{{ range slice 480 960 }}{{ if lt . $image.Width }}
+{{ $widths := slice (cond (lt .Width WIDEST) .Width WIDEST) }}
+{{ range slice NARROWER }}{{ if lt . $image.Width }}
 {{ $widths = $widths | append . }}{{ end }}{{ end }}
 <picture>{{ range $widths | uniq }}
-{{ $webp := $image.Resize (printf "%dx webp q80 Lanczos" .) }}
+{{ $webp := $image.Resize (printf "%dx webp qWEBP_QUALITY Lanczos" .) }}
 <source type="image/webp" srcset="{{ $webp.RelPermalink }} {{ . }}w">
 {{ if ne $format "webp" }}
-<img src="{{ ($image.Resize (printf "%dx %s q82 Lanczos" . $format)).RelPermalink }}" alt="">
+{{ $own := $image.Resize (printf "%dx %s qOWN_QUALITY Lanczos" . $format) }}
+<img src="{{ $own.RelPermalink }}" alt="">
 {{ end }}
 {{ end }}</picture>{{ end }}
-""",
-}
+"""
+
+
+def hugo_pictures() -> str:
+    """`HUGO_PICTURES` with this project's widths and qualities."""
+    *narrower, widest = images.WIDTHS
+    values = {
+        "WIDEST": str(widest),
+        "NARROWER": " ".join(map(str, narrower)),
+        "WEBP_QUALITY": str(images.SAVE_OPTIONS["webp"]["quality"]),
+        "OWN_QUALITY": str(images.SAVE_OPTIONS["jpg"]["quality"]),
+    }
+    text = HUGO_PICTURES
+    for name, value in values.items():
+        text = text.replace(name, value)
+    return text
 
 
 def write(path: Path, text: str) -> None:
@@ -312,6 +335,7 @@ def make_corpus(
     write(hugo / "hugo.toml", HUGO_CONFIG.format(languages=languages))
     for name, text in HUGO_LAYOUTS.items():
         write(hugo / "layouts" / name, text)
+    write(hugo / "layouts" / "partials" / "pictures.html", hugo_pictures())
     hugo_stories = hugo / "content" / "stories"
     hugo_stories.mkdir(parents=True)
     for name, text in stories(count, shape):

@@ -34,7 +34,7 @@ _ORIENTATION = 0x0112  # the EXIF tag
 # deleted images, and those of an older recipe), so that a cache kept from build to build,
 # as CI keeps it, does not grow with every image ever replaced.
 IMAGES_MAX_AGE = 30 * 86400
-_SAVE_OPTIONS: dict[str, dict[str, Any]] = {
+SAVE_OPTIONS: dict[str, dict[str, Any]] = {
     "webp": {"quality": 80, "method": 4},
     "jpg": {"quality": 82, "optimize": True, "progressive": True},
     "png": {"optimize": True},
@@ -235,7 +235,7 @@ def _variant(
         if ext == "jpg" and resized.mode != "RGB":
             resized = resized.convert("RGB")
         kind = {"jpg": "JPEG"}.get(ext, ext.upper())
-        resized.save(work / file, format=kind, **_SAVE_OPTIONS[ext])
+        resized.save(work / file, format=kind, **SAVE_OPTIONS[ext])
     return {"width": width, "height": height, "mime": mime, "ext": ext, "file": file}
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import corpus, report
+from bench import build, corpus, report
 from bench.measure import Measure
 from sitegen.incremental.builder import build_site
 from sitegen.options import BuildOptions
@@ -46,6 +46,10 @@ def test_hugo_gets_the_sites_photos_to_resize_when_the_shape_has_the_site(
     theirs = sorted(p.name for p in (hugo / "assets" / "images").glob("*"))
     assert theirs == ours
     assert bool(ours) == corpus.SHAPES[shape].with_site
+    # Either copy says the same: the benchmark then times builds with the photos made.
+    for name, source in (("ours", content), ("hugo", hugo)):
+        tool = build.Tool(name, source, tmp_path / "out", tmp_path / "cache")
+        assert build.has_photos(tool) == bool(ours)
 
 
 # Originals narrower and wider than every width, between them and equal to one, in each
