@@ -85,7 +85,7 @@ class Outputs:
         self.files_at = staging / "site" if self.laid_out else staging
         self.chmod = not modes_kept(staging)
         self.state = BuildState()
-        self.staged: dict[str, Path] = {}
+        self.staged: dict[str, str] = {}
         self.planned: set[str] = set()
         self.digests: dict[str, str] = {}
         self.removed = self.written = 0
@@ -158,7 +158,8 @@ class Outputs:
     def text_of(self, url: str) -> str:
         """The HTML of a page, staged or already written."""
         name = output_path(url)
-        return (self.staged.get(name) or self.output / name).read_text("utf-8")
+        staged = self.staged.get(name)
+        return (Path(staged) if staged else self.output / name).read_text("utf-8")
 
     def discard(self) -> None:
         """Remove every staged file: the build failed."""
@@ -225,11 +226,11 @@ class Outputs:
         shutil.rmtree(self.staging, ignore_errors=True)
         return True
 
-    def _make_room(self, name: str, temporary: Path, target: Path) -> bool:
+    def _make_room(self, name: str, temporary: str, target: Path) -> bool:
         """Whether to move the staged file to `target`: not when the bytes are already there."""
-        if name not in self.previous.files and same_bytes(temporary, target):
+        if name not in self.previous.files and same_bytes(Path(temporary), target):
             # Made by a build whose state is gone: leave it, with its time, as it is.
-            temporary.unlink()
+            os.unlink(temporary)
             self._record(name, target)
             return False
         if target.is_dir():

@@ -29,6 +29,10 @@ RELEASE_ABOVE = 500
 # forked before the model was made, it would arrive as a copy of most of the model (the tag
 # index lists every story of every tag).
 HEAVY = 1000
+# The parts the `once` tag keeps in a worker forked before the model was made: each page comes
+# with copies of the stories it shows, which the tag would otherwise keep to the end. Related
+# stories are neighbours in date order, and so mostly on pages of the same chunk of work.
+ONCE_KEPT = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +52,7 @@ class Rendered:
     url: str
     digest: str
     links: tuple[str, ...]
-    staged: Path | None
+    staged: str | None
     markdown: tuple[str, str] | None
     problems: tuple[Problem, ...] = ()
 
@@ -122,7 +126,11 @@ def _portable_work(
     fields, compiled = renderer
     rebuilt = Renderer.__new__(Renderer)
     vars(rebuilt).update(fields)
-    rebuilt.env = make_environment(rebuilt.templates_dir, compiled)  # type: ignore[arg-type]
+    rebuilt.env = make_environment(
+        rebuilt.templates_dir,
+        compiled,  # type: ignore[arg-type]
+        once_limit=ONCE_KEPT,
+    )
     return PageWork(rebuilt, {}, {}, {}, cache_dir, staging, laid_out, chmod)
 
 
@@ -179,14 +187,15 @@ def _body_key(work: PageWork, page: Page) -> str | None:
 
 def stage(
     staging: Path, name: str, data: bytes, *, laid_out: bool = False, chmod: bool = True
-) -> Path:
+) -> str:
     """Write `data` into the staging folder; the build moves it into place when all is well.
+    The staged file's path comes back as a string: workers send one for every page, and a
+    Path takes longer to make, to send and to make again, and more memory to keep.
 
     Laid out, files go where they will be in the output folder, which the build can then
     rename into place whole; otherwise into one flat folder, so that nothing but the files
     themselves is left to clean up."""
-    staged = staging / name if laid_out else staging / digest(name)
-    path = os.fspath(staged)
+    path = os.path.join(staging, name if laid_out else digest(name))
     try:
         write_new(path, data, chmod=chmod)
     except FileNotFoundError:
@@ -194,7 +203,7 @@ def stage(
             raise
         make_folder(os.path.dirname(path), chmod=chmod)
         write_new(path, data, chmod=chmod)
-    return staged
+    return path
 
 
 def render_all(

@@ -62,7 +62,7 @@ def test_a_new_folder_is_the_staged_folder_renamed(tmp_path: Path) -> None:
     outputs.make_folders(["/en/", "/en/about/"])
     assert (outputs.files_at / "en" / "about").is_dir()
     outputs.add_files(FILES)
-    assert {p.relative_to(outputs.files_at).as_posix() for p in outputs.staged.values()} == {
+    assert {Path(p).relative_to(outputs.files_at).as_posix() for p in outputs.staged.values()} == {
         name for name, _ in FILES
     }
     outputs.commit()
@@ -102,7 +102,7 @@ def test_an_existing_folder_is_staged_flat(tmp_path: Path) -> None:
     assert not outputs.laid_out
     outputs.make_folders(["/en/about/"])
     outputs.add_files(FILES)
-    assert [p.parent for p in outputs.staged.values()] == [staging] * 3
+    assert [Path(p).parent for p in outputs.staged.values()] == [staging] * 3
     assert not (staging / "en").exists()
 
 
@@ -110,7 +110,7 @@ def test_an_existing_folder_is_staged_flat(tmp_path: Path) -> None:
 def test_staged_files_are_readable_whatever_the_umask(tmp_path: Path, laid_out: bool) -> None:
     previous = os.umask(0o077)
     try:
-        staged = stage(tmp_path, "en/index.html", b"<p>home", laid_out=laid_out)
+        staged = Path(stage(tmp_path, "en/index.html", b"<p>home", laid_out=laid_out))
     finally:
         os.umask(previous)
     assert staged.read_bytes() == b"<p>home"
