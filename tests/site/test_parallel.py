@@ -271,3 +271,28 @@ def test_workers_stopped_before_they_are_ready_end_whatever_the_parents_sigterm_
                         os.kill(pid, 0)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _thread_cpu_seconds(native_id: int) -> float:
+    fields = Path(f"/proc/self/task/{native_id}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_the_thread_looking_after_workers_sleeps_while_results_wait_to_be_read() -> None:
+    # This thread holds the interpreter's lock, as a build's does while workers render: the
+    # pool's results wait in their pipe, which woke Pool's own thread over and over.
+    pool = start_workers(2)
+    try:
+        handler = pool._worker_handler  # type: ignore[attr-defined]
+        assert handler.native_id is not None
+        before = _thread_cpu_seconds(handler.native_id)
+        results = pool.map_async(abs, range(20_000), chunksize=1)
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            sum(range(1000))
+        results.wait(30)
+        assert results.ready()
+        used = _thread_cpu_seconds(handler.native_id) - before
+    finally:
+        stop_workers()
+    assert used < 0.05
