@@ -145,6 +145,17 @@ def test_cold_warm_serial_and_parallel_builds_are_identical(site: Site) -> None:
     assert (parallel.written, warm.written, warm.unchanged) == (files, 0, files)
 
 
+def test_workers_that_keep_few_once_parts_render_the_same(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Workers forked before the model render again the parts they let go (they keep 2,048,
+    # here 2): the same bytes as a build that keeps every part.
+    monkeypatch.setattr(pagework, "ONCE_KEPT", 2)
+    result = site.build("parallel", cache="parallel-cache", jobs=2)
+    assert result.pages >= MIN_PARALLEL
+    assert snapshot(site.base / "parallel") == site.reference()
+
+
 def test_the_command_line_renders_on_two_cores_and_writes_the_same(site: Site) -> None:
     # Its own process has no other thread, so it forks its workers (see sitegen.parallel).
     command = [sys.executable, str(ROOT / "build.py"), "build", "--jobs", "2"]
