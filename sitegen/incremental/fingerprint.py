@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cache
-from pathlib import Path, PurePath
+from pathlib import Path, PosixPath, PurePath
+from typing import cast
 
 import jinja2
 import jinja2.meta
@@ -36,7 +37,8 @@ def code_version() -> str:
     return digest(sys.version, *versions, *sources)
 
 
-_PLAIN = frozenset({str, int, float, bool, type(None), date})
+# Values that stand for themselves (a document's path is one of every document's fields).
+_PLAIN = frozenset({str, int, float, bool, type(None), date, PosixPath})
 
 
 class Fingerprinter:
@@ -53,7 +55,10 @@ class Fingerprinter:
 
     def of(self, value: object) -> str:
         """The digest of a value built from dataclasses, collections and plain values."""
-        return digest(repr(self._token(value)))
+        token = self._token(value)
+        if type(value) in self._kinds:
+            return cast("str", token)  # a dataclass's token is its digest already
+        return digest(repr(token))
 
     def _token(self, value: object) -> object:
         """A value of plain types only, whose repr stands for `value`; dataclasses by digest."""
@@ -65,6 +70,11 @@ class Fingerprinter:
             return self._memo.get(id(value)) or self._dataclass(value)
         if kind is tuple or kind is list:
             return self._tokens(value)  # type: ignore[arg-type]
+        if kind is dict:
+            # The mapping's pairs, as the last case below makes them, with fewer calls.
+            pairs = cast("dict[object, object]", value)
+            keys, values = self._tokens(pairs), self._tokens(pairs.values())
+            return ("{", tuple(zip(keys, values, strict=True)))
         if isinstance(value, str | int | float | date | PurePath):
             return value
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -90,9 +100,10 @@ class Fingerprinter:
 
 
 def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
-    """What gets the fields of a dataclass that count, as a tuple, in their order."""
+    """What gets the fields of a dataclass that count, as a tuple, in their order: those that
+    count for equality (a document's lines do not: they only say where a problem is)."""
     skip = {"body"} if kind is Document else set()
-    names = [f.name for f in dataclasses.fields(kind) if f.name not in skip]
+    names = [f.name for f in dataclasses.fields(kind) if f.compare and f.name not in skip]
     if len(names) == 1:
         only = names[0]
         return lambda value: (getattr(value, only),)

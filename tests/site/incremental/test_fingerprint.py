@@ -1,19 +1,24 @@
 """Template digests cover every template a page's template pulls in, build after build, and
-parse only those, once."""
+parse only those, once; data digests count what makes a page, and only that."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 import jinja2
 import jinja2.nodes
 import jinja2.parser
 import pytest
 
+from sitegen.content.schema import Document
 from sitegen.errors import ContentError
 from sitegen.incremental import fingerprint
-from sitegen.incremental.fingerprint import template_digests
+from sitegen.incremental.fingerprint import Fingerprinter, template_digests
 from sitegen.render.templates import make_environment
 
 
@@ -161,3 +166,35 @@ def count_parses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
     monkeypatch.setattr(jinja2.parser.Parser, "parse", counting)
     return parsed
+
+
+def _document(**changes: Any) -> Document:
+    doc = Document(
+        "stories",
+        "one",
+        "en",
+        Path("/c/stories/one.md"),
+        "One",
+        "Summary",
+        "",
+        7,
+        date=date(2024, 5, 1),
+        tags=("a", "b"),
+        lines=(("title", 2), ("date", 3)),
+    )
+    return dataclasses.replace(doc, **changes)
+
+
+def test_a_documents_digest_counts_what_counts_for_its_equality() -> None:
+    plain = Fingerprinter().of(_document())
+    # Where its keys are in the file only says where a problem is; its text the page adds.
+    assert Fingerprinter().of(_document(lines=(("title", 5), ("date", 6)))) == plain
+    assert Fingerprinter().of(_document(body="Other text")) == plain
+    for changed in ({"title": "Two"}, {"tags": ("a",)}, {"date": date(2024, 5, 2)}):
+        assert Fingerprinter().of(_document(**changed)) != plain
+
+
+def test_a_dict_has_the_digest_of_any_mapping_with_its_pairs() -> None:
+    data = {"entry": _document(), "tags": ["a", ("b", 2)], "n": {"x": None}}
+    assert Fingerprinter().of(data) == Fingerprinter().of(MappingProxyType(data))
+    assert Fingerprinter().of(data) != Fingerprinter().of({**data, "n": {"x": 0}})
