@@ -58,7 +58,8 @@ class Document:
     draft: bool = False
     source: SourceRef | None = None
     layout: str = "page"
-    # The front matter's keys and their lines, for problems found after reading.
+    # The front matter's keys and their lines, for problems found after reading. Not compared,
+    # so not in page keys either (`sitegen.incremental.fingerprint`): nothing renders them.
     lines: tuple[tuple[str, int], ...] = dataclasses.field(default=(), compare=False)
 
     def line_of(self, *keys: str) -> int:

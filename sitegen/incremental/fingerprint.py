@@ -104,6 +104,8 @@ def _field_getter(kind: type) -> Callable[[object], tuple[object, ...]]:
     count for equality (a document's lines do not: they only say where a problem is)."""
     skip = {"body"} if kind is Document else set()
     names = [f.name for f in dataclasses.fields(kind) if f.compare and f.name not in skip]
+    if not names:
+        return lambda value: ()
     if len(names) == 1:
         only = names[0]
         return lambda value: (getattr(value, only),)

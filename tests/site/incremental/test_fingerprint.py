@@ -195,6 +195,15 @@ def test_a_documents_digest_counts_what_counts_for_its_equality() -> None:
 
 
 def test_a_dict_has_the_digest_of_any_mapping_with_its_pairs() -> None:
-    data = {"entry": _document(), "tags": ["a", ("b", 2)], "n": {"x": None}}
+    data: dict[object, object] = {"entry": _document(), "tags": ["a", ("b", 2)], "n": {"x": None}}
+    data |= {("k", 1): date(2024, 1, 1), None: Path("/p"), "empty": {}}
     assert Fingerprinter().of(data) == Fingerprinter().of(MappingProxyType(data))
+    assert Fingerprinter().of({}) == Fingerprinter().of(MappingProxyType({}))
     assert Fingerprinter().of(data) != Fingerprinter().of({**data, "n": {"x": 0}})
+
+
+def test_a_dataclass_has_one_digest_whatever_was_digested_before() -> None:
+    seen = Fingerprinter()
+    seen.of([_document(title="Other"), {"d": _document(slug="two")}])
+    assert seen.of(_document()) == Fingerprinter().of(_document())
+    assert seen.of(_document()) == seen.of(_document())
