@@ -71,19 +71,22 @@ class Fingerprinter:
         if kind is tuple or kind is list:
             return self._tokens(value)  # type: ignore[arg-type]
         if kind is dict:
-            # The mapping's pairs, as the last case below makes them, with fewer calls.
-            pairs = cast("dict[object, object]", value)
-            keys, values = self._tokens(pairs), self._tokens(pairs.values())
-            return ("{", tuple(zip(keys, values, strict=True)))
+            # Before the checks below: most mappings are dicts.
+            return self._pairs(cast("dict[object, object]", value))
         if isinstance(value, str | int | float | date | PurePath):
             return value
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return self._memo.get(id(value)) or self._dataclass(value)
         if isinstance(value, Mapping):
-            return ("{", tuple([(self._token(k), self._token(v)) for k, v in value.items()]))
+            return self._pairs(value)
         if isinstance(value, frozenset | set):
             return ("set", tuple(sorted(repr(self._token(item)) for item in value)))
         raise TypeError(f"cannot fingerprint a {type(value).__name__}; add it to {__name__}")
+
+    def _pairs(self, mapping: Mapping[object, object]) -> tuple[str, tuple[object, ...]]:
+        """A mapping's keys and values, pair by pair in its order."""
+        keys, values = self._tokens(mapping), self._tokens(mapping.values())
+        return ("{", tuple(zip(keys, values, strict=True)))
 
     def _tokens(self, values: Iterable[object]) -> tuple[object, ...]:
         # Most values are plain: tested here, they cost no call.
