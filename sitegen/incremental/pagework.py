@@ -14,7 +14,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import body_text, with_markdown
+from sitegen.markdown.texts import body_text, markdown_html
 from sitegen.parallel import cores, map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
@@ -112,7 +112,7 @@ class PageWork:
         html = plain_paragraphs(text)
         if html is not None:
             return html, None
-        html = with_markdown(text)
+        html = markdown_html(text)
         return html, (key, html)
 
 

@@ -21,7 +21,8 @@ _CODE = Path(__file__).resolve().parent
 def markdown_version() -> str:
     """What Markdown HTML depends on besides the text: the converter's code and packages."""
     versions = [f"{name}={package_version(name)}" for name in ("markdown", "nh3")]
-    sources = [(_CODE / name).read_bytes() for name in ("convert.py", "fast.py", "plain.py")]
+    names = ("convert.py", "fast.py", "plain.py", "simple.py")
+    sources = [(_CODE / name).read_bytes() for name in names]
     return digest(sys.version, *versions, *sources)
 
 

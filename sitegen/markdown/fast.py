@@ -29,6 +29,8 @@ from markdown import (
 )
 from markdown.extensions import footnotes, tables, toc
 
+from sitegen.markdown.simple import CODE, EMPHASIS, LINK, SPECIAL
+
 # Characters the text must hold for an inline pattern to match, by the pattern's expression.
 _INLINE_NEEDS: dict[str, tuple[str, ...]] = {
     inlinepatterns.BACKTICK_RE: ("`",),
@@ -393,21 +395,6 @@ def _direct_delimiters(md: markdown.Markdown) -> inlinepatterns.DelimiterProcess
     return delimiters if list(tokens) == ["*", "_"] and not tokens["*"].smart else None
 
 
-# Outside the elements below, a text must hold none of these: the characters the inline
-# patterns key on and the placeholders of stashed HTML (nor two spaces before a line break).
-# A set of characters alone is searched for several times faster than with an alternative.
-_SPECIAL = re.compile(r"[\\`*_\[\]<&\x02\x03]")
-_PLAIN = r"[^\\`*_\[\]!<&^\x02\x03\n]"
-_SOLID = r"[^\s\\`*_\[\]!<&^\x02\x03]"
-# A code span between single backticks, on one line.
-_CODE = re.compile(r"`([^`\\\x02\x03\n]+)`(?!`)")
-# Emphasis with one or two stars around plain words, opened after a space or line break (see
-# `simple_inline`) and closed before one or a punctuation mark: a pair that nothing can split.
-_EMPHASIS = re.compile(rf"(\*\*?)({_SOLID}(?:{_PLAIN}*{_SOLID})?)\1(?=[ \n.,;:!?)]|\Z)")
-# A link with plain text and a bare address.
-_LINK = re.compile(rf"\[({_PLAIN}+)\]\(([^\s()<>\"'\\`\[\]*\x02\x03]+)\)")
-
-
 def simple_inline(text: str) -> tuple[str, list[Element]] | None:
     """What the inline patterns make of a text of plain words, code spans, links and simple
     emphasis: the text before the first element, and the elements (with their tails).
@@ -415,7 +402,7 @@ def simple_inline(text: str) -> tuple[str, list[Element]] | None:
     None for any other text, which then goes through the patterns."""
     if "  \n" in text:
         return None  # a line break, which no element below can hold
-    found = _SPECIAL.search(text)
+    found = SPECIAL.search(text)
     if found is None:
         return text, []
     lead = ""
@@ -430,19 +417,19 @@ def simple_inline(text: str) -> tuple[str, list[Element]] | None:
             lead = piece
         char = text[start]
         if char == "`":
-            match = _CODE.match(text, start)
+            match = CODE.match(text, start)
             if match is None:
                 return None
             node = Element("code")
             node.text = util.AtomicString(util.code_escape(match.group(1).strip()))
         elif char == "*" and (start == 0 or text[start - 1] in " \n"):
-            match = _EMPHASIS.match(text, start)
+            match = EMPHASIS.match(text, start)
             if match is None:
                 return None
             node = Element("strong" if len(match.group(1)) == 2 else "em")
             node.text = match.group(2)
         elif char == "[" and (start == 0 or text[start - 1] != "!"):
-            match = _LINK.match(text, start)
+            match = LINK.match(text, start)
             if match is None:
                 return None
             node = Element("a")
@@ -452,7 +439,7 @@ def simple_inline(text: str) -> tuple[str, list[Element]] | None:
             return None
         nodes.append(node)
         position = match.end()
-        found = _SPECIAL.search(text, position)
+        found = SPECIAL.search(text, position)
     if nodes:
         nodes[-1].tail = text[position:] or None
     else:

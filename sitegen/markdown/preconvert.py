@@ -34,7 +34,7 @@ from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import markdown_key, stripped, with_markdown
+from sitegen.markdown.texts import markdown_html, markdown_key, stripped
 from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
@@ -172,7 +172,7 @@ def convert_into_cache(
                 continue
             key = markdown_key(text)
             if cache.get(key) is None:
-                batch.append((key, with_markdown(text)))
+                batch.append((key, markdown_html(text)))
             if len(batch) >= BATCH:
                 cache.put_many(batch)
                 batch.clear()

@@ -14,6 +14,7 @@ from sitegen.digest import digest
 from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.images import mentioned_images
 from sitegen.markdown.plain import plain_paragraphs
+from sitegen.markdown.simple import simple_markdown
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,14 @@ def converted(text: str) -> str:
     """Markdown text as HTML that cannot run scripts; external links get rel="noopener".
     Texts of plain paragraphs are converted without Python-Markdown, to the same HTML."""
     plain = plain_paragraphs(text)
-    return with_markdown(text) if plain is None else plain
+    return markdown_html(text) if plain is None else plain
+
+
+def markdown_html(text: str) -> str:
+    """`converted` for a text that is not plain paragraphs: written directly when it holds
+    nothing but what `sitegen.markdown.simple` converts, to the same HTML."""
+    html = simple_markdown(text)
+    return with_markdown(text) if html is None else html
 
 
 def with_markdown(text: str) -> str:

@@ -113,7 +113,7 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
         raise AssertionError("a page converted its own Markdown")
 
     # Only the page workers' name for the converter: the processes converting ahead keep theirs.
-    monkeypatch.setattr(pagework, "with_markdown", not_here)
+    monkeypatch.setattr(pagework, "markdown_html", not_here)
     result = build_site(options)
     assert result.pages > MIN_PARALLEL
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
