@@ -71,6 +71,9 @@ TAKEN = [
     "[mail](mailto:someone@example.org) [phone](tel:+48-123) [rel](../x:y/z)",
     "Trailing single space \nnext line",
     "*em at start* of a line\n**strong** too",
+    "> a\n>\u00a0\n> b",
+    "> a\n> \u3000\n> b",
+    "[x](https://xn-a.com/xn--b) [y](mailto:xn--a@b.cd)",
 ]
 
 DECLINED = [
@@ -111,6 +114,12 @@ DECLINED = [
     "   \nword",
     "`unclosed code",
     "> \n> ",
+    "1. ---",
+    "+ ---",
+    "- a\n\n1. -- --",
+    "> + ---",
+    "[x](https://xn--a.com)",
+    "[x](https://a.XN--9)",
 ]
 
 
@@ -135,6 +144,7 @@ _WORDS = st.sampled_from(
         *("[link](/x)", "[Link](https://example.com/p?q=1)", "[l](HTTP://EX.ORG)", "[l](//x.y)"),
         *("[l](mailto:a@b.cd)", "[l](tel:123)", "[l](x:y)", "[l](https://1.2.3.4)", "[", "]"),
         *("[l](https://example.com:8080/)", "[l](javascript:x)", "[l](#frag)", "[l](../a_b)"),
+        *("[l](https://xn--a.com)", "[l](https://a.xn--ls8h.la)", "---", "==", "\u3000"),
     ]
 )
 _TEXT = st.lists(_WORDS, min_size=1, max_size=8).map(" ".join)
@@ -145,6 +155,7 @@ _LINE_ENDS = st.sampled_from(["", "", "", " ", "  ", "#", " #"])
 def _line(draw: st.DrawFn) -> str:
     lead = draw(st.sampled_from(["", "", "", "", " ", "    ", "#", "## ", "####### "]))
     lead = lead or draw(st.sampled_from(["", "", "- ", "* ", "+ ", "1. ", "7. ", "> ", ">"]))
+    lead = lead or draw(st.sampled_from(["", "", "", ">\u00a0", "+ ---", "1. --"]))
     return lead + draw(_TEXT) + draw(_LINE_ENDS)
 
 
@@ -159,7 +170,7 @@ def _block(draw: st.DrawFn) -> str:
         return "\n".join(marker + item for item in items)
     if kind == "quote":
         inner = draw(st.lists(st.one_of(_TEXT, _line()), min_size=1, max_size=4))
-        separator = draw(st.sampled_from(["\n> ", "\n>\n> ", "\n> \n> "]))
+        separator = draw(st.sampled_from(["\n> ", "\n>\n> ", "\n> \n> ", "\n>\u00a0\n> "]))
         return "> " + separator.join(inner)
     if kind == "rule":
         return draw(st.sampled_from(["---", "***", "===", "- - -"]))
