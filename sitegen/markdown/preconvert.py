@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+from array import array
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +54,12 @@ if TYPE_CHECKING:
 
 # Rows per cache transaction: few enough commits, and other writers are not kept waiting.
 BATCH = 64
+# Files a converting process takes at once from those left, at least.
+CHUNK = 16
+# So many starts of runs, of 4 bytes each, fit into a pipe (64 KB on Linux, 16 on macOS)
+# before any is read.
+MOST_RUNS = 4096
+_START = array("I").itemsize
 
 
 class Preconverter:
@@ -87,23 +95,30 @@ class Preconverter:
         processes: list[BaseProcess] = []
         readers: list[Connection] = []
         read: set[Path] = set()
-        for index in range(workers):
-            share = list(paths[index::workers])
-            reading = None
-            if content is not None:
-                reader, writer = context.Pipe(duplex=False)
-                to_read = list(paths[1 + index :: workers + 1])
-                reading = (content, to_read, writer)
-                readers.append(reader)
-                read.update(to_read)
-            process = context.Process(
-                target=convert_into_cache, args=(share, cache, reading), daemon=True
-            )
-            with sigterm_held():
-                process.start()
-            if reading is not None:
-                reading[2].close()  # the process's end: when it ends, reading it ends too
-            processes.append(process)
+        # The files to convert, as runs of `paths` that the processes take one at a time from
+        # a pipe: shares fixed ahead end at different times (one process meets the only text
+        # that needs Python-Markdown, and loads it), while the build waits for the last.
+        paths = list(paths)
+        runs = _runs(len(paths))
+        try:
+            for index in range(workers):
+                reading = None
+                if content is not None:
+                    reader, writer = context.Pipe(duplex=False)
+                    to_read = list(paths[1 + index :: workers + 1])
+                    reading = (content, to_read, writer)
+                    readers.append(reader)
+                    read.update(to_read)
+                process = context.Process(
+                    target=convert_into_cache, args=(paths, cache, reading, runs), daemon=True
+                )
+                with sigterm_held():
+                    process.start()
+                if reading is not None:
+                    reading[2].close()  # the process's end: when it ends, reading it ends too
+                processes.append(process)
+        finally:
+            os.close(runs[0])  # theirs now
         # After the processes above: a pool runs threads, and a process with threads cannot
         # fork safely.
         start_workers(workers)
@@ -150,11 +165,13 @@ def convert_into_cache(
     paths: Sequence[Path],
     folder: Path,
     reading: tuple[Path, Sequence[Path], Connection] | None = None,
+    runs: tuple[int, int] | None = None,
 ) -> None:
     """Put the HTML of every file's body that the cache lacks into it; texts of plain
     paragraphs are left out, as pages leave them out (converting one costs less than finding
     it in the cache). With `reading` (the content folder, files, where to send them), first
-    read those files' documents and send them as `Loaded`."""
+    read those files' documents and send them as `Loaded`. With `runs` (the pipe of runs of
+    `paths` and its length, from `_runs`), only the runs this process takes from it."""
     worker_signals()
     if reading is not None:
         _read_and_send(*reading)
@@ -163,7 +180,7 @@ def convert_into_cache(
     cache = MarkdownCache(folder)
     batch: list[tuple[str, str]] = []
     try:
-        for path in paths:
+        for path in paths if runs is None else _taken(paths, *runs):
             try:
                 text = body(read_text(path), path)
             except ContentError:
@@ -179,6 +196,26 @@ def convert_into_cache(
         cache.put_many(batch)
     finally:
         cache.close()
+
+
+def _runs(count: int) -> tuple[int, int]:
+    """A pipe holding where each run of `count` files starts, read end first; and the length
+    of a run: at least CHUNK, and long enough that all the starts fit into the pipe at once."""
+    length = max(CHUNK, -(-count // MOST_RUNS))
+    reading, writing = os.pipe()
+    starts = array("I", range(0, count, length)).tobytes()
+    with os.fdopen(writing, "wb") as pipe:
+        pipe.write(starts)
+    return reading, length
+
+
+def _taken(paths: Sequence[Path], pipe: int, length: int) -> Iterator[Path]:
+    """The files of `paths` this process takes, a run at a time, until the pipe is empty.
+    Every start in it has the same size, so a read takes one whole start or nothing."""
+    with open(pipe, "rb", buffering=0, closefd=True) as runs:
+        while len(start := runs.read(_START)) == _START:
+            first = int.from_bytes(start, sys.byteorder)
+            yield from paths[first : first + length]
 
 
 def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None:

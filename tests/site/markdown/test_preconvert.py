@@ -18,6 +18,7 @@ from sitegen.content import load
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental import builder, pagework
 from sitegen.incremental.builder import build_site
+from sitegen.markdown import preconvert
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import converted as render_markdown
@@ -74,6 +75,25 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
         assert cache.get(markdown_key("Words, and nothing else.\n")) is None
     finally:
         cache.close()
+
+
+def test_processes_sharing_the_files_take_each_once_whoever_is_faster(tmp_path: Path) -> None:
+    paths = [tmp_path / f"{number}.md" for number in range(5 * preconvert.CHUNK + 3)]
+    pipe, length = preconvert._runs(len(paths))
+    assert length == preconvert.CHUNK
+    fast = preconvert._taken(paths, pipe, length)
+    slow = preconvert._taken(paths, os.dup(pipe), length)
+    first = [next(slow)]
+    quick = list(fast)
+    rest = first + list(slow)
+    assert sorted(quick + rest) == sorted(paths)
+    assert len(rest) == length  # the one run it took before the other took all the rest
+    # Runs grow with the files, so that all their starts fit into the pipe at once.
+    many = 100 * preconvert.MOST_RUNS
+    pipe, length = preconvert._runs(many)
+    assert length == 100
+    everything = [Path(str(number)) for number in range(many)]
+    assert sum(1 for _ in preconvert._taken(everything, pipe, length)) == many
 
 
 def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: Path) -> None:
