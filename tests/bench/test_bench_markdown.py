@@ -1,4 +1,5 @@
-"""The Markdown benchmark times both converters and says whether their HTML is the same."""
+"""The Markdown benchmark times both converters, and both whole conversions, and says
+whether their HTML is the same."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import markdown_speed as bench_markdown
+from sitegen.markdown.texts import converted
 
 
 def test_it_prints_both_times_and_finds_the_html_the_same(
@@ -17,7 +19,8 @@ def test_it_prints_both_times_and_finds_the_html_the_same(
     assert bench_markdown.main(["--stories", "5", "--repeat", "1"]) == 0
     printed = capsys.readouterr().out
     assert "plain Python-Markdown" in printed
-    assert "same HTML: yes" in printed
+    assert "written directly" in printed
+    assert printed.count("same HTML: yes") == 2
 
 
 def test_it_fails_when_the_html_differs(
@@ -34,6 +37,16 @@ def test_it_fails_when_the_html_differs(
     monkeypatch.setattr(bench_markdown, "converter", second_differs)
     assert bench_markdown.main(["--stories", "2", "--repeat", "1"]) == 1
     assert "same HTML: NO" in capsys.readouterr().out
+
+
+def test_it_fails_when_the_direct_html_differs(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bench_markdown, "converted", lambda text: converted(text) + "!")
+    assert bench_markdown.main(["--stories", "2", "--repeat", "1"]) == 1
+    printed = capsys.readouterr().out
+    assert "same HTML: yes" in printed
+    assert "same HTML: NO" in printed
 
 
 def test_it_runs_as_a_script() -> None:
