@@ -89,7 +89,7 @@ def simple_markdown(text: str) -> str | None:
     source = "\n".join(line if line.strip(" ") else "" for line in lines) + "\n\n"
     children: list[str | _List | _Quote] = []
     try:
-        _Blocks(set()).parse(source, children)
+        _Blocks().parse(source, children)
     except _Declined:
         return None
     return "\n".join(map(str, children))
@@ -124,8 +124,9 @@ class _Blocks:
     """Python-Markdown's block parser for the cases above; ids of headings as the toc
     extension gives them, unique in the text."""
 
-    def __init__(self, ids: set[str]) -> None:
-        self.ids = ids
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.counters: dict[str, int] = {}
 
     def parse(self, text: str, children: list[str | _List | _Quote], depth: int = 0) -> None:
         """Add the elements of a text (the whole or a quote's) to `children`."""
@@ -192,7 +193,7 @@ class _Blocks:
             raise _Declined
         plain: list[str] = []
         html = _inline(words, plain)
-        slug = _unique(_slugify(" ".join("".join(plain).split())), self.ids)
+        slug = _unique(_slugify(" ".join("".join(plain).split())), self.ids, self.counters)
         level = max(2, len(found.group(1)))
         return f'<h{level} id="{slug}">{html}</h{level}>'
 
@@ -287,14 +288,22 @@ def _slugify(value: str) -> str:
 _NUMBERED = re.compile(r"(.*)_([0-9]+)")
 
 
-def _unique(slug: str, ids: set[str]) -> str:
-    """The toc extension's `unique`: `_1`, `_2` and on added to an id already taken."""
+def _unique(slug: str, ids: set[str], counters: dict[str, int]) -> str:
+    """The toc extension's `unique`: `_1`, `_2` and on added to an id already taken.
+    `counters` holds, by base, the n up to which `base_1` to `base_n` are all taken, so that
+    many equal headings do not look through every suffix again (as the extension does)."""
     if slug in ids or not slug:
         numbered = _NUMBERED.fullmatch(slug)
         base, count = (numbered.group(1), int(numbered.group(2))) if numbered else (slug, 0)
+        known = counters.get(base, 0)
+        skip = count <= known or slug == f"{base}_{known + 1}"
+        if skip:
+            count = max(count, known)
         count += 1
         while f"{base}_{count}" in ids:
             count += 1
         slug = f"{base}_{count}"
+        if skip:
+            counters[base] = count
     ids.add(slug)
     return slug

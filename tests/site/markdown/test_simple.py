@@ -26,6 +26,7 @@ from sitegen.markdown.convert import (
 )
 from sitegen.markdown.simple import simple_markdown
 from sitegen.markdown.texts import converted
+from tests.deadline import within
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -224,6 +225,15 @@ def test_texts_of_python_markdowns_own_tests_are_declined_or_converted_as_it_con
     taken = [text for text in texts if same(text) is not None]
     # Most of them test what the fast way leaves alone; enough are in the subset to count.
     assert len(taken) > 300
+
+
+def test_many_equal_headings_get_the_pipelines_ids_without_a_search_per_heading() -> None:
+    # Looking through `same_1` ... `same_n` again for every heading took a minute for these.
+    text = "\n\n".join(["## Same", "## Same!", "### Same?"] * 7000)
+    with within(20):
+        html = same(text)
+    assert html is not None
+    assert html.endswith('<h3 id="same_20999">Same?</h3>')
 
 
 def test_a_text_in_the_subset_is_converted_without_loading_python_markdown() -> None:
