@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
 
 # The inline part: which characters the inline patterns key on, and the few elements built
 # directly. `sitegen.markdown.fast` uses them inside Python-Markdown, where escapes, HTML,
@@ -132,14 +133,14 @@ class _Blocks:
         """Add the elements of a text (the whole or a quote's) to `children`."""
         if depth > _DEPTH:
             raise _Declined
-        blocks = text.split("\n\n")
+        blocks = deque(text.split("\n\n"))
         while blocks:
-            block = blocks.pop(0)
+            block = blocks.popleft()
             if not block:
                 continue
             if block[0] == "\n":
                 # `EmptyBlockProcessor`: a block that starts with a blank line loses it.
-                blocks.insert(0, block[1:])
+                blocks.appendleft(block[1:])
                 continue
             lines = block.split("\n")
             first = lines[0]
@@ -158,7 +159,7 @@ class _Blocks:
             if first[0] == "#":
                 children.append(self.heading(first))
                 if len(lines) > 1:
-                    blocks.insert(0, "\n".join(lines[1:]))
+                    blocks.appendleft("\n".join(lines[1:]))
             elif first[0] == ">":
                 if any(line[0] != ">" for line in lines):
                     raise _Declined  # lazy lines
