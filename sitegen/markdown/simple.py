@@ -246,7 +246,7 @@ def _inline(text: str, plain: list[str] | None = None) -> str:
             tag = "strong" if len(match.group(1)) == 2 else "em"
             words = match.group(2)
             html.append(f"<{tag}>{escape(words)}</{tag}>")
-        elif char == "[" and (start == 0 or text[start - 1] != "!"):
+        elif char == "[":  # never an image's: `_DECLINED_PAIRS` has ruled "![" out
             match = LINK.match(text, start)
             if match is None:
                 raise _Declined
