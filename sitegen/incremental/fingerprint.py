@@ -48,8 +48,10 @@ class Fingerprinter:
     `body`, so the page key adds that one (see `sitegen.incremental.prepared.page_keys`)."""
 
     def __init__(self) -> None:
-        # Keyed by id(): the model keeps every object alive for the whole build.
+        # Keyed by id(), and each object digested is kept alive here: the id of one freed
+        # could be taken by another object with other fields.
         self._memo: dict[int, str] = {}
+        self._kept: list[object] = []
         # Per kind of dataclass: its name and what gets the fields that count, as a tuple.
         self._kinds: dict[type, tuple[str, Callable[[object], tuple[object, ...]]]] = {}
 
@@ -99,6 +101,7 @@ class Fingerprinter:
             known = self._kinds[kind] = (kind.__name__, _field_getter(kind))
         name, fields = known
         token = self._memo[id(value)] = digest(name, repr(self._tokens(fields(value))))
+        self._kept.append(value)
         return token
 
 

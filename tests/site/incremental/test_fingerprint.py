@@ -207,3 +207,12 @@ def test_a_dataclass_has_one_digest_whatever_was_digested_before() -> None:
     seen.of([_document(title="Other"), {"d": _document(slug="two")}])
     assert seen.of(_document()) == Fingerprinter().of(_document())
     assert seen.of(_document()) == seen.of(_document())
+
+
+def test_a_dataclass_freed_after_its_digest_leaves_no_digest_to_another() -> None:
+    # Each temporary is freed at once, and the next is likely made where it was, with its id.
+    seen = Fingerprinter()
+    for number in range(200):
+        assert seen.of(_document(title=f"T{number}")) == Fingerprinter().of(
+            _document(title=f"T{number}")
+        )
