@@ -71,14 +71,30 @@ def load_contract(path: Path | None = None) -> FormContract:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the form's contract ({exc.strerror})") from exc
-    return parse_contract(json.loads(text) if path.suffix == ".json" else _yaml(text), path)
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the form's contract is not UTF-8 text") from exc
+    if path.suffix != ".json":
+        return parse_contract(_yaml(text, path), path)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}:{exc.lineno}: the form's contract is not JSON: {exc.msg}"
+        ) from exc
+    return parse_contract(document, path)
 
 
-def _yaml(text: str) -> object:
+def _yaml(text: str, path: Path) -> object:
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    try:
+        return yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+        problem = getattr(exc, "problem", None) or "it does not parse"
+        raise ConfigError(f"{where}: the form's contract is not YAML: {problem}") from exc
 
 
 def parse_contract(document: object, path: Path) -> FormContract:

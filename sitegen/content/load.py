@@ -74,14 +74,15 @@ def load_content(
 
     `reuse` holds documents already read from files that have not changed since. The files
     `elsewhere` names are read by other processes meanwhile (`load_documents`); what they
-    did not read, or read with other settings or images, is read here after all."""
+    did not read, or read with other settings or images, is read here after all. `uses`, the
+    UI strings that must be defined, is gone through once, after the documents are read."""
     if not content_dir.is_dir():
         raise ContentError([Problem(content_dir, None, "the content folder does not exist")])
     config = load_config(content_dir)
     problems: list[Problem] = []
     strings = load_strings(content_dir, config, problems)
     if strings:
-        problems += check_languages(strings) + check_uses(strings, uses)
+        problems += check_languages(strings)
     images = find_images(content_dir / "images")
     files = _content_files(content_dir)
     reuse = reuse or {}
@@ -93,6 +94,9 @@ def load_content(
         for loaded in elsewhere.results():
             if loaded.config == config and loaded.images == images:
                 found.update((path, doc) for path, doc in loaded.found.items() if path in away)
+    if strings:
+        # After the documents: what `uses` needs may come from another process meanwhile.
+        problems += check_uses(strings, uses)
     documents = []
     for path in files:
         document = reuse[path] if path in reuse else found.get(path)

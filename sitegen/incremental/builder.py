@@ -6,7 +6,7 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sitegen.content.config import SiteConfig
+from sitegen.content.i18n import Use
 from sitegen.content.load import Content, ReadElsewhere, load_content, load_document
 from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
+from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.kit import open_kit
@@ -49,7 +51,7 @@ from sitegen.incremental.write import check_output_dir
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.texts import html_of, markdown_key, stripped
 from sitegen.options import BuildOptions, BuildResult
-from sitegen.parallel import aside
+from sitegen.parallel import aside, parked_workers
 from sitegen.render.emails import check_email_strings, compile_problems, to_compile
 from sitegen.render.form import Form, read_form
 from sitegen.render.templates import required_strings
@@ -199,7 +201,9 @@ class Builder:
         )
         try:
             form = read_form(options.contract)
-            content, bodies, mail = self._load(state, inputs, self._context_key(inputs), form)
+            content, bodies, mail = self._load(
+                state, inputs, self._context_key(inputs), lambda: form
+            )
             translations = self._translations(content)
             gaps = gap_problems(translations) if strict else []
             try:
@@ -254,11 +258,17 @@ class Builder:
         )
         outputs: Outputs | None = None
         try:
-            form = read_form(self.options.contract)
+            # Read by a waiting worker, when there is one, while this process reads the
+            # content: PyYAML and the contract's checks take some 30 ms.
+            form = aside(read_form, self.options.contract)
+            compiled = compiled_templates(self.options.cache)
+            if parked_workers():
+                # Compiled likewise, for this process and the workers to load when they render.
+                aside(compile_ahead, self.options.templates, compiled)
             content, bodies, mail = self._load(state, inputs, context, form, converting.elsewhere())
             try:
                 prepared = prepare(
-                    content, bodies, self.options, self.today, form, keep_compiled=True
+                    content, bodies, self.options, self.today, form(), compiled=compiled
                 )
             except ContentError as error:
                 raise ContentError([*mail(), *error.problems]) from None
@@ -419,12 +429,13 @@ class Builder:
         state: BuildState,
         inputs: Inputs,
         context: str,
-        form: Form,
+        form: Callable[[], Form],
         elsewhere: ReadElsewhere | None = None,
     ) -> tuple[Content, dict[Path, str], Callable[[], list[Problem]]]:
         """Read changed documents; reuse the rest (without their text) from the last build.
-        `elsewhere`: documents other processes read meanwhile, sent without their texts but
-        with their texts' keys. Last, what waits for the problems of the e-mails' templates."""
+        `form` gives the form, asked for once the documents are read. `elsewhere`: documents
+        other processes read meanwhile, sent without their texts but with their texts' keys.
+        Last, what waits for the problems of the e-mails' templates."""
         reuse: dict[Path, Document] = {}
         bodies: dict[Path, str] = {}
         for path, (stat, key, doc, body) in state.documents.items():
@@ -436,7 +447,7 @@ class Builder:
         # content and makes the model: 29 templates in a build of everything, some 50 ms.
         changed = partial(_may_differ, inputs, state.inputs)
         compiled = aside(compile_problems, to_compile(templates, changed))
-        uses = required_strings(templates, form)
+        uses = _required_strings(templates, form)
         content = load_content(self.options.content, uses, reuse=reuse, elsewhere=elsewhere)
         mail_problems = check_email_strings(templates, content.strings)
 
@@ -585,6 +596,11 @@ class Builder:
         if edited is None:
             return site_files(prepared.site, prepared.renderer, bodies, self.today)
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
+
+
+def _required_strings(templates: Path, form: Callable[[], Form]) -> Iterator[Use]:
+    """`required_strings`, worked out when first gone through."""
+    yield from required_strings(templates, form())
 
 
 def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[str] | None:

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.digest import digest
-from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
 from sitegen.incremental.state import BuildState
 from sitegen.markdown.texts import shown_images
@@ -24,6 +23,8 @@ from sitegen.site.listing import Entry
 from sitegen.site.model import Page, Site, build_model, is_visible
 
 if TYPE_CHECKING:
+    import jinja2
+
     from sitegen.options import BuildOptions
 
 Inputs = dict[str, tuple[int, int]]
@@ -57,12 +58,12 @@ def prepare(
     today: date,
     form: Form,
     *,
-    keep_compiled: bool = False,
+    compiled: jinja2.BytecodeCache | None = None,
     make_images: bool = True,
 ) -> Prepared:
     """The model of the visible documents, their images, the assets and a renderer for them.
 
-    With `keep_compiled`, the renderer keeps compiled templates in the cache folder; without
+    With `compiled`, the renderer keeps compiled templates there (`compiled_templates`); without
     `make_images`, images the cache lacks are only planned, and nothing is written there."""
     visible = [
         doc
@@ -82,7 +83,6 @@ def prepare(
         site = build_model(content.config, visible, translators, options.content / "site.yaml")
         images = made.result()
     assets = collect_assets(options.templates / "static")
-    compiled = compiled_templates(options.cache) if keep_compiled else None
     renderer = Renderer(options.templates, site, assets, images, translators, form, compiled)
     fingerprint = Fingerprinter()
     # Any text may show pictures, whatever its page's template.

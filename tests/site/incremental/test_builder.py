@@ -16,13 +16,16 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
 from sitegen.content.frontmatter import body
-from sitegen.errors import ContentError, WorkerLost
+from sitegen.errors import ContentError, SiteError, WorkerLost
 from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
+from sitegen.incremental.compiled import compile_ahead
+from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.state import BuildState, stage_kit
 from sitegen.incremental.write import MARKER
@@ -30,6 +33,7 @@ from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
 from sitegen.parallel import MIN_PARALLEL, parked_workers
+from sitegen.render.form import Form, read_form
 from tests.deadline import within
 from tests.site.incremental.test_fingerprint import count_parses
 from tests.site.incremental.test_write import NO_OTHERS, umask
@@ -430,6 +434,41 @@ def test_a_waiting_worker_makes_the_folders_of_a_new_output(
     made_by = int((site.base / "cache" / "folders-made-by").read_text())
     assert made_by != os.getpid()
     assert snapshot(site.base / "public") == site.reference()
+
+
+def _form_noting_the_process(contract: Path) -> Form:
+    contract.parent.joinpath("form-read-by").write_text(str(os.getpid()))
+    return read_form(contract)
+
+
+def _compile_noting_the_process(templates: Path, compiled: jinja2.BytecodeCache) -> None:
+    templates.parent.joinpath("templates-compiled-by").write_text(str(os.getpid()))
+    compile_ahead(templates, compiled)
+
+
+def test_waiting_workers_read_the_form_and_compile_the_templates(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(builder, "read_form", _form_noting_the_process)
+    monkeypatch.setattr(builder, "compile_ahead", _compile_noting_the_process)
+    site.build(jobs=2)
+    assert int((site.base / "form-read-by").read_text()) != os.getpid()
+    assert int((site.base / "templates-compiled-by").read_text()) != os.getpid()
+    # Every template of the site, whether its pages use it or not; none of the e-mails'.
+    compiled = site.base / "cache" / "templates" / code_version()
+    names = [p for p in site.templates.rglob("*.html") if p.parent.name not in {"email", "links"}]
+    assert len(list(compiled.iterdir())) == len(names)
+    assert snapshot(site.base / "public") == site.reference()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_contract_that_cannot_be_read_stops_the_build(site: Site, jobs: int) -> None:
+    (site.base / "openapi.yaml").write_text("openapi: 3.1.0\ninfo: {}\npaths: a: b\n")
+    with pytest.raises(SiteError, match=r"openapi\.yaml:3: the form's contract is not YAML"):
+        site.build(jobs=jobs)
+    assert not parked_workers()
+    assert not (site.base / "public").exists()
+    assert not list((site.base / "cache").glob("staging-*"))
 
 
 @pytest.mark.parametrize("where", ["in the worker", "after it"])

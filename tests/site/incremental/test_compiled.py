@@ -6,8 +6,12 @@ import os
 import shutil
 import time
 from pathlib import Path
+from typing import Any
 
-from sitegen.incremental.compiled import COMPILED_MAX_AGE, compiled_templates
+import jinja2
+import pytest
+
+from sitegen.incremental.compiled import COMPILED_MAX_AGE, compile_ahead, compiled_templates
 from sitegen.incremental.fingerprint import code_version
 from sitegen.render.templates import make_environment
 
@@ -68,3 +72,37 @@ def test_a_removed_cache_folder_costs_a_compile_not_the_page(tmp_path: Path) -> 
     shutil.rmtree(cache)
     cache.write_text("a file where the cache folder was")
     assert environment.get_template("other.html").render(name="Bo") == "<p>Bye Bo</p>\n"
+
+
+def test_templates_compiled_ahead_are_loaded_not_compiled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates, cache = tmp_path / "templates", tmp_path / "cache"
+    for name, text in {
+        "page.html": "{% extends 'base.html' %}{% block main %}Hi {{ name }}{% endblock %}",
+        "base.html": "<main>{% block main %}{% endblock %}</main>\n",
+        "partials/broken.html": "{% if %}",
+        "email/note.txt": "Dear {{ name }}",
+        "links/accept.html": "{{ name }}",
+        "static/app.js": "let x = 1;",
+    }.items():
+        (templates / name).parent.mkdir(parents=True, exist_ok=True)
+        (templates / name).write_text(text)
+    # A template that does not compile is left for the build to report.
+    compile_ahead(templates, compiled_templates(cache))
+    kept = cache / "templates" / code_version()
+    assert len(list(kept.iterdir())) == 2  # the site's templates that compile; no e-mail's
+    compiles: list[str | None] = []
+    compile_ = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: Any, name: Any = None, *a: Any, **k: Any) -> Any:
+        compiles.append(name)
+        return compile_(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    environment = make_environment(templates, compiled_templates(cache))
+    assert environment.get_template("page.html").render(name="Ada") == "<main>Hi Ada</main>\n"
+    assert compiles == []
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        environment.get_template("partials/broken.html")
+    assert compiles == ["partials/broken.html"]
