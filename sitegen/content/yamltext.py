@@ -26,7 +26,7 @@ def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Fie
     """Parse YAML text whose top level is a mapping; `first_line` is the text's line in the file."""
     simple = plainyaml.read(text, first_line)
     if simple is not None:
-        return {key: Field(value, line) for key, (value, line) in simple.items()}
+        return _plain_fields(simple)
     import yaml
 
     node = _compose(text, path, first_line)
@@ -46,6 +46,14 @@ def load_flat_strings(text: str, path: Path) -> dict[str, Field]:
     if problems:
         raise ContentError(problems)
     return fields
+
+
+def _plain_fields(read: dict[str, tuple[object, int]]) -> dict[str, Field]:
+    """What `plainyaml.read` gives, as `Field`s, mappings within too."""
+    return {
+        key: Field(_plain_fields(value) if type(value) is dict else value, line)
+        for key, (value, line) in read.items()
+    }
 
 
 _MAPPING_HINT = "write one 'key: value' per line, e.g. 'title: My story'"

@@ -35,6 +35,8 @@ def typed(value: object) -> object:
         return ("dict", [(typed(k), typed(v)) for k, v in value.items()])
     if isinstance(value, list):
         return ("list", [typed(v) for v in value])
+    if isinstance(value, tuple):
+        return ("tuple", [typed(v) for v in value])
     return (type(value).__name__, value)
 
 
@@ -51,20 +53,35 @@ def reference(text: str, first_line: int = 1) -> object:
         if node is None:
             answers.append(typed({}))
             continue
-        if not isinstance(node, yaml.MappingNode):
+        found = _mapping(node, first_line)
+        if found is None:
             return None
-        found: dict[str, object] = {}
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.value in found:
+        answers.append(typed(found))
+    assert answers[0] == answers[1], text
+    return answers[0]
+
+
+def _mapping(node: yaml.Node, first_line: int) -> dict[str, object] | None:
+    """A mapping node's keys as written, each with its value and line; a mapping within the
+    same way. None when it is not such a mapping, or a value cannot be made."""
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    found: dict[str, object] = {}
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode) or key.value in found:
+            return None
+        made: object
+        if isinstance(value, yaml.MappingNode):
+            made = _mapping(value, first_line)
+            if made is None:
                 return None
+        else:
             try:
                 made = yaml.constructor.SafeConstructor().construct_document(value)
             except (yaml.YAMLError, ValueError, TypeError, AttributeError, IndexError, KeyError):
                 return None
-            found[key.value] = (made, key.start_mark.line + first_line)
-        answers.append(typed(found))
-    assert answers[0] == answers[1], text
-    return answers[0]
+        found[key.value] = (made, key.start_mark.line + first_line)
+    return found
 
 
 def agrees(text: str, first_line: int = 1) -> bool:
@@ -95,15 +112,21 @@ def test_pyyaml_own_test_documents_read_alike() -> None:
 
 
 # Characters and words with a meaning in YAML, or that it refuses.
-_CHARACTERS = list("aZ09 :#,[]{}\"'\\-._~!&*|>%@`?=<+\t\r\x85\u2028\ufeffé€")
+_CHARACTERS = list("aZ09 :#,[]{}\"'\\-._~!&*|>%@`?=<+\t\r\x85\u2028\ufeffé€gxTe\xa0—")
 _WORDS = ["yes", "No", "ON", "off", "true", "FALSE", "null", "NULL", "~", "y", "n"]
 _NUMBERS = ["2015-01-01", "2019-13-45", "2015-1-1", "0", "07", "12", "1_000", "0x1f", "1.5"]
 _MARKS = [".inf", "-3", "+4", ": ", " #", "''", '""', "a: b", "[a, b]", "{a: b}"]
 _TRICKY = st.sampled_from(_CHARACTERS + _WORDS + _NUMBERS + _MARKS)
 _VALUES = st.lists(_TRICKY, max_size=6).map("".join)
 _KEYS = st.sampled_from(["title", "date", "tags", "a-b", "_x", "yes", "k1", "x y", "a.b"])
+_KEY_LINES = st.tuples(_KEYS, st.sampled_from([": ", ":", ":  ", " : "]), _VALUES).map("".join)
 _LINES = st.one_of(
-    st.tuples(_KEYS, st.sampled_from([": ", ":", ":  ", " : "]), _VALUES).map("".join),
+    _KEY_LINES,
+    # Lines of a mapping within, or wrongly indented ones.
+    st.tuples(st.sampled_from([" ", "  ", "    "]), _KEY_LINES).map("".join),
+    st.tuples(st.sampled_from(["", "  ", "    "]), _KEYS, st.sampled_from([":", ": "])).map(
+        "".join
+    ),
     _VALUES,
     st.sampled_from(["", "# note", "  # indented note", "   ", "---", "...", "- item"]),
 )
@@ -135,6 +158,18 @@ PLAIN = {
         "list": ([], 3),
     },
     "title: Zürich": {"title": ("Zürich", 1)},
+    "image:\n  src: a.jpg": {"image": ({"src": ("a.jpg", 2)}, 1)},
+    "site:\n  url: https://a.example/x?y=1#top\n\n  # note\n  deep:\n    1: C# and F#\nnext: x:y": {
+        "site": (
+            {
+                "url": ("https://a.example/x?y=1#top", 2),
+                "deep": ({"1": ("C# and F#", 6)}, 5),
+            },
+            1,
+        ),
+        "next": ("x:y", 7),
+    },
+    "a:\nb:\n  c:\n": {"a": (None, 1), "b": ({"c": (None, 3)}, 2)},
 }
 
 
@@ -149,8 +184,15 @@ def test_plain_front_matter_is_read_here(text: str, expected: dict[str, object])
     [
         "title: a: b",  # an error for PyYAML to report
         "title: one # comment",
-        "image:\n  src: a.jpg",
         "tags:\n- a",
+        "a: b\n  c: d",  # a value going on below its key
+        "a:\n    b: 1\n  c: 2",  # back to an indent no mapping has
+        "a:\n  b: 1\n    c: 2",
+        "  a: b",
+        "a:\n  b: 1\n  b: 2",
+        "a: b: c",
+        "a: b:",
+        "a: b #c",
         "title: &a x\nother: *a",
         "n: 1.5",
         "date: 2019-13-45",  # kept as text by the schema's reader, which PyYAML's path does
@@ -213,3 +255,26 @@ def test_unusual_characters_are_every_one_outside_the_usual_ranges() -> None:
     usual = "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
     every = "".join(map(chr, range(0x110000)))
     assert plainyaml._unusual().findall(every) == re.findall(usual, every)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.tuples(
+        st.sampled_from("0123456789"),
+        st.text("0123456789_.:+- abcdefgxyzABEFTZnotw", max_size=12),
+    ).map("".join)
+)
+def test_values_starting_with_a_digit_read_alike(value: str) -> None:
+    # Numbers, times and text: YAML 1.1 reads all three from a first digit.
+    for text in (f"k: {value}", f"a:\n  k: {value}"):
+        agrees(text)
+
+
+def test_every_file_of_ui_strings_is_read_alike_and_without_pyyaml() -> None:
+    files = [
+        *(ROOT / "content" / "i18n").glob("*.yaml"),
+        *(ROOT / "sitegen" / "content" / "defaults" / "i18n").glob("*.yaml"),
+    ]
+    assert len(files) >= 4
+    for path in files:
+        assert agrees(path.read_text(encoding="utf-8")), path
