@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -120,23 +119,32 @@ def build_model(
     pages: list[Page] = []
     chrome: dict[str, Chrome] = {}
     stories: dict[str, tuple[Entry, ...]] = {}
+    # The URL of each page in every language, by the page's key: one dict for all the pages
+    # of a key, filled in as the pages of the other languages are made.
+    alternates: dict[tuple[str, ...], dict[str, str]] = defaultdict(dict)
     for language in config.languages:
         entries = by_lang[language.code]
-        builder = _LanguagePages(config, language, entries, strings[language.code])
+        builder = _LanguagePages(config, language, entries, strings[language.code], alternates)
         pages += builder.pages()
         chrome[language.code] = builder.chrome()
         stories[language.code] = tuple(builder.stories)
     _refuse_duplicates(pages, settings_path)
-    return Site(config, tuple(_link_translations(pages)), chrome, stories)
+    return Site(config, tuple(pages), chrome, stories)
 
 
 class _LanguagePages:
     """The pages of one language."""
 
     def __init__(
-        self, config: SiteConfig, language: Language, entries: list[Entry], t: Translator
+        self,
+        config: SiteConfig,
+        language: Language,
+        entries: list[Entry],
+        t: Translator,
+        alternates: dict[tuple[str, ...], dict[str, str]],
     ) -> None:
         self.config, self.language, self.t = config, language, t
+        self.alternates = alternates
         self.code = language.code
         kinds: dict[str, list[Entry]] = defaultdict(list)
         for entry in entries:
@@ -146,6 +154,37 @@ class _LanguagePages:
         self.documents = sorted(kinds["pages"], key=lambda e: e.url)
         self.tags = group_tags(self.stories, t.prefixed("tag_names."))
         self.base = {s: f"/{self.code}/{name}/" for s, name in language.sections.items()}
+
+    def _page(
+        self,
+        url: str,
+        lang: str,
+        template: str,
+        title: str,
+        description: str,
+        origin: str,
+        key: tuple[str, ...],
+        document: Document | None = None,
+        data: Mapping[str, object] | None = None,
+        *,
+        indexable: bool = True,
+    ) -> Page:
+        """A page, its URL noted with those of its key in the other languages."""
+        alternates = self.alternates[key]
+        alternates[lang] = url
+        return Page(
+            url,
+            lang,
+            template,
+            title,
+            description,
+            origin,
+            key,
+            document,
+            {} if data is None else data,
+            indexable,
+            alternates,
+        )
 
     def pages(self) -> list[Page]:
         return [
@@ -194,7 +233,7 @@ class _LanguagePages:
                 data["tags"] = [tags[tag_slug(name)].link for name in doc.tags]
             if doc.layout == "home":
                 data.update(self._home_data())
-            yield Page(
+            yield self._page(
                 entry.url,
                 self.code,
                 template,
@@ -213,7 +252,7 @@ class _LanguagePages:
         if "index" not in slugs:
             title, description = self.config.title, self.t("site.description")
             key = ("pages", "index")
-            yield Page(
+            yield self._page(
                 f"/{self.code}/",
                 self.code,
                 "home.html",
@@ -225,7 +264,7 @@ class _LanguagePages:
             )
         if "404" not in slugs:
             title, description = self.t("not_found.title"), self.t("not_found.text")
-            yield Page(
+            yield self._page(
                 f"/{self.code}/404.html",
                 self.code,
                 "not_found.html",
@@ -250,7 +289,7 @@ class _LanguagePages:
         for chunk, pager in zip(chunks, pagers(base, len(chunks)), strict=True):
             name = "the story list" if key == ("stories",) else f"the list of tag '{key[-1]}'"
             origin = name if pager.number == 1 else f"{name}, page {pager.number}"
-            yield Page(
+            yield self._page(
                 page_url(base, pager.number),
                 self.code,
                 "story_list.html",
@@ -267,7 +306,7 @@ class _LanguagePages:
         base = self.base["tags"]
         for tag in self.tags:
             yield from self._list(tag.entries, f"{base}{tag.slug}/", ("tag", tag.slug), tag.name)
-        yield Page(
+        yield self._page(
             base,
             self.code,
             "tags.html",
@@ -281,7 +320,7 @@ class _LanguagePages:
     def _campaign_list(self) -> Iterable[Page]:
         if self.campaigns:
             title, description = self.t("campaigns.title"), self.t("campaigns.description")
-            yield Page(
+            yield self._page(
                 self.base["campaigns"],
                 self.code,
                 "campaign_list.html",
@@ -291,14 +330,6 @@ class _LanguagePages:
                 ("campaigns",),
                 data={"entries": self.campaigns},
             )
-
-
-def _link_translations(pages: list[Page]) -> Iterable[Page]:
-    urls: dict[tuple[str, ...], dict[str, str]] = defaultdict(dict)
-    for page in pages:
-        urls[page.key][page.lang] = page.url
-    for page in pages:
-        yield dataclasses.replace(page, alternates=urls[page.key])
 
 
 def _refuse_duplicates(pages: list[Page], settings_path: Path) -> None:
