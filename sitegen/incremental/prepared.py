@@ -73,15 +73,20 @@ def prepare(
     translators = i18n.translators(content.strings)
     names = [doc.image for doc in visible if doc.image]
     names += [name for doc in visible for name in shown_images(doc) if name in content.images]
-    # Images are made while the model is built; both are done before any page is rendered.
-    from concurrent.futures import ThreadPoolExecutor  # not needed by a rebuild after edits
+    settings = options.content / "site.yaml"
+    if names:
+        # Images are made while the model is built; both are done before any page is rendered.
+        from concurrent.futures import ThreadPoolExecutor  # not needed without images
 
-    with ThreadPoolExecutor(1) as background:
-        made = background.submit(
-            process_images, names, content.images, options.cache, write=make_images
-        )
-        site = build_model(content.config, visible, translators, options.content / "site.yaml")
-        images = made.result()
+        with ThreadPoolExecutor(1) as background:
+            made = background.submit(
+                process_images, names, content.images, options.cache, write=make_images
+            )
+            site = build_model(content.config, visible, translators, settings)
+            images = made.result()
+    else:
+        site = build_model(content.config, visible, translators, settings)
+        images = process_images((), content.images, options.cache, write=make_images)
     assets = collect_assets(options.templates / "static")
     renderer = Renderer(options.templates, site, assets, images, translators, form, compiled)
     fingerprint = Fingerprinter()

@@ -85,16 +85,19 @@ def process_images(
     wanted = sorted(set(names))
     result: dict[str, ImageSet] = {}
     problems: list[Problem] = []
-    # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
-    from concurrent.futures import ThreadPoolExecutor  # only when images are made
+    if wanted:
+        # Pillow lets go of the GIL while it resizes and encodes, so threads use every core.
+        from concurrent.futures import ThreadPoolExecutor  # only when images are made
 
-    with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
-        made = pool.map(lambda name: _image_set_or_error(name, files[name], cache, write), wanted)
-        for name, found in zip(wanted, made, strict=True):
-            if isinstance(found, ContentError):
-                problems += found.problems
-            else:
-                result[name] = found
+        with ThreadPoolExecutor(max(1, min(cores(), len(wanted)))) as pool:
+            made = pool.map(
+                lambda name: _image_set_or_error(name, files[name], cache, write), wanted
+            )
+            for name, found in zip(wanted, made, strict=True):
+                if isinstance(found, ContentError):
+                    problems += found.problems
+                else:
+                    result[name] = found
     if problems:
         raise ContentError(problems)
     if write:

@@ -603,3 +603,30 @@ def test_a_change_to_a_template_included_as_svg_rerenders_the_pages_that_include
     stories = [data for name, data in built.items() if "/stories/extra-" in name]
     assert stories
     assert all(b'class="second"' in data for data in stories)
+
+
+def test_a_parallel_cold_build_without_images_loads_no_yaml_parser_nor_thread_pool(
+    tmp_path: Path,
+) -> None:
+    # The form is read by a waiting worker, the built-in strings without PyYAML, and no
+    # thread pool is started for images there are none of.
+    stories = tmp_path / "content" / "stories"
+    stories.mkdir(parents=True)
+    for number in range(EXTRA_STORIES):
+        text = story(number).replace("(/en/stories/one/)", "(/en/stories/)")
+        (stories / f"story-{number:03d}.md").write_text(text)
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sitegen.incremental.builder import build_site\n"
+        "from sitegen.options import BuildOptions\n"
+        f"base = Path({str(tmp_path)!r})\n"
+        "build_site(BuildOptions(content=base / 'content', output=base / 'public',"
+        " cache=base / 'cache', jobs=2))\n"
+        "print(sorted(name for name in ('yaml', 'concurrent.futures') if name in sys.modules))\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert found.stdout.strip() == "[]"
+    assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
