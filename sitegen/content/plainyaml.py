@@ -40,6 +40,9 @@ _WORDS: dict[str, object] = {
 # meanings there (and `?`, where PyYAML ends a plain item). A plain value on its own may hold
 # them, but not `: ` or ` #`, nor end in a colon.
 _FLOW_STOPS = frozenset(":#,?[]{}")
+# Mappings within mappings deeper than this are left to PyYAML, which refuses what it cannot
+# read (libyaml stops at a thousand levels); a file of UI strings has three.
+_DEEPEST = 64
 
 
 class Unsure(Exception):
@@ -70,6 +73,8 @@ def read(text: str, first_line: int) -> dict[str, tuple[object, int]] | None:
                 nested: dict[str, tuple[object, int]] = {}
                 levels[-1][1][bare[0]] = (nested, bare[1])
                 levels.append((indent, nested))
+                if len(levels) > _DEEPEST:
+                    return None
             else:
                 while indent < levels[-1][0]:
                     levels.pop()

@@ -73,8 +73,14 @@ class _Invalid(Exception):
         self.message, self.hint = message, hint
 
 
+# The most of a wrong value an error quotes.
+_SHOWN = 80
+
+
 def _show(value: object) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    """A value as an error quotes it: cut short when long (a pasted text, lists within lists)."""
+    shown = repr(value) if isinstance(value, str) else str(value)
+    return shown if len(shown) <= _SHOWN else f"{shown[: _SHOWN - 1]}…"
 
 
 def _text(key: str, value: object) -> str:

@@ -29,20 +29,34 @@ def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Fie
         return _plain_fields(simple)
     import yaml
 
-    node = _compose(text, path, first_line)
-    if node is None:
-        return {}
-    if not isinstance(node, yaml.MappingNode):
-        line = node.start_mark.line + first_line
-        raise ContentError([Problem(path, line, "expected 'key: value' lines", _MAPPING_HINT)])
-    return _fields(node, path, first_line)
+    try:
+        node = _compose(text, path, first_line)
+        if node is None:
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            line = node.start_mark.line + first_line
+            problem = Problem(path, line, "expected 'key: value' lines", _MAPPING_HINT)
+            raise ContentError([problem])
+        return _fields(node, path, first_line)
+    except RecursionError:
+        raise ContentError([_too_deep(path, first_line)]) from None
+
+
+def _too_deep(path: Path, line: int) -> Problem:
+    """Mappings or lists within each other past what Python's stack takes, read or walked."""
+    hint = "write the keys and lists with fewer levels within each other"
+    return Problem(path, line, "the YAML is nested too deeply to read", hint)
 
 
 def load_flat_strings(text: str, path: Path) -> dict[str, Field]:
     """Parse nested YAML mappings of text into dotted keys (`form.name.label`)."""
     fields: dict[str, Field] = {}
     problems: list[Problem] = []
-    _flatten(load_mapping(text, path), "", path, fields, problems)
+    mapping = load_mapping(text, path)
+    try:
+        _flatten(mapping, "", path, fields, problems)
+    except RecursionError:
+        raise ContentError([_too_deep(path, 1)]) from None
     if problems:
         raise ContentError(problems)
     return fields

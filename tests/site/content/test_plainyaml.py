@@ -278,3 +278,13 @@ def test_every_file_of_ui_strings_is_read_alike_and_without_pyyaml() -> None:
     assert len(files) >= 4
     for path in files:
         assert agrees(path.read_text(encoding="utf-8")), path
+
+
+def test_mappings_nested_deeper_than_any_file_needs_are_left_to_pyyaml() -> None:
+    def nested(levels: int) -> str:
+        return "\n".join(" " * i + f"k{i}:" for i in range(levels)) + "\n" + " " * levels + "z: 1"
+
+    assert agrees(nested(10))
+    # The top level counts as one.
+    assert plainyaml.read(nested(plainyaml._DEEPEST - 1), 1) is not None
+    assert plainyaml.read(nested(plainyaml._DEEPEST), 1) is None

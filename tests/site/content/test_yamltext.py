@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sitegen.content.yamltext import Field, load_mapping
+import pytest
+
+from sitegen.content.config import DEFAULT_CONFIG
+from sitegen.content.frontmatter import split
+from sitegen.content.load import load_document
+from sitegen.content.yamltext import Field, load_flat_strings, load_mapping
+from sitegen.errors import ContentError
 
 PATH = Path("stories/x.md")
 # Each failing value is followed by values that a constructor left half-way would get wrong.
@@ -39,3 +46,47 @@ def test_values_after_failed_ones_are_as_a_fresh_loader_reads_them() -> None:
 
 def test_reading_again_gives_the_same_values() -> None:
     assert load_mapping(TEXT, PATH) == load_mapping(TEXT, PATH)
+
+
+def _nested(levels: int) -> str:
+    """Keys within keys, each one space further in, the last with a value."""
+    return "\n".join(" " * i + f"k{i}:" for i in range(levels)) + "\n" + " " * levels + "z: 1"
+
+
+def _outcome(read: Callable[[], object]) -> str:
+    """ "read", or the message of the one problem reading gave; any other error escapes."""
+    try:
+        read()
+    except ContentError as error:
+        [problem] = error.problems
+        return problem.message
+    return "read"
+
+
+@pytest.mark.parametrize("levels", [600, 3000])
+@pytest.mark.parametrize("form", ["keys", "lists"])
+def test_yaml_nested_past_any_stack_is_read_or_a_content_error(levels: int, form: str) -> None:
+    text = _nested(levels) if form == "keys" else "k: " + "[" * levels + "]" * levels
+    path = Path("deep.yaml")
+    outcomes = {
+        _outcome(lambda: load_mapping(text, path)),
+        _outcome(lambda: load_flat_strings(text, path)),
+        _outcome(lambda: split(f"---\n{text}\n---\nText\n", Path("s.md"))),
+    }
+    known = ("read", "nested too deeply", "YAML syntax error", "must be non-empty text")
+    assert all(any(part in outcome for part in known) for outcome in outcomes), outcomes
+    if levels == 600 and form == "keys":
+        # Deeper than Python's stack goes, read or walked: said so, not a RecursionError.
+        assert outcomes == {"the YAML is nested too deeply to read"}
+
+
+def test_a_long_wrong_value_is_quoted_cut_short(tmp_path: Path) -> None:
+    story = tmp_path / "stories" / "s.md"
+    story.parent.mkdir()
+    story.write_text("---\ntitle: [" + "a, " * 500 + "b]\n---\nText\n")
+    with pytest.raises(ContentError) as caught:
+        load_document(tmp_path, story, DEFAULT_CONFIG, {})
+    message = next(p.message for p in caught.value.problems if "'title'" in p.message)
+    assert message.startswith("'title' must be text (got ['a', 'a'")
+    assert message.endswith("…)")
+    assert len(message) < 120
