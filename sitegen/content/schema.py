@@ -79,7 +79,10 @@ _SHOWN = 80
 
 def _show(value: object) -> str:
     """A value as an error quotes it: cut short when long (a pasted text, lists within lists)."""
-    shown = repr(value) if isinstance(value, str) else str(value)
+    try:
+        shown = repr(value) if isinstance(value, str) else str(value)
+    except RecursionError:
+        return "lists within lists, too deep to show"
     return shown if len(shown) <= _SHOWN else f"{shown[: _SHOWN - 1]}…"
 
 

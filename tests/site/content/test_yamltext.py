@@ -11,6 +11,7 @@ import pytest
 from sitegen.content.config import DEFAULT_CONFIG
 from sitegen.content.frontmatter import split
 from sitegen.content.load import load_document
+from sitegen.content.schema import validate
 from sitegen.content.yamltext import Field, load_flat_strings, load_mapping
 from sitegen.errors import ContentError
 
@@ -90,3 +91,17 @@ def test_a_long_wrong_value_is_quoted_cut_short(tmp_path: Path) -> None:
     assert message.startswith("'title' must be text (got ['a', 'a'")
     assert message.endswith("…)")
     assert len(message) < 120
+
+
+def test_a_wrong_value_too_deep_to_quote_is_named_not_a_crash() -> None:
+    # YAML lets lists go a thousand deep; how deep repr() goes depends on the stack already
+    # used, so the value here is deeper than any stack.
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    fields = {"title": Field("A", 2), "summary": Field("B", 3), "tags": Field(deep, 4)}
+    with pytest.raises(ContentError) as caught:
+        validate("stories", "s", "en", Path("s.md"), fields)
+    problem = next(p for p in caught.value.problems if p.line == 4)
+    assert "'tags' must be a list of text" in problem.message
+    assert "too deep to show" in problem.message
