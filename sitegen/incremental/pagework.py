@@ -14,7 +14,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new
 from sitegen.markdown.cache import HtmlCache, HtmlMemo, MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import body_text, markdown_html
+from sitegen.markdown.texts import TooDeep, body_text, markdown_html, too_deep
 from sitegen.parallel import cores, map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
@@ -102,7 +102,8 @@ class PageWork:
 
     def body(self, page: Page, key: str | None) -> tuple[str, tuple[str, str] | None]:
         """The page's body HTML, and a new cache entry when it had to be converted (plain
-        paragraphs are converted faster than they are looked up, so they get none)."""
+        paragraphs are converted faster than they are looked up, so they get none);
+        ContentError when it cannot be."""
         if page.document is None or key is None:
             return "", None
         html = self.markdown_cache().get(key)
@@ -112,7 +113,10 @@ class PageWork:
         html = plain_paragraphs(text)
         if html is not None:
             return html, None
-        html = markdown_html(text)
+        try:
+            html = markdown_html(text)
+        except TooDeep:
+            raise ContentError([too_deep(page.document)]) from None
         return html, (key, html)
 
 
@@ -140,8 +144,9 @@ def render_page(work: PageWork, task: PageTask) -> Rendered:
     page = task.page or work.pages[url]
     key = task.key if task.page else _body_key(work, page)
     previous = task.previous if task.page else work.previous.get(output_path(url))
-    html, converted = work.body(page, key)
+    converted = None
     try:
+        html, converted = work.body(page, key)
         text = work.renderer.render(page, html)
     except ContentError as exc:
         return Rendered(url, "", (), None, converted, tuple(exc.problems))

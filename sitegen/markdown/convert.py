@@ -70,6 +70,12 @@ def render_with_markdown(text: str) -> str:
     converter = _converter()
     try:
         html = converter.convert(text)
+    except BaseException:
+        # A conversion that fails can leave state behind that `reset` does not clear (a list
+        # nested past Python's recursion limit leaves the block parser inside it, and every
+        # later text would be read as if in that list): the next text gets a new converter.
+        _converter.cache_clear()
+        raise
     finally:
         converter.reset()
     return mark_external_links(sanitize(_H1.sub(r"<\1h2", html)))

@@ -36,7 +36,7 @@ from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import markdown_html, markdown_key, stripped
+from sitegen.markdown.texts import TooDeep, markdown_html, markdown_key, stripped
 from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
@@ -189,7 +189,11 @@ def convert_into_cache(
                 continue
             key = markdown_key(text)
             if cache.get(key) is None:
-                batch.append((key, markdown_html(text)))
+                try:
+                    batch.append((key, markdown_html(text)))
+                except TooDeep:
+                    continue  # its page says why
+
             if len(batch) >= BATCH:
                 cache.put_many(batch)
                 batch.clear()

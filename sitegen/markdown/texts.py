@@ -11,6 +11,7 @@ from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.content.schema import Document
 from sitegen.digest import digest
+from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.images import mentioned_images
 from sitegen.markdown.plain import plain_paragraphs
@@ -64,13 +65,20 @@ def with_text(doc: Document) -> Document:
 def html_of(
     docs: Iterable[Document], keys: Mapping[Path, str], markdown: HtmlCache
 ) -> dict[Path, str]:
-    """Body HTML of some documents, from the cache or converted now."""
+    """Body HTML of some documents, from the cache or converted now; ContentError for those
+    that cannot be converted."""
     wanted = list(docs)
     cached = markdown.get_many(keys[doc.path] for doc in wanted)
     html: dict[Path, str] = {}
+    problems = []
     for doc in wanted:
         found = cached.get(keys[doc.path])
-        html[doc.path] = converted(body_text(doc)) if found is None else found
+        try:
+            html[doc.path] = converted(body_text(doc)) if found is None else found
+        except TooDeep:
+            problems.append(too_deep(doc))
+    if problems:
+        raise ContentError(problems)
     return html
 
 
@@ -88,10 +96,24 @@ def markdown_html(text: str) -> str:
     return with_markdown(text) if html is None else html
 
 
+class TooDeep(Exception):
+    """A text nests lists (or other blocks) deeper than Python-Markdown's recursion goes:
+    some 250 levels, where quotes go thousands deep."""
+
+
+def too_deep(doc: Document) -> Problem:
+    """The problem of a document whose text is `TooDeep`, at the text's first line."""
+    hint = "keep lists and quotes fewer levels within each other"
+    return Problem(doc.path, doc.body_line, "the text nests blocks too deeply to convert", hint)
+
+
 def with_markdown(text: str) -> str:
-    """`converted` through Python-Markdown, whatever the text."""
+    """`converted` through Python-Markdown, whatever the text; TooDeep if it cannot."""
     # Imported on demand: Python-Markdown and nh3 take some 40 ms to load, and a build whose
     # texts are in the cache or plain paragraphs (which no cache holds) never needs them.
     from sitegen.markdown.convert import render_with_markdown
 
-    return render_with_markdown(text)
+    try:
+        return render_with_markdown(text)
+    except RecursionError:
+        raise TooDeep from None

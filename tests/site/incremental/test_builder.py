@@ -630,3 +630,18 @@ def test_a_parallel_cold_build_without_images_loads_no_yaml_parser_nor_thread_po
     )
     assert found.stdout.strip() == "[]"
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_text_nested_too_deeply_to_convert_is_a_content_error(site: Site, jobs: int) -> None:
+    deep = "".join("    " * level + "- item\n" for level in range(400))
+    text = "---\ntitle: Deep\ndate: 2020-01-01\nsummary: A list in a list.\n---\n" + deep
+    (site.content / "stories" / "deep.md").write_text(text)
+    with pytest.raises(ContentError) as caught:
+        site.build(jobs=jobs)
+    [problem] = caught.value.problems
+    assert problem.path == site.content / "stories" / "deep.md"
+    assert problem.line == 6
+    assert "too deeply" in problem.message
+    assert not (site.base / "public").exists()
+    assert not parked_workers()

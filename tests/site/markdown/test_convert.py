@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
+
+from sitegen.markdown.texts import TooDeep, with_markdown
 from sitegen.markdown.texts import converted as render_markdown
 
 
@@ -44,3 +49,25 @@ def test_tables_footnotes_attributes_and_heading_ids() -> None:
 def test_same_text_gives_same_html() -> None:
     text = "Text[^1]\n\n[^1]: One."
     assert render_markdown(text) == render_markdown(text)
+
+
+def _called_from_depth(frames: int, call: Callable[[], object]) -> object:
+    return call() if frames == 0 else _called_from_depth(frames - 1, call)
+
+
+def _nested_list(levels: int) -> str:
+    return "".join("    " * level + "- item\n" for level in range(levels))
+
+
+def test_a_list_nested_past_the_recursion_limit_is_too_deep_and_leaves_no_state() -> None:
+    text = "- a\n    - b\n\n1. c\n\n> q\n\nA paragraph with `code`.\n\n    indented\n"
+    before = with_markdown(text)
+    assert "<li>item</li>" in with_markdown(_nested_list(100))
+    # Where the recursion limit stops the parser depends on the stack already in use: from a
+    # few depths, so that one stops it inside a list whatever the stack.
+    for frames in range(8):
+        with pytest.raises(TooDeep):
+            _called_from_depth(frames, lambda: with_markdown(_nested_list(400)))
+        # The failed converter's parser is still inside the list; the next text gets another.
+        assert with_markdown(text) == before
+    assert "<p>A paragraph with <code>code</code>.</p>" in before
