@@ -33,6 +33,12 @@ def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Fie
         node = _compose(text, path, first_line)
         if node is None:
             return {}
+        if _expanded(node, {}) > MOST_VALUES:
+            # Aliases of aliases (`b: [*a, *a]`, `c: [*b, *b]`...) double what each level
+            # holds: read out, a few lines would be billions of values.
+            hint = "write the values out, or use each &anchor only where it is needed"
+            message = f"the YAML's aliases (*name) repeat more than {MOST_VALUES:,} values"
+            raise ContentError([Problem(path, first_line, message, hint)])
         if not isinstance(node, yaml.MappingNode):
             line = node.start_mark.line + first_line
             problem = Problem(path, line, "expected 'key: value' lines", _MAPPING_HINT)
@@ -40,6 +46,26 @@ def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Fie
         return _fields(node, path, first_line)
     except RecursionError:
         raise ContentError([_too_deep(path, first_line)]) from None
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many nodes the text holds with every alias read out: each node counted once."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = 1  # a node within itself (`&a [*a]`) counts once more
+    value = node.value
+    size = 1
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, tuple):
+                size += _expanded(item[0], sizes) + _expanded(item[1], sizes)
+            else:
+                size += _expanded(item, sizes)
+            if size > MOST_VALUES:
+                break
+    sizes[id(node)] = size
+    return size
 
 
 def _too_deep(path: Path, line: int) -> Problem:
@@ -69,6 +95,9 @@ def _plain_fields(read: dict[str, tuple[object, int]]) -> dict[str, Field]:
         for key, (value, line) in read.items()
     }
 
+
+# The most values a text may hold with its aliases read out.
+MOST_VALUES = 100_000
 
 _MAPPING_HINT = "write one 'key: value' per line, e.g. 'title: My story'"
 

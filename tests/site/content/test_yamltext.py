@@ -14,6 +14,7 @@ from sitegen.content.load import load_document
 from sitegen.content.schema import validate
 from sitegen.content.yamltext import Field, load_flat_strings, load_mapping
 from sitegen.errors import ContentError
+from tests.deadline import within
 
 PATH = Path("stories/x.md")
 # Each failing value is followed by values that a constructor left half-way would get wrong.
@@ -105,3 +106,22 @@ def test_a_wrong_value_too_deep_to_quote_is_named_not_a_crash() -> None:
     problem = next(p for p in caught.value.problems if p.line == 4)
     assert "'tags' must be a list of text" in problem.message
     assert "too deep to show" in problem.message
+
+
+def _laughs(levels: int) -> str:
+    """Each key an anchor of ten aliases of the one before: 10 ** levels values read out."""
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, levels):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+    return "\n".join([*lines, "title: Hi"])
+
+
+def test_aliases_that_would_read_out_to_millions_of_values_are_refused_at_once() -> None:
+    with within(20), pytest.raises(ContentError) as caught:
+        load_mapping(_laughs(9), Path("laughs.yaml"), first_line=2)
+    [problem] = caught.value.problems
+    assert (problem.path, problem.line) == (Path("laughs.yaml"), 2)
+    assert "aliases" in problem.message
+    # Aliases within the limit are read as PyYAML reads them; one within itself too.
+    assert len(load_mapping(_laughs(4), Path("a.yaml"))["a3"].value) == 10  # type: ignore[arg-type]
+    assert load_mapping("t: &t [x, *t]", Path("a.yaml"))["t"].line == 1
