@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from sitegen.content.yamltext import Field, load_mapping, plain
+from sitegen.content.yamltext import Field, load_mapping, plain, shown
 from sitegen.errors import ContentError, Problem
 
 SECTIONS = ("stories", "campaigns", "tags")
 _LOCALES = {"en": "en_GB", "de": "de_DE", "pl": "pl_PL"}
 _CODE = re.compile(r"^[a-z]{2}$")
 _SEGMENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+# The most stories a list page or feed may show.
+MOST = 10_000
 
 
 @dataclass(frozen=True)
@@ -63,10 +68,12 @@ def parse_site_config(text: str, path: Path) -> SiteConfig:
     base_url = check.text("base_url").rstrip("/")
     if base_url and not base_url.startswith(("https://", "http://")):
         check.fail("base_url", "'base_url' must start with https://", "e.g. https://example.org")
+    elif base_url and not _address(base_url):
+        check.fail("base_url", "'base_url' is not a web address", "e.g. https://example.org")
     languages = _languages(path, fields.get("languages"), problems)
     default = check.text("default_language")
     if languages and default and default not in {lang.code for lang in languages}:
-        check.fail("default_language", f"'default_language' {default!r} is not in 'languages'")
+        check.fail("default_language", f"'default_language' {shown(default)} is not in 'languages'")
     per_page = check.positive("stories_per_page", 10)
     feed_entries = check.positive("feed_entries", 20)
     check.unknown({"title", "base_url", "default_language", "languages"} | _OPTIONAL)
@@ -96,9 +103,12 @@ class _Checker:
 
     def positive(self, key: str, default: int) -> int:
         value = self.fields[key].value if key in self.fields else default
-        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MOST:
             return value
-        self.fail(key, f"'{key}' must be a whole number above 0 (got {value!r})")
+        if isinstance(value, int) and not isinstance(value, bool) and value > MOST:
+            self.fail(key, f"'{key}' must be at most {MOST:,} (got {shown(value)})")
+            return default
+        self.fail(key, f"'{key}' must be a whole number above 0 (got {shown(value)})")
         return default
 
     def unknown(self, allowed: set[str]) -> None:
@@ -123,7 +133,9 @@ def _language(path: Path, code: str, field: Field, problems: list[Problem]) -> L
     data = plain(field.value)
     before = len(problems)
     if not _CODE.match(code):
-        problems.append(Problem(path, field.line, f"language code {code!r} must be two letters"))
+        problems.append(
+            Problem(path, field.line, f"language code {shown(code)} must be two letters")
+        )
     if not isinstance(data, dict) or not isinstance(data.get("name"), str):
         problems.append(Problem(path, field.line, f"language '{code}' needs a 'name'"))
         return None
@@ -134,9 +146,19 @@ def _language(path: Path, code: str, field: Field, problems: list[Problem]) -> L
         return None
     for segment in sections.values():
         if not isinstance(segment, str) or not _SEGMENT.match(segment):
-            message = f"section name {segment!r} of '{code}' must be lowercase letters, digits, -"
+            message = (
+                f"section name {shown(segment)} of '{code}' must be lowercase letters, digits, -"
+            )
             problems.append(Problem(path, field.line, message))
     if len(problems) > before:
         return None
     locale = data.get("locale") or _LOCALES.get(code, code)
     return Language(code, data["name"], str(locale), {str(k): str(v) for k, v in sections.items()})
+
+
+def _address(url: str) -> bool:
+    """Whether `url` has a host that urllib takes (it refuses `https://[x`)."""
+    try:
+        return bool(urlsplit(url).hostname)
+    except ValueError:
+        return False

@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from sitegen.content.yamltext import Field
-from sitegen.errors import Problem, display_path
+from sitegen.errors import ContentError, Problem, display_path
 
 DATE_KEYS = ("date.format", *(f"months.{month}" for month in range(1, 13)))
 
@@ -35,14 +35,26 @@ class Use:
 class Translator:
     """Look up UI strings of one language: `t('stories.tagged', tag='jobs')`."""
 
-    def __init__(self, lang: str, texts: Mapping[str, str]) -> None:
+    def __init__(self, lang: str, texts: Mapping[str, str], source: Path | None = None) -> None:
         self.lang = lang
         self.texts = dict(texts)
+        # The file the texts come from, named in the problem of a placeholder nobody fills.
+        self.source = source
 
     def __call__(self, key: str, /, **values: object) -> str:
-        """The text for `key`, with `{name}` placeholders filled in from `values`."""
+        """The text for `key`, with `{name}` placeholders filled in from `values`; a
+        ContentError when it has a placeholder `values` lacks."""
         text = self.texts[key]
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            given = ", ".join(f"{{{name}}}" for name in values)
+            message = f"UI string '{key}' has a placeholder the site does not fill"
+            hint = f"use only {given}"
+            path = self.source or Path(f"i18n/{self.lang}.yaml")
+            raise ContentError([Problem(path, None, message, hint)]) from exc
 
     def prefixed(self, prefix: str) -> dict[str, str]:
         """The strings whose keys start with `prefix`, keyed by the rest of the key."""
@@ -51,13 +63,20 @@ class Translator:
     def date(self, day: date) -> str:
         """A date written the way this language writes it."""
         month = self.texts[f"months.{day.month}"]
-        return self.texts["date.format"].format(day=day.day, month=month, year=day.year)
+        return self("date.format", day=day.day, month=month, year=day.year)
 
 
 def check_languages(files: Iterable[StringsFile]) -> list[Problem]:
-    """Every key must exist in every language, with the same placeholders."""
+    """Every key must exist in every language, with the same placeholders, each a plain
+    `{name}`."""
     files = list(files)
     problems: list[Problem] = []
+    for f in files:
+        for key, field in f.fields.items():
+            if not _plain_placeholders(str(field.value)):
+                hint = "write each placeholder as {name}, and a brace as {{ or }}"
+                message = f"'{key}' has a placeholder other than {{name}}"
+                problems.append(Problem(f.path, field.line, message, hint))
     for key in sorted({key for f in files for key in f.fields}):
         having = [f for f in files if key in f.fields]
         first = having[0]
@@ -89,8 +108,21 @@ def check_uses(files: Iterable[StringsFile], uses: Iterable[Use]) -> list[Proble
 def translators(files: Iterable[StringsFile]) -> dict[str, Translator]:
     """One translator per language."""
     return {
-        f.lang: Translator(f.lang, {k: str(v.value) for k, v in f.fields.items()}) for f in files
+        f.lang: Translator(f.lang, {k: str(v.value) for k, v in f.fields.items()}, f.path)
+        for f in files
     }
+
+
+def _plain_placeholders(text: str) -> bool:
+    """Whether every placeholder of `text` is a plain `{name}`: no `{0}`, `{a.b}`, `{a[0]}`,
+    `{a!r}` or `{a:>9}`, which filling it in would fail on, or reach into what it is given."""
+    try:
+        return all(
+            name is None or (name.isidentifier() and not spec and conversion is None)
+            for _, name, spec, conversion in string.Formatter().parse(text)
+        )
+    except ValueError:  # an unmatched brace
+        return False
 
 
 def _placeholders(field: Field) -> set[str]:

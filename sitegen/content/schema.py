@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sitegen.content.slugs import slugify
-from sitegen.content.yamltext import Field
+from sitegen.content.yamltext import Field, shown
 from sitegen.errors import ContentError, Problem
 
 LAYOUTS = ("page", "home", "ask", "thanks", "ask-error", "offer", "offer-error", "not-found")
@@ -73,17 +73,9 @@ class _Invalid(Exception):
         self.message, self.hint = message, hint
 
 
-# The most of a wrong value an error quotes.
-_SHOWN = 80
-
-
 def _show(value: object) -> str:
-    """A value as an error quotes it: cut short when long (a pasted text, lists within lists)."""
-    try:
-        shown = repr(value) if isinstance(value, str) else str(value)
-    except RecursionError:
-        return "lists within lists, too deep to show"
-    return shown if len(shown) <= _SHOWN else f"{shown[: _SHOWN - 1]}…"
+    """A value as an error quotes it (`shown`)."""
+    return shown(value)
 
 
 def _text(key: str, value: object) -> str:

@@ -22,6 +22,23 @@ class Field:
     line: int
 
 
+# The most of a wrong value an error quotes.
+_SHOWN = 80
+
+
+def shown(value: object) -> str:
+    """A value as an error quotes it: text in quotes, cut short when long (a pasted text,
+    lists within lists), and named when Python cannot write it out (lists too deep for its
+    stack, a whole number of thousands of digits)."""
+    try:
+        text = repr(value) if isinstance(value, str) else str(value)
+    except RecursionError:
+        return "lists within lists, too deep to show"
+    except ValueError:
+        return "a number too long to show"
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 1]}…"
+
+
 def load_mapping(text: str, path: Path, *, first_line: int = 1) -> dict[str, Field]:
     """Parse YAML text whose top level is a mapping; `first_line` is the text's line in the file."""
     simple = plainyaml.read(text, first_line)

@@ -25,7 +25,10 @@ def mentioned_images(text: str) -> tuple[str, ...]:
 
 def image_name(doc: Document, src: str) -> str | None:
     """The file of images/ an image's address names, relative to the document's file; or None."""
-    path = unquote(urlsplit(src).path)
+    try:
+        path = unquote(urlsplit(src).path)
+    except ValueError:  # a host urllib refuses (`//[x`): not a file of images/
+        return None
     if not path or path.startswith("/"):
         return None
     head, _, name = posixpath.normpath(posixpath.join(folder_of(doc), path)).partition("/")

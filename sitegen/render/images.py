@@ -208,7 +208,8 @@ def _variants(path: Path, work: Path | None) -> list[dict[str, object]]:
                     for mime_ext in dict.fromkeys([_WEBP, kind])
                 ]
             return variants
-    except (UnidentifiedImageError, OSError) as exc:
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        # The last: more pixels than Pillow opens, which a few bytes of header can claim.
         raise _unsupported(path, str(exc)) from exc
 
 

@@ -104,7 +104,10 @@ def _path(page_url: str, link: str) -> str:
     # Without dot segments or parameters, urljoin leaves a site-absolute link as it is.
     plain = link.startswith("/") and not link.startswith("//")
     plain = plain and "/." not in link and ";" not in link
-    parts = urlsplit(link if plain else urljoin(page_url, link))
+    try:
+        parts = urlsplit(link if plain else urljoin(page_url, link))
+    except ValueError:  # a host urllib refuses (`//[x`): none of the site's pages
+        return ""
     return "" if parts.scheme or parts.netloc else parts.path
 
 
@@ -113,7 +116,10 @@ def broken_links(page_url: str, text: str, files: Iterable[str] | set[str]) -> l
     existing = files if isinstance(files, set) else set(files)
     broken = []
     for link in links_in(text):
-        parts = urlsplit(urljoin(page_url, link))
+        try:
+            parts = urlsplit(urljoin(page_url, link))
+        except ValueError:  # as `_path` has it: off the site
+            continue
         if parts.scheme or parts.netloc or parts.path.startswith(_SKIPPED_PREFIXES):
             continue
         if parts.path and output_path(parts.path) not in existing:

@@ -40,6 +40,10 @@ HOME_STORIES = 6
 CHROME_KEYS = (
     *("nav.home", "nav.stories", "nav.campaigns", "nav.ask", "nav.about"),
     *("footer.about", "footer.privacy"),
+    # The titles and descriptions of the pages the model makes itself.
+    *("site.description", "not_found.title", "not_found.text", "stories.title"),
+    *("stories.description", "stories.tagged", "stories.tagged_description"),
+    *("tags.title", "tags.description", "campaigns.title", "campaigns.description"),
 )
 
 
