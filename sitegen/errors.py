@@ -81,10 +81,10 @@ class WorkerLost(SiteError):
 
 def display_path(path: Path, root: Path | None = None) -> Path:
     """Show a path relative to `root` (the working directory by default) when it lies inside."""
-    base = (root or Path.cwd()).resolve()
     try:
+        base = (root or Path.cwd()).resolve()
         return path.resolve().relative_to(base)
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside, or links in a loop (RuntimeError)
         return path
 
 

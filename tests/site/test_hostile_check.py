@@ -25,8 +25,11 @@ def _check(content: Path) -> list[str]:
     try:
         check_site(options)
     except ContentError as error:
-        return [f"{p.path.name}:{p.line}: {p.message}" for p in error.problems]
-    return []
+        caught = error
+    else:
+        return []
+    assert caught.format().endswith("nothing was written.")  # as the command prints it
+    return [f"{p.path.name}:{p.line}: {p.message}" for p in caught.problems]
 
 
 def _story(content: Path, text: str, name: str = "x.md") -> None:
@@ -112,3 +115,19 @@ def test_ui_strings_the_site_fills_in_itself_are_checked(
     _story(tmp_path, f"{HEADER}tags: [jobs]\n---\nText.\n")
     problems = _check(tmp_path)
     assert any(expected in problem for problem in problems), problems
+
+
+def test_an_image_file_name_that_is_not_utf8_is_no_crash(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    # As a file system that is not UTF-8 gives it: a lone surrogate for the byte 0xff.
+    (tmp_path / "images" / "\udcff.jpg").write_bytes(b"")
+    _story(tmp_path, f"{HEADER}---\nText.\n")
+    assert _check(tmp_path) == []
+
+
+def test_a_strings_file_linked_to_itself_is_named_not_a_crash(tmp_path: Path) -> None:
+    (tmp_path / "i18n").mkdir()
+    (tmp_path / "i18n" / "en.yaml").symlink_to("en.yaml")
+    _story(tmp_path, f"{HEADER}---\nText.\n")
+    problems = _check(tmp_path)
+    assert any(problem.startswith("en.yaml:") for problem in problems), problems
