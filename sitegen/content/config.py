@@ -103,12 +103,13 @@ class _Checker:
 
     def positive(self, key: str, default: int) -> int:
         value = self.fields[key].value if key in self.fields else default
-        if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MOST:
-            return value
-        if isinstance(value, int) and not isinstance(value, bool) and value > MOST:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else 0
+        if 0 < number <= MOST:
+            return number
+        if number > MOST:
             self.fail(key, f"'{key}' must be at most {MOST:,} (got {shown(value)})")
-            return default
-        self.fail(key, f"'{key}' must be a whole number above 0 (got {shown(value)})")
+        else:
+            self.fail(key, f"'{key}' must be a whole number above 0 (got {shown(value)})")
         return default
 
     def unknown(self, allowed: set[str]) -> None:

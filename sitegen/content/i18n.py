@@ -71,22 +71,25 @@ def check_languages(files: Iterable[StringsFile]) -> list[Problem]:
     `{name}`."""
     files = list(files)
     problems: list[Problem] = []
-    for f in files:
-        for key, field in f.fields.items():
-            if not _plain_placeholders(str(field.value)):
-                hint = "write each placeholder as {name}, and a brace as {{ or }}"
-                message = f"'{key}' has a placeholder other than {{name}}"
-                problems.append(Problem(f.path, field.line, message, hint))
+    # Each text's placeholders, read once: by file and key.
+    found = {(f.path, k): _placeholders(str(v.value)) for f in files for k, v in f.fields.items()}
+    for (path, key), (_, plain) in found.items():
+        if not plain:
+            line = next(f.fields[key].line for f in files if f.path == path)
+            hint = "write each placeholder as {name}, and a brace as {{ or }}"
+            message = f"'{key}' has a placeholder other than {{name}}"
+            problems.append(Problem(path, line, message, hint))
     for key in sorted({key for f in files for key in f.fields}):
         having = [f for f in files if key in f.fields]
         first = having[0]
+        wanted_names = found[first.path, key][0]
         for f in files:
             if key not in f.fields:
                 where = f"{display_path(first.path)}:{first.fields[key].line}"
                 hint = f"{where} has it; add the text for '{f.lang}'"
                 problems.append(Problem(f.path, None, f"missing UI string '{key}'", hint))
-            elif _placeholders(f.fields[key]) != _placeholders(first.fields[key]):
-                wanted = ", ".join(sorted(_placeholders(first.fields[key]))) or "none"
+            elif found[f.path, key][0] != wanted_names:
+                wanted = ", ".join(sorted(wanted_names)) or "none"
                 message = (
                     f"'{key}' must use the placeholders of {display_path(first.path)} ({wanted})"
                 )
@@ -113,21 +116,17 @@ def translators(files: Iterable[StringsFile]) -> dict[str, Translator]:
     }
 
 
-def _plain_placeholders(text: str) -> bool:
-    """Whether every placeholder of `text` is a plain `{name}`: no `{0}`, `{a.b}`, `{a[0]}`,
-    `{a!r}` or `{a:>9}`, which filling it in would fail on, or reach into what it is given."""
+def _placeholders(text: str) -> tuple[frozenset[str], bool]:
+    """The names of a text's placeholders, and whether each is a plain `{name}`: no `{0}`,
+    `{a.b}`, `{a[0]}`, `{a!r}` or `{a:>9}`, which filling it in would fail on, or reach into
+    what it is given."""
     try:
-        return all(
-            name is None or (name.isidentifier() and not spec and conversion is None)
-            for _, name, spec, conversion in string.Formatter().parse(text)
-        )
+        parsed = list(string.Formatter().parse(text))
     except ValueError:  # an unmatched brace
-        return False
-
-
-def _placeholders(field: Field) -> set[str]:
-    try:
-        parsed = string.Formatter().parse(str(field.value))
-        return {name for _, name, _, _ in parsed if name is not None}
-    except ValueError:
-        return {"(unbalanced braces)"}
+        return frozenset({"(unbalanced braces)"}), False
+    names = frozenset(name for _, name, _, _ in parsed if name is not None)
+    plain = all(
+        name is None or (name.isidentifier() and not spec and conversion is None)
+        for _, name, spec, conversion in parsed
+    )
+    return names, plain

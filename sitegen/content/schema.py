@@ -73,14 +73,9 @@ class _Invalid(Exception):
         self.message, self.hint = message, hint
 
 
-def _show(value: object) -> str:
-    """A value as an error quotes it (`shown`)."""
-    return shown(value)
-
-
 def _text(key: str, value: object) -> str:
     if not isinstance(value, str):
-        raise _Invalid(f"'{key}' must be text (got {_show(value)})", "quote the value")
+        raise _Invalid(f"'{key}' must be text (got {shown(value)})", "quote the value")
     if not value.strip():
         raise _Invalid(f"'{key}' must not be empty")
     return _visible(key, value.strip())
@@ -103,33 +98,33 @@ def _date(key: str, value: object) -> date:
     if isinstance(value, str) and _ISO_DATE.match(value):
         with suppress(ValueError):
             return date.fromisoformat(value)
-    message = f"'{key}' must be a date like 2019-11-29 (got {_show(value)})"
+    message = f"'{key}' must be a date like 2019-11-29 (got {shown(value)})"
     raise _Invalid(message, "write the date as YEAR-MONTH-DAY")
 
 
 def _tags(key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        message = f"'{key}' must be a list of text like [jobs, mentoring] (got {_show(value)})"
+        message = f"'{key}' must be a list of text like [jobs, mentoring] (got {shown(value)})"
         raise _Invalid(message, "put the tags in square brackets, separated by commas")
     tags = tuple(dict.fromkeys(_visible(key, v.strip()) for v in value))
     for tag in tags:
         # A tag names a folder of the site, and file systems allow 255 bytes for a name.
         if max(len(tag), len(slugify(tag))) > MAX_TAG_LENGTH:
-            message = f"'{key}' has a tag of {len(tag)} characters ({_show(tag[:20])}...)"
+            message = f"'{key}' has a tag of {len(tag)} characters ({shown(tag[:20])}...)"
             raise _Invalid(message, f"a tag can have at most {MAX_TAG_LENGTH} characters")
     return tags
 
 
 def _bool(key: str, value: object) -> bool:
     if not isinstance(value, bool):
-        raise _Invalid(f"'{key}' must be true or false (got {_show(value)})")
+        raise _Invalid(f"'{key}' must be true or false (got {shown(value)})")
     return value
 
 
 def _image(key: str, value: object) -> str:
     name = _text(key, value)
     if "/" in name or "\\" in name or name.startswith("."):
-        raise _Invalid(f"'{key}' must be a file name in images/ (got {_show(value)})")
+        raise _Invalid(f"'{key}' must be a file name in images/ (got {shown(value)})")
     return name
 
 
@@ -140,13 +135,13 @@ def _source(key: str, value: object) -> SourceRef:
     name = _text(f"{key}.name", value["name"].value)
     url = _text(f"{key}.url", value["url"].value)
     if not url.startswith(("https://", "http://")):
-        raise _Invalid(f"'{key}.url' must start with https:// (got {_show(url)})")
+        raise _Invalid(f"'{key}.url' must start with https:// (got {shown(url)})")
     return SourceRef(name, url)
 
 
 def _layout(key: str, value: object) -> str:
     if value not in LAYOUTS:
-        raise _Invalid(f"'{key}' must be one of {', '.join(LAYOUTS)} (got {_show(value)})")
+        raise _Invalid(f"'{key}' must be one of {', '.join(LAYOUTS)} (got {shown(value)})")
     return str(value)
 
 
@@ -230,7 +225,7 @@ def _rules(
         )
     fixed = _FIXED_LAYOUTS.get(slug) if kind == "pages" else None
     if fixed and "layout" in values and values["layout"] != fixed:
-        message = f"the page '{slug}' must use layout '{fixed}' (got {_show(values['layout'])})"
+        message = f"the page '{slug}' must use layout '{fixed}' (got {shown(values['layout'])})"
         problems.append(Problem(path, fields["layout"].line, message, "remove the 'layout' line"))
     return problems
 

@@ -9,14 +9,12 @@ from pathlib import Path
 
 import jinja2
 
-from sitegen.incremental.fingerprint import code_version
+from sitegen.incremental.fingerprint import TEMPLATE_SUFFIXES, code_version
 from sitegen.incremental.state import STATE_MAX_AGE
 from sitegen.unused import remove_unused
 
 # Compiled templates of other versions of this code are removed when not used for this long.
 COMPILED_MAX_AGE = STATE_MAX_AGE
-# The templates a site's pages may use, by the ends of their names.
-_SUFFIXES = (".html", ".xml", ".txt")
 
 
 def compiled_templates(cache: Path) -> jinja2.BytecodeCache:
@@ -44,7 +42,7 @@ def compile_ahead(templates_dir: Path, compiled: jinja2.BytecodeCache) -> None:
     environment = make_environment(templates_dir, compiled)
     others = {*email_templates(templates_dir), *link_templates(templates_dir)}
     skipped = {path.relative_to(templates_dir).as_posix() for path in others}
-    for name in environment.list_templates(filter_func=lambda n: n.endswith(_SUFFIXES)):
+    for name in environment.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIXES)):
         if name not in skipped:
             with contextlib.suppress(jinja2.TemplateError, OSError, UnicodeDecodeError):
                 environment.get_template(name)

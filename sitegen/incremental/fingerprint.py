@@ -37,6 +37,8 @@ def code_version() -> str:
     return digest(sys.version, *versions, *sources)
 
 
+# The templates a site's pages may use, by the ends of their names.
+TEMPLATE_SUFFIXES = (".html", ".xml", ".txt")
 # Values that stand for themselves (a document's path is one of every document's fields).
 _PLAIN = frozenset({str, int, float, bool, type(None), date, PosixPath})
 
@@ -139,7 +141,7 @@ def template_digests(env: jinja2.Environment, names: Iterable[str]) -> dict[str,
                 sources[name] = found
         return sources.get(name)
 
-    for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".xml", ".txt"))):
+    for name in env.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIXES)):
         source_of(name)
     everything = digest(*(f"{n}\0{s}" for n, (s, _) in sorted(sources.items())))
     uses: dict[str, frozenset[str] | None] = {}

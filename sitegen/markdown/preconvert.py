@@ -193,7 +193,6 @@ def convert_into_cache(
                     batch.append((key, markdown_html(text)))
                 except TooDeep:
                     continue  # its page says why
-
             if len(batch) >= BATCH:
                 cache.put_many(batch)
                 batch.clear()

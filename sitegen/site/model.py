@@ -162,7 +162,6 @@ class _LanguagePages:
     def _page(
         self,
         url: str,
-        lang: str,
         template: str,
         title: str,
         description: str,
@@ -173,12 +172,12 @@ class _LanguagePages:
         *,
         indexable: bool = True,
     ) -> Page:
-        """A page, its URL noted with those of its key in the other languages."""
+        """A page of this language, its URL noted with those of its key in the others."""
         alternates = self.alternates[key]
-        alternates[lang] = url
+        alternates[self.code] = url
         return Page(
             url,
-            lang,
+            self.code,
             template,
             title,
             description,
@@ -239,7 +238,6 @@ class _LanguagePages:
                 data.update(self._home_data())
             yield self._page(
                 entry.url,
-                self.code,
                 template,
                 doc.title,
                 doc.summary,
@@ -258,7 +256,6 @@ class _LanguagePages:
             key = ("pages", "index")
             yield self._page(
                 f"/{self.code}/",
-                self.code,
                 "home.html",
                 title,
                 description,
@@ -270,7 +267,6 @@ class _LanguagePages:
             title, description = self.t("not_found.title"), self.t("not_found.text")
             yield self._page(
                 f"/{self.code}/404.html",
-                self.code,
                 "not_found.html",
                 title,
                 description,
@@ -295,7 +291,6 @@ class _LanguagePages:
             origin = name if pager.number == 1 else f"{name}, page {pager.number}"
             yield self._page(
                 page_url(base, pager.number),
-                self.code,
                 "story_list.html",
                 heading,
                 description,
@@ -312,7 +307,6 @@ class _LanguagePages:
             yield from self._list(tag.entries, f"{base}{tag.slug}/", ("tag", tag.slug), tag.name)
         yield self._page(
             base,
-            self.code,
             "tags.html",
             self.t("tags.title"),
             self.t("tags.description"),
@@ -326,7 +320,6 @@ class _LanguagePages:
             title, description = self.t("campaigns.title"), self.t("campaigns.description")
             yield self._page(
                 self.base["campaigns"],
-                self.code,
                 "campaign_list.html",
                 title,
                 description,
