@@ -15,6 +15,10 @@ if __name__ == "__main__":
     # cycle collector to look for (9 ms of its passes in a rebuild after an edit). A command
     # turns it on again once it has loaded what it needs (`collect_from_here`).
     gc.disable()
+    # A file name that is not UTF-8 (held as lone surrogates) is shown escaped, as on stderr,
+    # rather than stopping a report to a strict UTF-8 stdout, such as GitHub's annotations.
+    if (_reconfigure := getattr(sys.stdout, "reconfigure", None)) is not None:
+        _reconfigure(errors="backslashreplace")
     _templates = os.path.join(os.path.dirname(os.path.realpath(__file__)), "templates")
     if (_code := quick.quick_build(sys.argv[1:], _templates)) is not None:
         quick.leave(_code)

@@ -177,12 +177,20 @@ def parse_name(kind: str, relative: Path, path: Path, config: SiteConfig) -> tup
     if kind != "pages" and len(parts) > 1:
         hint = f"move it directly into {kind}/"
         raise ContentError([Problem(path, None, f"{kind} cannot be in subfolders", hint)])
+    if len(parts) > PAGE_DEPTH:
+        hint = f"pages may be up to {PAGE_DEPTH} folders deep; move it up"
+        raise ContentError([Problem(path, None, "the page is in too many subfolders", hint)])
     for part in parts:
         if not (SLUG.match(part) or (kind == "pages" and part == "404" and len(parts) == 1)):
             hint = f"rename it, e.g. to '{slugify(part) or 'my-page'}'"
             message = f"'{part}' must be lowercase letters, digits and single hyphens"
             raise ContentError([Problem(path, None, message, hint)])
     return "/".join(parts), lang
+
+
+# How many folders deep a page may be below pages/ (its own name counted): deeper, its
+# output folders would outgrow what the file system (and Python's own walks of them) takes.
+PAGE_DEPTH = 32
 
 
 def find_images(folder: Path) -> dict[str, Path]:
@@ -242,22 +250,25 @@ def _content_files(content_dir: Path) -> list[Path]:
 def _markdown_files(folder: Path) -> Iterator[Path]:
     """The visible files `folder.rglob("*.md")` finds, known as files from the folder's list
     rather than by asking for each (a tenth of the time). As with rglob, folders are entered
-    but not links to them, and a folder that cannot be read is passed over."""
-    try:
-        with os.scandir(folder) as listed:
-            entries = list(listed)
-    except OSError:
-        return
-    for entry in entries:
-        name = entry.name
-        if entry.is_dir() and not entry.is_symlink():
-            yield from _markdown_files(Path(entry.path))
-        elif (
-            os.path.normcase(name).endswith(".md")
-            and not name.startswith(_HIDDEN)
-            and entry.is_file()
-        ):
-            yield Path(entry.path)
+    but not links to them, and a folder that cannot be read is passed over. Without recursion,
+    so that no depth of folders is too deep."""
+    waiting = [folder]
+    while waiting:
+        try:
+            with os.scandir(waiting.pop()) as listed:
+                entries = list(listed)
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if entry.is_dir() and not entry.is_symlink():
+                waiting.append(Path(entry.path))
+            elif (
+                os.path.normcase(name).endswith(".md")
+                and not name.startswith(_HIDDEN)
+                and entry.is_file()
+            ):
+                yield Path(entry.path)
 
 
 def _visible(path: Path) -> bool:

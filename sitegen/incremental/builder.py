@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -230,18 +231,20 @@ class Builder:
         )
         return find_gaps(published, content.config)
 
-    def _input_names(self, changed: Iterable[Path]) -> list[str]:
-        """Changed files named the way `scan_inputs` names them (below the folders as given)."""
+    def _input_names(self, changed: Iterable[Path]) -> list[str] | None:
+        """Changed files named the way `scan_inputs` names them (below the folders as given);
+        None when one of them is not known that way (such as a file reached through a link to
+        a folder, named where the link leads): then every input is looked at."""
         names = []
+        contract = self.options.contract
         for path in changed:
-            for folder in (self.options.content, self.options.templates):
-                try:
-                    relative = path.resolve().relative_to(folder.resolve())
-                except ValueError:
-                    continue
-                names.append(os.path.join(folder, relative))
-            if path.resolve() == self.options.contract.resolve():
-                names.append(str(self.options.contract))
+            if path.resolve() == contract.resolve():
+                names.append(str(contract))
+                continue
+            name = _below(path, self.options.content) or _below(path, self.options.templates)
+            if name is None:
+                return None
+            names.append(name)
         return names
 
     def _build(
@@ -596,6 +599,14 @@ class Builder:
         if edited is None:
             return site_files(prepared.site, prepared.renderer, bodies, self.today)
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
+
+
+def _below(path: Path, folder: Path) -> str | None:
+    """`path` named below `folder` as given, if it is in it: by its name, or where it leads."""
+    for place, top in ((path.absolute(), folder.absolute()), (path.resolve(), folder.resolve())):
+        with contextlib.suppress(ValueError):
+            return os.path.join(folder, place.relative_to(top))
+    return None
 
 
 def _required_strings(templates: Path, form: Callable[[], Form]) -> Iterator[Use]:

@@ -81,3 +81,18 @@ def test_other_errors_are_annotations_too(tmp_path: Path) -> None:
         == "::error title=Build error::public: the output path is a file, not a folder\n"
     )
     assert built.stderr == ""
+
+
+def test_a_file_name_that_is_not_utf8_is_annotated_escaped(tmp_path: Path) -> None:
+    site = broken_site(tmp_path)
+    stories = os.fsencode(site / "content" / "stories")
+    with open(os.path.join(stories, b"bad-\xff.md"), "wb") as file:
+        file.write(b"---\ntitle: A story\n---\nText.\n")
+    # A strict UTF-8 stdout, as the runner's pipe is.
+    checked = run("check", cwd=site, GITHUB_ACTIONS="true", PYTHONIOENCODING="utf-8")
+    assert checked.returncode == 1
+    assert "Traceback" not in checked.stderr
+    lines = checked.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("::error file=content/stories/bad-\\udcff.md,title=Content error::")
+    assert lines[1].startswith("::error file=content/stories/late.md,line=3,")

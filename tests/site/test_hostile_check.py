@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import shutil
 import struct
+import sys
 import zlib
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from sitegen.content.load import PAGE_DEPTH
 from sitegen.errors import ContentError
 from sitegen.incremental.builder import check_site
 from sitegen.options import BuildOptions
@@ -131,3 +133,31 @@ def test_a_strings_file_linked_to_itself_is_named_not_a_crash(tmp_path: Path) ->
     _story(tmp_path, f"{HEADER}---\nText.\n")
     problems = _check(tmp_path)
     assert any(problem.startswith("en.yaml:") for problem in problems), problems
+
+
+def test_folders_deeper_than_pythons_recursion_limit_are_a_problem_not_a_crash(
+    tmp_path: Path,
+) -> None:
+    deep = tmp_path.joinpath("stories", *["d"] * 300)
+    deep.mkdir(parents=True)
+    (deep / "x.md").write_text(f"{HEADER}---\nText.\n")
+    # A lower limit than the depth, rather than a tree deeper than the usual one, which the
+    # clean-up of temporary folders (shutil.rmtree, itself recursive) could not remove.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(250)
+    try:
+        problems = _check(tmp_path)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert problems == ["x.md:None: stories cannot be in subfolders"]
+
+
+def test_a_page_may_be_32_folders_deep_and_no_deeper(tmp_path: Path) -> None:
+    page = "---\ntitle: Deep\nsummary: S\n---\nText.\n"
+    fine = tmp_path.joinpath("pages", *["p"] * (PAGE_DEPTH - 1))
+    fine.mkdir(parents=True)
+    (fine / "fine.md").write_text(page)
+    assert _check(tmp_path) == []
+    (fine / "p").mkdir()
+    (fine / "p" / "deep.md").write_text(page)
+    assert _check(tmp_path) == ["deep.md:None: the page is in too many subfolders"]

@@ -378,6 +378,35 @@ def test_a_builder_told_what_changed_looks_only_at_those_files(site: Site) -> No
     assert (site.base / "public" / "en/stories/extra-999/index.html").is_file()
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_folders_of_the_content_reached_through_links_are_built_and_watched(
+    site: Site, jobs: int
+) -> None:
+    for name in ("stories", "i18n"):
+        (site.content / name).rename(site.base / f"real-{name}")
+        (site.content / name).symlink_to(site.base / f"real-{name}")
+    site.build(jobs=jobs)
+    assert snapshot(site.base / "public") == site.reference()
+    assert (site.base / "public" / "en/stories/extra-011/index.html").is_file()
+    rebuilt = site.rebuild_after_edit(
+        "real-stories/extra-011.md", "Someone *asked*", "Someone *asked again*"
+    )
+    assert "en/stories/extra-011/index.html" in rebuilt.changed
+    assert site.build().written == 0
+    site.rebuild_after_edit("real-i18n/en.yaml", "Read the story", "Read it all")
+    # Told of a change where the link leads, as a watcher may name it.
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    edited = site.base / "real-stories" / "extra-020.md"
+    rebuilt = site.rebuild_after_edit(
+        "real-stories/extra-020.md",
+        "Someone *asked*",
+        "Someone *asked once more*",
+        lambda: builder.build({edited}),
+    )
+    assert rebuilt.result.written >= 1
+
+
 @pytest.mark.parametrize("told", [True, False])
 def test_a_change_to_the_form_contract_rewrites_the_ask_page(site: Site, told: bool) -> None:
     builder = Builder(site.options(), keep_model=True)

@@ -129,7 +129,7 @@ def test_the_scan_sees_what_os_walk_sees(
     (tmp_path / "a" / "b").mkdir(parents=True)
     (tmp_path / "a" / "b" / "c.md").write_text("c")
     (tmp_path / "a" / "d.md").write_text("d")
-    (tmp_path / "a" / "link").symlink_to(tmp_path / "a" / "b")
+    (tmp_path / "a" / "b" / "link").symlink_to(tmp_path / "a" / "b")
     (tmp_path / "a" / "file-link").symlink_to(tmp_path / "a" / "d.md")
     (tmp_path / "a" / "dangling").symlink_to(tmp_path / "gone")
     walked = {
@@ -141,6 +141,52 @@ def test_the_scan_sees_what_os_walk_sees(
     scanned = noop.scan_inputs(tmp_path / "a", tmp_path / "a" / "d.md", tmp_path / "missing")
     assert {name: size for name, (_, size) in scanned.items()} == walked
     assert len(walked) == 3
+
+
+@pytest.mark.parametrize("by_descriptor", [True, False])
+def test_links_to_folders_at_the_top_are_followed_once_and_no_deeper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_descriptor: bool
+) -> None:
+    # As the content is read: `content/stories` may be a link, a link in it is not entered.
+    monkeypatch.setattr(noop, "_BY_DESCRIPTOR", by_descriptor)
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "one.md").write_text("one")
+    (tmp_path / "real" / "sub" / "two.md").write_text("two")
+    (tmp_path / "real" / "loop").symlink_to(tmp_path / "content")
+    (tmp_path / "content").mkdir()
+    (tmp_path / "content" / "stories").symlink_to(tmp_path / "real")
+    (tmp_path / "content" / "back").symlink_to(tmp_path / "content")
+    (tmp_path / "content" / "site.yaml").write_text("x")
+    scanned = noop.scan_inputs(tmp_path / "content")
+    top = str(tmp_path / "content")
+    assert sorted(scanned) == sorted(
+        [
+            f"{top}/site.yaml",
+            f"{top}/stories/one.md",
+            f"{top}/stories/sub/two.md",
+            # The content folder again, through a link in it: its own links are not followed.
+            f"{top}/back/site.yaml",
+        ]
+    )
+
+
+@pytest.mark.parametrize("by_descriptor", [True, False])
+def test_a_tree_deeper_than_pythons_recursion_limit_is_scanned_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_descriptor: bool
+) -> None:
+    monkeypatch.setattr(noop, "_BY_DESCRIPTOR", by_descriptor)
+    folder = tmp_path.joinpath(*["d"] * 300)
+    folder.mkdir(parents=True)
+    (folder / "bottom.md").write_text("deep")
+    # Lower than the depth, rather than a tree deeper than the usual limit, which the clean-up
+    # of temporary folders (shutil.rmtree, itself recursive) could not remove.
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)
+    try:
+        scanned = noop.scan_inputs(tmp_path)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert list(scanned) == [str(folder / "bottom.md")]
 
 
 def test_both_ways_of_scanning_give_the_same_files_in_the_same_order(
