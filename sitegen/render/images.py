@@ -74,6 +74,10 @@ class ImageSet:
         return sorted({v.mime for v in self.variants}, key=lambda m: m != "image/webp")
 
 
+# The most of an image's name its variants' names keep.
+STEM_AT_MOST = 100
+
+
 def process_images(
     names: Iterable[str], files: dict[str, Path], cache: Path, *, write: bool = True
 ) -> dict[str, ImageSet]:
@@ -130,7 +134,8 @@ def image_set(name: str, path: Path, cache: Path, *, write: bool = True) -> Imag
         meta = json.loads((folder / "meta.json").read_text("utf-8"))
     elif meta is None:
         meta = {"variants": _variants(path, None)}
-    stem = slugify(Path(name).stem) or "image"
+    # Cut short enough that the variant's name stays within a file name's 255 bytes.
+    stem = slugify(Path(name).stem)[:STEM_AT_MOST].rstrip("-") or "image"
     return ImageSet(
         name,
         tuple(
@@ -159,8 +164,11 @@ def _made(folder: Path, *, mark: bool) -> dict[str, Any] | None:
 
 
 def _digest(path: Path) -> str:
-    with path.open("rb") as file:
-        digest = hashlib.file_digest(file, "sha256")
+    try:
+        with path.open("rb") as file:
+            digest = hashlib.file_digest(file, "sha256")
+    except OSError as error:  # a folder, no permission, a device that refuses
+        raise ContentError([Problem(path, None, f"cannot read: {error.strerror}")]) from None
     digest.update(_RECIPE.encode())
     return digest.hexdigest()[:32]
 

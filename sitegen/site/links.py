@@ -144,7 +144,13 @@ def _problem(page: Page, link: str, templates: Path) -> Problem:
     doc = page.document
     if doc is not None:
         line = next(
-            (doc.body_line + i for i, text in enumerate(doc.body.split("\n")) if link in text), None
+            (
+                doc.body_line + i
+                for i, text in enumerate(doc.body.split("\n"))
+                # As written, or as Markdown gives it: tabs as spaces, `&amp;` as `&`.
+                if link in text or link in html.unescape(text.expandtabs(4))
+            ),
+            None,
         )
         if line is not None:
             return Problem(doc.path, line, f"the link '{link}' leads nowhere", hint)

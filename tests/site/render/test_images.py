@@ -167,3 +167,25 @@ def test_a_check_works_out_the_variants_a_build_makes_without_reading_the_pictur
     assert (widest.width, widest.height) == ((601, 1000) if turned else (1000, 601))
     with Image.open(widest.cached) as file:
         assert file.size == (widest.width, widest.height)
+
+
+def test_a_long_image_name_gives_variant_names_a_file_system_takes(tmp_path: Path) -> None:
+    name = "a" * 240 + ".png"
+    path = tmp_path / name
+    Image.new("RGB", (1000, 600), (10, 20, 30)).save(path)
+    images = image_set(name, path, tmp_path / "cache")
+    for variant in images.variants:
+        file = variant.url.rsplit("/", 1)[1]
+        assert len(file.encode()) <= 255
+        assert file.startswith("a" * 100 + "-")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux's /proc")
+def test_an_image_that_cannot_be_read_is_a_problem_at_its_file(tmp_path: Path) -> None:
+    # A file that opens but refuses to be read from its start.
+    path = tmp_path / "memory.png"
+    path.symlink_to("/proc/self/mem")
+    with pytest.raises(ContentError) as caught:
+        process_images(["memory.png"], {"memory.png": path}, tmp_path / "cache")
+    [problem] = caught.value.problems
+    assert (problem.path, problem.message) == (path, "cannot read: Input/output error")
