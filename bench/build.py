@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
-from bench.latency import ServeError, edit, free_port, save_to_served  # noqa: E402
+from bench.latency import ServeError, edit, free_port, retitle, save_to_served  # noqa: E402
 from bench.measure import Measure, run_measured  # noqa: E402
 from sitegen.incremental.fingerprint import code_version  # noqa: E402
 
@@ -148,6 +148,11 @@ def build(tool: Tool, label: str, size: int) -> Measure:
     return measure
 
 
+# The rebuilds after one edit: to a story's text, and to its title (which the lists, the
+# tag pages and the stories that name it as related show too).
+EDITS = ("edit", "retitle")
+
+
 def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
     """One build of the kind `label`; after an edit, the built page must show it."""
     if label == "cold":
@@ -158,8 +163,10 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
     marker = f"rebuild-edit-{time.time_ns()}"
     if label == "edit":
         edit(tool.story(slug), marker)
+    elif label == "retitle":
+        retitle(tool.story(slug), marker)
     measure = build(tool, label, size)
-    shown = label != "edit" or measure.returncode != 0
+    shown = label not in EDITS or measure.returncode != 0
     if not shown and not any(marker in page.read_text() for page in tool.pages(slug)):
         return "wrong output: the edited story's page was not rebuilt"
     return measure
@@ -177,7 +184,7 @@ def builds(tools: list[Tool], size: int, slug: str, times: int) -> None:
 
     The tools take turns run by run, so that both meet the same load on the machine."""
     photos = any(has_photos(tool) for tool in tools)
-    labels = ("cold", "photos", "noop", "edit") if photos else ("cold", "noop", "edit")
+    labels = ("cold", "photos", "noop", *EDITS) if photos else ("cold", "noop", *EDITS)
     for label in labels:
         runs: dict[str, list[Measure]] = {tool.name: [] for tool in tools}
         for _ in range(times):

@@ -59,6 +59,14 @@ def edit(story: Path, marker: str) -> None:
     story.write_text(f"{text}\nEdited for the benchmark: {marker}.\n", encoding="utf-8")
 
 
+def retitle(story: Path, marker: str) -> None:
+    """Save `story` with a title naming `marker`: the first `title:` line of its front matter."""
+    lines = story.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines) if line.startswith("title:"))
+    lines[number] = f'title: "Retitled for the benchmark: {marker}"'
+    story.write_text("\n".join(lines), encoding="utf-8")
+
+
 def save_to_served(
     command: list[str], url: str, story: Path, log: Path, cwd: Path, *, edits: int = 3
 ) -> float:

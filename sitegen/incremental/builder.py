@@ -22,7 +22,7 @@ from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
-from sitegen.incremental.edits import kit_of, prepared_from
+from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.kit import open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
@@ -358,32 +358,55 @@ class Builder:
     def _light_edits(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
     ) -> Outputs | None:
-        """Rebuild after edits to the text of documents alone, from the saved pages of those
-        documents and the site-wide parts they are rendered with; or None."""
+        """Rebuild after edits that leave the site's structure as it was (to what documents
+        show, `SHOWN`), from the saved pages that show those documents and the site-wide parts
+        they are rendered with; or None. An edit to a text alone renders its own pages again;
+        one to more of what a document shows, every page that shows it."""
         changed = _changed(state, inputs, intact)
         kit = open_kit(state_files(self.state_file)[2], state.version, state.token)
         if kit is None or not changed:
             return None
-        pages = {path: kit.pages(path) for path in changed}
-        if not all(pages.values()):
-            return None
+        documents = dict(state.journal_entries[0])
+        # As edited since the kit was saved.
+        kit.now.update((path, entry[2]) for path, entry in documents.items())
+        saved = {path: kit.saved(path) for path in changed}
         shared = kit.shared()
         context = self._context_key(inputs)
-        documents, edited = dict(state.journal_entries[0]), {}
-        for path, (first, *_) in pages.items():
-            kept = first.document
-            doc = self._reload(Path(path), shared.config, shared.content_images)
-            if kept is None or doc is None or stripped(doc) != kept:
+        urls: set[str] = set()
+        shown_anew = False
+        for path, found in saved.items():
+            if found is None:  # new, or with no page
                 return None
-            edited[kept.path] = markdown_key(doc.body)
-            documents[path] = (inputs[path], context, kept, edited[kept.path])
-        found = [page for found in pages.values() for page in found]
-        prepared = prepared_from(shared, found, self.options.templates, self.options.cache)
+            doc = self._reload(Path(path), shared.config, shared.content_images)
+            if doc is None:
+                return None
+            kept, now = kit.document(path), stripped(doc)
+            if now == kept:
+                now = kept
+            elif shows_alike(kept, now, shared.images):
+                urls.update(found.shown_on)
+                shown_anew = True
+            else:
+                return None
+            urls.update(found.own)
+            documents[path] = (inputs[path], context, now, markdown_key(doc.body))
+            kit.now[path] = now
+        if shown_anew:
+            shared = kit.shared()  # the feeds show the documents as they are now
+        pages = [page for url in sorted(urls) if (page := kit.page(url)) is not None]
+        prepared = prepared_from(shared, pages, self.options.templates, self.options.cache)
+        for page in pages:
+            if page.document is not None and str(page.document.path) not in documents:
+                text = kit.saved(str(page.document.path))
+                if text is None:
+                    return None
+                prepared.bodies[page.document.path] = text.body
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, changed)
         outputs.state.documents = documents
         outputs.state.pages = dict(state.journal_entries[1])
-        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), set(edited))
+        edited = {Path(path) for path in changed}
+        self._fill_edits(outputs, prepared, markdown, pages, edited)
         return outputs
 
     def _edit_outputs(

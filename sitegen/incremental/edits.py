@@ -1,28 +1,35 @@
-"""From a built model to the kit a later rebuild after text edits reads, and back to a model
+"""From a built model to the kit a later rebuild after edits reads, and back to a model
 of only the pages it renders again."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from pathlib import Path
 
 from sitegen.content import i18n
 from sitegen.content.load import Content
+from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.kit import Kit, Shared
 from sitegen.incremental.prepared import Prepared
+from sitegen.markdown.texts import shown_images
+from sitegen.render.images import ImageSet
 from sitegen.render.templates import Renderer
 from sitegen.site.model import Page, Site
 
 
 def kit_of(prepared: Prepared) -> Kit:
-    """The pages of each document and the site-wide parts they and the feeds are rendered with."""
+    """Every page, the cache key of each document's text, and the site-wide parts the pages
+    and the feeds are rendered with."""
     site = prepared.site
-    pages: dict[str, list[Page]] = {}
-    for page in site.pages:
-        if page.document:
-            pages.setdefault(str(page.document.path), []).append(page)
-    feeds = {code: site.stories[code][: site.config.feed_entries] for code in site.config.codes}
     bodies = {
+        str(page.document.path): prepared.bodies[page.document.path]
+        for page in site.pages
+        if page.document
+    }
+    feeds = {code: site.stories[code][: site.config.feed_entries] for code in site.config.codes}
+    feed_bodies = {
         str(entry.doc.path): prepared.bodies[entry.doc.path]
         for entries in feeds.values()
         for entry in entries
@@ -31,7 +38,7 @@ def kit_of(prepared: Prepared) -> Kit:
         site.config,
         site.chrome,
         feeds,
-        bodies,
+        feed_bodies,
         prepared.content.strings,
         prepared.content.images,
         prepared.images,
@@ -40,7 +47,7 @@ def kit_of(prepared: Prepared) -> Kit:
         prepared.shared,
         prepared.templates,
     )
-    return Kit(shared, {path: tuple(found) for path, found in pages.items()})
+    return Kit(shared, site.pages, bodies)
 
 
 def prepared_from(shared: Shared, pages: list[Page], templates: Path, cache: Path) -> Prepared:
@@ -70,3 +77,23 @@ def prepared_from(shared: Shared, pages: list[Page], templates: Path, cache: Pat
         dict(shared.shared),
         dict(shared.templates),
     )
+
+
+# What an edit may change in a document and leave the site's structure as it was: what the
+# pages and feeds that show it render of it, not whether, where, or in which lists it is.
+SHOWN = frozenset(
+    {"title", "summary", "image", "image_alt", "location", "source", "body_line", "body_images"}
+)
+_STRUCTURE = tuple(
+    field.name
+    for field in dataclasses.fields(Document)
+    if field.compare and field.name not in SHOWN
+)
+
+
+def shows_alike(kept: Document, now: Document, images: Mapping[str, ImageSet]) -> bool:
+    """Whether a document, as edited, differs from the one kept (both without their text) in
+    what it shows alone, and shows no picture the site lacks."""
+    if any(getattr(kept, name) != getattr(now, name) for name in _STRUCTURE):
+        return False
+    return all(name in images for name in (now.image, *shown_images(now)) if name)

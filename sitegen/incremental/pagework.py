@@ -18,7 +18,7 @@ from sitegen.markdown.texts import TooDeep, body_text, markdown_html, too_deep
 from sitegen.parallel import cores, map_in_order, parked_workers, release_freed_memory
 from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.links import internal_targets, output_path
-from sitegen.site.listing import Entry, Tag
+from sitegen.site.listing import Entry
 from sitegen.site.model import Page, Site
 
 FLUSH_EVERY = 256
@@ -174,11 +174,9 @@ def _rendered_here(work: PageWork, urls: list[str]) -> tuple[list[str], list[str
 
 
 def _lists(value: object) -> int:
-    """How many entries a page's data lists, the stories of its tags included."""
+    """How many entries a page's data lists."""
     if isinstance(value, Entry):
         return 1
-    if isinstance(value, Tag):
-        return len(value.entries)
     if isinstance(value, Mapping):
         value = value.values()
     if isinstance(value, (list, tuple, ValuesView)):

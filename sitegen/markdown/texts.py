@@ -25,6 +25,10 @@ class DocumentWithImages(Document):
     body_images: tuple[str, ...] = ()
 
 
+# Every class of document the model holds.
+DOCUMENT_TYPES: tuple[type[Document], ...] = (Document, DocumentWithImages)
+
+
 def stripped(doc: Document) -> Document:
     """The document without its text, as the model and the build state keep it: with the
     names of the images the text shows, if it shows any."""

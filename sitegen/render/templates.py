@@ -24,7 +24,7 @@ from sitegen.render.ids import id_problems
 from sitegen.render.images import ImageSet
 from sitegen.render.once import FastContext, Once
 from sitegen.render.pictures import PICTURE, with_pictures
-from sitegen.site.listing import Tag, TagLink
+from sitegen.site.listing import Tag, TagCount, TagLink
 from sitegen.site.model import CHROME_KEYS, Page, Site
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ class Renderer:
             "form": self.form,
         }
 
-    def tag_url(self, lang: str, tag: Tag | TagLink) -> str:
+    def tag_url(self, lang: str, tag: Tag | TagLink | TagCount) -> str:
         """The first page listing a tag's stories."""
         return f"/{lang}/{self.site.config.language(lang).sections['tags']}/{tag.slug}/"
 

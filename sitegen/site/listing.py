@@ -46,6 +46,11 @@ class Tag:
         """The tag without its stories: all a story page shows of it."""
         return TagLink(self.slug, self.name)
 
+    @cached_property
+    def counted(self) -> TagCount:
+        """The tag and how many stories it has: all the tag list shows of it."""
+        return TagCount(self.slug, self.name, len(self.entries))
+
 
 @dataclass(frozen=True)
 class TagLink:
@@ -54,6 +59,16 @@ class TagLink:
 
     slug: str
     name: str
+
+
+@dataclass(frozen=True)
+class TagCount:
+    """A tag as the tag list shows it; keeping its stories out means an edit to what a story
+    shows (its title, say) does not change the tag list."""
+
+    slug: str
+    name: str
+    count: int
 
 
 @dataclass(frozen=True)

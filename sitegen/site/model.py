@@ -312,7 +312,7 @@ class _LanguagePages:
             self.t("tags.description"),
             "the tag list",
             ("tags",),
-            data={"tags": self.tags},
+            data={"tags": [tag.counted for tag in self.tags]},
         )
 
     def _campaign_list(self) -> Iterable[Page]:

@@ -3,13 +3,16 @@ falls back to the whole build whenever that would not be the same."""
 
 from __future__ import annotations
 
+import dataclasses
 import marshal
+import shutil
 from datetime import date
 from importlib import metadata
 from pathlib import Path
 
 import pytest
 
+from sitegen.content.schema import Document
 from sitegen.errors import ContentError
 from sitegen.incremental import builder as builder_module
 from sitegen.incremental import noop
@@ -21,6 +24,8 @@ from sitegen.incremental.kit import Kit, open_kit, write_kit
 from sitegen.incremental.prepared import feed_files
 from sitegen.incremental.state import load_state, state_files
 from sitegen.packages import package_version
+from sitegen.site.listing import Entry
+from sitegen.site.model import Page
 from tests.site.incremental.test_builder import Site, site, snapshot
 from tests.site.incremental.test_noop import unchanged
 
@@ -48,9 +53,13 @@ def test_an_edit_is_built_without_the_saved_model(site: Site) -> None:
     edit = ("content/stories/extra-040.md", "Someone *asked*", "Someone *asked again*")
     assert changed_files(site, edit) == {"en/stories/extra-040/index.html"}
     assert model.read_bytes() == b"not a model"
-    # Anything more than text needs the model: without it, everything is built again.
+    # So does what the story shows: its page and those that show it are built again.
     edit = ("content/stories/extra-041.md", "summary:", "summary: Anew.")
     assert "en/stories/extra-041/index.html" in changed_files(site, edit)
+    assert model.read_bytes() == b"not a model"
+    # Anything more needs the model: without it, everything is built again.
+    edit = ("content/stories/extra-042.md", "tags: [", "tags: [a-new-tag, ")
+    assert "en/tags/a-new-tag/index.html" in changed_files(site, edit)
     assert model.read_bytes() != b"not a model"
 
 
@@ -81,6 +90,98 @@ def test_an_edit_to_a_story_the_feed_shows_remakes_the_feed(site: Site) -> None:
     site.build()
     edit = ("content/stories/one.en.md", "Text with", "Text, rewritten, with")
     assert changed_files(site, edit) == {"en/stories/one/index.html", "en/feed.xml"}
+
+
+SHOWN_EDITS = {
+    "title": ("content/stories/one.en.md", "title: The first story", "title: The first, retold"),
+    "summary": ("content/stories/two.md", "summary: Another person", "summary: One more person"),
+    "picture": ("content/stories/one.en.md", "image_alt: A green rectangle.", "image_alt: Green."),
+    "place": ("content/stories/one.en.md", "location: Hamburg", "location: Gdańsk"),
+    "picture added": (
+        "content/stories/extra-007.md",
+        "summary:",
+        "image: photo.png\nimage_alt: A photo.\nsummary:",
+    ),
+    "campaign": ("content/campaigns/together.en.md", "title: Together", "title: All together"),
+    "page": ("content/pages/about.en.md", "summary: Who we are.", "summary: Who we were."),
+    "home page": ("content/pages/index.en.md", "title: Welcome", "title: Welcome back"),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(SHOWN_EDITS))
+def test_an_edit_to_what_a_document_shows_is_built_from_the_kit_as_a_cold_build(
+    site: Site, edit: str
+) -> None:
+    site.build()
+    model = saved(site, "model")
+    whole = model.read_bytes()
+    changed = changed_files(site, SHOWN_EDITS[edit])
+    assert model.read_bytes() == whole  # built from the kit: the model was not read
+    assert len(changed) < 20
+    # Whatever showed the document before shows it as it is now: nothing else is left.
+    assert site.build().written == 0
+
+
+def test_a_new_title_reaches_every_page_and_feed_that_shows_the_story(site: Site) -> None:
+    site.build()
+    edit = ("content/stories/one.en.md", "title: The first story", "title: The first, retold")
+    changed = changed_files(site, edit)
+    shown = {
+        name for name, text in snapshot(site.base / "public").items() if b"first, retold" in text
+    }
+    assert {"en/stories/one/index.html", "en/feed.xml", "en/stories/index.html"} <= shown
+    # No other file changed: the story's translation, say, does not show its title.
+    assert changed == shown
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        ("content/stories/extra-042.md", "date: 2018-", "date: 2017-"),
+        ("content/stories/extra-042.md", "tags: [", "tags: [courage, "),
+        ("content/stories/extra-042.md", "summary:", "draft: true\nsummary:"),
+        ("content/stories/extra-042.md", "summary:", "updated: 2020-01-01\nsummary:"),
+        ("content/pages/about.en.md", "summary:", "layout: thanks\nsummary:"),
+        # A picture no page showed yet: its variants are not made.
+        (
+            "content/stories/extra-042.md",
+            "summary:",
+            "image: other.png\nimage_alt: Another.\nsummary:",
+        ),
+    ],
+)
+def test_what_changes_the_site_s_structure_is_built_whole(
+    site: Site, edit: tuple[str, str, str]
+) -> None:
+    shutil.copy(site.content / "images" / "photo.png", site.content / "images" / "other.png")
+    site.build()
+    model = saved(site, "model")
+    whole = model.read_bytes()
+    changed_files(site, edit)
+    assert model.read_bytes() != whole
+
+
+def test_edits_of_every_kind_in_turn_build_what_a_cold_build_does(site: Site) -> None:
+    site.build()
+    edits = [
+        SHOWN_EDITS["title"],
+        ("content/stories/one.en.md", "Text with", "Words with"),
+        SHOWN_EDITS["summary"],
+        ("content/stories/one.en.md", "title: The first, retold", "title: The first, again"),
+        ("content/stories/extra-010.md", "date: 2018-", "date: 2016-"),
+        ("content/stories/one.en.md", "title: The first, again", "title: First"),
+        ("content/stories/two.md", "A note.", "A longer note."),
+    ]
+    for edit in edits:
+        changed_files(site, edit)
+        # As a new process of the command line would find it: nothing left to do.
+        noop._answers.clear()
+        assert unchanged(site) is not None
+        noop._seen.clear()  # what it saw is not the next process's
+    site.edit("templates/story.html", '<article class="story">', '<article class="story x">')
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    assert site.build().written == 0
 
 
 @pytest.mark.parametrize(
@@ -144,24 +245,87 @@ def test_package_versions_are_those_importlib_metadata_gives(name: str) -> None:
 NAMES = ["content/b.md", "content/ab.md", "content/b.md.x", "c/b.md", "content/a b.md", "é.md"]
 
 
-def test_each_document_finds_its_own_pages_in_the_header(tmp_path: Path) -> None:
+def _document(name: str) -> Document:
+    return Document("stories", "s", "en", Path(name), f"Title of {name}", "Summary.")
+
+
+def _page(url: str, document: Document | None, shows: list[Document]) -> Page:
+    entries = [Entry(doc, f"/{doc.path}/") for doc in shows]
+    # As the model makes them: a document's page has its title and summary.
+    title, description = (document.title, document.summary) if document else ("T", "D")
+    data = {"shows": entries}
+    return Page(url, "en", "story.html", title, description, "o", ("k",), document, data)
+
+
+def test_each_document_finds_its_pages_and_those_that_show_it(tmp_path: Path) -> None:
     path = tmp_path / "x.kit"
-    pages = {name: (f"pages of {name}",) * (number + 1) for number, name in enumerate(NAMES)}
-    write_kit(path, "v1", "t1", Kit(shared=None, pages=pages))  # type: ignore[arg-type]
+    documents = {name: _document(name) for name in NAMES}
+    pages = [
+        *(_page(f"/{number}/", documents[name], []) for number, name in enumerate(NAMES)),
+        _page("/list/", None, [documents[name] for name in NAMES[:3]]),
+        _page("/again/", documents[NAMES[0]], [documents[NAMES[0]], documents[NAMES[1]]]),
+    ]
+    bodies = {name: f"key of {name}" for name in NAMES}
+    write_kit(path, "v1", "t1", Kit(shared=None, pages=pages, bodies=bodies))  # type: ignore[arg-type]
     reader = open_kit(path, "v1", "t1")
     assert reader is not None
-    for name in NAMES:
-        found: tuple[object, ...] = reader.pages(name)
-        assert found == pages[name]
+    for number, name in enumerate(NAMES):
+        saved = reader.saved(name)
+        assert saved is not None
+        assert (saved.document, saved.body) == (documents[name], bodies[name])
+        expected = ["/0/", "/again/"] if number == 0 else [f"/{number}/"]
+        assert list(saved.own) == expected
+        shown = {0: ["/0/", "/list/", "/again/"], 1: ["/1/", "/list/", "/again/"]}
+        assert list(saved.shown_on) == shown.get(
+            number, [f"/{number}/", "/list/"][: 1 + (number < 3)]
+        )
+        assert reader.pages(name) == tuple(page for page in pages if page.url in expected)
     for other in ["b.md", "content/b", "ontent/b.md", "", "content/b.md\0content/ab.md"]:
+        assert reader.saved(other) is None
         assert reader.pages(other) == ()
+    assert reader.page("/list/") == pages[-2]
+    assert reader.page("/nowhere/") is None
     assert open_kit(path, "v2", "t1") is None
     assert open_kit(path, "v1", "t2") is None
 
 
-def test_a_document_named_with_a_nul_is_refused(tmp_path: Path) -> None:
+def test_pages_read_show_the_documents_given_anew(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    first, second = _document("a.md"), _document("b.md")
+    pages = [_page("/a/", first, [second]), _page("/b/", second, [first])]
+    kit = Kit(shared=None, pages=pages, bodies={"a.md": "ka", "b.md": "kb"})  # type: ignore[arg-type]
+    write_kit(path, "v", "t", kit)
+    reader = open_kit(path, "v", "t")
+    assert reader is not None
+    retitled = dataclasses.replace(first, title="A new title", summary="A new summary.")
+    reader.now["a.md"] = retitled
+    own, other = reader.page("/a/"), reader.page("/b/")
+    assert own is not None
+    assert other is not None
+    # Its own page takes its title and description, as the model makes it.
+    assert (own.document, own.title, own.description) == (retitled, "A new title", "A new summary.")
+    assert own.data == pages[0].data
+    assert other.data == {"shows": [Entry(retitled, "/a.md/")]}
+    assert (other.title, other.document) == (second.title, second)
+
+
+def test_many_names_are_found_as_few_are(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    documents = [_document(f"content/{number}.md") for number in range(40)]
+    pages = [_page(f"/{number}/", doc, []) for number, doc in enumerate(documents)]
+    bodies = {str(doc.path): "k" for doc in documents}
+    write_kit(path, "v", "t", Kit(shared=None, pages=pages, bodies=bodies))  # type: ignore[arg-type]
+    reader = open_kit(path, "v", "t")
+    assert reader is not None
+    for number in [*range(40), *range(40)]:
+        assert reader.page(f"/{number}/") == pages[number]
+    assert reader.page("/40/") is None
+
+
+def test_a_page_named_with_a_nul_is_refused(tmp_path: Path) -> None:
+    kit = Kit(shared=None, pages=[_page("/a\0b/", None, [])], bodies={})  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="NUL"):
-        write_kit(tmp_path / "x.kit", "v", "t", Kit(shared=None, pages={"a\0b": ()}))  # type: ignore[arg-type]
+        write_kit(tmp_path / "x.kit", "v", "t", kit)
 
 
 def story_edit(number: int) -> tuple[str, str, str]:

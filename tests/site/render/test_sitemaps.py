@@ -99,8 +99,9 @@ def test_a_build_writes_the_index_and_removes_its_files_once_one_is_enough(
     named = locations(built["sitemap.xml"].decode(), "s:sitemap/s:loc")
     assert named == [f"https://example.org/{name}" for name in children]
     monkeypatch.setattr(outputs, "MAX_URLS", 50_000)
-    # A change of front matter, not only of a text, remakes the site-wide files.
-    site.edit("content/stories/two.md", "title: The second story", "title: The 2nd story")
+    # A change to the site's structure, not only to what a story shows, remakes the
+    # site-wide files.
+    site.edit("content/stories/two.md", "date: 2019-10-01", "date: 2019-10-02")
     site.build()
     after = snapshot(tmp_path / "public")
     assert not [name for name in after if name.startswith("sitemap-")]
