@@ -24,7 +24,7 @@ from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
-from sitegen.incremental.kit import open_kit
+from sitegen.incremental.kit import KitReader, open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -364,49 +364,66 @@ class Builder:
         one to more of what a document shows, every page that shows it."""
         changed = _changed(state, inputs, intact)
         kit = open_kit(state_files(self.state_file)[2], state.version, state.token)
-        if kit is None or not changed:
+        if kit is None:
+            return None
+        try:
+            return self._from_kit(kit, changed, state, inputs, intact, markdown)
+        finally:
+            kit.close()
+
+    def _from_kit(
+        self,
+        kit: KitReader,
+        changed: set[str] | None,
+        state: BuildState,
+        inputs: Inputs,
+        intact: dict[str, str],
+        markdown: MarkdownCache,
+    ) -> Outputs | None:
+        saved = {path: kit.saved(path) for path in changed or ()}
+        if not saved or not all(saved.values()):  # nothing, or a new file, or one with no page
             return None
         documents = dict(state.journal_entries[0])
         # As edited since the kit was saved.
         kit.now.update((path, entry[2]) for path, entry in documents.items())
-        saved = {path: kit.saved(path) for path in changed}
         shared = kit.shared()
         context = self._context_key(inputs)
         urls: set[str] = set()
         shown_anew = False
         for path, found in saved.items():
-            if found is None:  # new, or with no page
-                return None
             doc = self._reload(Path(path), shared.config, shared.content_images)
-            if doc is None:
+            if found is None or doc is None:  # (found: for the type checker)
                 return None
             kept, now = kit.document(path), stripped(doc)
-            if now == kept:
-                now = kept
-            elif shows_alike(kept, now, shared.images):
+            if now != kept:
+                if not (found.follows and shows_alike(kept, now, shared.images)):
+                    return None
                 urls.update(found.shown_on)
                 shown_anew = True
-            else:
-                return None
             urls.update(found.own)
             documents[path] = (inputs[path], context, now, markdown_key(doc.body))
             kit.now[path] = now
         if shown_anew:
             shared = kit.shared()  # the feeds show the documents as they are now
-        pages = [page for url in sorted(urls) if (page := kit.page(url)) is not None]
+        found_pages = [kit.page(url) for url in sorted(urls)]
+        pages = [page for page in found_pages if page is not None]
+        if len(pages) != len(found_pages):
+            return None
         prepared = prepared_from(shared, pages, self.options.templates, self.options.cache)
+        # The cache keys of the texts of the pages' documents (the feeds' too): as edited,
+        # else as saved.
         for page in pages:
             if page.document is not None and str(page.document.path) not in documents:
-                text = kit.saved(str(page.document.path))
-                if text is None:
+                known = kit.saved(str(page.document.path))
+                if known is None:
                     return None
-                prepared.bodies[page.document.path] = text.body
+                prepared.bodies[page.document.path] = known.body
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
-        outputs = self._edit_outputs(state, inputs, intact, changed)
+        outputs = self._edit_outputs(state, inputs, intact, set(saved))
         outputs.state.documents = documents
         outputs.state.pages = dict(state.journal_entries[1])
-        edited = {Path(path) for path in changed}
-        self._fill_edits(outputs, prepared, markdown, pages, edited)
+        edited = {Path(path) for path in saved}
+        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited)
         return outputs
 
     def _edit_outputs(

@@ -93,7 +93,13 @@ _STRUCTURE = tuple(
 
 def shows_alike(kept: Document, now: Document, images: Mapping[str, ImageSet]) -> bool:
     """Whether a document, as edited, differs from the one kept (both without their text) in
-    what it shows alone, and shows no picture the site lacks."""
+    what it shows alone, and still shows the pictures it showed, and no other the site lacks:
+    a picture no longer shown may be shown by no page at all, and then leaves the site."""
     if any(getattr(kept, name) != getattr(now, name) for name in _STRUCTURE):
         return False
-    return all(name in images for name in (now.image, *shown_images(now)) if name)
+    before, after = _pictures(kept), _pictures(now)
+    return before <= after and all(name in images for name in after)
+
+
+def _pictures(doc: Document) -> set[str]:
+    return {name for name in (doc.image, *shown_images(doc)) if name}

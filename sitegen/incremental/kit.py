@@ -16,7 +16,7 @@ from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
@@ -68,34 +68,26 @@ class Kit:
 @dataclass(frozen=True)
 class Saved:
     """One document as the kit has it: itself (without its text), its text's cache key, the
-    URLs of its own pages, and those of every page that shows it (its own among them)."""
+    URLs of its own pages, those of every page that shows it (its own among them), and
+    whether its own pages have its title and summary as theirs (`KitReader.page`)."""
 
     document: Document
     body: str
     own: tuple[str, ...]
     shown_on: tuple[str, ...]
+    follows: bool
 
 
-# While a part is pickled: the documents it names, by path. While one is read: where the
-# documents it names are found.
-_named: dict[str, Document] = {}
+# While a part is read: where the documents it names are found (`KitReader.document`), the
+# reader reading last at the end.
 _finding: list[Callable[[str], Document]] = []
 
 
 def _named_document(path: str) -> Document:
-    """A document a saved part names, as the reader finds it (see `KitReader.document`)."""
+    """A document a saved part names, as the reader reading it finds it."""
     return _finding[-1](path)
 
 
-def _by_name(document: Document) -> tuple[Callable[[str], Document], tuple[str]]:
-    # Each document is saved once, on its own; the parts that show it name it.
-    path = str(document.path)
-    _named[path] = document
-    return _named_document, (path,)
-
-
-# How pages and the shared parts are pickled: documents by name (`_by_name`).
-_BY_NAME_TABLE = {**copyreg.dispatch_table, **dict.fromkeys(DOCUMENT_TYPES, _by_name)}
 # Saved documents are pickled this many to a part: a part each would cost twice the time.
 DOCUMENTS_A_PART = 64
 
@@ -117,20 +109,33 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     buffer = io.BytesIO()
+    # The documents the part being pickled names, by path; then all those named so far.
+    named: dict[str, Document] = {}
     documents: dict[str, Document] = {}
     own: dict[str, list[str]] = {}
     shown_on: dict[str, list[str]] = {}
+    # Documents whose own pages do not all have the document's title and summary.
+    departing: set[str] = set()
     spans = array("q")
     offset = 0
 
-    def put(part: object, file: BinaryIO, *, by_name: bool = True) -> None:
+    def by_name(document: Document) -> tuple[Callable[[str], Document], tuple[str]]:
+        path = str(document.path)
+        named[path] = document
+        return _named_document, (path,)
+
+    # Documents by name. Only the classes in this table cost a call here: a `persistent_id`
+    # would be called for every object pickled, each string and number too.
+    table = {**copyreg.dispatch_table, **dict.fromkeys(DOCUMENT_TYPES, by_name)}
+
+    def put(part: object, file: BinaryIO, *, naming: bool = True) -> None:
         nonlocal offset
         buffer.seek(0)
         buffer.truncate()
         # A new pickler for each part: clearing one's memo takes longer once it has grown.
         pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-        if by_name:
-            pickler.dispatch_table = _BY_NAME_TABLE
+        if naming:
+            pickler.dispatch_table = table
         pickler.dump(part)
         file.write(buffer.getbuffer())
         spans.extend((offset, buffer.tell()))
@@ -139,20 +144,20 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(bytes(_LENGTH))  # the header's place, known at the end
-            try:
-                put(kit.shared, file)
-                documents.update(_named)
-                _named.clear()
-                for page in kit.pages:
-                    put(page, file)
-                    if page.document is not None:
-                        own.setdefault(str(page.document.path), []).append(page.url)
-                    for named in _named:
-                        shown_on.setdefault(named, []).append(page.url)
-                    documents.update(_named)
-                    _named.clear()
-            finally:
-                _named.clear()
+            put(kit.shared, file)
+            documents.update(named)
+            named.clear()
+            for page in kit.pages:
+                put(page, file)
+                doc = page.document
+                if doc is not None:
+                    own.setdefault(str(doc.path), []).append(page.url)
+                    if (page.title, page.description) != (doc.title, doc.summary):
+                        departing.add(str(doc.path))
+                for name in named:
+                    shown_on.setdefault(name, []).append(page.url)
+                documents.update(named)
+                named.clear()
             names = list(documents)
             for start in range(0, len(names), DOCUMENTS_A_PART):
                 part = tuple(
@@ -161,19 +166,20 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
                         kit.bodies[name],
                         tuple(own.get(name, ())),
                         tuple(shown_on.get(name, ())),
+                        name not in departing,
                     )
                     for name in names[start : start + DOCUMENTS_A_PART]
                 )
-                put(part, file, by_name=False)
+                put(part, file, naming=False)
             shared = (spans[0], spans[1])
-            pages = (_NUL + _NUL.join(urls) + _NUL, spans[2 : 2 + 2 * len(urls)].tobytes())
+            pages = (_listed(urls), spans[2 : 2 + 2 * len(urls)].tobytes())
             # Each document's place is its part's: the nth document is the part's n % 64th.
             parts = spans[2 + 2 * len(urls) :]
             places = array("q")
             for number in range(len(names)):
                 chunk = number // DOCUMENTS_A_PART
                 places.extend(parts[2 * chunk : 2 * chunk + 2])
-            saved_documents = (_NUL + _NUL.join(names) + _NUL, places.tobytes())
+            saved_documents = (_listed(names), places.tobytes())
             header = (KIT_FORMAT, version, token, shared, pages, saved_documents)
             file.write(marshal.dumps(header))
             file.seek(0)
@@ -182,6 +188,11 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _listed(names: list[str]) -> str:
+    """Names between and around NULs: one NUL when there are none."""
+    return _NUL + "".join(name + _NUL for name in names)
 
 
 class _Names:
@@ -195,8 +206,10 @@ class _Names:
     def span(self, name: str) -> tuple[int, int] | None:
         """Where the part of `name` is, or None when it is not listed."""
         number = self.number(name)
-        if number is None:
-            return None
+        return None if number is None else self.place(number)
+
+    def place(self, number: int) -> tuple[int, int]:
+        """Where the part of the nth name is."""
         return self.places[2 * number], self.places[2 * number + 1]
 
     def number(self, name: str) -> int | None:
@@ -214,24 +227,34 @@ class _Names:
 
 
 class KitReader:
-    """A saved kit, read part by part. The documents its pages and shared parts show are
-    found as `now` has them, else as saved: pages whose own document is given anew are read
-    with its title and summary."""
+    """A saved kit, read part by part from the file as it was opened (another build may put
+    a new one in its place meanwhile); close it when done. The documents its pages and
+    shared parts show are found as `now` has them, else as saved."""
 
     def __init__(
-        self, path: Path, start: int, shared: tuple[int, int], pages: _Names, documents: _Names
+        self, file: BinaryIO, start: int, shared: tuple[int, int], pages: _Names, documents: _Names
     ) -> None:
-        self.path, self.start, self.span = path, start, shared
+        self.file, self.start, self.span = file, start, shared
         self._pages, self._documents = pages, documents
         self.now: dict[str, Document] = {}
         # Parts of saved documents read, by place.
         self._parts: dict[int, tuple[Saved, ...]] = {}
 
+    def close(self) -> None:
+        """Close the file."""
+        self.file.close()
+
+    def __enter__(self) -> KitReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def shared(self) -> Shared:
         """The site-wide parts."""
         found = self._load(self.span)
         if not isinstance(found, Shared):
-            raise TypeError(f"{self.path}: not a kit")
+            raise TypeError(f"{self.file.name}: not a kit")
         return found
 
     def saved(self, document: str) -> Saved | None:
@@ -240,15 +263,15 @@ class KitReader:
         number = self._documents.number(document)
         if number is None:
             return None
-        start, length = self._documents.places[2 * number : 2 * number + 2]
-        if start not in self._parts:
-            part = self._load((start, length), by_name=False)
+        place = self._documents.place(number)
+        if place[0] not in self._parts:
+            part = self._load(place, by_name=False)
             if not isinstance(part, tuple):
-                raise TypeError(f"{self.path}: not a kit")
-            self._parts[start] = part
-        saved = self._parts[start][number % DOCUMENTS_A_PART]
+                raise TypeError(f"{self.file.name}: not a kit")
+            self._parts[place[0]] = part
+        saved = self._parts[place[0]][number % DOCUMENTS_A_PART]
         if not isinstance(saved, Saved):
-            raise TypeError(f"{self.path}: not a kit")
+            raise TypeError(f"{self.file.name}: not a kit")
         return saved
 
     def document(self, path: str) -> Document:
@@ -257,33 +280,30 @@ class KitReader:
             return self.now[path]
         saved = self.saved(path)
         if saved is None:
-            raise TypeError(f"{self.path}: a page shows a document the kit lacks")
+            raise TypeError(f"{self.file.name}: a page shows a document the kit lacks")
         return saved.document
 
     def page(self, url: str) -> Page | None:
-        """A page, showing the documents as they are now; None when there is no such page."""
+        """A page, showing the documents as they are now; None when there is no such page.
+        A document's own page takes its title and summary anew, where it had them as its own
+        when saved (`Saved.follows`), as the model makes it."""
         span = self._pages.span(url)
         if span is None:
             return None
         page = self._load(span)
         if not isinstance(page, Page):
-            raise TypeError(f"{self.path}: not a kit")
+            raise TypeError(f"{self.file.name}: not a kit")
         doc = page.document
         if doc is not None and (page.title, page.description) != (doc.title, doc.summary):
-            # As the model makes a document's pages: their title and description are its own.
-            page = dataclasses.replace(page, title=doc.title, description=doc.summary)
+            saved = self.saved(str(doc.path))
+            if saved is not None and saved.follows:
+                page = dataclasses.replace(page, title=doc.title, description=doc.summary)
         return page
 
-    def pages(self, document: str) -> tuple[Page, ...]:
-        """The pages of one document (none when it has no page)."""
-        saved = self.saved(document)
-        found = () if saved is None else tuple(self.page(url) for url in saved.own)
-        return tuple(page for page in found if page is not None)
-
     def _load(self, span: tuple[int, int], *, by_name: bool = True) -> object:
-        with self.path.open("rb") as file:
-            file.seek(self.start + span[0])
-            data = file.read(span[1])
+        data = os.pread(self.file.fileno(), span[1], self.start + span[0])
+        if len(data) != span[1]:
+            raise EOFError(f"{self.file.name}: cut short")
         if not by_name:
             return pickle.loads(data)  # noqa: S301 - our own cache file
         _finding.append(self.document)
@@ -296,22 +316,35 @@ class KitReader:
 def open_kit(path: Path, version: str, token: str) -> KitReader | None:
     """The kit saved with the state `token` of this code, or None."""
     try:
-        with path.open("rb") as file:
-            file.seek(int.from_bytes(file.read(_LENGTH), "little"))
-            header = marshal.loads(file.read())  # noqa: S302 - our own cache file
-    except (OSError, EOFError, ValueError, TypeError):
+        file = path.open("rb")
+    except OSError:
         return None
-    if type(header) is not tuple or len(header) != 6 or header[:3] != (KIT_FORMAT, version, token):
+    try:
+        header = _header(file)
+    except (OSError, EOFError, ValueError, TypeError):
+        header = None
+    if header is None or header[:3] != (KIT_FORMAT, version, token):
+        file.close()
         return None
     _, _, _, shared, *lists = header
     named = []
     for listed in lists:
-        if type(listed) is not tuple or len(listed) != 2:
-            return None
         names, places = listed
         if type(names) is not str or type(places) is not bytes or len(places) % 16:
+            file.close()
             return None
         if names.count(_NUL) != len(places) // 16 + 1:
+            file.close()
             return None
         named.append(_Names(names, places))
-    return KitReader(path, _LENGTH, shared, *named)
+    return KitReader(file, _LENGTH, shared, *named)
+
+
+def _header(file: BinaryIO) -> tuple[Any, ...] | None:
+    file.seek(int.from_bytes(file.read(_LENGTH), "little"))
+    header = marshal.loads(file.read())  # noqa: S302 - our own cache file
+    if type(header) is not tuple or len(header) != 6:
+        return None
+    if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:]):
+        return None
+    return header

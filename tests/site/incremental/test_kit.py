@@ -32,6 +32,15 @@ from tests.site.incremental.test_noop import unchanged
 __all__ = ["site"]
 
 
+def opens(path: Path, version: str, token: str) -> bool:
+    """Whether the kit at `path` is the one saved with this version and token."""
+    kit = open_kit(path, version, token)
+    if kit is None:
+        return False
+    kit.close()
+    return True
+
+
 def saved(site: Site, suffix: str) -> Path:
     return next((site.base / "cache" / "builds").glob(f"*.{suffix}"))
 
@@ -142,6 +151,8 @@ def test_a_new_title_reaches_every_page_and_feed_that_shows_the_story(site: Site
         ("content/stories/extra-042.md", "summary:", "draft: true\nsummary:"),
         ("content/stories/extra-042.md", "summary:", "updated: 2020-01-01\nsummary:"),
         ("content/pages/about.en.md", "summary:", "layout: thanks\nsummary:"),
+        # A picture a story shows no more: no other page may show it, and it leaves the site.
+        ("content/stories/one.en.md", "image: photo.png\nimage_alt: A green rectangle.\n", ""),
         # A picture no page showed yet: its variants are not made.
         (
             "content/stories/extra-042.md",
@@ -159,6 +170,19 @@ def test_what_changes_the_site_s_structure_is_built_whole(
     whole = model.read_bytes()
     changed_files(site, edit)
     assert model.read_bytes() != whole
+
+
+@pytest.mark.parametrize("now", ["image: photo.png", ""])
+def test_a_picture_only_one_story_showed_leaves_the_site_with_it(site: Site, now: str) -> None:
+    shutil.copy(site.content / "images" / "photo.png", site.content / "images" / "other.png")
+    site.edit(
+        "content/stories/extra-007.md", "summary:", "image: other.png\nimage_alt: O.\nsummary:"
+    )
+    site.build()
+    assert any(name.startswith("images/other-") for name in snapshot(site.base / "public"))
+    changed = changed_files(site, ("content/stories/extra-007.md", "image: other.png", now))
+    assert any(name.startswith("images/other-") for name in changed)
+    assert not any(name.startswith("images/other-") for name in snapshot(site.base / "public"))
 
 
 def test_edits_of_every_kind_in_turn_build_what_a_cold_build_does(site: Site) -> None:
@@ -214,12 +238,14 @@ def test_the_kit_belongs_to_the_state_it_was_saved_with(site: Site) -> None:
     kit_path = state_files(saved(site, "files").with_suffix(""))[2]
     kit = open_kit(kit_path, state.version, state.token)
     assert kit is not None
-    pages = kit.pages(str(site.content / "stories" / "two.md"))
-    assert [page.url for page in pages] == ["/en/stories/two/"]
-    assert kit.pages(str(site.content / "stories" / "draft.md")) == ()
+    two = kit.saved(str(site.content / "stories" / "two.md"))
+    assert two is not None
+    assert list(two.own) == ["/en/stories/two/"]
+    assert kit.saved(str(site.content / "stories" / "draft.md")) is None
     assert kit.shared().config.codes == ("en", "pl")
-    assert open_kit(kit_path, state.version, "another") is None
-    assert open_kit(kit_path.with_suffix(".gone"), state.version, state.token) is None
+    kit.close()
+    assert not opens(kit_path, state.version, "another")
+    assert not opens(kit_path.with_suffix(".gone"), state.version, state.token)
 
 
 def test_edits_in_turn_carry_the_journal_to_the_next_whole_build(site: Site) -> None:
@@ -279,14 +305,14 @@ def test_each_document_finds_its_pages_and_those_that_show_it(tmp_path: Path) ->
         assert list(saved.shown_on) == shown.get(
             number, [f"/{number}/", "/list/"][: 1 + (number < 3)]
         )
-        assert reader.pages(name) == tuple(page for page in pages if page.url in expected)
+        assert [reader.page(url) for url in saved.own] == [p for p in pages if p.url in expected]
     for other in ["b.md", "content/b", "ontent/b.md", "", "content/b.md\0content/ab.md"]:
         assert reader.saved(other) is None
-        assert reader.pages(other) == ()
     assert reader.page("/list/") == pages[-2]
     assert reader.page("/nowhere/") is None
-    assert open_kit(path, "v2", "t1") is None
-    assert open_kit(path, "v1", "t2") is None
+    reader.close()
+    assert not opens(path, "v2", "t1")
+    assert not opens(path, "v1", "t2")
 
 
 def test_pages_read_show_the_documents_given_anew(tmp_path: Path) -> None:
@@ -307,6 +333,41 @@ def test_pages_read_show_the_documents_given_anew(tmp_path: Path) -> None:
     assert own.data == pages[0].data
     assert other.data == {"shows": [Entry(retitled, "/a.md/")]}
     assert (other.title, other.document) == (second.title, second)
+    reader.close()
+
+
+def test_a_page_with_a_title_of_its_own_keeps_it(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    first = _document("a.md")
+    own = dataclasses.replace(_page("/a/", first, []), title="A title of its own")
+    write_kit(path, "v", "t", Kit(shared=None, pages=[own], bodies={"a.md": "k"}))  # type: ignore[arg-type]
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        saved = reader.saved("a.md")
+        assert saved is not None
+        assert not saved.follows
+        reader.now["a.md"] = dataclasses.replace(first, title="Another")
+        found = reader.page("/a/")
+        assert found is not None
+        assert found.title == "A title of its own"
+
+
+def test_a_kit_replaced_while_read_is_read_as_it_was_opened(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    before = [_page(f"/{n}/", _document(f"{n}.md"), []) for n in range(100)]
+    bodies = {f"{n}.md": "k" for n in range(100)}
+    write_kit(path, "v", "t", Kit(shared=None, pages=before, bodies=bodies))  # type: ignore[arg-type]
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        after = [dataclasses.replace(page, template="other.html" * 50) for page in before]
+        write_kit(path, "v", "t", Kit(shared=None, pages=after, bodies=bodies))  # type: ignore[arg-type]
+        assert [reader.page(f"/{n}/") for n in range(100)] == before
+
+
+def test_a_kit_without_documents_opens(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    write_kit(path, "v", "t", Kit(shared=None, pages=[], bodies={}))  # type: ignore[arg-type]
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        assert reader.saved("a.md") is None
+        assert reader.page("/") is None
 
 
 def test_many_names_are_found_as_few_are(tmp_path: Path) -> None:
@@ -319,7 +380,9 @@ def test_many_names_are_found_as_few_are(tmp_path: Path) -> None:
     assert reader is not None
     for number in [*range(40), *range(40)]:
         assert reader.page(f"/{number}/") == pages[number]
+        assert reader.saved(f"content/{number}.md") is not None
     assert reader.page("/40/") is None
+    reader.close()
 
 
 def test_a_page_named_with_a_nul_is_refused(tmp_path: Path) -> None:
@@ -393,7 +456,7 @@ def test_the_kit_saved_while_pages_render_goes_with_the_state_or_not_at_all(
     site.build(jobs=jobs)
     state = load_state(saved(site, "files").with_suffix(""))
     kit_path = state_files(saved(site, "files").with_suffix(""))[2]
-    assert open_kit(kit_path, state.version, state.token) is not None
+    assert opens(kit_path, state.version, state.token)
     assert not list(builds.glob("*.kit-*"))
     kit_before = kit_path.read_bytes()
 
@@ -412,7 +475,7 @@ def test_the_kit_saved_while_pages_render_goes_with_the_state_or_not_at_all(
     site.build(jobs=jobs)
     assert snapshot(site.base / "public") == site.reference()
     state = load_state(saved(site, "files").with_suffix(""))
-    assert open_kit(kit_path, state.version, state.token) is not None
+    assert opens(kit_path, state.version, state.token)
 
 
 @pytest.mark.parametrize("cut", [0, 4, 8, 100, -1])
@@ -422,6 +485,6 @@ def test_a_kit_cut_short_is_no_kit(site: Site, cut: int) -> None:
     kit_path = state_files(saved(site, "files").with_suffix(""))[2]
     whole = kit_path.read_bytes()
     kit_path.write_bytes(whole[:cut])
-    assert open_kit(kit_path, state.version, state.token) is None
+    assert not opens(kit_path, state.version, state.token)
     kit_path.write_bytes(whole)
-    assert open_kit(kit_path, state.version, state.token) is not None
+    assert opens(kit_path, state.version, state.token)
