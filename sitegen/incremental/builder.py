@@ -7,12 +7,12 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import Use
@@ -156,23 +156,33 @@ class Builder:
     ) -> Outputs:
         """Rebuild what changed: from the saved pages of edited texts, from the last model in
         memory, or from everything read again; save the state."""
-        if self.state is None and not self.keep_model:
+        if self.state is None and self.last is None:
             outputs = self._light_edits(state, inputs, intact, markdown)
             if outputs is not None:
-                save_state(self.state_file, outputs.state, whole=False)
-                # It holds only what changed: the next build reads the whole state again.
-                self.state = None
-                return outputs
+                return self._saved_light(outputs)
         if self.state is None:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
         outputs = self._text_edits(state, inputs, intact, markdown)
+        if outputs is None and self.last is not None:
+            # What documents show, edited: from the saved pages too. The model in memory no
+            # longer is the site's; read again when needed, it costs less than built anew now.
+            outputs = self._light_edits(state, inputs, intact, markdown)
+            if outputs is not None:
+                self.last = None
+                return self._saved_light(outputs)
         if outputs is None:
             outputs = self._build(state, inputs, intact, markdown)
             save_state(self.state_file, outputs.state)
         else:
             save_state(self.state_file, outputs.state, whole=False)
         self.state = outputs.state
+        return outputs
+
+    def _saved_light(self, outputs: Outputs) -> Outputs:
+        save_state(self.state_file, outputs.state, whole=False)
+        # It holds only what changed: the next build reads the whole state again.
+        self.state = None
         return outputs
 
     def _record(self, state: BuildState) -> None:
@@ -383,7 +393,7 @@ class Builder:
         saved = {path: kit.saved(path) for path in changed or ()}
         if not saved or not all(saved.values()):  # nothing, or a new file, or one with no page
             return None
-        documents = dict(state.journal_entries[0])
+        documents = journaled(state.journal[0], state.journal_entries[0], state.documents)
         # As edited since the kit was saved.
         kit.now.update((path, entry[2]) for path, entry in documents.items())
         shared = kit.shared()
@@ -421,7 +431,7 @@ class Builder:
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, set(saved))
         outputs.state.documents = documents
-        outputs.state.pages = dict(state.journal_entries[1])
+        outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
         self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited)
         return outputs
@@ -639,6 +649,19 @@ class Builder:
         if edited is None:
             return site_files(prepared.site, prepared.renderer, bodies, self.today)
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
+
+
+_Entry = TypeVar("_Entry")
+
+
+def journaled(
+    names: set[str], read: Mapping[str, _Entry], known: Mapping[str, _Entry]
+) -> dict[str, _Entry]:
+    """The entries changed since the model file was saved: as read with the file list, or
+    (in a process that has built since) as this process knows them."""
+    found = dict(read)
+    found.update((name, known[name]) for name in names if name in known)
+    return found
 
 
 def _below(path: Path, folder: Path) -> str | None:

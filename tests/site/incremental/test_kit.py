@@ -7,6 +7,7 @@ import dataclasses
 import marshal
 import shutil
 from datetime import date
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
@@ -488,3 +489,29 @@ def test_a_kit_cut_short_is_no_kit(site: Site, cut: int) -> None:
     assert not opens(kit_path, state.version, state.token)
     kit_path.write_bytes(whole)
     assert opens(kit_path, state.version, state.token)
+
+
+@pytest.mark.parametrize("told", [True, False])
+def test_a_long_lived_builder_takes_what_documents_show_from_the_saved_pages(
+    site: Site, told: bool
+) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    edits = [
+        ("content/stories/one.en.md", "Text with", "Words with"),
+        SHOWN_EDITS["title"],
+        ("content/stories/one.en.md", "Words with", "Text, again, with"),
+        SHOWN_EDITS["summary"],
+        ("content/stories/extra-010.md", "date: 2018-", "date: 2016-"),
+        ("content/stories/one.en.md", "title: The first, retold", "title: First"),
+        ("content/stories/two.md", "A note.", "A longer note."),
+    ]
+    models = []
+    for relative, old, new in edits:
+        named = {(site.base / relative).resolve()} if told else None
+        site.rebuild_after_edit(relative, old, new, partial(builder.build, named))
+        models.append(builder.last is not None)
+    # The model stays in memory for texts; what a document shows is built from the saved
+    # pages, which leaves it to be read again; a date, from it (read again first).
+    assert models == [True, False, False, False, True, False, False]
+    assert builder.build().written == 0
