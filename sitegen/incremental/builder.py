@@ -126,7 +126,9 @@ class Builder:
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
-        names = self._input_names(changed) if changed is not None and self.last else None
+        names = (
+            self._input_names(changed) if changed is not None and self.state is not None else None
+        )
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
             intact = {name: record[0] for name, record in state.files.items()}
@@ -156,21 +158,23 @@ class Builder:
     ) -> Outputs:
         """Rebuild what changed: from the saved pages of edited texts, from the last model in
         memory, or from everything read again; save the state."""
-        if self.state is None and self.last is None:
+        # With every page (and document) in memory, not only those changed since it was saved.
+        whole = self.state is not None and len(state.pages) == state.page_count
+        if self.last is None:
             outputs = self._light_edits(state, inputs, intact, markdown)
             if outputs is not None:
-                return self._saved_light(outputs)
+                return self._saved_light(outputs, whole)
         if self.state is None:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
         outputs = self._text_edits(state, inputs, intact, markdown)
         if outputs is None and self.last is not None:
             # What documents show, edited: from the saved pages too. The model in memory no
-            # longer is the site's; read again when needed, it costs less than built anew now.
+            # longer is the site's; made again when needed, it costs less than made now.
             outputs = self._light_edits(state, inputs, intact, markdown)
             if outputs is not None:
                 self.last = None
-                return self._saved_light(outputs)
+                return self._saved_light(outputs, whole)
         if outputs is None:
             outputs = self._build(state, inputs, intact, markdown)
             save_state(self.state_file, outputs.state)
@@ -179,10 +183,11 @@ class Builder:
         self.state = outputs.state
         return outputs
 
-    def _saved_light(self, outputs: Outputs) -> Outputs:
+    def _saved_light(self, outputs: Outputs, whole: bool) -> Outputs:
         save_state(self.state_file, outputs.state, whole=False)
-        # It holds only what changed: the next build reads the whole state again.
-        self.state = None
+        # Made from a state read with only what changed, it holds no more: the next build
+        # reads the whole state again.
+        self.state = outputs.state if whole else None
         return outputs
 
     def _record(self, state: BuildState) -> None:
@@ -430,7 +435,7 @@ class Builder:
                 prepared.bodies[page.document.path] = known.body
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, set(saved))
-        outputs.state.documents = documents
+        outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
         self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited)
