@@ -95,8 +95,9 @@ class Builder:
     """Builds the site again and again; keeps the last build's state in memory between builds."""
 
     def __init__(self, options: BuildOptions, *, keep_model: bool = False) -> None:
-        # keep_model: a long-lived builder (the dev server) has the model ready from its first
-        # build on, so that the first edit is as quick as the next ones.
+        # keep_model: a long-lived builder (the dev server) makes the model at its first build
+        # (rather than finding nothing to do), so that an edit needing it is quick then; an
+        # edit built from the saved pages leaves it to be made again when next needed.
         self.options, self.keep_model = options, keep_model
         self.today = options.today or date.today()
         settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
@@ -115,20 +116,22 @@ class Builder:
         self.state: BuildState | None = None
         # The last build's model, for rebuilds in this process after only text changed.
         self.last: Prepared | None = None
+        # Whether the last build failed: what it was told of is in no state.
+        self.failed = False
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes.
 
         A long-lived caller that watches the files may name the `changed` ones: then only
         those are looked at again, and the output folder is taken to be as this builder left
-        it. Without, every input and output file is checked."""
+        it (after a failed build, every file is looked at again: what changed before it is
+        in no state yet). Without, every input and output file is checked."""
         started = time.perf_counter()
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
-        names = (
-            self._input_names(changed) if changed is not None and self.state is not None else None
-        )
+        told = changed is not None and self.state is not None and not self.failed
+        names = self._input_names(changed) if changed is not None and told else None
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
             intact = {name: record[0] for name, record in state.files.items()}
@@ -138,7 +141,7 @@ class Builder:
             inputs = inputs or scan_inputs(*roots)
             intact = intact_files(options.output, state.files, seen)
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
-        if state.files and unchanged and (self.last or not self.keep_model):
+        if state.files and unchanged and (self.last or not self.keep_model or state.whole):
             self.state = state
             self._record(state)
             count = len(state.files)
@@ -146,10 +149,12 @@ class Builder:
         noop.forget(self.manifest)
         self.recorded = None
         markdown = MarkdownCache(options.cache)
+        self.failed = True
         try:
             outputs = self._rebuild(state, inputs, intact, markdown)
         finally:
             markdown.close()
+        self.failed = False
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
 
@@ -158,13 +163,11 @@ class Builder:
     ) -> Outputs:
         """Rebuild what changed: from the saved pages of edited texts, from the last model in
         memory, or from everything read again; save the state."""
-        # With every page (and document) in memory, not only those changed since it was saved.
-        whole = self.state is not None and len(state.pages) == state.page_count
         if self.last is None:
             outputs = self._light_edits(state, inputs, intact, markdown)
             if outputs is not None:
-                return self._saved_light(outputs, whole)
-        if self.state is None:
+                return self._saved_light(outputs)
+        if not state.whole:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
         outputs = self._text_edits(state, inputs, intact, markdown)
@@ -174,7 +177,7 @@ class Builder:
             outputs = self._light_edits(state, inputs, intact, markdown)
             if outputs is not None:
                 self.last = None
-                return self._saved_light(outputs, whole)
+                return self._saved_light(outputs)
         if outputs is None:
             outputs = self._build(state, inputs, intact, markdown)
             save_state(self.state_file, outputs.state)
@@ -183,11 +186,12 @@ class Builder:
         self.state = outputs.state
         return outputs
 
-    def _saved_light(self, outputs: Outputs, whole: bool) -> Outputs:
+    def _saved_light(self, outputs: Outputs) -> Outputs:
+        """Save the state of a build from the saved pages, and keep it if it is whole: one
+        made from a state as read, with only what changed since the model file, is not, and
+        the next build reads the state again."""
         save_state(self.state_file, outputs.state, whole=False)
-        # Made from a state read with only what changed, it holds no more: the next build
-        # reads the whole state again.
-        self.state = outputs.state if whole else None
+        self.state = outputs.state if outputs.state.whole else None
         return outputs
 
     def _record(self, state: BuildState) -> None:
@@ -293,6 +297,7 @@ class Builder:
             if problems := mail():
                 raise ContentError(problems)
             outputs = self._outputs(state, intact)
+            outputs.state.whole = True
             # Into a new output folder every page is rendered: the folders of all of them are
             # made (by a waiting worker) while the keys are worked out and pages rendered.
             outputs.make_folders(page.url for page in prepared.site.pages)
@@ -448,6 +453,7 @@ class Builder:
         outputs = self._outputs(state, intact)
         new = outputs.state
         new.inputs, new.token, new.page_count = inputs, state.token, state.page_count
+        new.whole = state.whole
         new.kit = state.kit
         new.journal = (state.journal[0] | changed, set(state.journal[1]))
         if state.edits is not None:

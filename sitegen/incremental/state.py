@@ -74,6 +74,9 @@ class BuildState:
     edits: noop.Edits | None = None
     # The kit, saved ahead of the whole state under a name of its own (`stage_kit`).
     staged_kit: Path | None = None
+    # Whether every document and page is here (`load_model`, or made by a whole build), not
+    # only those changed since the model file was saved.
+    whole: bool = False
 
 
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
@@ -118,6 +121,7 @@ def _touch(*paths: Path) -> None:
 def load_model(path: Path, state: BuildState) -> None:
     """Add the saved documents and pages to `state`, if they belong to the same build."""
     saved = _load(path.with_suffix(".model"), 5)
+    state.whole = True
     if saved is None or (saved[0], saved[1]) != (state.version, state.token):
         # Without its model the file list is of no use: build everything.
         state.inputs, state.files = {}, {}

@@ -515,3 +515,39 @@ def test_a_long_lived_builder_takes_what_documents_show_from_the_saved_pages(
     # pages, which leaves it to be read again; a date, from it (read again first).
     assert models == [True, False, False, False, True, False, False]
     assert builder.build().written == 0
+
+
+def test_a_long_lived_builder_told_of_changes_after_a_failed_build_misses_none(
+    site: Site,
+) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    template = (
+        "templates/story.html",
+        '<article class="story">',
+        '<article class="story">{% if %}',
+    )
+    edits = [
+        template,
+        ("content/stories/extra-005.md", "title: Story number 5", "title: Five"),
+        ("content/stories/extra-006.md", "date: 2018-", "date: 2015-"),
+    ]
+    for relative, old, new in edits:
+        site.edit(relative, old, new)
+        with pytest.raises(ContentError):
+            builder.build({(site.base / relative).resolve()})
+    # Told only of the template mended, it still builds the stories edited meanwhile.
+    site.edit(template[0], template[2], template[1])
+    builder.build({(site.base / template[0]).resolve()})
+    assert snapshot(site.base / "public") == site.reference()
+    assert site.build().written == 0
+
+
+def test_nothing_to_do_after_an_edit_from_the_saved_pages_makes_no_model(site: Site) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    edited = (site.content / "stories" / "one.en.md").resolve()
+    site.rebuild_after_edit(*SHOWN_EDITS["title"], partial(builder.build, {edited}))
+    for told in (None, set(), {edited}):
+        assert builder.build(told).written == 0
+        assert builder.last is None
