@@ -88,6 +88,8 @@ def _named_document(path: str) -> Document:
     return _finding[-1](path)
 
 
+# Whether a part can be read at its place without moving the file's position (not Windows).
+_PREAD = hasattr(os, "pread")
 # Saved documents are pickled this many to a part: a part each would cost twice the time.
 DOCUMENTS_A_PART = 64
 
@@ -301,7 +303,11 @@ class KitReader:
         return page
 
     def _load(self, span: tuple[int, int], *, by_name: bool = True) -> object:
-        data = os.pread(self.file.fileno(), span[1], self.start + span[0])
+        if _PREAD:
+            data = os.pread(self.file.fileno(), span[1], self.start + span[0])
+        else:  # Windows
+            self.file.seek(self.start + span[0])
+            data = self.file.read(span[1])
         if len(data) != span[1]:
             raise EOFError(f"{self.file.name}: cut short")
         if not by_name:

@@ -16,6 +16,7 @@ import pytest
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError
 from sitegen.incremental import builder as builder_module
+from sitegen.incremental import kit as kit_module
 from sitegen.incremental import noop
 from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
@@ -551,3 +552,18 @@ def test_nothing_to_do_after_an_edit_from_the_saved_pages_makes_no_model(site: S
     for told in (None, set(), {edited}):
         assert builder.build(told).written == 0
         assert builder.last is None
+
+
+def test_a_kit_read_without_pread_reads_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "x.kit"
+    pages = [_page(f"/{n}/", _document(f"{n}.md"), [_document("0.md")]) for n in range(10)]
+    bodies = {f"{n}.md": "k" for n in range(10)}
+    write_kit(path, "v", "t", Kit(shared=None, pages=pages, bodies=bodies))  # type: ignore[arg-type]
+    found = {}
+    for pread in (True, False):
+        monkeypatch.setattr(kit_module, "_PREAD", pread)
+        with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+            found[pread] = [reader.page(f"/{n}/") for n in reversed(range(10))]
+    assert found[True] == found[False] == list(reversed(pages))
