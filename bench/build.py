@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
 
 from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
-from bench.latency import ServeError, edit, free_port, retitle, save_to_served  # noqa: E402
+from bench.latency import ServeError, edit, free_port, redate, retitle, save_to_served  # noqa: E402
 from bench.measure import Measure, run_measured  # noqa: E402
 from sitegen.incremental.fingerprint import code_version  # noqa: E402
 
@@ -148,9 +148,10 @@ def build(tool: Tool, label: str, size: int) -> Measure:
     return measure
 
 
-# The rebuilds after one edit: to a story's text, and to its title (which the lists, the
-# tag pages and the stories that name it as related show too).
-EDITS = ("edit", "retitle")
+# The rebuilds after one edit: to a story's text; to its title (which the lists, the tag
+# pages and the stories that name it as related show too); to its date (which moves it in
+# the lists).
+EDITS = ("edit", "retitle", "redate")
 
 
 def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
@@ -161,15 +162,19 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
         # A cold build but for the photos' variants, kept from the build before.
         clean(tool.output, *tool.caches_but_photos())
     marker = f"rebuild-edit-{time.time_ns()}"
+    before = [page.read_bytes() for page in tool.pages(slug)]
     if label == "edit":
         edit(tool.story(slug), marker)
     elif label == "retitle":
         retitle(tool.story(slug), marker)
+    elif label == "redate":
+        redate(tool.story(slug))
     measure = build(tool, label, size)
-    shown = label not in EDITS or measure.returncode != 0
-    if not shown and not any(marker in page.read_text() for page in tool.pages(slug)):
-        return "wrong output: the edited story's page was not rebuilt"
-    return measure
+    if label not in EDITS or measure.returncode != 0:
+        return measure
+    after = [page.read_bytes() for page in tool.pages(slug)]
+    shown = after != before if label == "redate" else any(marker.encode() in a for a in after)
+    return measure if shown else "wrong output: the edited story's page was not rebuilt"
 
 
 def summary(runs: list[Measure]) -> Measure:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import socket
 import statistics
 import subprocess
@@ -57,6 +58,15 @@ def edit(story: Path, marker: str) -> None:
     """Save `story` with one more paragraph naming `marker`."""
     text = story.read_text(encoding="utf-8")
     story.write_text(f"{text}\nEdited for the benchmark: {marker}.\n", encoding="utf-8")
+
+
+def redate(story: Path) -> None:
+    """Save `story` dated a day earlier: the first `date:` line of its front matter."""
+    lines = story.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines) if line.startswith("date:"))
+    day = datetime.date.fromisoformat(lines[number].removeprefix("date:").strip().strip("'\""))
+    lines[number] = f"date: {(day - datetime.timedelta(days=1)).isoformat()}"
+    story.write_text("\n".join(lines), encoding="utf-8")
 
 
 def retitle(story: Path, marker: str) -> None:

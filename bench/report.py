@@ -15,6 +15,7 @@ ROWS = (
     ("noop", "rebuild, nothing changed"),
     ("edit", "rebuild, one story edited"),
     ("retitle", "rebuild, one title edited"),
+    ("redate", "rebuild, one date edited"),
     ("serve", "serve: save -> page served"),
 )
 TOOLS = (("ours", "ask-for-help"), ("hugo", "hugo"))
@@ -130,6 +131,7 @@ GOALS = (
     ("cold build, 1,000, photos made", 1_000, "time", "photos", 1.5),
     ("rebuild after one edit, 10,000", 10_000, "time", "edit", 0.05),
     ("rebuild after a title edit, 10,000", 10_000, "time", "retitle", 0.05),
+    ("rebuild after a date edit, 10,000", 10_000, "time", "redate", 0.05),
     ("rebuild, nothing changed, 10,000", 10_000, "time", "noop", 0.03),
     ("peak memory, cold build 10,000", 10_000, "peak", "cold", 0.1),
     ("serve: save -> served, 10,000", 10_000, "serve", "serve", SERVE_GOAL_SECONDS),
