@@ -24,7 +24,7 @@ from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
-from sitegen.incremental.kit import KitReader, open_kit
+from sitegen.incremental.kit import KitReader, Saved, open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -130,8 +130,9 @@ class Builder:
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
-        told = changed is not None and self.state is not None and not self.failed
-        names = self._input_names(changed) if changed is not None and told else None
+        names = None
+        if changed is not None and self.state is not None and not self.failed:
+            names = self._input_names(changed)
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
             intact = {name: record[0] for name, record in state.files.items()}
@@ -400,8 +401,13 @@ class Builder:
         intact: dict[str, str],
         markdown: MarkdownCache,
     ) -> Outputs | None:
-        saved = {path: kit.saved(path) for path in changed or ()}
-        if not saved or not all(saved.values()):  # nothing, or a new file, or one with no page
+        saved: dict[str, Saved] = {}
+        for path in changed or ():
+            found = kit.saved(path)
+            if found is None:  # a new file, or one with no page, or not a document
+                return None
+            saved[path] = found
+        if not saved:
             return None
         documents = journaled(state.journal[0], state.journal_entries[0], state.documents)
         # As edited since the kit was saved.
@@ -412,7 +418,7 @@ class Builder:
         shown_anew = False
         for path, found in saved.items():
             doc = self._reload(Path(path), shared.config, shared.content_images)
-            if found is None or doc is None:  # (found: for the type checker)
+            if doc is None:
                 return None
             kept, now = kit.document(path), stripped(doc)
             if now != kept:

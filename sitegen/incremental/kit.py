@@ -28,7 +28,7 @@ from sitegen.render.images import ImageSet
 from sitegen.site.listing import Entry
 from sitegen.site.model import Chrome, Page
 
-KIT_FORMAT = 4
+KIT_FORMAT = 5
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -175,13 +175,7 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
                 put(part, file, naming=False)
             shared = (spans[0], spans[1])
             pages = (_listed(urls), spans[2 : 2 + 2 * len(urls)].tobytes())
-            # Each document's place is its part's: the nth document is the part's n % 64th.
-            parts = spans[2 + 2 * len(urls) :]
-            places = array("q")
-            for number in range(len(names)):
-                chunk = number // DOCUMENTS_A_PART
-                places.extend(parts[2 * chunk : 2 * chunk + 2])
-            saved_documents = (_listed(names), places.tobytes())
+            saved_documents = (_listed(names), spans[2 + 2 * len(urls) :].tobytes())
             header = (KIT_FORMAT, version, token, shared, pages, saved_documents)
             file.write(marshal.dumps(header))
             file.seek(0)
@@ -198,12 +192,19 @@ def _listed(names: list[str]) -> str:
 
 
 class _Names:
-    """Names listed between NULs, and the place of the nth at 2n and 2n + 1."""
+    """Names listed between NULs, `per_part` to a part, and the place of the nth part at 2n
+    and 2n + 1."""
 
-    def __init__(self, listed: str, places: bytes) -> None:
+    def __init__(self, listed: str, places: bytes, per_part: int) -> None:
         self.listed, self.places = listed, memoryview(places).cast("q")
+        self.per_part = per_part
         self.searched = 0
         self.numbers: dict[str, int] | None = None
+
+    def fits(self) -> bool:
+        """Whether there are as many places as parts of the names."""
+        count = self.listed.count(_NUL) - 1
+        return len(self.places) // 2 == -(-count // self.per_part)
 
     def span(self, name: str) -> tuple[int, int] | None:
         """Where the part of `name` is, or None when it is not listed."""
@@ -212,7 +213,8 @@ class _Names:
 
     def place(self, number: int) -> tuple[int, int]:
         """Where the part of the nth name is."""
-        return self.places[2 * number], self.places[2 * number + 1]
+        part = number // self.per_part
+        return self.places[2 * part], self.places[2 * part + 1]
 
     def number(self, name: str) -> int | None:
         """Where `name` is listed, counted from 0; None when it is not."""
@@ -334,15 +336,15 @@ def open_kit(path: Path, version: str, token: str) -> KitReader | None:
         return None
     _, _, _, shared, *lists = header
     named = []
-    for listed in lists:
-        names, places = listed
+    for (names, places), per_part in zip(lists, (1, DOCUMENTS_A_PART), strict=True):
         if type(names) is not str or type(places) is not bytes or len(places) % 16:
             file.close()
             return None
-        if names.count(_NUL) != len(places) // 16 + 1:
+        found = _Names(names, places, per_part)
+        if not found.fits():
             file.close()
             return None
-        named.append(_Names(names, places))
+        named.append(found)
     return KitReader(file, _LENGTH, shared, *named)
 
 

@@ -116,13 +116,8 @@ def broken_links(page_url: str, text: str, files: Iterable[str] | set[str]) -> l
     existing = files if isinstance(files, set) else set(files)
     broken = []
     for link in links_in(text):
-        try:
-            parts = urlsplit(urljoin(page_url, link))
-        except ValueError:  # as `_path` has it: off the site
-            continue
-        if parts.scheme or parts.netloc or parts.path.startswith(_SKIPPED_PREFIXES):
-            continue
-        if parts.path and output_path(parts.path) not in existing:
+        target = _target(page_url, link)
+        if target and target not in existing:
             broken.append(link)
     return broken
 
