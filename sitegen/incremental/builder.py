@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -24,7 +25,8 @@ from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
-from sitegen.incremental.kit import KitReader, Saved, open_kit
+from sitegen.incremental.kit import KitReader, Saved, amend_kit, open_kit
+from sitegen.incremental.moves import moved
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -42,6 +44,7 @@ from sitegen.incremental.state import (
     PageRecord,
     load_model,
     load_state,
+    new_token,
     save_state,
     stage_kit,
     state_files,
@@ -55,6 +58,7 @@ from sitegen.options import BuildOptions, BuildResult
 from sitegen.parallel import aside, parked_workers
 from sitegen.render.emails import check_email_strings, compile_problems, to_compile
 from sitegen.render.form import Form, read_form
+from sitegen.render.outputs import sitemap_files
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
 
@@ -100,7 +104,8 @@ class Builder:
         # edit built from the saved pages leaves it to be made again when next needed.
         self.options, self.keep_model = options, keep_model
         self.today = options.today or date.today()
-        settings = {"drafts": options.drafts, "future": options.future, "today": self.today}
+        self._shown = {"drafts": options.drafts, "future": options.future}
+        settings = {**self._shown, "today": self.today}
         self.state_file = state_path(options.cache, options.output, settings)
         noop.code_snapshot()  # of the code this process runs, before it can change
         key = noop.build_key(
@@ -384,7 +389,7 @@ class Builder:
         they are rendered with; or None. An edit to a text alone renders its own pages again;
         one to more of what a document shows, every page that shows it."""
         changed = _changed(state, inputs, intact)
-        kit = open_kit(state_files(self.state_file)[2], state.version, state.token)
+        kit = open_kit(state_files(self.state_file)[2], state.version, state.kit_token)
         if kit is None:
             return None
         try:
@@ -416,14 +421,22 @@ class Builder:
         context = self._context_key(inputs)
         urls: set[str] = set()
         shown_anew = False
+        # Stories whose date changed, which moves them in the lists.
+        moving: dict[str, Document] = {}
         for path, found in saved.items():
             doc = self._reload(Path(path), shared.config, shared.content_images)
             if doc is None:
                 return None
             kept, now = kit.document(path), stripped(doc)
             if now != kept:
-                if not (found.follows and shows_alike(kept, now, shared.images)):
+                if not found.follows:
                     return None
+                if not shows_alike(kept, now, shared.images):
+                    if not shows_alike(kept, now, shared.images, moving=True):
+                        return None
+                    if not is_visible(now, today=self.today, **self._shown):
+                        return None
+                    moving[path] = now
                 urls.update(found.shown_on)
                 shown_anew = True
             urls.update(found.own)
@@ -431,7 +444,23 @@ class Builder:
             kit.now[path] = now
         if shown_anew:
             shared = kit.shared()  # the feeds show the documents as they are now
-        found_pages = [kit.page(url) for url in sorted(urls)]
+        moves, more = None, None
+        if moving:
+            lists = kit.lists()
+            bodies = {path: documents[path][3] for path in moving}
+            moves = None if lists is None else moved(kit, shared, lists, moving, bodies)
+            if moves is None:
+                return None
+            shared = moves.shared
+            urls.update(moves.pages)
+            sitemap = sitemap_files(shared.config, [entry for _, entry in moves.lists.sitemap])
+            if {name for name, _ in sitemap} != {n for n in state.files if _SITEMAP.match(n)}:
+                return None  # split otherwise: files to remove, which only a whole build does
+            more = _More(moves.feeds, [(name, text.encode()) for name, text in sitemap])
+        found_pages = [
+            moves.pages[url] if moves and url in moves.pages else kit.page(url)
+            for url in sorted(urls)
+        ]
         pages = [page for page in found_pages if page is not None]
         if len(pages) != len(found_pages):
             return None
@@ -449,7 +478,22 @@ class Builder:
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
-        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited)
+        if moves is not None:
+            # The kit as the lists now are, put in place once the state naming it is saved.
+            token = new_token()
+            staged = self.state_file.with_suffix(f".kit-{token}")
+            try:
+                amend_kit(kit, staged, token, moves.pages, shared=moves.shared, lists=moves.lists)
+            except BaseException:
+                outputs.discard()
+                raise
+            outputs.state.kit, outputs.state.kit_token = None, token
+            outputs.state.staged_kit = staged
+        try:
+            self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited, more)
+        except BaseException:
+            unstage_kit(outputs.state)
+            raise
         return outputs
 
     def _edit_outputs(
@@ -460,7 +504,7 @@ class Builder:
         new = outputs.state
         new.inputs, new.token, new.page_count = inputs, state.token, state.page_count
         new.whole = state.whole
-        new.kit = state.kit
+        new.kit, new.kit_token = state.kit, state.kit_token
         new.journal = (state.journal[0] | changed, set(state.journal[1]))
         if state.edits is not None:
             # The output files it writes are added as they are written (Outputs._record).
@@ -475,12 +519,14 @@ class Builder:
         markdown: MarkdownCache,
         pages: list[Page],
         edited: set[Path],
+        more: _More | None = None,
     ) -> None:
-        """Render the pages of edited texts and the feeds that show them; keep all else."""
+        """Render the pages of edited texts and the feeds that show them (and `more`); keep
+        all else."""
         fingerprint = Fingerprinter()
         keys = {page.url: prepared.key(page, fingerprint) for page in pages}
         outputs.state.journal[1].update(keys)
-        self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited)
+        self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited, more=more)
 
     def _reload(self, path: Path, config: SiteConfig, images: dict[str, Path]) -> Document | None:
         """A document read again, or None when it now has problems (the full build says which)."""
@@ -553,15 +599,26 @@ class Builder:
         todo: list[str],
         *,
         edited: set[Path] | None = None,
+        more: _More | None = None,
         meanwhile: Callable[[], None] | None = None,
     ) -> None:
         """Render `todo`, make the site-wide files, check every link, then write; or nothing.
 
-        With `edited`, only the text of these documents changed: of the site-wide files only
-        the feeds that show them are made again, and only the pages rendered have new links.
-        `meanwhile`: more work of this process that needs no page (see `render_all`)."""
+        With `edited`, only what these documents show changed: of the site-wide files only
+        the feeds that show them are made again (and `more`), and only the pages rendered
+        have new links. `meanwhile`: more work of this process that needs no page (see
+        `render_all`)."""
         try:
-            self._make(outputs, prepared, markdown, keys, todo, edited=edited, meanwhile=meanwhile)
+            self._make(
+                outputs,
+                prepared,
+                markdown,
+                keys,
+                todo,
+                edited=edited,
+                more=more,
+                meanwhile=meanwhile,
+            )
             outputs.commit()
         except BaseException:
             outputs.discard()
@@ -577,6 +634,7 @@ class Builder:
         *,
         planned_images: bool = False,
         edited: set[Path] | None = None,
+        more: _More | None = None,
         meanwhile: Callable[[], None] | None = None,
     ) -> None:
         # The site-wide files of a whole build need no page: they are made while workers
@@ -605,7 +663,9 @@ class Builder:
                 outputs.add_page(url, PageRecord(key, result.digest, result.links), result)
         pages = {page.url: page for page in prepared.site.pages}
         if edited is not None:
-            outputs.add_files(self._site_files(prepared, markdown, edited))
+            more = more or _More()
+            outputs.add_files(self._site_files(prepared, markdown, edited, more.feeds))
+            outputs.add_files(more.files)
             check_links(outputs, pages, self.options.templates, rendered)
             return
         check_links(outputs, pages, self.options.templates)
@@ -651,12 +711,17 @@ class Builder:
         )
 
     def _site_files(
-        self, prepared: Prepared, markdown: HtmlCache, edited: set[Path] | None = None
+        self,
+        prepared: Prepared,
+        markdown: HtmlCache,
+        edited: set[Path] | None = None,
+        feeds: Collection[str] = (),
     ) -> list[tuple[str, bytes]]:
-        """Every site-wide file; after edits to the text of `edited` alone, only the feeds
-        that show one of them (nothing else site-wide shows any text)."""
+        """Every site-wide file; after edits to what `edited` show alone, only the feeds that
+        show one of them (nothing else site-wide shows any text) and those of `feeds`."""
         entries = feed_entries(prepared.site)
         codes = {entry.doc.lang for entry in entries if edited and entry.doc.path in edited}
+        codes.update(feeds)
         if edited is not None:
             entries = [entry for entry in entries if entry.doc.lang in codes]
             if not entries:
@@ -664,11 +729,24 @@ class Builder:
         html = html_of([e.doc for e in entries], prepared.bodies, markdown)
         bodies = {e.url: html[e.doc.path] for e in entries}
         if edited is None:
-            return site_files(prepared.site, prepared.renderer, bodies, self.today)
+            return site_files(
+                prepared.site, prepared.renderer, bodies, self.today, prepared.sitemap
+            )
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
 
 
+@dataclass(frozen=True)
+class _More:
+    """The site-wide files edits change beyond the feeds that show the edited documents:
+    other languages' feeds, to make again, and files made already."""
+
+    feeds: frozenset[str] = frozenset()
+    files: list[tuple[str, bytes]] = dataclasses.field(default_factory=list)
+
+
 _Entry = TypeVar("_Entry")
+# The sitemap and, past one file's limits, its parts.
+_SITEMAP = re.compile(r"sitemap(-[0-9]+)?\.xml\Z")
 
 
 def journaled(

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
-from sitegen.incremental.kit import Kit, Shared
+from sitegen.incremental.kit import Kit, Lists, Shared
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
 from sitegen.render.images import ImageSet
 from sitegen.render.templates import Renderer
+from sitegen.site.listing import tag_slug
 from sitegen.site.model import Page, Site
 
 
@@ -47,7 +49,34 @@ def kit_of(prepared: Prepared) -> Kit:
         prepared.shared,
         prepared.templates,
     )
-    return Kit(shared, site.pages, bodies)
+    return Kit(shared, site.pages, bodies, partial(_lists, prepared))
+
+
+def _lists(prepared: Prepared) -> Lists:
+    """The lists of the site `prepared`, for the kit (see `Lists`)."""
+    site = prepared.site
+    stories = {
+        code: tuple(
+            (
+                entry.doc.date.toordinal() if entry.doc.date else 0,
+                entry.doc.slug,
+                str(entry.doc.path),
+                entry.url,
+                tuple(tag_slug(name) for name in entry.doc.tags),
+            )
+            for entry in entries
+        )
+        for code, entries in site.stories.items()
+    }
+    homes: dict[str, list[str]] = {code: [] for code in site.config.codes}
+    for page in site.pages:
+        if "stories" in page.data:
+            homes[page.lang].append(page.url)
+    return Lists(
+        stories,
+        {code: tuple(urls) for code, urls in homes.items()},
+        tuple(prepared.sitemap),
+    )
 
 
 def prepared_from(shared: Shared, pages: list[Page], templates: Path, cache: Path) -> Prepared:
@@ -89,13 +118,19 @@ _STRUCTURE = tuple(
     for field in dataclasses.fields(Document)
     if field.compare and field.name not in SHOWN
 )
+# A story's date places it in the lists, and is shown; an edit to it moves the story there.
+_MOVING = tuple(name for name in _STRUCTURE if name != "date")
 
 
-def shows_alike(kept: Document, now: Document, images: Mapping[str, ImageSet]) -> bool:
+def shows_alike(
+    kept: Document, now: Document, images: Mapping[str, ImageSet], *, moving: bool = False
+) -> bool:
     """Whether a document, as edited, differs from the one kept (both without their text) in
-    what it shows alone, and still shows the pictures it showed, and no other the site lacks:
-    a picture no longer shown may be shown by no page at all, and then leaves the site."""
-    if any(getattr(kept, name) != getattr(now, name) for name in _STRUCTURE):
+    what it shows alone (`moving`: and its date, for a story), and still shows the pictures
+    it showed, and no other the site lacks: a picture no longer shown may be shown by no page
+    at all, and then leaves the site."""
+    structure = _MOVING if moving and kept.kind == "stories" else _STRUCTURE
+    if any(getattr(kept, name) != getattr(now, name) for name in structure):
         return False
     before, after = _pictures(kept), _pictures(now)
     return before <= after and all(name in images for name in after)

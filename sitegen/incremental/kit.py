@@ -5,6 +5,7 @@ strings, images, assets, the form, the newest stories of each feed, the keys' sh
 
 from __future__ import annotations
 
+import bisect
 import copyreg
 import dataclasses
 import io
@@ -16,7 +17,7 @@ from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
@@ -28,7 +29,10 @@ from sitegen.render.images import ImageSet
 from sitegen.site.listing import Entry
 from sitegen.site.model import Chrome, Page
 
-KIT_FORMAT = 5
+if TYPE_CHECKING:
+    from sitegen.render.outputs import SitemapEntry
+
+KIT_FORMAT = 6
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -63,6 +67,8 @@ class Kit:
     shared: Shared
     pages: Sequence[Page]
     bodies: Mapping[str, str]
+    # The lists, worked out when the kit is saved (while workers render).
+    lists: Callable[[], Lists] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,22 @@ class Saved:
     own: tuple[str, ...]
     shown_on: tuple[str, ...]
     follows: bool
+
+
+# A story as the lists order it: the number of its day (0 without a date), its slug, path and
+# URL, and the URL name of each tag it names (one a name, as the tag lists count them).
+Listed = tuple[int, str, str, str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Lists:
+    """What rebuilding after a story moves in the lists (its date edited) needs of the whole
+    site: each language's stories newest first, the pages showing the newest of them (home
+    pages), and the sitemap's entries by URL."""
+
+    stories: Mapping[str, tuple[Listed, ...]]
+    homes: Mapping[str, tuple[str, ...]]
+    sitemap: tuple[tuple[str, SitemapEntry], ...]
 
 
 # While a part is read: where the documents it names are found (`KitReader.document`), the
@@ -94,10 +116,45 @@ _PREAD = hasattr(os, "pread")
 DOCUMENTS_A_PART = 64
 
 
+class _Parts:
+    """Parts pickled into a file one after another, each one's place noted in `spans`; those
+    that name documents (pages, the shared parts) name them by path, noted in `named`."""
+
+    def __init__(self, file: BinaryIO, offset: int) -> None:
+        self.file, self.offset = file, offset
+        self.buffer = io.BytesIO()
+        self.named: dict[str, Document] = {}
+        self.spans = array("q")
+        # Documents by name. Only the classes in this table cost a call here: a
+        # `persistent_id` would be called for every object pickled, each string and number too.
+        self.table = {**copyreg.dispatch_table, **dict.fromkeys(DOCUMENT_TYPES, self._by_name)}
+
+    def _by_name(self, document: Document) -> tuple[Callable[[str], Document], tuple[str]]:
+        path = str(document.path)
+        self.named[path] = document
+        return _named_document, (path,)
+
+    def put(self, part: object, *, naming: bool = True) -> tuple[int, int]:
+        """Write one part; where it is."""
+        buffer = self.buffer
+        buffer.seek(0)
+        buffer.truncate()
+        # A new pickler for each part: clearing one's memo takes longer once it has grown.
+        pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+        if naming:
+            pickler.dispatch_table = self.table
+        pickler.dump(part)
+        self.file.write(buffer.getbuffer())
+        span = (self.offset, buffer.tell())
+        self.spans.extend(span)
+        self.offset += span[1]
+        return span
+
+
 def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
     """Save the kit: the pickled parts one after another (the shared parts, each page, each
-    document), then a header of where each page and document is; the file starts with the
-    header's place.
+    document, the lists), then a header of where each is; the file starts with the header's
+    place.
 
     Pages and the shared parts name the documents they show rather than holding copies, so
     that a document is saved once however many pages show it, and read back as it is now
@@ -108,78 +165,141 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
     urls = [page.url for page in kit.pages]
     if any(_NUL in name for name in (*urls, *kit.bodies)):
         raise ValueError("a page's URL or a document's path holds a NUL character")
+
+    def write(file: BinaryIO) -> tuple[Any, ...]:
+        parts = _Parts(file, 0)
+        named = parts.named
+        # The documents named so far, by path; those the part being pickled names are in
+        # `named` until it is written.
+        documents: dict[str, Document] = {}
+        own: dict[str, list[str]] = {}
+        shown_on: dict[str, list[str]] = {}
+        # Documents whose own pages do not all have the document's title and summary.
+        departing: set[str] = set()
+        shared = parts.put(kit.shared)
+        documents.update(named)
+        named.clear()
+        for page in kit.pages:
+            parts.put(page)
+            doc = page.document
+            if doc is not None:
+                own.setdefault(str(doc.path), []).append(page.url)
+                if (page.title, page.description) != (doc.title, doc.summary):
+                    departing.add(str(doc.path))
+            for name in named:
+                shown_on.setdefault(name, []).append(page.url)
+            documents.update(named)
+            named.clear()
+        names = list(documents)
+        for start in range(0, len(names), DOCUMENTS_A_PART):
+            part = tuple(
+                Saved(
+                    documents[name],
+                    kit.bodies[name],
+                    tuple(own.get(name, ())),
+                    tuple(shown_on.get(name, ())),
+                    name not in departing,
+                )
+                for name in names[start : start + DOCUMENTS_A_PART]
+            )
+            parts.put(part, naming=False)
+        lists = None if kit.lists is None else parts.put(kit.lists(), naming=False)
+        spans, first = parts.spans, 2 + 2 * len(urls)
+        pages = (_listed(urls), spans[2:first].tobytes())
+        saved = (_listed(names), spans[first : first + 2 * -(-len(names) // DOCUMENTS_A_PART)])
+        return (KIT_FORMAT, version, token, shared, pages, (saved[0], saved[1].tobytes()), lists)
+
+    _write(path, write)
+
+
+def amend_kit(
+    kit: KitReader,
+    path: Path,
+    token: str,
+    pages: Mapping[str, Page],
+    *,
+    shared: Shared | None = None,
+    lists: Lists | None = None,
+) -> None:
+    """Save at `path` the kit read, with these pages, shared parts and lists in place of its
+    own, and with `token`; every document a page shows anew, or no longer, is saved again
+    with the pages that show it. The parts that stay are copied as they are."""
+    changes: dict[str, tuple[set[str], set[str]]] = {}
+
+    def write(file: BinaryIO) -> tuple[Any, ...]:
+        moved = kit.copy_parts(file)
+        parts = _Parts(file, file.tell() - _LENGTH)
+        places = _moved(kit.pages_.places, moved)
+        for url, page in pages.items():
+            number = kit.pages_.number(url)
+            if number is None:
+                raise ValueError(f"the kit has no page {url}")
+            before = kit.names_on(url)
+            places[2 * number : 2 * number + 2] = array("q", parts.put(page))
+            after = set(parts.named)
+            parts.named.clear()
+            for name in before - after:
+                changes.setdefault(name, (set(), set()))[0].add(url)
+            for name in after - before:
+                changes.setdefault(name, (set(), set()))[1].add(url)
+        documents = kit.documents_
+        held = _moved(documents.places, moved)
+        by_part: dict[int, dict[int, Saved]] = {}
+        for name, (gone, added) in changes.items():
+            number = documents.number(name)
+            saved = kit.saved(name)
+            if number is None or saved is None:
+                raise ValueError(f"a page shows a document the kit lacks: {name}")
+            shown_on = [url for url in saved.shown_on if url not in gone]
+            shown_on += sorted(added - set(shown_on))
+            again = dataclasses.replace(saved, shown_on=tuple(shown_on))
+            by_part.setdefault(number // DOCUMENTS_A_PART, {})[number % DOCUMENTS_A_PART] = again
+        for part, replaced in by_part.items():
+            kept = list(kit.part(part))
+            for index, saved in replaced.items():
+                kept[index] = saved
+            held[2 * part : 2 * part + 2] = array("q", parts.put(tuple(kept), naming=False))
+        shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
+        lists_span = kit.lists_span and _span(kit.lists_span, moved)
+        lists_span = lists_span if lists is None else parts.put(lists, naming=False)
+        return (
+            KIT_FORMAT,
+            kit.version,
+            token,
+            shared_span,
+            (kit.pages_.listed, places.tobytes()),
+            (documents.listed, held.tobytes()),
+            lists_span,
+        )
+
+    _write(path, write)
+
+
+def _moved(places: Sequence[int], moved: Mapping[int, int]) -> array[int]:
+    """Places (offset, length, offset, length...) with the offsets in `moved` moved."""
+    found = array("q", places)
+    if moved:
+        found[::2] = array("q", (moved.get(offset, offset) for offset in found[::2]))
+    return found
+
+
+def _span(span: tuple[int, int], moved: Mapping[int, int]) -> tuple[int, int]:
+    return moved.get(span[0], span[0]), span[1]
+
+
+def _write(path: Path, write: Callable[[BinaryIO], tuple[Any, ...]]) -> None:
+    """Write a kit's parts with `write`, which gives its header, then the header, through a
+    temporary file put in place when whole."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    buffer = io.BytesIO()
-    # The documents the part being pickled names, by path; then all those named so far.
-    named: dict[str, Document] = {}
-    documents: dict[str, Document] = {}
-    own: dict[str, list[str]] = {}
-    shown_on: dict[str, list[str]] = {}
-    # Documents whose own pages do not all have the document's title and summary.
-    departing: set[str] = set()
-    spans = array("q")
-    offset = 0
-
-    def by_name(document: Document) -> tuple[Callable[[str], Document], tuple[str]]:
-        path = str(document.path)
-        named[path] = document
-        return _named_document, (path,)
-
-    # Documents by name. Only the classes in this table cost a call here: a `persistent_id`
-    # would be called for every object pickled, each string and number too.
-    table = {**copyreg.dispatch_table, **dict.fromkeys(DOCUMENT_TYPES, by_name)}
-
-    def put(part: object, file: BinaryIO, *, naming: bool = True) -> None:
-        nonlocal offset
-        buffer.seek(0)
-        buffer.truncate()
-        # A new pickler for each part: clearing one's memo takes longer once it has grown.
-        pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-        if naming:
-            pickler.dispatch_table = table
-        pickler.dump(part)
-        file.write(buffer.getbuffer())
-        spans.extend((offset, buffer.tell()))
-        offset += buffer.tell()
-
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(bytes(_LENGTH))  # the header's place, known at the end
-            put(kit.shared, file)
-            documents.update(named)
-            named.clear()
-            for page in kit.pages:
-                put(page, file)
-                doc = page.document
-                if doc is not None:
-                    own.setdefault(str(doc.path), []).append(page.url)
-                    if (page.title, page.description) != (doc.title, doc.summary):
-                        departing.add(str(doc.path))
-                for name in named:
-                    shown_on.setdefault(name, []).append(page.url)
-                documents.update(named)
-                named.clear()
-            names = list(documents)
-            for start in range(0, len(names), DOCUMENTS_A_PART):
-                part = tuple(
-                    Saved(
-                        documents[name],
-                        kit.bodies[name],
-                        tuple(own.get(name, ())),
-                        tuple(shown_on.get(name, ())),
-                        name not in departing,
-                    )
-                    for name in names[start : start + DOCUMENTS_A_PART]
-                )
-                put(part, file, naming=False)
-            shared = (spans[0], spans[1])
-            pages = (_listed(urls), spans[2 : 2 + 2 * len(urls)].tobytes())
-            saved_documents = (_listed(names), spans[2 + 2 * len(urls) :].tobytes())
-            header = (KIT_FORMAT, version, token, shared, pages, saved_documents)
+            header = write(file)
+            end = file.tell()
             file.write(marshal.dumps(header))
             file.seek(0)
-            file.write((_LENGTH + offset).to_bytes(_LENGTH, "little"))
+            file.write(end.to_bytes(_LENGTH, "little"))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -235,13 +355,12 @@ class KitReader:
     a new one in its place meanwhile); close it when done. The documents its pages and
     shared parts show are found as `now` has them, else as saved."""
 
-    def __init__(
-        self, file: BinaryIO, start: int, shared: tuple[int, int], pages: _Names, documents: _Names
-    ) -> None:
-        self.file, self.start, self.span = file, start, shared
-        self._pages, self._documents = pages, documents
+    def __init__(self, file: BinaryIO, end: int, header: tuple[Any, ...], names: list[_Names]):
+        self.file, self.start, self.end = file, _LENGTH, end
+        self.version, self.span, self.lists_span = header[1], header[3], header[6]
+        self.pages_, self.documents_ = names
         self.now: dict[str, Document] = {}
-        # Parts of saved documents read, by place.
+        # Parts of saved documents read, by number.
         self._parts: dict[int, tuple[Saved, ...]] = {}
 
     def close(self) -> None:
@@ -261,22 +380,34 @@ class KitReader:
             raise TypeError(f"{self.file.name}: not a kit")
         return found
 
+    def lists(self) -> Lists | None:
+        """The lists, if saved."""
+        if self.lists_span is None:
+            return None
+        found = self._load(self.lists_span, by_name=False)
+        if not isinstance(found, Lists):
+            raise TypeError(f"{self.file.name}: not a kit")
+        return found
+
     def saved(self, document: str) -> Saved | None:
         """A document as saved, with its text's key and the pages that show it; None when it
         has no page."""
-        number = self._documents.number(document)
+        number = self.documents_.number(document)
         if number is None:
             return None
-        place = self._documents.place(number)
-        if place[0] not in self._parts:
-            part = self._load(place, by_name=False)
-            if not isinstance(part, tuple):
-                raise TypeError(f"{self.file.name}: not a kit")
-            self._parts[place[0]] = part
-        saved = self._parts[place[0]][number % DOCUMENTS_A_PART]
+        saved = self.part(number // DOCUMENTS_A_PART)[number % DOCUMENTS_A_PART]
         if not isinstance(saved, Saved):
             raise TypeError(f"{self.file.name}: not a kit")
         return saved
+
+    def part(self, number: int) -> tuple[Saved, ...]:
+        """The nth part of the saved documents."""
+        if number not in self._parts:
+            part = self._load(self.documents_.place(number * DOCUMENTS_A_PART), by_name=False)
+            if not isinstance(part, tuple):
+                raise TypeError(f"{self.file.name}: not a kit")
+            self._parts[number] = part
+        return self._parts[number]
 
     def document(self, path: str) -> Document:
         """A document a page shows: as given in `now`, else as saved."""
@@ -291,7 +422,7 @@ class KitReader:
         """A page, showing the documents as they are now; None when there is no such page.
         A document's own page takes its title and summary anew, where it had them as its own
         when saved (`Saved.follows`), as the model makes it."""
-        span = self._pages.span(url)
+        span = self.pages_.span(url)
         if span is None:
             return None
         page = self._load(span)
@@ -304,7 +435,83 @@ class KitReader:
                 page = dataclasses.replace(page, title=doc.title, description=doc.summary)
         return page
 
-    def _load(self, span: tuple[int, int], *, by_name: bool = True) -> object:
+    def names_on(self, url: str) -> set[str]:
+        """The paths of the documents a saved page shows."""
+        span = self.pages_.span(url)
+        if span is None:
+            return set()
+        names: set[str] = set()
+
+        def noting(path: str) -> Document:
+            names.add(path)
+            return self.document(path)
+
+        self._load(span, finding=noting)
+        return names
+
+    def copy_parts(self, file: BinaryIO) -> dict[int, int]:
+        """Write the parts still in use to `file`, where it is; where each part that moved
+        (by its old place) now is. When at least half the parts' bytes are in use (as after
+        a whole build and a few edits), every part is copied as it is, in the kernel where
+        it can; else only those in use, in runs of parts that follow one another."""
+        spans = [self.span, *self._spans(self.pages_), *self._spans(self.documents_)]
+        if self.lists_span is not None:
+            spans.append(self.lists_span)
+        size = self.end - self.start
+        if 2 * sum(length for _, length in spans) >= size:
+            self._copy(file, 0, size)
+            return {}
+        runs: list[list[int]] = []
+        for offset, length in sorted(set(spans)):
+            if runs and runs[-1][0] + runs[-1][1] == offset:
+                runs[-1][1] += length
+            else:
+                runs.append([offset, length])
+        starts, now, written = [run[0] for run in runs], [], 0
+        for offset, length in runs:
+            self._copy(file, offset, length)
+            now.append(written)
+            written += length
+        places = {}
+        for offset, _ in spans:
+            run = bisect.bisect_right(starts, offset) - 1
+            places[offset] = now[run] + offset - starts[run]
+        return places
+
+    @staticmethod
+    def _spans(names: _Names) -> list[tuple[int, int]]:
+        places = names.places
+        return list(zip(places[::2], places[1::2], strict=True))
+
+    def _copy(self, file: BinaryIO, offset: int, length: int) -> None:
+        file.flush()
+        source, target = self.file.fileno(), file.fileno()
+        at, left = self.start + offset, length
+        try:
+            while left > 0:
+                done = os.copy_file_range(source, target, left, at)
+                if done == 0:
+                    raise EOFError(f"{self.file.name}: cut short")
+                at, left = at + done, left - done
+            file.seek(0, os.SEEK_END)
+            return
+        except (AttributeError, OSError):  # no copy_file_range here (not Linux), or not here
+            file.seek(0, os.SEEK_END)
+        self.file.seek(at)
+        while left > 0:
+            chunk = self.file.read(min(left, 1 << 20))
+            if not chunk:
+                raise EOFError(f"{self.file.name}: cut short")
+            file.write(chunk)
+            left -= len(chunk)
+
+    def _load(
+        self,
+        span: tuple[int, int],
+        *,
+        by_name: bool = True,
+        finding: Callable[[str], Document] | None = None,
+    ) -> object:
         if _PREAD:
             data = os.pread(self.file.fileno(), span[1], self.start + span[0])
         else:  # Windows
@@ -314,7 +521,7 @@ class KitReader:
             raise EOFError(f"{self.file.name}: cut short")
         if not by_name:
             return pickle.loads(data)  # noqa: S301 - our own cache file
-        _finding.append(self.document)
+        _finding.append(finding or self.document)
         try:
             return pickle.loads(data)  # noqa: S301 - our own cache file
         finally:
@@ -328,31 +535,33 @@ def open_kit(path: Path, version: str, token: str) -> KitReader | None:
     except OSError:
         return None
     try:
-        header = _header(file)
+        found = _header(file)
     except (OSError, EOFError, ValueError, TypeError):
-        header = None
-    if header is None or header[:3] != (KIT_FORMAT, version, token):
+        found = None
+    if found is None or found[1][:3] != (KIT_FORMAT, version, token):
         file.close()
         return None
-    _, _, _, shared, *lists = header
+    end, header = found
     named = []
-    for (names, places), per_part in zip(lists, (1, DOCUMENTS_A_PART), strict=True):
+    for (names, places), per_part in zip(header[4:6], (1, DOCUMENTS_A_PART), strict=True):
         if type(names) is not str or type(places) is not bytes or len(places) % 16:
             file.close()
             return None
-        found = _Names(names, places, per_part)
-        if not found.fits():
+        listed = _Names(names, places, per_part)
+        if not listed.fits():
             file.close()
             return None
-        named.append(found)
-    return KitReader(file, _LENGTH, shared, *named)
+        named.append(listed)
+    return KitReader(file, end, header, named)
 
 
-def _header(file: BinaryIO) -> tuple[Any, ...] | None:
-    file.seek(int.from_bytes(file.read(_LENGTH), "little"))
+def _header(file: BinaryIO) -> tuple[int, tuple[Any, ...]] | None:
+    """Where the header is, and the header."""
+    end = int.from_bytes(file.read(_LENGTH), "little")
+    file.seek(end)
     header = marshal.loads(file.read())  # noqa: S302 - our own cache file
-    if type(header) is not tuple or len(header) != 6:
+    if type(header) is not tuple or len(header) != 7:
         return None
-    if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:]):
+    if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:6]):
         return None
-    return header
+    return end, header

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from sitegen.options import BuildOptions
+    from sitegen.render.outputs import SitemapEntry
 
 Inputs = dict[str, tuple[int, int]]
 
@@ -43,6 +45,13 @@ class Prepared:
     bodies: dict[Path, str]
     shared: dict[str, str]
     templates: dict[str, str]
+
+    @cached_property
+    def sitemap(self) -> list[tuple[str, SitemapEntry]]:
+        """The sitemap's entries by URL: worked out once for the sitemap and the kit."""
+        from sitegen.render.outputs import sitemap_entries  # see `site_files`
+
+        return sitemap_entries(self.site.config, self.site.pages)
 
     def key(self, page: Page, fingerprint: Fingerprinter) -> str:
         """A digest of every input of a page: code, settings, strings, templates, its data."""
@@ -118,18 +127,22 @@ def feed_entries(site: Site) -> list[Entry]:
 
 
 def site_files(
-    site: Site, renderer: Renderer, bodies: Mapping[str, str], today: date
+    site: Site,
+    renderer: Renderer,
+    bodies: Mapping[str, str],
+    today: date,
+    sitemap: Iterable[tuple[str, SitemapEntry]],
 ) -> list[tuple[str, bytes]]:
     """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
-    HTML by page URL."""
+    HTML by page URL, `sitemap` the sitemap's entries by URL."""
     # Here, not at the top: a rebuild after an edit to a text that no feed shows needs neither.
     from sitegen.render.admin import admin_pages
-    from sitegen.render.outputs import robots_txt, sitemaps
+    from sitegen.render.outputs import robots_txt, sitemap_files
 
     config = site.config
     files = [
         ("index.html", renderer.render_root()),
-        *sitemaps(config, site.pages),
+        *sitemap_files(config, [entry for _, entry in sitemap]),
         ("robots.txt", robots_txt(config)),
     ]
     files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]

@@ -21,7 +21,7 @@ from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.kit import Kit, write_kit
 from sitegen.unused import remove_unused
 
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 # What reading a pickle of other code's classes can raise.
 _UNPICKLING = (pickle.UnpicklingError, AttributeError, ImportError)
 # The state of builds not made for this long is removed: its date in the key is long past, or
@@ -59,6 +59,9 @@ class BuildState:
     pages: dict[str, PageRecord] = field(default_factory=dict)
     # Pairs the two saved files: the model is used only with the file list saved with it.
     token: str = ""
+    # Pairs the kit with the file list likewise: the model's token, or a new one for a kit
+    # saved again after an edit moved a story in the lists (`amend_kit`).
+    kit_token: str = ""
     # The site model's parts a later process needs to render an edited text's pages again.
     kit: Kit | None = None
     # Documents and pages changed since the model file was written; the file list carries them.
@@ -72,7 +75,7 @@ class BuildState:
     # The inputs and output files changed since the file list was saved whole, which is all
     # a save after an edit writes; None when not known (the list is then saved whole).
     edits: noop.Edits | None = None
-    # The kit, saved ahead of the whole state under a name of its own (`stage_kit`).
+    # The kit, saved ahead of the state under a name of its own (`stage_kit`, `amend_kit`).
     staged_kit: Path | None = None
     # Whether every document and page is here (`load_model`, or made by a whole build), not
     # only those changed since the model file was saved.
@@ -95,12 +98,13 @@ def load_state(path: Path) -> BuildState:
     if saved is None or saved[0] != fresh.version or saved[6] != STATE_FORMAT:
         return fresh
     try:
-        journal = pickle.loads(saved[4])  # noqa: S301 - our own cache file
+        documents, pages, kit_token = pickle.loads(saved[4])  # noqa: S301 - our own cache file
     except (EOFError, ValueError, TypeError, IndexError, KeyError, *_UNPICKLING):
         return fresh
     fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
     fresh.page_count, fresh.edits = saved[5], saved[7]
-    fresh.journal_entries = journal
+    fresh.kit_token = kit_token
+    journal = fresh.journal_entries = (documents, pages)
     fresh.journal = (set(journal[0]), set(journal[1]))
     _touch(*state_files(path), path.with_suffix(".edits"))
     return fresh
@@ -161,23 +165,30 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
 
     Without `whole`, only the file list is written, carrying the documents and pages changed
     since the model file was (the journal); the model file stays as it is. And of the file
-    list, only what changed since it was saved whole, when that is known and not too much."""
+    list, only what changed since it was saved whole, when that is known and not too much.
+    A kit saved again meanwhile (`amend_kit`) is put in place once the file list naming it is.
+    """
+    staged, state.staged_kit = state.staged_kit, None
     if whole:
-        staged, state.staged_kit = state.staged_kit, None
         if staged is None:
-            state.token = _new_token()
+            state.token = new_token()
+        state.kit_token = state.token
         state.journal = (set(), set())
         model = (state.version, state.token, state.documents, state.pages)
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
         if staged is not None:
-            os.replace(staged, path.with_suffix(".kit"))
+            _put_in_place(staged, path.with_suffix(".kit"))
         elif state.kit is None:
             path.with_suffix(".kit").unlink(missing_ok=True)
         else:
             write_kit(path.with_suffix(".kit"), state.version, state.token, state.kit)
     documents, pages = state.journal
-    journal = ({p: state.documents[p] for p in documents}, {u: state.pages[u] for u in pages})
+    journal = (
+        {p: state.documents[p] for p in documents},
+        {u: state.pages[u] for u in pages},
+        state.kit_token,
+    )
     entries = pickle.dumps(journal, pickle.HIGHEST_PROTOCOL)
     edits = path.with_suffix(".edits")
     changed = state.edits
@@ -190,8 +201,19 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         edits.unlink(missing_ok=True)
         _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
         state.edits = ({}, {})
+    if not whole and staged is not None:
+        _put_in_place(staged, path.with_suffix(".kit"))
     # Saved states (and leftover temporary files) of builds not made for a week.
     remove_unused(path.parent, {*state_files(path), edits}, STATE_MAX_AGE)
+
+
+def _put_in_place(staged: Path, path: Path) -> None:
+    """Replace the file at `path` with `staged`; failing, remove it."""
+    try:
+        os.replace(staged, path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
 
 
 def stage_kit(path: Path, state: BuildState) -> None:
@@ -200,7 +222,7 @@ def stage_kit(path: Path, state: BuildState) -> None:
     unstage_kit(state)
     if state.kit is None:
         return
-    state.token = _new_token()
+    state.token = new_token()
     # Of this build alone: another one into the same folder may be staging its own.
     staged = path.with_suffix(f".kit-{state.token}")
     write_kit(staged, state.version, state.token, state.kit)
@@ -214,7 +236,8 @@ def unstage_kit(state: BuildState) -> None:
         state.staged_kit = None
 
 
-def _new_token() -> str:
+def new_token() -> str:
+    """A token no other saved state has."""
     return digest(str(time.time_ns()), str(os.getpid()))
 
 

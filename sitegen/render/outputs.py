@@ -61,7 +61,27 @@ def sitemaps(
 ) -> list[tuple[str, str]]:
     """`sitemap.xml` with every indexable page, each with links to its translations; past one
     file's limits (by default sitemaps.org's), an index of `sitemap-1.xml`, `sitemap-2.xml`..."""
-    entries = [_url(config, page) for page in sorted(pages, key=lambda p: p.url) if page.indexable]
+    entries = [entry for _, entry in sitemap_entries(config, pages)]
+    return sitemap_files(config, entries, max_urls=max_urls, max_bytes=max_bytes)
+
+
+SitemapEntry = tuple[str, str]
+
+
+def sitemap_entries(config: SiteConfig, pages: Iterable[Page]) -> list[tuple[str, SitemapEntry]]:
+    """Each indexable page's URL and `<url>` element with its date ("" without), by URL."""
+    indexable = sorted((page for page in pages if page.indexable), key=lambda page: page.url)
+    return [(page.url, sitemap_entry(config, page)) for page in indexable]
+
+
+def sitemap_files(
+    config: SiteConfig,
+    entries: list[SitemapEntry],
+    *,
+    max_urls: int | None = None,
+    max_bytes: int | None = None,
+) -> list[tuple[str, str]]:
+    """The sitemap files of these `<url>` elements, in order (see `sitemaps`)."""
     room = (max_bytes or MAX_BYTES) - len(_URLSET) - len(_URLSET_END)
     parts = _split(entries, max_urls or MAX_URLS, room)
     if len(parts) == 1:
@@ -71,7 +91,7 @@ def sitemaps(
     return [("sitemap.xml", index), *((n, _urlset(p)) for n, p in zip(names, parts, strict=True))]
 
 
-def _url(config: SiteConfig, page: Page) -> tuple[str, str]:
+def sitemap_entry(config: SiteConfig, page: Page) -> SitemapEntry:
     """One page's `<url>` element, and its date ("" without)."""
     day = page.document.date.isoformat() if page.document and page.document.date else ""
     lines = [f"<url><loc>{_escape(config.base_url + page.url)}</loc>"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
@@ -17,7 +17,7 @@ _T = TypeVar("_T")
 RELATED_COUNT = 3
 # Related stories come from each tag's neighbours in date order, so the work per story stays
 # constant however many stories share a tag.
-_WINDOW = 6
+RELATED_WINDOW = 6
 
 
 @dataclass(frozen=True)
@@ -136,16 +136,26 @@ def pagers(base: str, count: int) -> list[Pager]:
 
 def related(entries: Sequence[Entry], tags: Sequence[Tag]) -> dict[str, tuple[Entry, ...]]:
     """For each story URL, the stories sharing most tags with it, nearest in time first."""
-    position = {entry.url: i for i, entry in enumerate(entries)}
+    found = related_places([e.url for e in entries], [[e.url for e in tag.entries] for tag in tags])
+    return {url: tuple(entries[p] for p in places) for url, places in found.items()}
+
+
+def related_places(
+    urls: Sequence[str], tagged: Iterable[Sequence[str]], only: Container[str] | None = None
+) -> dict[str, tuple[int, ...]]:
+    """For each story URL (of `only`, if given), where in `urls` (the stories newest first)
+    its related stories are; `tagged` lists each tag's stories in the same order."""
+    position = {url: i for i, url in enumerate(urls)}
     # Plain dicts: a Counter finds a missing key through a method written in Python, and
     # this counts some 30 neighbours a story.
     scores: dict[str, dict[str, int]] = defaultdict(dict)
-    for tag in tags:
-        urls = [e.url for e in tag.entries]
-        for i, url in enumerate(urls):
+    for members in tagged:
+        for i, url in enumerate(members):
+            if only is not None and url not in only:
+                continue
             counter = scores[url]
             get = counter.get
-            for other in urls[max(0, i - _WINDOW) : i + _WINDOW + 1]:
+            for other in members[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1]:
                 counter[other] = get(other, 0) + 1
     found = {}
     for url, counter in scores.items():
@@ -157,7 +167,7 @@ def related(entries: Sequence[Entry], tags: Sequence[Tag]) -> dict[str, tuple[En
             ranked = sorted(
                 [(-n, abs(position[o] - here), position[o]) for o, n in counter.items()]
             )
-            found[url] = tuple(entries[p] for _, _, p in ranked[:RELATED_COUNT])
+            found[url] = tuple(p for _, _, p in ranked[:RELATED_COUNT])
     return found
 
 

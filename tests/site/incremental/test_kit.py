@@ -4,7 +4,9 @@ falls back to the whole build whenever that would not be the same."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import marshal
+import os
 import shutil
 from datetime import date
 from functools import partial
@@ -145,10 +147,101 @@ def test_a_new_title_reaches_every_page_and_feed_that_shows_the_story(site: Site
     assert changed == shown
 
 
+DATE_EDITS = {
+    "a day earlier": [("content/stories/extra-040.md", "date: 2018-05-14", "date: 2018-05-13")],
+    "years earlier": [("content/stories/extra-010.md", "date: 2018-", "date: 2016-")],
+    "to the top": [("content/stories/extra-040.md", "date: 2018-", "date: 2024-")],
+    "out of the feed": [("content/stories/two.md", "date: 2019-10-01", "date: 2018-01-01")],
+    "among two tags": [("content/stories/three.md", "date: 2018-05-05", "date: 2018-12-30")],
+    "in Polish": [("content/stories/one.pl.md", "date: 2019-11-29", "date: 2015-11-29")],
+    "in place": [("content/stories/one.en.md", "date: 2019-11-29", "date: 2019-11-30")],
+    "two at once": [
+        ("content/stories/extra-020.md", "date: 2018-", "date: 2019-"),
+        ("content/stories/extra-021.md", "date: 2018-", "date: 2017-"),
+    ],
+    "with its title": [
+        ("content/stories/extra-030.md", "date: 2018-", "date: 2017-"),
+        ("content/stories/extra-030.md", "title: Story number 30", "title: Thirty"),
+    ],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(DATE_EDITS))
+def test_a_story_moved_by_its_date_is_built_from_the_kit_as_a_cold_build(
+    site: Site, edit: str
+) -> None:
+    site.build()
+    model = saved(site, "model")
+    whole = model.read_bytes()
+    before = snapshot(site.base / "public")
+    for change in DATE_EDITS[edit]:
+        site.edit(*change)
+    site.build()
+    after = snapshot(site.base / "public")
+    assert after == site.reference()
+    assert model.read_bytes() == whole  # built from the kit: the model was not read
+    changed = {name for name in after if before.get(name) != after[name]}
+    assert "sitemap.xml" in changed
+    assert len(changed) < len(after) / 2
+    assert site.build().written == 0
+    # The kit saved again is the lists' as they are now: more edits build what a cold build
+    # does, the story's own among them.
+    later = ("content/stories/extra-061.md", "date: 2018-", "date: 2015-")
+    for change in [SHOWN_EDITS["title"], SHOWN_EDITS["summary"], later]:
+        changed_files(site, change)
+    assert model.read_bytes() == whole
+    changed_files(site, (DATE_EDITS[edit][0][0], "title: ", "title: Now "))
+    assert model.read_bytes() == whole
+
+
+def test_a_kit_saved_again_is_used_only_with_the_state_saved_with_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.build()
+    replace = os.replace
+
+    def failing(source: str | Path, target: str | Path) -> None:
+        if str(target).endswith(".kit"):
+            raise OSError("the disk is full")
+        replace(source, target)
+
+    # The state naming the kit saved again is saved; the kit does not take its place.
+    monkeypatch.setattr(os, "replace", failing)
+    site.edit(*DATE_EDITS["years earlier"][0])
+    with pytest.raises(OSError, match="the disk is full"):
+        site.build()
+    monkeypatch.setattr(os, "replace", replace)
+    assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
+    # The kit in place is that of the lists before: the next edit is built whole.
+    model = saved(site, "model")
+    whole = model.read_bytes()
+    changed_files(site, SHOWN_EDITS["title"])
+    assert model.read_bytes() != whole
+
+
+def test_a_kit_saved_again_and_again_keeps_only_the_parts_in_use(site: Site) -> None:
+    site.build()
+    model, kit = saved(site, "model"), saved(site, "kit")
+    whole, sizes = model.read_bytes(), [kit.stat().st_size]
+    for before, year in itertools.pairwise(range(2018, 2006, -1)):
+        site.edit("content/stories/extra-040.md", f"date: {before}-", f"date: {year}-")
+        site.build()
+        sizes.append(kit.stat().st_size)
+    assert snapshot(site.base / "public") == site.reference()
+    assert model.read_bytes() == whole
+    # Each edit adds the parts it changed; when less than half the file is in use, only
+    # what is is copied.
+    assert any(after < before for before, after in itertools.pairwise(sizes))
+    assert max(sizes) < 3 * sizes[0]
+    changed_files(site, ("content/stories/extra-041.md", "date: 2018-", "date: 2008-"))
+    assert model.read_bytes() == whole
+
+
 @pytest.mark.parametrize(
     "edit",
     [
-        ("content/stories/extra-042.md", "date: 2018-", "date: 2017-"),
+        # Into the future: the story leaves the site.
+        ("content/stories/extra-042.md", "date: 2018-", "date: 2099-"),
         ("content/stories/extra-042.md", "tags: [", "tags: [courage, "),
         ("content/stories/extra-042.md", "summary:", "draft: true\nsummary:"),
         ("content/stories/extra-042.md", "summary:", "updated: 2020-01-01\nsummary:"),
@@ -478,6 +571,20 @@ def test_the_kit_saved_while_pages_render_goes_with_the_state_or_not_at_all(
     assert snapshot(site.base / "public") == site.reference()
     state = load_state(saved(site, "files").with_suffix(""))
     assert opens(kit_path, state.version, state.token)
+    # So does one saved again after a story's date was edited.
+    kit_before = kit_path.read_bytes()
+    monkeypatch.setattr(builder_module, "check_links", broken)
+    site.edit(*DATE_EDITS["years earlier"][0])
+    with pytest.raises(ContentError):
+        site.build(jobs=jobs)
+    assert not list(builds.glob("*.kit-*"))
+    assert kit_path.read_bytes() == kit_before
+    monkeypatch.undo()
+    site.build(jobs=jobs)
+    assert snapshot(site.base / "public") == site.reference()
+    state = load_state(saved(site, "files").with_suffix(""))
+    assert kit_path.read_bytes() != kit_before
+    assert opens(kit_path, state.version, state.kit_token)
 
 
 @pytest.mark.parametrize("cut", [0, 4, 8, 100, -1])
@@ -512,9 +619,9 @@ def test_a_long_lived_builder_takes_what_documents_show_from_the_saved_pages(
         named = {(site.base / relative).resolve()} if told else None
         site.rebuild_after_edit(relative, old, new, partial(builder.build, named))
         models.append(builder.last is not None)
-    # The model stays in memory for texts; what a document shows is built from the saved
-    # pages, which leaves it to be read again; a date, from it (read again first).
-    assert models == [True, False, False, False, True, False, False]
+    # The model stays in memory for texts; what a document shows, and a story's date, are
+    # built from the saved pages, which leaves it to be read again.
+    assert models == [True, False, False, False, False, False, False]
     assert builder.build().written == 0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sitegen.content.schema import Document
 from sitegen.site.listing import (
-    _WINDOW,
+    RELATED_WINDOW,
     Entry,
     group_tags,
     newest_first,
@@ -103,7 +103,7 @@ def test_related_counts_as_the_definition_does() -> None:
     for tag in tags:
         urls = [e.url for e in tag.entries]
         for i, url in enumerate(urls):
-            for other in urls[max(0, i - _WINDOW) : i + _WINDOW + 1]:
+            for other in urls[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1]:
                 if other != url:
                     scores[url][other] += 1
     expected = {

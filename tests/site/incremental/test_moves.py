@@ -1,0 +1,57 @@
+"""Stories moved by their dates: the related stories worked out near the moves alone are those
+the whole site's lists give."""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+
+import pytest
+
+from sitegen.incremental.kit import Listed
+from sitegen.incremental.moves import _newest_first, _related_changes
+from sitegen.site.listing import related_places
+
+
+def stories(rng: random.Random, count: int, tags: int) -> list[Listed]:
+    rows = []
+    for number in range(count):
+        # Some stories name one tag twice (two spellings of one URL name), some none.
+        named = rng.choices([f"t{n}" for n in range(tags)], k=rng.choice([0, 1, 2, 2, 3]))
+        day = 730_000 + rng.randrange(count // 3 + 1)
+        rows.append((day, f"s{number:04d}", f"p{number}", f"/s{number}/", tuple(named)))
+    return sorted(rows, key=_newest_first)
+
+
+def related(rows: list[Listed]) -> dict[str, list[str]]:
+    tagged: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        for slug in row[4]:
+            tagged[slug].append(row[3])
+    urls = [row[3] for row in rows]
+    found = related_places(urls, list(tagged.values()))
+    return {url: [urls[place] for place in places] for url, places in found.items()}
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) -> None:
+    rng = random.Random(seed)
+    before = stories(rng, rng.choice([20, 60, 300]), rng.choice([1, 3, 8]))
+    moving = rng.sample(range(len(before)), rng.choice([1, 1, 2, 5]))
+    after = list(before)
+    for index in moving:
+        day, slug, path, url, tags = after[index]
+        after[index] = (day + rng.choice([-400, -3, -1, 1, 2, 30]), slug, path, url, tags)
+    after.sort(key=_newest_first)
+    pairs = enumerate(zip(before, after, strict=True))
+    places = [i for i, (one, other) in pairs if one[2] != other[2]]
+    if not places:
+        return
+    old, new = related(before), related(after)
+    expected = {
+        url: new.get(url, [])
+        for url in old.keys() | new.keys()
+        if old.get(url, []) != new.get(url, [])
+    }
+    changes = _related_changes(before, after, places[0], places[-1])
+    assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
