@@ -25,7 +25,7 @@ from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
-from sitegen.incremental.kit import KitReader, Saved, amend_kit, open_kit
+from sitegen.incremental.kit import DAMAGED, KitReader, Saved, amend_kit, open_kit
 from sitegen.incremental.moves import moved
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
@@ -394,6 +394,8 @@ class Builder:
             return None
         try:
             return self._from_kit(kit, changed, state, inputs, intact, markdown)
+        except DAMAGED:
+            return None  # built whole, which saves a new kit
         finally:
             kit.close()
 
@@ -480,10 +482,11 @@ class Builder:
         edited = {Path(path) for path in saved}
         if moves is not None:
             # The kit as the lists now are, put in place once the state naming it is saved.
-            token = new_token()
-            staged = self.state_file.with_suffix(f".kit-{token}")
+            token, place = new_token(), state_files(self.state_file)[2]
             try:
-                amend_kit(kit, staged, token, moves.pages, shared=moves.shared, lists=moves.lists)
+                staged = amend_kit(
+                    kit, place, token, moves.pages, shared=moves.shared, lists=moves.lists
+                )
             except BaseException:
                 outputs.discard()
                 raise

@@ -18,7 +18,7 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.kit import Kit, write_kit
+from sitegen.incremental.kit import Kit, Staged, StagedFile, write_kit
 from sitegen.unused import remove_unused
 
 STATE_FORMAT = 5
@@ -76,7 +76,7 @@ class BuildState:
     # a save after an edit writes; None when not known (the list is then saved whole).
     edits: noop.Edits | None = None
     # The kit, saved ahead of the state under a name of its own (`stage_kit`, `amend_kit`).
-    staged_kit: Path | None = None
+    staged_kit: Staged | None = None
     # Whether every document and page is here (`load_model`, or made by a whole build), not
     # only those changed since the model file was saved.
     whole: bool = False
@@ -178,7 +178,7 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
         if staged is not None:
-            _put_in_place(staged, path.with_suffix(".kit"))
+            staged.put_in_place(path.with_suffix(".kit"))
         elif state.kit is None:
             path.with_suffix(".kit").unlink(missing_ok=True)
         else:
@@ -202,18 +202,9 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
         state.edits = ({}, {})
     if not whole and staged is not None:
-        _put_in_place(staged, path.with_suffix(".kit"))
+        staged.put_in_place(path.with_suffix(".kit"))
     # Saved states (and leftover temporary files) of builds not made for a week.
     remove_unused(path.parent, {*state_files(path), edits}, STATE_MAX_AGE)
-
-
-def _put_in_place(staged: Path, path: Path) -> None:
-    """Replace the file at `path` with `staged`; failing, remove it."""
-    try:
-        os.replace(staged, path)
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
 
 
 def stage_kit(path: Path, state: BuildState) -> None:
@@ -226,13 +217,13 @@ def stage_kit(path: Path, state: BuildState) -> None:
     # Of this build alone: another one into the same folder may be staging its own.
     staged = path.with_suffix(f".kit-{state.token}")
     write_kit(staged, state.version, state.token, state.kit)
-    state.staged_kit = staged
+    state.staged_kit = StagedFile(staged)
 
 
 def unstage_kit(state: BuildState) -> None:
     """Remove a kit saved ahead of a state that will not be saved."""
     if state.staged_kit is not None:
-        state.staged_kit.unlink(missing_ok=True)
+        state.staged_kit.drop()
         state.staged_kit = None
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import marshal
-import os
 import shutil
 from datetime import date
 from functools import partial
@@ -198,24 +197,51 @@ def test_a_kit_saved_again_is_used_only_with_the_state_saved_with_it(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     site.build()
-    replace = os.replace
 
-    def failing(source: str | Path, target: str | Path) -> None:
-        if str(target).endswith(".kit"):
-            raise OSError("the disk is full")
-        replace(source, target)
+    def failing(staged: kit_module.Staged, path: Path) -> None:
+        staged.drop()
+        raise OSError("the disk is full")
 
     # The state naming the kit saved again is saved; the kit does not take its place.
-    monkeypatch.setattr(os, "replace", failing)
+    monkeypatch.setattr(kit_module.StagedHeader, "put_in_place", failing)
+    monkeypatch.setattr(kit_module.StagedFile, "put_in_place", failing)
     site.edit(*DATE_EDITS["years earlier"][0])
     with pytest.raises(OSError, match="the disk is full"):
         site.build()
-    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.undo()
     assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
     # The kit in place is that of the lists before: the next edit is built whole.
     model = saved(site, "model")
     whole = model.read_bytes()
     changed_files(site, SHOWN_EDITS["title"])
+    assert model.read_bytes() != whole
+
+
+@pytest.mark.parametrize("damage", ["cut short", "a page", "the lists"])
+def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str) -> None:
+    site.build()
+    kit = saved(site, "kit")
+    data = bytearray(kit.read_bytes())
+    if damage == "cut short":
+        del data[len(data) // 2 : -4096]
+    else:
+        state = load_state(saved(site, "files").with_suffix(""))
+        reader = open_kit(kit, state.version, state.kit_token)
+        assert reader is not None
+        span = (
+            reader.lists_span if damage == "the lists" else reader.pages_.span("/en/stories/one/")
+        )
+        reader.close()
+        assert span is not None
+        noise = bytes(range(256)) * (span[1] // 256 + 1)
+        data[8 + span[0] : 8 + span[0] + span[1]] = noise[: span[1]]
+    kit.write_bytes(bytes(data))
+    model = saved(site, "model")
+    whole = model.read_bytes()
+    for edit in [*DATE_EDITS["years earlier"], SHOWN_EDITS["title"]]:
+        site.edit(*edit)
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
     assert model.read_bytes() != whole
 
 
