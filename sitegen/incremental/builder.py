@@ -484,8 +484,9 @@ class Builder:
             # The kit as the lists now are, put in place once the state naming it is saved.
             token, place = new_token(), state_files(self.state_file)[2]
             try:
+                shared_now = moves.shared if moves.feeds else None
                 staged = amend_kit(
-                    kit, place, token, moves.pages, shared=moves.shared, lists=moves.lists
+                    kit, place, token, moves.pages, shared=shared_now, lists=moves.lists
                 )
             except BaseException:
                 outputs.discard()
@@ -507,7 +508,7 @@ class Builder:
         new = outputs.state
         new.inputs, new.token, new.page_count = inputs, state.token, state.page_count
         new.whole = state.whole
-        new.kit, new.kit_token = state.kit, state.kit_token
+        new.kit_token = state.kit_token
         new.journal = (state.journal[0] | changed, set(state.journal[1]))
         if state.edits is not None:
             # The output files it writes are added as they are written (Outputs._record).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def _lists(prepared: Prepared) -> Lists:
     stories = {
         code: tuple(
             (
-                entry.doc.date.toordinal() if entry.doc.date else 0,
+                (entry.doc.date or date.min).toordinal(),
                 entry.doc.slug,
                 str(entry.doc.path),
                 entry.url,

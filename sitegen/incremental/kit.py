@@ -84,8 +84,9 @@ class Saved:
     follows: bool
 
 
-# A story as the lists order it: the number of its day (0 without a date), its slug, path and
-# URL, and the URL name of each tag it names (one a name, as the tag lists count them).
+# A story as the lists order it: the number of its day (of `date.min` without a date), its
+# slug, path and URL, and the URL name of each tag it names (one a name, as the tag lists
+# count them).
 Listed = tuple[int, str, str, str, tuple[str, ...]]
 
 
@@ -359,15 +360,18 @@ class StagedHeader:
         self.file, self.place, self.size = file, place, size
 
     def put_in_place(self, path: Path) -> None:
-        """Point the file (opened from `path`) at the new header."""
+        """Point the file (opened from `path`) at the new header; failing, drop the parts."""
         try:
             self.file.seek(0)
             self.file.write(self.place.to_bytes(_LENGTH, "little"))
-        finally:
             self.file.close()
+        finally:
+            self.drop()
 
     def drop(self) -> None:
-        """Cut the file back to what it was."""
+        """Cut the file back to what it was, unless put in place."""
+        if self.file.closed:
+            return
         try:
             self.file.truncate(self.size)
         finally:

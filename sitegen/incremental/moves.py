@@ -9,10 +9,11 @@ import dataclasses
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sitegen.content.schema import Document
 from sitegen.incremental.kit import KitReader, Listed, Lists, Shared
-from sitegen.render.outputs import sitemap_entry
+from sitegen.render.outputs import SitemapEntry, sitemap_entry
 from sitegen.site.listing import RELATED_WINDOW, Entry, page_url, related_places
 from sitegen.site.model import HOME_STORIES, Page
 
@@ -117,7 +118,12 @@ def moved(
 def _dated(row: Listed, doc: Document | None) -> Listed:
     if doc is None:
         return row
-    return (doc.date.toordinal() if doc.date else 0, *row[1:])
+    return (_day(doc), *row[1:])
+
+
+def _day(doc: Document) -> int:
+    """The number of a story's day, as `newest_first` orders them."""
+    return (doc.date or date.min).toordinal()
 
 
 def _newest_first(row: Listed) -> tuple[int, str]:
@@ -181,7 +187,7 @@ def _related_changes(
 
 def _sitemap(
     kit: KitReader, shared: Shared, lists: Lists, stories: Mapping[str, Document]
-) -> tuple[tuple[str, tuple[str, str]], ...] | None:
+) -> tuple[tuple[str, SitemapEntry], ...] | None:
     """The sitemap's entries with those of the stories' own pages as they are now."""
     entries = list(lists.sitemap)
     for path in stories:

@@ -169,6 +169,20 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     A kit saved again meanwhile (`amend_kit`) is put in place once the file list naming it is.
     """
     staged, state.staged_kit = state.staged_kit, None
+    try:
+        _save_state(path, state, whole, staged)
+    except BaseException:
+        if staged is not None:
+            staged.drop()
+        raise
+    if not whole:
+        state.kit = None  # a kit from before the edits: never saved again
+    # Saved states (and leftover temporary files) of builds not made for a week.
+    remove_unused(path.parent, {*state_files(path), path.with_suffix(".edits")}, STATE_MAX_AGE)
+
+
+def _save_state(path: Path, state: BuildState, whole: bool, staged: Staged | None) -> None:
+    """`save_state`, with the kit saved ahead taken from the state."""
     if whole:
         if staged is None:
             state.token = new_token()
@@ -178,11 +192,13 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
         if staged is not None:
-            staged.put_in_place(path.with_suffix(".kit"))
+            _put_in_place(staged, path.with_suffix(".kit"))
+            staged = None
         elif state.kit is None:
             path.with_suffix(".kit").unlink(missing_ok=True)
         else:
             write_kit(path.with_suffix(".kit"), state.version, state.token, state.kit)
+        state.kit = None  # saved; all it holds, the whole model among it, can go
     documents, pages = state.journal
     journal = (
         {p: state.documents[p] for p in documents},
@@ -201,10 +217,15 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
         edits.unlink(missing_ok=True)
         _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
         state.edits = ({}, {})
-    if not whole and staged is not None:
-        staged.put_in_place(path.with_suffix(".kit"))
-    # Saved states (and leftover temporary files) of builds not made for a week.
-    remove_unused(path.parent, {*state_files(path), edits}, STATE_MAX_AGE)
+    if staged is not None:
+        _put_in_place(staged, path.with_suffix(".kit"))
+
+
+def _put_in_place(staged: Staged, path: Path) -> None:
+    """Put a kit saved ahead in place. One that cannot be is left out: the kit in place then
+    lacks the token the state names it by, and the next build needing it builds whole."""
+    with contextlib.suppress(OSError):
+        staged.put_in_place(path)
 
 
 def stage_kit(path: Path, state: BuildState) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import marshal
 import shutil
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from importlib import metadata
@@ -202,12 +203,13 @@ def test_a_kit_saved_again_is_used_only_with_the_state_saved_with_it(
         staged.drop()
         raise OSError("the disk is full")
 
-    # The state naming the kit saved again is saved; the kit does not take its place.
+    # The state naming the kit saved again is saved; the kit does not take its place. The
+    # build is done all the same.
     monkeypatch.setattr(kit_module.StagedHeader, "put_in_place", failing)
     monkeypatch.setattr(kit_module.StagedFile, "put_in_place", failing)
     site.edit(*DATE_EDITS["years earlier"][0])
-    with pytest.raises(OSError, match="the disk is full"):
-        site.build()
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
     monkeypatch.undo()
     assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
     # The kit in place is that of the lists before: the next edit is built whole.
@@ -243,6 +245,32 @@ def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str)
     site.build()
     assert snapshot(site.base / "public") == site.reference()
     assert model.read_bytes() != whole
+
+
+@pytest.mark.parametrize("suffix", [".edits", ".files"])
+def test_a_state_not_saved_leaves_no_kit_saved_for_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    site.build()
+    kit = saved(site, "kit")
+    before = kit.read_bytes()
+    save = state_module._save
+
+    def failing(path: Path, data: object, dumps: Callable[[object], bytes] | None = None) -> None:
+        if path.suffix == suffix:
+            raise OSError("the disk is full")
+        save(path, data, dumps)
+
+    monkeypatch.setattr(state_module, "EDITS_AT_MOST", 2000 if suffix == ".edits" else 0)
+    monkeypatch.setattr(state_module, "_save", failing)
+    site.edit(*DATE_EDITS["years earlier"][0])
+    with pytest.raises(OSError, match="the disk is full"):
+        site.build()
+    monkeypatch.undo()
+    assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
+    assert kit.read_bytes() == before
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
 
 
 def test_a_kit_saved_again_and_again_keeps_only_the_parts_in_use(site: Site) -> None:
@@ -645,6 +673,8 @@ def test_a_long_lived_builder_takes_what_documents_show_from_the_saved_pages(
         named = {(site.base / relative).resolve()} if told else None
         site.rebuild_after_edit(relative, old, new, partial(builder.build, named))
         models.append(builder.last is not None)
+        # Saved, the kit is not kept: it holds the whole model of its build.
+        assert builder.state is None or builder.state.kit is None
     # The model stays in memory for texts; what a document shows, and a story's date, are
     # built from the saved pages, which leaves it to be read again.
     assert models == [True, False, False, False, False, False, False]
