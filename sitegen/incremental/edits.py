@@ -14,11 +14,11 @@ from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.kit import Kit, Lists, Shared
+from sitegen.incremental.moves import tag_names
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
 from sitegen.render.images import ImageSet
 from sitegen.render.templates import Renderer
-from sitegen.site.listing import tag_slug
 from sitegen.site.model import Page, Site
 
 
@@ -63,7 +63,7 @@ def _lists(prepared: Prepared) -> Lists:
                 entry.doc.slug,
                 str(entry.doc.path),
                 entry.url,
-                tuple(tag_slug(name) for name in entry.doc.tags),
+                *tag_names(entry.doc),
             )
             for entry in entries
         )
@@ -119,8 +119,9 @@ _STRUCTURE = tuple(
     for field in dataclasses.fields(Document)
     if field.compare and field.name not in SHOWN
 )
-# A story's date places it in the lists, and is shown; an edit to it moves the story there.
-_MOVING = tuple(name for name in _STRUCTURE if name != "date")
+# A story's date and tags place it in the lists, and are shown; an edit to them moves the
+# story there (`sitegen.incremental.moves`).
+_MOVING = tuple(name for name in _STRUCTURE if name not in {"date", "tags"})
 
 
 def shows_alike(

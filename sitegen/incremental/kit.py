@@ -85,9 +85,9 @@ class Saved:
 
 
 # A story as the lists order it: the number of its day (of `date.min` without a date), its
-# slug, path and URL, and the URL name of each tag it names (one a name, as the tag lists
-# count them).
-Listed = tuple[int, str, str, str, tuple[str, ...]]
+# slug, path and URL, and the URL name and spelling of each tag it names (one a name, as the
+# tag lists count them).
+Listed = tuple[int, str, str, str, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,26 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections import defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from sitegen.content import i18n
 from sitegen.content.schema import Document
 from sitegen.incremental.kit import KitReader, Listed, Lists, Shared
 from sitegen.render.outputs import SitemapEntry, sitemap_entry
-from sitegen.site.listing import RELATED_WINDOW, Entry, page_url, related_places
+from sitegen.site.listing import (
+    RELATED_WINDOW,
+    Entry,
+    TagCount,
+    TagLink,
+    page_url,
+    related_places,
+    tag_label,
+    tag_slug,
+)
 from sitegen.site.model import HOME_STORIES, Page
 
 
@@ -38,8 +49,10 @@ def moved(
     bodies: Mapping[str, str],
 ) -> Moves | None:
     """The pages, feeds and lists after the `stories` (by path, as they are now, and in
-    `kit.now`) got their dates; `bodies` holds their texts' cache keys. None when the kit
-    lacks one of them or a page."""
+    `kit.now`) got their dates and tags; `bodies` holds their texts' cache keys. None when
+    the kit lacks one of them or a page, or when pages would be added or removed (a tag's
+    first or last story, a tag list a page longer or shorter) or a tag renamed (its most
+    used spelling changed): pages that show no edited story would change."""
     config = shared.config
     entries: dict[str, Entry] = {}
 
@@ -63,37 +76,62 @@ def moved(
     per_page = config.stories_per_page
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
-        after = sorted((_dated(row, stories.get(row[2])) for row in before), key=_newest_first)
+        after = sorted((_now(row, stories.get(row[2])) for row in before), key=_newest_first)
         if sum(row[2] in stories for row in before) != sum(
             d.lang == code for d in stories.values()
         ):
             return None
         ordered[code] = tuple(after)
-        span = _differ(before, after)
-        if span is None:
-            continue
-        first, last = span
         chrome, language = shared.chrome[code], config.language(code)
-        for url, chunk in _pages_between(chrome.stories_url, after, span, per_page):
-            if not again(url, "entries", [entry(row) for row in chunk]):
-                return None
-        if first < HOME_STORIES:
-            newest = [entry(row) for row in after[:HOME_STORIES]]
-            if not all(again(url, "stories", newest) for url in lists.homes[code]):
-                return None
-        if first < config.feed_entries:
-            feeds[code] = tuple(entry(row) for row in after[: config.feed_entries])
-        tags = {slug for row in before if row[2] in stories for slug in row[4]}
+        span = _differ(before, after)
+        # The stories whose place or tags changed: those near them in a tag may have other
+        # related stories now.
+        moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
+        was = {row[2]: row for row in before if row[2] in stories}
+        retagged = [row for row in after if row[2] in was and row[4:] != was[row[2]][4:]]
+        moving.update(row[3] for row in retagged)
+        if span is not None:
+            first = span[0]
+            for url, chunk in _pages_between(chrome.stories_url, after, span, per_page):
+                if not again(url, "entries", [entry(row) for row in chunk]):
+                    return None
+            if first < HOME_STORIES:
+                newest = [entry(row) for row in after[:HOME_STORIES]]
+                if not all(again(url, "stories", newest) for url in lists.homes[code]):
+                    return None
+            if first < config.feed_entries:
+                feeds[code] = tuple(entry(row) for row in after[: config.feed_entries])
+        if not moving:
+            continue
+        tags = {slug for row in was.values() for slug in row[4]}
+        tags.update(slug for row in after if row[2] in was for slug in row[4])
+        counts: dict[str, int] = {}
+        base = f"/{code}/{language.sections['tags']}/"
         for slug in sorted(tags):
             tagged = _tagged(before, slug), _tagged(after, slug)
+            count = len(tagged[1])
+            if -(-len(tagged[0]) // per_page) != -(-count // per_page) or not count:
+                return None  # a page more or less, or a tag without stories
+            if count != len(tagged[0]):
+                counts[slug] = count
             span = _differ(*tagged)
             if span is None:
                 continue
-            base = f"/{code}/{language.sections['tags']}/{slug}/"
-            for url, chunk in _pages_between(base, tagged[1], span, per_page):
+            for url, chunk in _pages_between(f"{base}{slug}/", tagged[1], span, per_page):
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
-        for url, rows in _related_changes(before, after, first, last).items():
+        if retagged:
+            named = i18n.translators(shared.strings)[code].prefixed("tag_names.")
+            spelt = _spellings(before, tags), _spellings(after, tags)
+            if any(
+                tag_label(s, spelt[0][s], named) != tag_label(s, spelt[1][s], named) for s in tags
+            ):
+                return None  # renamed: every page showing the tag changes
+            if counts and not _recounted(kit, again, base, counts):
+                return None
+            if not _relinked(kit, again, base, retagged):
+                return None
+        for url, rows in _related_changes(before, after, moving).items():
             if not again(url, "related", tuple(entry(row) for row in rows)):
                 return None
     sitemap = _sitemap(kit, shared, lists, stories)
@@ -115,15 +153,72 @@ def moved(
     return Moves(pages, shared, changed, new_lists)
 
 
-def _dated(row: Listed, doc: Document | None) -> Listed:
+def _now(row: Listed, doc: Document | None) -> Listed:
+    """A story's row with its day and tags as they are now."""
     if doc is None:
         return row
-    return (_day(doc), *row[1:])
+    return (_day(doc), row[1], row[2], row[3], *tag_names(doc))
 
 
 def _day(doc: Document) -> int:
     """The number of a story's day, as `newest_first` orders them."""
     return (doc.date or date.min).toordinal()
+
+
+def tag_names(doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The URL name and spelling of each tag a story names, for its row in the lists."""
+    return tuple(tag_slug(name) for name in doc.tags), tuple(map(sys.intern, doc.tags))
+
+
+def _recounted(
+    kit: KitReader,
+    again: Callable[[str, str, object], bool],
+    base: str,
+    counts: Mapping[str, int],
+) -> bool:
+    """Give the tag list (at `base`) the tags' new `counts`; False when it has none."""
+    page = kit.page(base)
+    listed = page.data.get("tags") if page is not None else None
+    if not isinstance(listed, list):
+        return False
+    recounted = [
+        TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
+        for tag in listed
+    ]
+    return again(base, "tags", recounted)
+
+
+def _spellings(rows: Sequence[Listed], slugs: Container[str]) -> dict[str, Counter[str]]:
+    """How often each tag of `slugs` is spelt each way, as `group_tags` counts."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in rows:
+        for slug, name in zip(row[4], row[5], strict=True):
+            if slug in slugs:
+                found[slug][name] += 1
+    return found
+
+
+def _relinked(
+    kit: KitReader,
+    again: Callable[[str, str, object], bool],
+    base: str,
+    retagged: Sequence[Listed],
+) -> bool:
+    """Give the pages of the `retagged` stories their tags' links, named as the tag list
+    names them; False when it lacks one."""
+    page = kit.page(base)
+    listed = page.data.get("tags") if page is not None else None
+    if not isinstance(listed, list):
+        return False
+    names = {tag.slug: tag.name for tag in listed}
+    for row in retagged:
+        saved = kit.saved(row[2])
+        if saved is None or any(slug not in names for slug in row[4]):
+            return False
+        links = [TagLink(slug, names[slug]) for slug in row[4]]
+        if not all(again(url, "tags", links) for url in saved.own):
+            return False
+    return True
 
 
 def _newest_first(row: Listed) -> tuple[int, str]:
@@ -132,11 +227,12 @@ def _newest_first(row: Listed) -> tuple[int, str]:
 
 
 def _differ(before: Sequence[Listed], after: Sequence[Listed]) -> tuple[int, int] | None:
-    """The first and last place at which two orders of the same stories differ; None if
-    nowhere."""
-    pairs = enumerate(zip(before, after, strict=True))
+    """The first and last place at which two lists of stories differ; None if nowhere."""
+    pairs = enumerate(zip(before, after, strict=False))
     places = [i for i, (one, other) in pairs if one[2] != other[2]]
-    return (places[0], places[-1]) if places else None
+    if len(before) != len(after):
+        places += [min(len(before), len(after)), max(len(before), len(after)) - 1]
+    return (min(places), max(places)) if places else None
 
 
 def _tagged(rows: Sequence[Listed], slug: str) -> list[Listed]:
@@ -154,14 +250,14 @@ def _pages_between(
 
 
 def _related_changes(
-    before: Sequence[Listed], after: Sequence[Listed], first: int, last: int
+    before: Sequence[Listed], after: Sequence[Listed], moving: set[str]
 ) -> dict[str, list[Listed]]:
-    """The stories whose related stories differ after the move, by URL, with the new ones.
+    """The stories whose related stories differ after `moving` ones (by URL) moved in the
+    lists or changed tags, by URL, with the new ones.
 
     Only stories near one that moved are looked at: a story's related ones come from its
     neighbours in each of its tags and their places, and those change only for a story that
     moved or that has one within `RELATED_WINDOW` of it in a tag, before or after."""
-    moving = {row[3] for row in before[first : last + 1]}
     near = set(moving)
     orders = []
     for rows in (before, after):
@@ -173,9 +269,10 @@ def _related_changes(
             for i, url in enumerate(members):
                 if url in moving:
                     near.update(members[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1])
-        urls = [row[3] for row in rows]
-        orders.append((urls, related_places(urls, list(tagged.values()), near)))
-    (old_urls, old), (new_urls, new) = orders
+        orders.append(([row[3] for row in rows], list(tagged.values())))
+    (old_urls, old_tagged), (new_urls, new_tagged) = orders
+    old = related_places(old_urls, old_tagged, near)
+    new = related_places(new_urls, new_tagged, near)
     changes = {}
     for url in near:
         was = [old_urls[place] for place in old.get(url, ())]

@@ -106,9 +106,14 @@ def group_tags(entries: Sequence[Entry], labels: Mapping[str, str] | None = None
             grouped[tag_slug(name)].append(entry)
             names[tag_slug(name)][name] += 1
     return [
-        Tag(slug, labels.get(slug) or _most_common(names[slug]), tuple(grouped[slug]))
+        Tag(slug, tag_label(slug, names[slug], labels), tuple(grouped[slug]))
         for slug in sorted(grouped)
     ]
+
+
+def tag_label(slug: str, names: Counter[str], labels: Mapping[str, str]) -> str:
+    """What a tag is called: its label, else its most used spelling (then the first)."""
+    return labels.get(slug) or sorted(names.items(), key=lambda item: (-item[1], item[0]))[0][0]
 
 
 def paginate(items: Sequence[_T], per_page: int) -> list[Sequence[_T]]:
@@ -169,7 +174,3 @@ def related_places(
             )
             found[url] = tuple(p for _, _, p in ranked[:RELATED_COUNT])
     return found
-
-
-def _most_common(names: Counter[str]) -> str:
-    return sorted(names.items(), key=lambda item: (-item[1], item[0]))[0][0]

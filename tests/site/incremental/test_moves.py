@@ -1,5 +1,5 @@
-"""Stories moved by their dates: the related stories worked out near the moves alone are those
-the whole site's lists give."""
+"""Stories moved by their dates and tags: the related stories worked out near the moves alone
+are those the whole site's lists give."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ def stories(rng: random.Random, count: int, tags: int) -> list[Listed]:
         # Some stories name one tag twice (two spellings of one URL name), some none.
         named = rng.choices([f"t{n}" for n in range(tags)], k=rng.choice([0, 1, 2, 2, 3]))
         day = 730_000 + rng.randrange(count // 3 + 1)
-        rows.append((day, f"s{number:04d}", f"p{number}", f"/s{number}/", tuple(named)))
+        url = f"/s{number}/"
+        rows.append((day, f"s{number:04d}", f"p{number}", url, tuple(named), tuple(named)))
     return sorted(rows, key=_newest_first)
 
 
@@ -37,21 +38,26 @@ def related(rows: list[Listed]) -> dict[str, list[str]]:
 def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) -> None:
     rng = random.Random(seed)
     before = stories(rng, rng.choice([20, 60, 300]), rng.choice([1, 3, 8]))
-    moving = rng.sample(range(len(before)), rng.choice([1, 1, 2, 5]))
+    edited = rng.sample(range(len(before)), rng.choice([1, 1, 2, 5]))
     after = list(before)
-    for index in moving:
-        day, slug, path, url, tags = after[index]
-        after[index] = (day + rng.choice([-400, -3, -1, 1, 2, 30]), slug, path, url, tags)
+    retagged = set()
+    for index in edited:
+        day, slug, path, url, tags, _ = after[index]
+        if rng.random() < 0.5:
+            day += rng.choice([-400, -3, -1, 1, 2, 30])
+        if rng.random() < 0.5:
+            tags = tuple(rng.sample([f"t{n}" for n in range(4)], rng.choice([0, 1, 2])))
+            retagged.add(url)
+        after[index] = (day, slug, path, url, tags, tags)
     after.sort(key=_newest_first)
     pairs = enumerate(zip(before, after, strict=True))
     places = [i for i, (one, other) in pairs if one[2] != other[2]]
-    if not places:
-        return
+    moving = {row[3] for row in before[places[0] : places[-1] + 1]} if places else set()
     old, new = related(before), related(after)
     expected = {
         url: new.get(url, [])
         for url in old.keys() | new.keys()
         if old.get(url, []) != new.get(url, [])
     }
-    changes = _related_changes(before, after, places[0], places[-1])
+    changes = _related_changes(before, after, moving | retagged)
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
