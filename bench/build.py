@@ -17,7 +17,15 @@ if str(ROOT) not in sys.path:
 
 from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
-from bench.latency import ServeError, edit, free_port, redate, retitle, save_to_served  # noqa: E402
+from bench.latency import (  # noqa: E402
+    ServeError,
+    edit,
+    free_port,
+    redate,
+    retag,
+    retitle,
+    save_to_served,
+)
 from bench.measure import Measure, run_measured  # noqa: E402
 from sitegen.incremental.fingerprint import code_version  # noqa: E402
 
@@ -150,8 +158,9 @@ def build(tool: Tool, label: str, size: int) -> Measure:
 
 # The rebuilds after one edit: to a story's text; to its title (which the lists, the tag
 # pages and the stories that name it as related show too); to its date (which moves it in
-# the lists).
-EDITS = ("edit", "retitle", "redate")
+# the lists); to its tags (one added, then taken away again, and so on: it joins or leaves
+# that tag's list and the tag list's count changes).
+EDITS = ("edit", "retitle", "redate", "retag")
 
 
 def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
@@ -162,20 +171,33 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
         # A cold build but for the photos' variants, kept from the build before.
         clean(tool.output, *tool.caches_but_photos())
     marker = f"rebuild-edit-{time.time_ns()}"
-    # A new date shows only as the page's text changing: the page as it was, to compare.
-    before = [page.read_bytes() for page in tool.pages(slug)] if label == "redate" else []
+    # A new date or tag shows only as the page's text changing: the page as it was, to compare.
+    changing = label in {"redate", "retag"}
+    before = [page.read_bytes() for page in tool.pages(slug)] if changing else []
     if label == "edit":
         edit(tool.story(slug), marker)
     elif label == "retitle":
         retitle(tool.story(slug), marker)
     elif label == "redate":
         redate(tool.story(slug))
+    elif label == "retag":
+        retag(tool.story(slug), other_tag(tool.shape, tool.story(slug)))
     measure = build(tool, label, size)
     if label not in EDITS or measure.returncode != 0:
         return measure
     after = [page.read_bytes() for page in tool.pages(slug)]
-    shown = after != before if label == "redate" else any(marker.encode() in a for a in after)
+    shown = after != before if changing else any(marker.encode() in a for a in after)
     return measure if shown else "wrong output: the edited story's page was not rebuilt"
+
+
+def other_tag(shape: corpus.Shape, story: Path) -> str:
+    """The first of the shape's tags that the story as generated does not have: the one its
+    tags edit adds and takes away again."""
+    generated = corpus.story(int(story.stem.split(".")[0].removeprefix("story-")), shape)[1]
+    line = next(line for line in generated.split("\n") if line.startswith("tags:"))
+    listed = line.removeprefix("tags:").strip().removeprefix("[").removesuffix("]")
+    has = {name.strip() for name in listed.split(",")}
+    return next(tag for tag in shape.tags() if tag not in has)
 
 
 def summary(runs: list[Measure]) -> Measure:

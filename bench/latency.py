@@ -69,6 +69,18 @@ def redate(story: Path) -> None:
     story.write_text("\n".join(lines), encoding="utf-8")
 
 
+def retag(story: Path, tag: str) -> None:
+    """Save `story` with `tag` among its tags, or without it if it has it: the first
+    `tags: [...]` line of its front matter."""
+    lines = story.read_text(encoding="utf-8").split("\n")
+    number = next(n for n, line in enumerate(lines) if line.startswith("tags:"))
+    listed = lines[number].removeprefix("tags:").strip().removeprefix("[").removesuffix("]")
+    tags = [name.strip() for name in listed.split(",") if name.strip()]
+    tags = [name for name in tags if name != tag] if tag in tags else [*tags, tag]
+    lines[number] = "tags: [" + ", ".join(tags) + "]"
+    story.write_text("\n".join(lines), encoding="utf-8")
+
+
 def retitle(story: Path, marker: str) -> None:
     """Save `story` with a title naming `marker`: the first `title:` line of its front matter."""
     lines = story.read_text(encoding="utf-8").split("\n")

@@ -16,6 +16,7 @@ ROWS = (
     ("edit", "rebuild, one story edited"),
     ("retitle", "rebuild, one title edited"),
     ("redate", "rebuild, one date edited"),
+    ("retag", "rebuild, one tag edited"),
     ("serve", "serve: save -> page served"),
 )
 TOOLS = (("ours", "ask-for-help"), ("hugo", "hugo"))
@@ -132,6 +133,7 @@ GOALS = (
     ("rebuild after one edit, 10,000", 10_000, "time", "edit", 0.05),
     ("rebuild after a title edit, 10,000", 10_000, "time", "retitle", 0.05),
     ("rebuild after a date edit, 10,000", 10_000, "time", "redate", 0.05),
+    ("rebuild after a tags edit, 10,000", 10_000, "time", "retag", 0.05),
     ("rebuild, nothing changed, 10,000", 10_000, "time", "noop", 0.03),
     ("peak memory, cold build 10,000", 10_000, "peak", "cold", 0.1),
     ("serve: save -> served, 10,000", 10_000, "serve", "serve", SERVE_GOAL_SECONDS),
