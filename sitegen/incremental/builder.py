@@ -423,7 +423,7 @@ class Builder:
         context = self._context_key(inputs)
         urls: set[str] = set()
         shown_anew = False
-        # Stories whose date changed, which moves them in the lists.
+        # Stories whose date or tags changed, which moves them in the lists.
         moving: dict[str, Document] = {}
         for path, found in saved.items():
             doc = self._reload(Path(path), shared.config, shared.content_images)

@@ -13,8 +13,7 @@ from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
-from sitegen.incremental.kit import Kit, Lists, Shared
-from sitegen.incremental.moves import tag_names
+from sitegen.incremental.kit import Kit, Lists, Shared, tag_names
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
 from sitegen.render.images import ImageSet

@@ -12,6 +12,7 @@ import io
 import marshal
 import os
 import pickle
+import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Mapping, Sequence
@@ -26,13 +27,13 @@ from sitegen.markdown.texts import DOCUMENT_TYPES
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
 from sitegen.render.images import ImageSet
-from sitegen.site.listing import Entry
+from sitegen.site.listing import Entry, tag_slug
 from sitegen.site.model import Chrome, Page
 
 if TYPE_CHECKING:
     from sitegen.render.outputs import SitemapEntry
 
-KIT_FORMAT = 6
+KIT_FORMAT = 7
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -90,11 +91,16 @@ class Saved:
 Listed = tuple[int, str, str, str, tuple[str, ...], tuple[str, ...]]
 
 
+def tag_names(doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The URL name and spelling of each tag a story names, for its row in the lists."""
+    return tuple(tag_slug(name) for name in doc.tags), tuple(map(sys.intern, doc.tags))
+
+
 @dataclass(frozen=True)
 class Lists:
-    """What rebuilding after a story moves in the lists (its date edited) needs of the whole
-    site: each language's stories newest first, the pages showing the newest of them (home
-    pages), and the sitemap's entries by URL."""
+    """What rebuilding after stories move in the lists (their dates or tags edited) needs of
+    the whole site: each language's stories newest first, the pages showing the newest of them
+    (home pages), and the sitemap's entries by URL."""
 
     stories: Mapping[str, tuple[Listed, ...]]
     homes: Mapping[str, tuple[str, ...]]

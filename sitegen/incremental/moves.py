@@ -1,20 +1,19 @@
-"""Stories whose date was edited, moved in the lists: the pages that then show other stories
-(list and tag pages, home pages, related stories), the feeds and the sitemap, worked out from
-the kit's lists and saved pages alone."""
+"""Stories whose date or tags were edited, moved in the lists: the pages that then show other
+stories (list and tag pages, the tag list, home pages, related stories), the feeds and the
+sitemap, worked out from the kit's lists and saved pages alone."""
 
 from __future__ import annotations
 
 import bisect
 import dataclasses
-import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from sitegen.content import i18n
 from sitegen.content.schema import Document
-from sitegen.incremental.kit import KitReader, Listed, Lists, Shared
+from sitegen.incremental.kit import KitReader, Listed, Lists, Shared, tag_names
 from sitegen.render.outputs import SitemapEntry, sitemap_entry
 from sitegen.site.listing import (
     RELATED_WINDOW,
@@ -24,7 +23,6 @@ from sitegen.site.listing import (
     page_url,
     related_places,
     tag_label,
-    tag_slug,
 )
 from sitegen.site.model import HOME_STORIES, Page
 
@@ -74,6 +72,7 @@ def moved(
 
     feeds = dict(shared.feeds)
     per_page = config.stories_per_page
+    translators: dict[str, i18n.Translator] | None = None
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
         after = sorted((_now(row, stories.get(row[2])) for row in before), key=_newest_first)
@@ -105,8 +104,22 @@ def moved(
             continue
         tags = {slug for row in was.values() for slug in row[4]}
         tags.update(slug for row in after if row[2] in was for slug in row[4])
-        counts: dict[str, int] = {}
         base = f"/{code}/{language.sections['tags']}/"
+        listed: list[TagCount] | None = None
+        if retagged:
+            translators = translators or i18n.translators(shared.strings)
+            named = translators[code].prefixed("tag_names.")
+            spelt = _spellings(before, tags), _spellings(after, tags)
+            if any(
+                tag_label(s, spelt[0][s], named) != tag_label(s, spelt[1][s], named) for s in tags
+            ):
+                return None  # renamed: every page showing the tag changes
+            tag_list = kit.page(base)
+            found = tag_list.data.get("tags") if tag_list is not None else None
+            if not isinstance(found, list):
+                return None
+            listed = found
+        counts: dict[str, int] = {}
         for slug in sorted(tags):
             tagged = _tagged(before, slug), _tagged(after, slug)
             count = len(tagged[1])
@@ -120,17 +133,21 @@ def moved(
             for url, chunk in _pages_between(f"{base}{slug}/", tagged[1], span, per_page):
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
-        if retagged:
-            named = i18n.translators(shared.strings)[code].prefixed("tag_names.")
-            spelt = _spellings(before, tags), _spellings(after, tags)
-            if any(
-                tag_label(s, spelt[0][s], named) != tag_label(s, spelt[1][s], named) for s in tags
-            ):
-                return None  # renamed: every page showing the tag changes
-            if counts and not _recounted(kit, again, base, counts):
-                return None
-            if not _relinked(kit, again, base, retagged):
-                return None
+        if listed is not None:
+            if counts:
+                recounted = [
+                    TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
+                    for tag in listed
+                ]
+                again(base, "tags", recounted)
+            names = {tag.slug: tag.name for tag in listed}
+            for row in retagged:
+                saved = kit.saved(row[2])
+                if saved is None or any(slug not in names for slug in row[4]):
+                    return None
+                links = [TagLink(slug, names[slug]) for slug in row[4]]
+                if not all(again(url, "tags", links) for url in saved.own):
+                    return None
         for url, rows in _related_changes(before, after, moving).items():
             if not again(url, "related", tuple(entry(row) for row in rows)):
                 return None
@@ -165,29 +182,6 @@ def _day(doc: Document) -> int:
     return (doc.date or date.min).toordinal()
 
 
-def tag_names(doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The URL name and spelling of each tag a story names, for its row in the lists."""
-    return tuple(tag_slug(name) for name in doc.tags), tuple(map(sys.intern, doc.tags))
-
-
-def _recounted(
-    kit: KitReader,
-    again: Callable[[str, str, object], bool],
-    base: str,
-    counts: Mapping[str, int],
-) -> bool:
-    """Give the tag list (at `base`) the tags' new `counts`; False when it has none."""
-    page = kit.page(base)
-    listed = page.data.get("tags") if page is not None else None
-    if not isinstance(listed, list):
-        return False
-    recounted = [
-        TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
-        for tag in listed
-    ]
-    return again(base, "tags", recounted)
-
-
 def _spellings(rows: Sequence[Listed], slugs: Container[str]) -> dict[str, Counter[str]]:
     """How often each tag of `slugs` is spelt each way, as `group_tags` counts."""
     found: dict[str, Counter[str]] = defaultdict(Counter)
@@ -196,29 +190,6 @@ def _spellings(rows: Sequence[Listed], slugs: Container[str]) -> dict[str, Count
             if slug in slugs:
                 found[slug][name] += 1
     return found
-
-
-def _relinked(
-    kit: KitReader,
-    again: Callable[[str, str, object], bool],
-    base: str,
-    retagged: Sequence[Listed],
-) -> bool:
-    """Give the pages of the `retagged` stories their tags' links, named as the tag list
-    names them; False when it lacks one."""
-    page = kit.page(base)
-    listed = page.data.get("tags") if page is not None else None
-    if not isinstance(listed, list):
-        return False
-    names = {tag.slug: tag.name for tag in listed}
-    for row in retagged:
-        saved = kit.saved(row[2])
-        if saved is None or any(slug not in names for slug in row[4]):
-            return False
-        links = [TagLink(slug, names[slug]) for slug in row[4]]
-        if not all(again(url, "tags", links) for url in saved.own):
-            return False
-    return True
 
 
 def _newest_first(row: Listed) -> tuple[int, str]:
