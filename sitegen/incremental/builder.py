@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -58,7 +57,7 @@ from sitegen.options import BuildOptions, BuildResult
 from sitegen.parallel import aside, parked_workers
 from sitegen.render.emails import check_email_strings, compile_problems, to_compile
 from sitegen.render.form import Form, read_form
-from sitegen.render.outputs import sitemap_files
+from sitegen.render.outputs import is_sitemap_file, sitemap_files
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
 
@@ -455,9 +454,11 @@ class Builder:
                 return None
             shared = moves.shared
             urls.update(moves.pages)
-            sitemap = sitemap_files(shared.config, [entry for _, entry in moves.lists.sitemap])
-            if {name for name, _ in sitemap} != {n for n in state.files if _SITEMAP.match(n)}:
-                return None  # split otherwise: files to remove, which only a whole build does
+            sitemap = []
+            if moves.sitemap:
+                sitemap = sitemap_files(shared.config, [entry for _, entry in moves.lists.sitemap])
+                if {name for name, _ in sitemap} != set(filter(is_sitemap_file, state.files)):
+                    return None  # split otherwise: files to remove, which only a whole build does
             more = _More(moves.feeds, [(name, text.encode()) for name, text in sitemap])
         found_pages = [
             moves.pages[url] if moves and url in moves.pages else kit.page(url)
@@ -749,8 +750,6 @@ class _More:
 
 
 _Entry = TypeVar("_Entry")
-# The sitemap and, past one file's limits, its parts.
-_SITEMAP = re.compile(r"sitemap(-[0-9]+)?\.xml\Z")
 
 
 def journaled(

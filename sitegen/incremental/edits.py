@@ -127,7 +127,7 @@ def shows_alike(
     kept: Document, now: Document, images: Mapping[str, ImageSet], *, moving: bool = False
 ) -> bool:
     """Whether a document, as edited, differs from the one kept (both without their text) in
-    what it shows alone (`moving`: and its date, for a story), and still shows the pictures
+    what it shows alone (`moving`: and its date and tags, for a story), and still shows the pictures
     it showed, and no other the site lacks: a picture no longer shown may be shown by no page
     at all, and then leaves the site."""
     structure = _MOVING if moving and kept.kind == "stories" else _STRUCTURE

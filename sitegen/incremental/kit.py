@@ -223,9 +223,10 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
             parts.put(part, naming=False)
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
+        last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
         pages = (_listed(urls), spans[2:first].tobytes())
-        saved = (_listed(names), spans[first : first + 2 * -(-len(names) // DOCUMENTS_A_PART)])
-        return (KIT_FORMAT, version, token, shared, pages, (saved[0], saved[1].tobytes()), lists)
+        saved = (_listed(names), spans[first:last].tobytes())
+        return (KIT_FORMAT, version, token, shared, pages, saved, lists)
 
     _write(path, write)
 
@@ -244,9 +245,9 @@ def amend_kit(
     with the pages that show it. Staged: in use once put in place.
 
     While at least half of the file's parts are in use, the new parts are added to the end of
-    the file, with a header of their own, which the file points at once put in place: readers
-    of the file as it was read on, and only these parts are written. Else the parts in use are
-    copied to a new file, without those no other part needs."""
+    the file, with a header of their own, which the file points at once put in place: only
+    these parts are written, and a reader that opened the file before reads on the parts its
+    own header names. Else the parts in use are copied to a new file, and the others left."""
     in_use = kit.in_use()
     if 2 * sum(length for _, length in in_use) >= kit.end - kit.start:
         try:
@@ -257,8 +258,8 @@ def amend_kit(
             file is not None
             and os.fstat(file.fileno()).st_ino == os.fstat(kit.file.fileno()).st_ino
         ):
+            size = file.seek(0, os.SEEK_END)
             try:
-                size = file.seek(0, os.SEEK_END)
                 header = _amended(
                     kit, _Parts(file, size - _LENGTH), {}, token, pages, shared, lists
                 )
@@ -295,9 +296,9 @@ def _amended(
     """Write the parts `amend_kit` changes; the header of the kit with them. `moved`: where
     the parts copied already moved, by their old places."""
     changes: dict[str, tuple[set[str], set[str]]] = {}
-    places = _moved(kit.pages_.places, moved)
+    places = _moved(kit.page_names.places, moved)
     for url, page in pages.items():
-        number = kit.pages_.number(url)
+        number = kit.page_names.number(url)
         if number is None:
             raise ValueError(f"the kit has no page {url}")
         before = kit.names_on(url)
@@ -308,7 +309,7 @@ def _amended(
             changes.setdefault(name, (set(), set()))[0].add(url)
         for name in after - before:
             changes.setdefault(name, (set(), set()))[1].add(url)
-    documents = kit.documents_
+    documents = kit.document_names
     held = _moved(documents.places, moved)
     by_part: dict[int, dict[int, Saved]] = {}
     for name, (gone, added) in changes.items():
@@ -333,7 +334,7 @@ def _amended(
         kit.version,
         token,
         shared_span,
-        (kit.pages_.listed, places.tobytes()),
+        (kit.page_names.listed, places.tobytes()),
         (documents.listed, held.tobytes()),
         lists_span,
     )
@@ -438,6 +439,10 @@ class _Names:
         count = self.listed.count(_NUL) - 1
         return len(self.places) // 2 == -(-count // self.per_part)
 
+    def spans(self) -> list[tuple[int, int]]:
+        """The place of every part."""
+        return list(zip(self.places[::2], self.places[1::2], strict=True))
+
     def span(self, name: str) -> tuple[int, int] | None:
         """Where the part of `name` is, or None when it is not listed."""
         number = self.number(name)
@@ -470,7 +475,7 @@ class KitReader:
     def __init__(self, file: BinaryIO, end: int, header: tuple[Any, ...], names: list[_Names]):
         self.file, self.start, self.end = file, _LENGTH, end
         self.version, self.span, self.lists_span = header[1], header[3], header[6]
-        self.pages_, self.documents_ = names
+        self.page_names, self.document_names = names
         self.now: dict[str, Document] = {}
         # Parts of saved documents read, by number.
         self._parts: dict[int, tuple[Saved, ...]] = {}
@@ -504,7 +509,7 @@ class KitReader:
     def saved(self, document: str) -> Saved | None:
         """A document as saved, with its text's key and the pages that show it; None when it
         has no page."""
-        number = self.documents_.number(document)
+        number = self.document_names.number(document)
         if number is None:
             return None
         saved = self.part(number // DOCUMENTS_A_PART)[number % DOCUMENTS_A_PART]
@@ -515,7 +520,7 @@ class KitReader:
     def part(self, number: int) -> tuple[Saved, ...]:
         """The nth part of the saved documents."""
         if number not in self._parts:
-            part = self._load(self.documents_.place(number * DOCUMENTS_A_PART), by_name=False)
+            part = self._load(self.document_names.place(number * DOCUMENTS_A_PART), by_name=False)
             if not isinstance(part, tuple):
                 raise TypeError(f"{self.file.name}: not a kit")
             self._parts[number] = part
@@ -534,7 +539,7 @@ class KitReader:
         """A page, showing the documents as they are now; None when there is no such page.
         A document's own page takes its title and summary anew, where it had them as its own
         when saved (`Saved.follows`), as the model makes it."""
-        span = self.pages_.span(url)
+        span = self.page_names.span(url)
         if span is None:
             return None
         page = self._load(span)
@@ -549,7 +554,7 @@ class KitReader:
 
     def names_on(self, url: str) -> set[str]:
         """The paths of the documents a saved page shows."""
-        span = self.pages_.span(url)
+        span = self.page_names.span(url)
         if span is None:
             return set()
         names: set[str] = set()
@@ -564,7 +569,7 @@ class KitReader:
     def in_use(self) -> list[tuple[int, int]]:
         """The places of the parts the header names: in use. Other bytes before the header
         are of parts and headers replaced since the file was written."""
-        spans = [self.span, *self._spans(self.pages_), *self._spans(self.documents_)]
+        spans = [self.span, *self.page_names.spans(), *self.document_names.spans()]
         if self.lists_span is not None:
             spans.append(self.lists_span)
         return spans
@@ -589,11 +594,6 @@ class KitReader:
             run = bisect.bisect_right(starts, offset) - 1
             places[offset] = now[run] + offset - starts[run]
         return places
-
-    @staticmethod
-    def _spans(names: _Names) -> list[tuple[int, int]]:
-        places = names.places
-        return list(zip(places[::2], places[1::2], strict=True))
 
     def _copy(self, file: BinaryIO, offset: int, length: int) -> None:
         file.flush()

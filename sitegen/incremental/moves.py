@@ -7,7 +7,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Container, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +37,8 @@ class Moves:
     shared: Shared
     feeds: frozenset[str]
     lists: Lists
+    # Whether the sitemap changed: a story's date did.
+    sitemap: bool
 
 
 def moved(
@@ -73,6 +75,8 @@ def moved(
     feeds = dict(shared.feeds)
     per_page = config.stories_per_page
     translators: dict[str, i18n.Translator] | None = None
+    # The edited stories' days as saved, by path.
+    days: dict[str, int] = {}
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
         after = sorted((_now(row, stories.get(row[2])) for row in before), key=_newest_first)
@@ -87,6 +91,7 @@ def moved(
         # related stories now.
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
         was = {row[2]: row for row in before if row[2] in stories}
+        days.update((path, row[0]) for path, row in was.items())
         retagged = [row for row in after if row[2] in was and row[4:] != was[row[2]][4:]]
         moving.update(row[3] for row in retagged)
         if span is not None:
@@ -104,15 +109,13 @@ def moved(
             continue
         tags = {slug for row in was.values() for slug in row[4]}
         tags.update(slug for row in after if row[2] in was for slug in row[4])
+        tagged = _by_tag(before), _by_tag(after)
         base = f"/{code}/{language.sections['tags']}/"
         listed: list[TagCount] | None = None
         if retagged:
             translators = translators or i18n.translators(shared.strings)
             named = translators[code].prefixed("tag_names.")
-            spelt = _spellings(before, tags), _spellings(after, tags)
-            if any(
-                tag_label(s, spelt[0][s], named) != tag_label(s, spelt[1][s], named) for s in tags
-            ):
+            if any(_label(tagged[0], s, named) != _label(tagged[1], s, named) for s in tags):
                 return None  # renamed: every page showing the tag changes
             tag_list = kit.page(base)
             found = tag_list.data.get("tags") if tag_list is not None else None
@@ -121,16 +124,15 @@ def moved(
             listed = found
         counts: dict[str, int] = {}
         for slug in sorted(tags):
-            tagged = _tagged(before, slug), _tagged(after, slug)
-            count = len(tagged[1])
-            if -(-len(tagged[0]) // per_page) != -(-count // per_page) or not count:
+            old, new = ([row for row, _ in by_tag.get(slug, ())] for by_tag in tagged)
+            if -(-len(old) // per_page) != -(-len(new) // per_page) or not new:
                 return None  # a page more or less, or a tag without stories
-            if count != len(tagged[0]):
-                counts[slug] = count
-            span = _differ(*tagged)
+            if len(new) != len(old):
+                counts[slug] = len(new)
+            span = _differ(old, new)
             if span is None:
                 continue
-            for url, chunk in _pages_between(f"{base}{slug}/", tagged[1], span, per_page):
+            for url, chunk in _pages_between(f"{base}{slug}/", new, span, per_page):
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
         if listed is not None:
@@ -148,10 +150,12 @@ def moved(
                 links = [TagLink(slug, names[slug]) for slug in row[4]]
                 if not all(again(url, "tags", links) for url in saved.own):
                     return None
-        for url, rows in _related_changes(before, after, moving).items():
+        for url, rows in _related_changes(before, after, tagged, moving).items():
             if not again(url, "related", tuple(entry(row) for row in rows)):
                 return None
-    sitemap = _sitemap(kit, shared, lists, stories)
+    # Of the stories' own pages the sitemap shows the date alone.
+    dated = [path for path, doc in stories.items() if _day(doc) != days[path]]
+    sitemap = _sitemap(kit, shared, lists, dated) if dated else lists.sitemap
     if sitemap is None:
         return None
     changed = frozenset(code for code in feeds if feeds[code] != shared.feeds[code])
@@ -167,7 +171,7 @@ def moved(
                 feed_bodies[path] = body
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
     new_lists = Lists(ordered, lists.homes, sitemap)
-    return Moves(pages, shared, changed, new_lists)
+    return Moves(pages, shared, changed, new_lists, bool(dated))
 
 
 def _now(row: Listed, doc: Document | None) -> Listed:
@@ -182,14 +186,22 @@ def _day(doc: Document) -> int:
     return (doc.date or date.min).toordinal()
 
 
-def _spellings(rows: Sequence[Listed], slugs: Container[str]) -> dict[str, Counter[str]]:
-    """How often each tag of `slugs` is spelt each way, as `group_tags` counts."""
-    found: dict[str, Counter[str]] = defaultdict(Counter)
+# A language's tags by URL name, each with its stories in order and the spelling each names
+# it by: once a name, as `group_tags` lists and counts them.
+ByTag = dict[str, list[tuple[Listed, str]]]
+
+
+def _by_tag(rows: Sequence[Listed]) -> ByTag:
+    found: ByTag = defaultdict(list)
     for row in rows:
         for slug, name in zip(row[4], row[5], strict=True):
-            if slug in slugs:
-                found[slug][name] += 1
+            found[slug].append((row, name))
     return found
+
+
+def _label(tagged: ByTag, slug: str, labels: Mapping[str, str]) -> str:
+    """What a tag is called (`tag_label`)."""
+    return tag_label(slug, Counter(name for _, name in tagged[slug]), labels)
 
 
 def _newest_first(row: Listed) -> tuple[int, str]:
@@ -206,11 +218,6 @@ def _differ(before: Sequence[Listed], after: Sequence[Listed]) -> tuple[int, int
     return (min(places), max(places)) if places else None
 
 
-def _tagged(rows: Sequence[Listed], slug: str) -> list[Listed]:
-    """The stories of one tag in order, as `group_tags` lists them (once a name)."""
-    return [row for row in rows for tag in row[4] if tag == slug]
-
-
 def _pages_between(
     base: str, rows: Sequence[Listed], span: tuple[int, int], per_page: int
 ) -> Iterator[tuple[str, Sequence[Listed]]]:
@@ -221,26 +228,26 @@ def _pages_between(
 
 
 def _related_changes(
-    before: Sequence[Listed], after: Sequence[Listed], moving: set[str]
+    before: Sequence[Listed],
+    after: Sequence[Listed],
+    tagged: tuple[ByTag, ByTag],
+    moving: set[str],
 ) -> dict[str, list[Listed]]:
     """The stories whose related stories differ after `moving` ones (by URL) moved in the
-    lists or changed tags, by URL, with the new ones.
+    lists or changed tags, by URL, with the new ones; `tagged`: the tags before and after.
 
     Only stories near one that moved are looked at: a story's related ones come from its
     neighbours in each of its tags and their places, and those change only for a story that
     moved or that has one within `RELATED_WINDOW` of it in a tag, before or after."""
     near = set(moving)
     orders = []
-    for rows in (before, after):
-        tagged: dict[str, list[str]] = defaultdict(list)
-        for row in rows:
-            for slug in row[4]:
-                tagged[slug].append(row[3])
-        for members in tagged.values():
-            for i, url in enumerate(members):
+    for rows, by_tag in zip((before, after), tagged, strict=True):
+        members = [[row[3] for row, _ in found] for found in by_tag.values()]
+        for urls in members:
+            for i, url in enumerate(urls):
                 if url in moving:
-                    near.update(members[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1])
-        orders.append(([row[3] for row in rows], list(tagged.values())))
+                    near.update(urls[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1])
+        orders.append(([row[3] for row in rows], members))
     (old_urls, old_tagged), (new_urls, new_tagged) = orders
     old = related_places(old_urls, old_tagged, near)
     new = related_places(new_urls, new_tagged, near)
@@ -254,9 +261,9 @@ def _related_changes(
 
 
 def _sitemap(
-    kit: KitReader, shared: Shared, lists: Lists, stories: Mapping[str, Document]
+    kit: KitReader, shared: Shared, lists: Lists, stories: Iterable[str]
 ) -> tuple[tuple[str, SitemapEntry], ...] | None:
-    """The sitemap's entries with those of the stories' own pages as they are now."""
+    """The sitemap's entries with those of the stories' (by path) own pages as they are now."""
     entries = list(lists.sitemap)
     for path in stories:
         saved = kit.saved(path)

@@ -50,6 +50,8 @@ _URLSET = (
     ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
 )
 _URLSET_END = "</urlset>\n"
+# The names of the sitemap and of its parts.
+_SITEMAP_FILE = re.compile(r"sitemap(-[0-9]+)?\.xml")
 
 
 def sitemaps(
@@ -89,6 +91,11 @@ def sitemap_files(
     names = [f"sitemap-{number}.xml" for number in range(1, len(parts) + 1)]
     index = _index(config, names, [max(day for _, day in part) for part in parts])
     return [("sitemap.xml", index), *((n, _urlset(p)) for n, p in zip(names, parts, strict=True))]
+
+
+def is_sitemap_file(name: str) -> bool:
+    """Whether an output file is the sitemap or one of its parts (`sitemap_files` names)."""
+    return _SITEMAP_FILE.fullmatch(name) is not None
 
 
 def sitemap_entry(config: SiteConfig, page: Page) -> SitemapEntry:

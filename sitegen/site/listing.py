@@ -113,7 +113,7 @@ def group_tags(entries: Sequence[Entry], labels: Mapping[str, str] | None = None
 
 def tag_label(slug: str, names: Counter[str], labels: Mapping[str, str]) -> str:
     """What a tag is called: its label, else its most used spelling (then the first)."""
-    return labels.get(slug) or sorted(names.items(), key=lambda item: (-item[1], item[0]))[0][0]
+    return labels.get(slug) or min(names.items(), key=lambda item: (-item[1], item[0]))[0]
 
 
 def paginate(items: Sequence[_T], per_page: int) -> list[Sequence[_T]]:

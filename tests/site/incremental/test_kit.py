@@ -254,7 +254,9 @@ def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str)
         reader = open_kit(kit, state.version, state.kit_token)
         assert reader is not None
         span = (
-            reader.lists_span if damage == "the lists" else reader.pages_.span("/en/stories/one/")
+            reader.lists_span
+            if damage == "the lists"
+            else reader.page_names.span("/en/stories/one/")
         )
         reader.close()
         assert span is not None

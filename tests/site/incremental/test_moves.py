@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from sitegen.incremental.kit import Listed
-from sitegen.incremental.moves import _newest_first, _related_changes
+from sitegen.incremental.moves import _by_tag, _newest_first, _related_changes
 from sitegen.site.listing import related_places
 
 
@@ -59,5 +59,6 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
         for url in old.keys() | new.keys()
         if old.get(url, []) != new.get(url, [])
     }
-    changes = _related_changes(before, after, moving | retagged)
+    tagged = _by_tag(before), _by_tag(after)
+    changes = _related_changes(before, after, tagged, moving | retagged)
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
