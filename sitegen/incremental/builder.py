@@ -25,7 +25,6 @@ from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.kit import DAMAGED, KitReader, Saved, amend_kit, open_kit
-from sitegen.incremental.moves import moved
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -57,7 +56,6 @@ from sitegen.options import BuildOptions, BuildResult
 from sitegen.parallel import aside, parked_workers
 from sitegen.render.emails import check_email_strings, compile_problems, to_compile
 from sitegen.render.form import Form, read_form
-from sitegen.render.outputs import is_sitemap_file, sitemap_files
 from sitegen.render.templates import required_strings
 from sitegen.site.model import Page, is_visible
 
@@ -447,6 +445,10 @@ class Builder:
             shared = kit.shared()  # the feeds show the documents as they are now
         moves, more = None, None
         if moving:
+            # Here, not at the top: only an edit moving a story needs them, some 6 ms.
+            from sitegen.incremental.moves import moved
+            from sitegen.render.outputs import is_sitemap_file, sitemap_files
+
             lists = kit.lists()
             bodies = {path: documents[path][3] for path in moving}
             moves = None if lists is None else moved(kit, shared, lists, moving, bodies)

@@ -30,7 +30,8 @@ from sitegen.incremental.state import load_state, state_files
 from sitegen.packages import package_version
 from sitegen.site.listing import Entry
 from sitegen.site.model import Page
-from tests.site.incremental.test_builder import Site, site, snapshot
+from tests.loaded import loaded_after
+from tests.site.incremental.test_builder import TODAY, Site, site, snapshot
 from tests.site.incremental.test_noop import unchanged
 
 __all__ = ["site"]
@@ -760,3 +761,24 @@ def test_a_kit_read_without_pread_reads_the_same(
         with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
             found[pread] = [reader.page(f"/{n}/") for n in reversed(range(10))]
     assert found[True] == found[False] == list(reversed(pages))
+
+
+def test_only_an_edit_moving_a_story_loads_what_moves_it(site: Site) -> None:
+    site.build()
+    options = site.options()
+    code = (
+        "from datetime import date\n"
+        "from pathlib import Path\n"
+        "from sitegen.incremental.builder import build_site\n"
+        "from sitegen.options import BuildOptions\n"
+        f"build_site(BuildOptions(content=Path({str(options.content)!r}),"
+        f" output=Path({str(options.output)!r}), templates=Path({str(options.templates)!r}),"
+        f" cache=Path({str(options.cache)!r}), contract=Path({str(options.contract)!r}),"
+        f" today=date.fromisoformat({TODAY.isoformat()!r}), jobs=1))\n"
+    )
+    moving = ["sitegen.incremental.moves"]
+    site.edit(*SHOWN_EDITS["title"])
+    assert loaded_after(code, moving) == []
+    site.edit(*DATE_EDITS["years earlier"][0])
+    assert loaded_after(code, moving) == moving
+    assert snapshot(site.base / "public") == site.reference()
