@@ -288,7 +288,7 @@ class Builder:
             form = aside(read_form, self.options.contract)
             compiled = compiled_templates(self.options.cache)
             if parked_workers():
-                # Compiled likewise, for this process and the workers to load when they render.
+                # Compiled likewise, for this process and the workers forked from it to load.
                 aside(compile_ahead, self.options.templates, compiled)
             content, bodies, mail = self._load(state, inputs, context, form, converting.elsewhere())
             try:

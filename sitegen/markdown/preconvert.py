@@ -4,9 +4,10 @@ Markdown is most of a cold build's work and depends on nothing but each file's t
 need not wait for the site model: processes forked at the start of a build convert the files
 into the Markdown cache, and pages find their HTML there when they are rendered. A file they
 cannot read or split is left alone; loading it reports the problem, and a page whose HTML is
-missing converts it itself, so the result never depends on these processes. The processes
-that will render the pages are forked with them, while the build holds little, and wait
-(`sitegen.parallel`); converting leaves a process holding more than rendering needs.
+missing converts it itself, so the result never depends on these processes. Forked with
+them, while the build holds little, are processes that take work aside while the model is
+made (reading the form, compiling templates: `sitegen.parallel`); the pages are rendered by
+processes forked from the model.
 
 Before converting, they read most documents for the main process (`elsewhere`), which
 reads its share meanwhile: reading is what it does alone until the model is made, and

@@ -6,9 +6,6 @@ values are seen and its text reused after that, so the values must be everything
 shows. Values are the same when they are equal and of one type; values that cannot be hashed
 (a mapping, or an object holding one) when they are the same object, which a build never
 changes.
-
-An environment may keep only the entries used last (`Once.limit`): a process rendering pages
-that arrive as copies would otherwise keep a copy of every value it was given for good.
 """
 
 from __future__ import annotations
@@ -32,8 +29,7 @@ _CALLABLE_KINDS: dict[type[object], bool] = {}
 
 
 class Once(Extension):
-    """The `once` tag; what it rendered lives as long as the environment, or until `limit`
-    entries used since push it out."""
+    """The `once` tag; what it rendered lives as long as the environment."""
 
     tags = {"once"}  # noqa: RUF012 - as Extension declares it
 
@@ -42,8 +38,6 @@ class Once(Extension):
         self._tags = itertools.count()
         # Each entry keeps its values alive, so that no other object can take their ids.
         self.rendered: dict[tuple[object, ...], tuple[str, tuple[object, ...]]] = {}
-        # How many entries to keep at most, in the order of their last use; None: all.
-        self.limit: int | None = None
 
     def parse(self, parser: Parser) -> nodes.Node:
         """`{% once expression, ... %}` up to `{% endonce %}`."""
@@ -67,11 +61,6 @@ class Once(Extension):
             found = self.rendered.get(key)
         if found is None:
             found = self.rendered[key] = (caller(), values)
-            if self.limit is not None and len(self.rendered) > self.limit:
-                del self.rendered[next(iter(self.rendered))]
-        elif self.limit is not None:
-            # Last in the order: the least recently used goes first.
-            self.rendered[key] = self.rendered.pop(key)
         return found[0]
 
 

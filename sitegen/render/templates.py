@@ -209,14 +209,10 @@ def script_json(data: object) -> Markup:
 
 
 def make_environment(
-    templates_dir: Path,
-    compiled: jinja2.BytecodeCache | None = None,
-    *,
-    once_limit: int | None = None,
+    templates_dir: Path, compiled: jinja2.BytecodeCache | None = None
 ) -> jinja2.Environment:
     """A Jinja2 environment that escapes by default and fails on undefined names; with
-    `compiled`, templates compiled by an earlier build are taken from there; with
-    `once_limit`, the `once` tag keeps that many parts at most (see `sitegen.render.once`)."""
+    `compiled`, templates compiled by an earlier build are taken from there."""
     environment = _Environment(
         loader=jinja2.FileSystemLoader(templates_dir),
         autoescape=True,
@@ -235,9 +231,6 @@ def make_environment(
         extensions=[Once],
     )
     environment.context_class = FastContext
-    once = environment.extensions[Once.identifier]
-    assert isinstance(once, Once)
-    once.limit = once_limit
     return environment
 
 

@@ -1,4 +1,4 @@
-"""Work spread over processes: forked with what they share, or parked early and sent it."""
+"""Work spread over processes: forked with what they share, or parked early for work aside."""
 
 from __future__ import annotations
 
@@ -37,17 +37,22 @@ def test_forked_workers_give_every_result_in_order() -> None:
     assert os.getpid() not in {pid for _, pid, _ in results}
 
 
-def test_parked_workers_serve_one_map_and_receive_what_it_shares() -> None:
-    start_workers(2)
-    assert parked_workers()
-    items = list(range(10))
-    results = list(map_in_order(_scaled, {"factor": 5, "other": 0}, items))
+def test_a_map_ends_the_parked_workers_and_forks_its_own_with_what_it_shares() -> None:
+    pool = start_workers(2)
+    parked = [process.pid for process in pool._pool]  # type: ignore[attr-defined]
+    items = list(range(MIN_PARALLEL * 2))
+    results = list(map_in_order(_scaled, {"factor": 5, "other": 0}, items, jobs=2))
     assert [value for value, _, _ in results] == [item * 5 for item in items]
-    # Even a short map goes to them; then they are gone.
-    assert os.getpid() not in {pid for _, pid, _ in results}
+    # Forked now: neither this process nor a parked one (a fast worker may take every item).
+    pids = {pid for _, pid, _ in results}
+    assert not pids & {os.getpid(), *parked}
     assert {size for _, _, size in results} == {2}
     assert not parked_workers()
-    assert [value for value, _, _ in map_in_order(_scaled, {"factor": 2}, [1])] == [2]
+    for pid in parked:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    # A short map is worked here.
+    assert [pid for _, pid, _ in map_in_order(_scaled, {"factor": 2}, [1])] == [os.getpid()]
 
 
 def _pid_or_refusal(refuse: bool) -> int:
@@ -65,7 +70,7 @@ def test_work_aside_runs_on_a_parked_worker_and_brings_back_its_error() -> None:
         waiting = aside(_pid_or_refusal, True)
         with pytest.raises(OSError, match="too long"):
             waiting()
-        # The workers still serve the map after it.
+        # The map after it still gives every result.
         items = list(range(4))
         assert [v for v, _, _ in map_in_order(_scaled, {"factor": 1}, items)] == items
     finally:
@@ -165,14 +170,18 @@ def test_an_idle_worker_killed_mid_map_ends_the_map_too(tmp_path: Path) -> None:
         _killing_the_idle_worker(items, tmp_path / "busy")
 
 
-def test_parked_workers_killed_before_the_map_are_noticed_though_replaced() -> None:
+def test_parked_workers_killed_with_work_aside_are_noticed_by_the_map_though_replaced(
+    tmp_path: Path,
+) -> None:
     pool = start_workers(2)
+    aside(_noted_after, str(tmp_path / "note"), 5.0)
     for process in list(pool._pool):  # type: ignore[attr-defined]
         os.kill(process.pid, signal.SIGKILL)
     time.sleep(0.5)  # the pool starts others meanwhile
     with within(60), pytest.raises(WorkerLost):
         list(map_in_order(_scaled, {"factor": 1}, list(range(10))))
     assert not parked_workers()
+    assert not (tmp_path / "note").exists()
 
 
 def test_a_dead_worker_is_noticed_when_sigchld_is_ignored() -> None:
@@ -190,41 +199,31 @@ def _slow_scaled(shared: dict[str, int], item: int) -> tuple[int, int, int]:
 
 
 @pytest.mark.parametrize("how", ["parked", "forked", "here"])
-def test_a_map_works_here_while_it_waits_and_takes_more_items_at_the_end(how: str) -> None:
-    """`idle` runs while no result is ready, until it says it is done; `more` is asked once
-    the items are done, and its items go to the same workers, after the first ones."""
+def test_a_map_works_here_while_it_waits(how: str) -> None:
+    """`idle` runs while no result is ready, until it says it is done."""
     items = list(range(MIN_PARALLEL * 2))
     if how == "parked":
         start_workers(2)
     calls: list[int] = []
-    asked: list[int] = []
 
     def idle() -> bool:
         calls.append(len(calls))
         return len(calls) < 3
 
-    def more() -> list[int]:
-        asked.append(len(asked))
-        return [1000, 1001]
-
     try:
         jobs = 1 if how == "here" else 2
-        results = list(
-            map_in_order(_slow_scaled, {"factor": 2}, items, jobs=jobs, idle=idle, more=more)
-        )
+        results = list(map_in_order(_slow_scaled, {"factor": 2}, items, jobs=jobs, idle=idle))
     finally:
         stop_workers()
-    assert [value for value, _, _ in results] == [item * 2 for item in [*items, 1000, 1001]]
-    assert asked == [0]
+    assert [value for value, _, _ in results] == [item * 2 for item in items]
     pids = {pid for _, pid, _ in results}
     if how == "here":
         assert pids == {os.getpid()}
         assert calls == []  # nothing is waited for
         return
     assert os.getpid() not in pids
-    # Called while waiting, and no more once it said it had nothing left; the wait for the
-    # items of `more` asks it once again.
-    assert calls == [0, 1, 2, 3]
+    # Called while waiting, and no more once it said it had nothing left.
+    assert calls == [0, 1, 2]
 
 
 def _noted_after(path: str, seconds: float) -> int:

@@ -20,6 +20,7 @@ import jinja2
 import pytest
 
 from functions.help_requests.contract import CONTRACT_PATH
+from sitegen import parallel
 from sitegen.content.frontmatter import body
 from sitegen.errors import ContentError, SiteError, WorkerLost
 from sitegen.incremental import builder, outfolder, pagework
@@ -29,6 +30,7 @@ from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.state import BuildState, stage_kit
 from sitegen.incremental.write import MARKER
+from sitegen.markdown import preconvert
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
@@ -148,17 +150,6 @@ def test_cold_warm_serial_and_parallel_builds_are_identical(site: Site) -> None:
     assert snapshot(site.base / "parallel") == expected
     files = len(expected) - 1  # all but the marker
     assert (parallel.written, warm.written, warm.unchanged) == (files, 0, files)
-
-
-def test_workers_that_keep_few_once_parts_render_the_same(
-    site: Site, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Workers forked before the model render again the parts they let go (they keep 2,048,
-    # here 2): the same bytes as a build that keeps every part.
-    monkeypatch.setattr(pagework, "ONCE_KEPT", 2)
-    result = site.build("parallel", cache="parallel-cache", jobs=2)
-    assert result.pages >= MIN_PARALLEL
-    assert snapshot(site.base / "parallel") == site.reference()
 
 
 def test_the_command_line_renders_on_two_cores_and_writes_the_same(site: Site) -> None:
@@ -526,10 +517,10 @@ _RENDER_PAGE = pagework.render_page
 _TEST_PROCESS = os.getpid()
 
 
-def _render_or_die(work: pagework.PageWork, task: pagework.PageTask) -> pagework.Rendered:
+def _render_or_die(work: pagework.PageWork, url: str) -> pagework.Rendered:
     if os.getpid() != _TEST_PROCESS:
         os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-    return _RENDER_PAGE(work, task)
+    return _RENDER_PAGE(work, url)
 
 
 def test_a_render_worker_killed_mid_build_fails_it_rather_than_waiting(
@@ -546,41 +537,49 @@ def test_a_render_worker_killed_mid_build_fails_it_rather_than_waiting(
 _NOTES: list[Path] = []
 
 
-def _render_noting_the_process(
-    work: pagework.PageWork, task: pagework.PageTask
-) -> pagework.Rendered:
-    result = _RENDER_PAGE(work, task)
-    page = task.page or work.pages[task.url]
-    kind = "list" if page.document is None else "text"
+def _render_noting_the_process(work: pagework.PageWork, url: str) -> pagework.Rendered:
+    result = _RENDER_PAGE(work, url)
     with _NOTES[0].open("a") as notes:
-        notes.write(f"{os.getpid()} {task.url} {kind}\n")
+        notes.write(f"{os.getpid()} {url}\n")
     return result
 
 
-def test_lists_left_to_the_main_process_go_to_the_workers_done_before_it(
+def test_workers_forked_after_the_model_render_every_page_while_the_kit_is_saved(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Workers done with the texts' pages take the lists the main process, busy meanwhile
-    saving the state's kit, has not rendered yet; the output is the same."""
+    """The workers that read documents and compiled templates while the model was made are
+    ended; those forked from the model render the pages meanwhile this process saves the
+    kit, which waits here until every page is rendered."""
     notes = site.base / "rendered-by"
     _NOTES[:] = [notes]
+    early: list[int] = []
+    start_workers = parallel.start_workers
 
-    def slow_stage_kit(path: Path, state: BuildState) -> None:
-        time.sleep(3)
+    def noting_start(count: int) -> object:
+        pool = start_workers(count)
+        early.extend(process.pid for process in pool._pool)  # type: ignore[attr-defined]
+        return pool
+
+    def stage_kit_once_rendered(path: Path, state: BuildState) -> None:
+        kit = state.kit
+        assert kit is not None
+        with within(60):
+            while not notes.exists() or len(notes.read_text().splitlines()) < len(kit.pages):
+                time.sleep(0.05)
         stage_kit(path, state)
 
-    monkeypatch.setattr(builder, "stage_kit", slow_stage_kit)
+    monkeypatch.setattr(preconvert, "start_workers", noting_start)
+    monkeypatch.setattr(builder, "stage_kit", stage_kit_once_rendered)
     monkeypatch.setattr(pagework, "render_page", _render_noting_the_process)
-    site.build(jobs=2)
+    result = site.build(jobs=2)
     assert snapshot(site.base / "public") == site.reference()
     rendered = [line.split() for line in notes.read_text().splitlines()]
-    main = str(os.getpid())
-    # Every page once: texts by the workers, lists by this process and, after all, the workers.
-    assert len(rendered) == len({url for _, url, _ in rendered})
-    assert all(pid != main for pid, _, kind in rendered if kind == "text")
-    lists = [pid == main for pid, _, kind in rendered if kind == "list"]
-    assert any(lists)
-    assert not all(lists)
+    assert len(rendered) == len({url for _, url in rendered}) == result.pages
+    workers = {int(pid) for pid, _ in rendered}
+    assert len(early) == 2
+    assert 1 <= len(workers) <= 2
+    assert not workers & {os.getpid(), *early}
+    assert not parked_workers()
 
 
 def test_the_e_mails_templates_are_parsed_when_they_change(
