@@ -76,7 +76,7 @@ class OutputError(SiteError):
 
 
 class WorkerLost(SiteError):
-    """A process rendering pages ended before its work was done (killed, out of memory)."""
+    """A worker process of the build ended before its work was done (killed, out of memory)."""
 
 
 def display_path(path: Path, root: Path | None = None) -> Path:

@@ -5,7 +5,7 @@ build, the site model), so that each item is sent as itself and nothing more: a 
 render goes as its URL. Forked later they share the model's memory only until they use an
 object, which writes its reference count, so each ends up with a copy of much of it: at
 10,000 stories some 60 MB each, where workers forked before the model and sent each page's
-data by pickle held 30 MB. They took 20% longer, though (5.3 s to 4.4 s, cold): pickling
+data by pickle held 30 MB. They took 20% longer, though (5.4 s to 4.6 s, cold): pickling
 and unpickling every page's data cost more than rendering some pages.
 
 Workers forked early, while this process holds little more than its code (`start_workers`),
@@ -41,8 +41,8 @@ LOOK_EVERY = 0.5
 _shared: Any = None
 # The workers each pool started with: it replaces any that dies.
 _first: WeakKeyDictionary[Pool, list[BaseProcess]] = WeakKeyDictionary()
-# Workers started by `start_workers`, and how many, waiting for the next map.
-_parked: tuple[Pool, int] | None = None
+# Workers started by `start_workers`, waiting for work given them `aside`.
+_parked: Pool | None = None
 # Work given to the parked workers by `aside`: their map waits for it before it ends them.
 _aside: list[ApplyResult[Any]] = []
 
@@ -105,12 +105,11 @@ def sigterm_held() -> Iterator[None]:
 
 
 def start_workers(count: int) -> Pool:
-    """Fork `count` workers now and park them for the next `map_in_order`; the caller may
-    give them work of its own first."""
+    """Fork `count` workers now and park them for work given them `aside`, until the next
+    `map_in_order` ends them."""
     stop_workers()
     global _parked
-    pool = _fork_pool(count)
-    _parked = (pool, count)
+    _parked = pool = _fork_pool(count)
     return pool
 
 
@@ -152,7 +151,7 @@ def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]
     if _parked is None:
         done = function(*args)
         return lambda: done
-    pool = _parked[0]
+    pool = _parked
     waiting = pool.apply_async(function, args)
     _aside.append(waiting)
 
@@ -174,11 +173,11 @@ def _wait(pool: Pool, waiting: ApplyResult[Any]) -> None:
 def stop_workers() -> None:
     """End the parked workers, if any."""
     global _parked
-    if _parked is not None:
-        _parked[0].terminate()
-        _parked[0].join()
-        _parked = None
+    parked, _parked = _parked, None
     _aside.clear()
+    if parked is not None:
+        parked.terminate()
+        parked.join()
 
 
 def map_in_order(
@@ -195,7 +194,7 @@ def map_in_order(
     While no worker's result is ready, `idle` does some work of this process and says
     whether it has more."""
     if _parked is not None:
-        pool = _parked[0]
+        pool = _parked
         try:
             for waiting in _aside:
                 _wait(pool, waiting)
@@ -232,8 +231,6 @@ def _results(
     and the wait for them would last for ever."""
     from multiprocessing import TimeoutError as Waited
 
-    if not items:
-        return
     size = _chunk(items, workers)
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
     # In chunks of our own: the iterator of a map in chunks cannot wait with a time limit.
@@ -267,7 +264,7 @@ def _check_alive(pool: Pool) -> None:
             _abandon(pool)
             how = f"killed by signal {-code}" if code < 0 else "ended by itself"
             raise WorkerLost(
-                f"a process rendering pages ended unexpectedly ({how}); if the system ran "
+                f"a worker process of the build ended unexpectedly ({how}); if the system ran "
                 "out of memory, try fewer processes with --jobs"
             )
 
@@ -295,6 +292,12 @@ def _abandon(pool: Pool) -> None:
                 os.kill(process.pid, signal.SIGKILL)
     for process in workers:
         process.join(LOOK_EVERY)
+    # A worker killed between reading a task's length and its bytes leaves the rest in the
+    # pipe, which Pool.terminate() would read as a task: nobody reads it now, so drop it.
+    reader = pool._inqueue._reader  # type: ignore[attr-defined]
+    with contextlib.suppress(OSError):
+        while reader.poll(0):
+            os.read(reader.fileno(), 1 << 16)
     for lock in (pool._inqueue._rlock, pool._outqueue._wlock):  # type: ignore[attr-defined]
         if lock is None:
             continue

@@ -302,7 +302,7 @@ class Builder:
             outputs = self._outputs(state, intact)
             outputs.state.whole = True
             # Into a new output folder every page is rendered: the folders of all of them are
-            # made (by a waiting worker) while the keys are worked out and pages rendered.
+            # made by a waiting worker while this process goes on, before pages are rendered.
             outputs.make_folders(page.url for page in prepared.site.pages)
             outputs.state.inputs = inputs
             outputs.state.documents = {

@@ -168,10 +168,9 @@ class Outputs:
 
     def make_folders(self, urls: Iterable[str]) -> None:
         """Start making the folders the pages' files will be staged in, when they are laid
-        out: on a waiting worker if there is one, while this process goes on and pages are
-        rendered (the file system, not a core, is then what takes the time; a page whose
-        folder is not made yet makes it itself). `commit` waits for them, or raises why they
-        could not be made."""
+        out: on a waiting worker if there is one, while this process goes on (the file
+        system, not a core, is then what takes the time), and the workers that render are
+        forked once it is done. `commit` raises why they could not be made, if they could not."""
         if not self.laid_out:
             return
         folders = sorted({os.path.dirname(output_path(url)) for url in urls})

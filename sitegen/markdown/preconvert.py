@@ -150,7 +150,7 @@ class Preconverter:
         self.processes = []
 
     def stop(self) -> None:
-        """End the processes now, and those waiting to render: the build has failed."""
+        """End the processes now, and those waiting for work aside: the build has failed."""
         for process in self.processes:
             process.terminate()
         self.join()

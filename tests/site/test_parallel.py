@@ -174,7 +174,11 @@ def test_parked_workers_killed_with_work_aside_are_noticed_by_the_map_though_rep
     tmp_path: Path,
 ) -> None:
     pool = start_workers(2)
-    aside(_noted_after, str(tmp_path / "note"), 5.0)
+    started = tmp_path / "started"
+    aside(_started_then_noted, str(started), str(tmp_path / "note"))
+    with within(30):
+        while not started.exists():
+            time.sleep(0.01)
     for process in list(pool._pool):  # type: ignore[attr-defined]
         os.kill(process.pid, signal.SIGKILL)
     time.sleep(0.5)  # the pool starts others meanwhile
@@ -213,6 +217,7 @@ def test_a_map_works_here_while_it_waits(how: str) -> None:
     try:
         jobs = 1 if how == "here" else 2
         results = list(map_in_order(_slow_scaled, {"factor": 2}, items, jobs=jobs, idle=idle))
+        assert not parked_workers()
     finally:
         stop_workers()
     assert [value for value, _, _ in results] == [item * 2 for item in items]
@@ -224,6 +229,11 @@ def test_a_map_works_here_while_it_waits(how: str) -> None:
     assert os.getpid() not in pids
     # Called while waiting, and no more once it said it had nothing left.
     assert calls == [0, 1, 2]
+
+
+def _started_then_noted(started: str, path: str) -> int:
+    Path(started).write_text("started")
+    return _noted_after(path, 5.0)
 
 
 def _noted_after(path: str, seconds: float) -> int:

@@ -580,6 +580,9 @@ def test_workers_forked_after_the_model_render_every_page_while_the_kit_is_saved
     assert 1 <= len(workers) <= 2
     assert not workers & {os.getpid(), *early}
     assert not parked_workers()
+    for pid in early:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
 
 
 def test_the_e_mails_templates_are_parsed_when_they_change(

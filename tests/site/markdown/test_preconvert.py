@@ -104,7 +104,7 @@ def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: 
     converting = Preconverter.start(paths, tmp_path / "cache", jobs=2)
     assert len(converting.processes) == 2
     converting.join()
-    # Processes wait to render the pages; a failed build ends them.
+    # Processes wait for work aside; a failed build ends them.
     assert parked_workers()
     converting.stop()
     assert not parked_workers()
@@ -143,7 +143,7 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
-def test_pages_rendered_by_the_converting_processes_are_those_of_one_process(
+def test_a_build_with_converting_processes_writes_what_one_process_writes(
     tmp_path: Path,
 ) -> None:
     options = _parallel_site(tmp_path)
