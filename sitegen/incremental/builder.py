@@ -44,6 +44,7 @@ from sitegen.incremental.state import (
     load_state,
     new_token,
     save_state,
+    stage_documents,
     stage_kit,
     state_files,
     state_path,
@@ -328,10 +329,12 @@ class Builder:
         converting.join()
 
         def meanwhile() -> None:
-            # Neither the keys nor the kit need a page: both are done while workers render.
+            # Neither the keys, the kit nor the documents' part of the state need a page: all
+            # are done while workers render.
             if keys_later:
                 keys.update(page_keys(prepared, state, None))
             stage_kit(self.state_file, outputs.state)
+            stage_documents(outputs.state)
 
         try:
             self._fill(outputs, prepared, markdown, keys, todo, meanwhile=meanwhile)

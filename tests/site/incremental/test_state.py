@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import os
+import pickle
 import time
 from datetime import date
 from pathlib import Path
 
+import pytest
+
+from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import build_site
-from sitegen.incremental.state import STATE_MAX_AGE
+from sitegen.incremental.state import (
+    STATE_MAX_AGE,
+    load_model,
+    load_state,
+    save_state,
+    stage_documents,
+)
 from sitegen.options import BuildOptions
 from sitegen.unused import remove_unused
 
@@ -71,3 +81,59 @@ def test_a_state_read_again_counts_as_used(tmp_path: Path) -> None:
     build_site(options(tmp_path, "two", date(2024, 6, 1)))
     assert used < states(tmp_path)
     assert len(states(tmp_path)) == 8
+
+
+def _saved_state(tmp_path: Path) -> Path:
+    (files,) = (tmp_path / "cache" / "builds").glob("*.files")
+    return files.with_suffix("")
+
+
+def test_a_whole_build_saves_the_documents_it_pickled_while_rendering(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pickled: list[dict[str, object]] = []
+    pickle_them = state_module._pickled
+
+    def noted(documents: dict[str, object]) -> bytes:
+        pickled.append(documents)
+        return pickle_them(documents)
+
+    monkeypatch.setattr(state_module, "_pickled", noted)
+    build_site(options(tmp_path, "public", date(2024, 6, 1)))
+    assert len(pickled) == 1  # ahead of the save, and not again at it
+    saved = load_state(_saved_state(tmp_path))
+    load_model(_saved_state(tmp_path), saved)
+    assert saved.documents == pickled[0]
+    assert len(saved.documents) > 10
+
+
+def test_documents_replaced_after_they_were_pickled_are_saved_as_they_are_now(
+    tmp_path: Path,
+) -> None:
+    build_site(options(tmp_path, "public", date(2024, 6, 1)))
+    path = _saved_state(tmp_path)
+    state = load_state(path)
+    load_model(path, state)
+    first = sorted(state.documents)[0]
+    stage_documents(state)
+    state.documents = {first: state.documents[first]}
+    save_state(path, state)
+    again = load_state(path)
+    load_model(path, again)
+    assert list(again.documents) == [first]
+
+
+def test_a_model_whose_documents_cannot_be_read_is_no_model(tmp_path: Path) -> None:
+    build_site(options(tmp_path, "public", date(2024, 6, 1)))
+    path = _saved_state(tmp_path)
+    model = path.with_suffix(".model")
+    saved = pickle.loads(model.read_bytes())  # noqa: S301 - made by the build above
+    model.write_bytes(pickle.dumps((*saved[:2], saved[2][:-40], *saved[3:])))
+    state = load_state(path)
+    assert state.inputs
+    load_model(path, state)
+    assert (state.inputs, state.files, state.documents) == ({}, {}, {})
+    # Built whole again, as the first time.
+    result = build_site(options(tmp_path, "public", date(2024, 6, 1)))
+    assert result.written == 0
+    assert result.unchanged > 10
