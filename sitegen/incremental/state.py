@@ -23,7 +23,15 @@ from sitegen.unused import remove_unused
 
 STATE_FORMAT = 6
 # What reading a pickle of other code's classes can raise.
-_UNPICKLING = (pickle.UnpicklingError, AttributeError, ImportError)
+# A damaged file can also give a length too large to hold, or nesting too deep to follow.
+_UNPICKLING = (
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    OverflowError,
+    MemoryError,
+    RecursionError,
+)
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -187,8 +195,9 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     A kit saved again meanwhile (`amend_kit`) is put in place once the file list naming it is.
     """
     staged, state.staged_kit = state.staged_kit, None
+    pickled, state.staged_documents = state.staged_documents, None
     try:
-        _save_state(path, state, whole, staged)
+        _save_state(path, state, whole, staged, pickled)
     except BaseException:
         if staged is not None:
             staged.drop()
@@ -199,17 +208,22 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     remove_unused(path.parent, {*state_files(path), path.with_suffix(".edits")}, STATE_MAX_AGE)
 
 
-def _save_state(path: Path, state: BuildState, whole: bool, staged: Staged | None) -> None:
-    """`save_state`, with the kit saved ahead taken from the state."""
+def _save_state(
+    path: Path,
+    state: BuildState,
+    whole: bool,
+    staged: Staged | None,
+    pickled: tuple[Mapping[str, object], bytes] | None,
+) -> None:
+    """`save_state`, with the kit and the documents saved ahead taken from the state."""
     if whole:
         if staged is None:
             state.token = new_token()
         state.kit_token = state.token
         state.journal = (set(), set())
-        staged_documents, state.staged_documents = state.staged_documents, None
-        if staged_documents is None or staged_documents[0] is not state.documents:
-            staged_documents = (state.documents, _pickled(state.documents))
-        model = (state.version, state.token, staged_documents[1], state.pages)
+        if pickled is None or pickled[0] is not state.documents:
+            pickled = (state.documents, _pickled(state.documents))
+        model = (state.version, state.token, pickled[1], state.pages)
         _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
         if staged is not None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
+import shutil
 import time
 from datetime import date
 from pathlib import Path
@@ -14,6 +16,7 @@ from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import build_site
 from sitegen.incremental.state import (
     STATE_MAX_AGE,
+    BuildState,
     load_model,
     load_state,
     save_state,
@@ -93,14 +96,24 @@ def test_a_whole_build_saves_the_documents_it_pickled_while_rendering(
 ) -> None:
     pickled: list[dict[str, object]] = []
     pickle_them = state_module._pickled
+    save = state_module.save_state
+    # Per save: whether it saved the state whole, and how many times the documents had been
+    # pickled when it began.
+    saves: list[tuple[bool, int]] = []
 
     def noted(documents: dict[str, object]) -> bytes:
         pickled.append(documents)
         return pickle_them(documents)
 
+    def noted_save(path: Path, state: BuildState, *, whole: bool = True) -> None:
+        saves.append((whole, len(pickled)))
+        save(path, state, whole=whole)
+
     monkeypatch.setattr(state_module, "_pickled", noted)
+    monkeypatch.setattr("sitegen.incremental.builder.save_state", noted_save)
     build_site(options(tmp_path, "public", date(2024, 6, 1)))
-    assert len(pickled) == 1  # ahead of the save, and not again at it
+    assert saves == [(True, 1)]  # pickled while pages were rendered
+    assert len(pickled) == 1  # and not again when saved
     saved = load_state(_saved_state(tmp_path))
     load_model(_saved_state(tmp_path), saved)
     assert saved.documents == pickled[0]
@@ -124,7 +137,10 @@ def test_documents_replaced_after_they_were_pickled_are_saved_as_they_are_now(
 
 
 def test_a_model_whose_documents_cannot_be_read_is_no_model(tmp_path: Path) -> None:
-    build_site(options(tmp_path, "public", date(2024, 6, 1)))
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE, content)
+    built = dataclasses.replace(options(tmp_path, "public", date(2024, 6, 1)), content=content)
+    build_site(built)
     path = _saved_state(tmp_path)
     model = path.with_suffix(".model")
     saved = pickle.loads(model.read_bytes())  # noqa: S301 - made by the build above
@@ -133,7 +149,13 @@ def test_a_model_whose_documents_cannot_be_read_is_no_model(tmp_path: Path) -> N
     assert state.inputs
     load_model(path, state)
     assert (state.inputs, state.files, state.documents) == ({}, {}, {})
-    # Built whole again, as the first time.
-    result = build_site(options(tmp_path, "public", date(2024, 6, 1)))
-    assert result.written == 0
-    assert result.unchanged > 10
+    # A new story needs the model: the build reads none, builds whole and saves one again.
+    story = (content / "stories" / "one.en.md").read_text("utf-8")
+    (content / "stories" / "added.en.md").write_text(
+        story.replace("\ntitle:", "\ntitle: Added,"), "utf-8"
+    )
+    result = build_site(built)
+    assert result.written >= 1
+    again = load_state(path)
+    load_model(path, again)
+    assert str(content / "stories" / "added.en.md") in again.documents
