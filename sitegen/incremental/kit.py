@@ -117,8 +117,20 @@ def _named_document(path: str) -> Document:
     return _finding[-1](path)
 
 
-# What reading a kit damaged on disk, or cut short, raises.
-DAMAGED = (EOFError, ValueError, TypeError, LookupError, pickle.UnpicklingError, AttributeError)
+# What reading a kit damaged on disk, or cut short, raises: among it a length too large to
+# hold, nesting too deep to follow, or a class name that names no module.
+DAMAGED = (
+    EOFError,
+    ValueError,
+    TypeError,
+    LookupError,
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    OverflowError,
+    MemoryError,
+    RecursionError,
+)
 
 # Whether a part can be read at its place without moving the file's position (not Windows).
 _PREAD = hasattr(os, "pread")
