@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect
 
 from tests.browser.conftest import (
     DevServer,
@@ -275,6 +275,48 @@ def test_the_second_of_two_changes_at_once_gets_the_new_state(
     expect(second.locator("#field-status")).to_have_text(inbox("pl")["status"]["closed"])
     for page in pages:
         page.context.close()
+
+
+def test_filters_chosen_while_the_first_list_loads_are_the_list_shown(
+    moderator_page: Page, context: BrowserContext
+) -> None:
+    """The list first asked for answers last: the filtered one, asked for after it, stays."""
+    page = moderator_page
+    visitor = context.new_page()
+    marker = f"Late answer {uuid.uuid4().hex[:8]}"
+    ask(visitor, "pl", f"late-{uuid.uuid4().hex[:8]}@example.org", f"{marker}: prośba o pomoc.")
+    visitor.close()
+    held: list[Route] = []
+
+    def hold_the_unfiltered(route: Route) -> None:
+        if "language=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.route("**/api/admin/requests?*", hold_the_unfiltered)
+    page.goto("/admin/en/")
+    expect(page.locator("#inbox-results")).to_have_attribute("aria-busy", "true")
+    while not held:
+        page.wait_for_timeout(50)
+    page.select_option("#filter-language", "pl")
+    with page.expect_response(lambda response: "language=pl" in response.url) as filtered:
+        page.click("#inbox-filters button[type=submit]")
+    wanted = [request["id"] for request in filtered.value.json()["requests"]]
+    assert wanted
+    expect(page.locator("#inbox-list li").filter(has_text=marker)).to_have_count(1)
+    # Still busy: the first list has not come.
+    expect(page.locator("#inbox-results")).to_have_attribute("aria-busy", "true")
+    with page.expect_response(lambda response: "language=" not in response.url):
+        held[0].continue_()
+    expect(page.locator("#inbox-results")).not_to_have_attribute("aria-busy", "true")
+    links = page.locator("#inbox-list li h3 a")
+    shown = [
+        parse_qs(urlsplit(href or "").query)["id"][0]
+        for href in links.evaluate_all("links => links.map(link => link.getAttribute('href'))")
+    ]
+    assert shown == wanted
+    assert "language=pl" in page.url
 
 
 def test_a_request_that_is_not_there_says_so_in_the_moderators_language(

@@ -17,6 +17,8 @@
   const results = $("inbox-results");
   let cursor = null;
   let shown = 0;
+  // How many fresh lists have been asked for: only the answer to the last one is shown.
+  let asked = 0;
   // The choice the list shows, which exports export.
   let applied = {};
 
@@ -138,21 +140,32 @@
     $("figures-rows").replaceChildren(...found.months.map(figureRow));
   }
 
-  // Marked busy meanwhile, for assistive technology (and for tests, which wait for it).
+  // Marked busy while any list loads, for assistive technology (and for tests, which wait
+  // for it).
+  let loading = 0;
   async function load(fresh) {
+    loading += 1;
     results.setAttribute("aria-busy", "true");
     try {
       await show(fresh);
     } finally {
-      results.removeAttribute("aria-busy");
+      loading -= 1;
+      if (!loading) results.removeAttribute("aria-busy");
     }
   }
 
   async function show(fresh) {
-    if (fresh) applied = chosen();
+    if (fresh) {
+      applied = chosen();
+      asked += 1;
+    }
+    const ticket = asked;
     const params = { ...applied, limit: String(PAGE_SIZE) };
     if (!fresh && cursor) params.cursor = cursor;
     const page = await inbox.api(`/requests?${query(params)}`);
+    // A list asked for since (other filters while the first list loads) is the one shown:
+    // an answer that comes later to an earlier question must not replace it.
+    if (ticket !== asked) return;
     if (fresh) {
       list.replaceChildren();
       shown = 0;
