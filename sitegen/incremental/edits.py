@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from datetime import date
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
-from sitegen.incremental.kit import Kit, Lists, Shared, tag_names
+from sitegen.incremental.kit import Kit, Lists, Shared, listed
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
 from sitegen.render.images import ImageSet
@@ -56,16 +55,7 @@ def _lists(prepared: Prepared) -> Lists:
     """The lists of the site `prepared`, for the kit (see `Lists`)."""
     site = prepared.site
     stories = {
-        code: tuple(
-            (
-                (entry.doc.date or date.min).toordinal(),
-                entry.doc.slug,
-                str(entry.doc.path),
-                entry.url,
-                *tag_names(entry.doc),
-            )
-            for entry in entries
-        )
+        code: tuple(listed(entry.doc, entry.url) for entry in entries)
         for code, entries in site.stories.items()
     }
     homes: dict[str, list[str]] = {code: [] for code in site.config.codes}

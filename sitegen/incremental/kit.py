@@ -17,6 +17,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -91,9 +92,21 @@ class Saved:
 Listed = tuple[int, str, str, str, tuple[str, ...], tuple[str, ...]]
 
 
-def tag_names(doc: Document) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The URL name and spelling of each tag a story names, for its row in the lists."""
-    return tuple(tag_slug(name) for name in doc.tags), tuple(map(sys.intern, doc.tags))
+def listed(doc: Document, url: str) -> Listed:
+    """A story's row in the lists, published at `url`."""
+    return (
+        day_number(doc),
+        doc.slug,
+        str(doc.path),
+        url,
+        tuple(tag_slug(name) for name in doc.tags),
+        tuple(map(sys.intern, doc.tags)),
+    )
+
+
+def day_number(doc: Document) -> int:
+    """The number of a story's day, as `newest_first` orders them."""
+    return (doc.date or date.min).toordinal()
 
 
 @dataclass(frozen=True)
@@ -117,8 +130,9 @@ def _named_document(path: str) -> Document:
     return _finding[-1](path)
 
 
-# What reading a kit damaged on disk, or cut short, raises: among it a length too large to
-# hold, nesting too deep to follow, or a class name that names no module.
+# What reading a kit or a saved state damaged on disk, or cut short, raises: among it a
+# length too large to hold, nesting too deep to follow, a class of other code or one whose
+# name names no module.
 DAMAGED = (
     EOFError,
     ValueError,

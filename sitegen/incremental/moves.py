@@ -9,11 +9,10 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 
 from sitegen.content import i18n
 from sitegen.content.schema import Document
-from sitegen.incremental.kit import KitReader, Listed, Lists, Shared, tag_names
+from sitegen.incremental.kit import KitReader, Listed, Lists, Shared, day_number, listed
 from sitegen.render.outputs import SitemapEntry, sitemap_entry
 from sitegen.site.listing import (
     RELATED_WINDOW,
@@ -154,7 +153,7 @@ def moved(
             if not again(url, "related", tuple(entry(row) for row in rows)):
                 return None
     # Of the stories' own pages the sitemap shows the date alone.
-    dated = [path for path, doc in stories.items() if _day(doc) != days[path]]
+    dated = [path for path, doc in stories.items() if day_number(doc) != days[path]]
     sitemap = _sitemap(kit, shared, lists, dated) if dated else lists.sitemap
     if sitemap is None:
         return None
@@ -178,12 +177,7 @@ def _now(row: Listed, doc: Document | None) -> Listed:
     """A story's row with its day and tags as they are now."""
     if doc is None:
         return row
-    return (_day(doc), row[1], row[2], row[3], *tag_names(doc))
-
-
-def _day(doc: Document) -> int:
-    """The number of a story's day, as `newest_first` orders them."""
-    return (doc.date or date.min).toordinal()
+    return listed(doc, row[3])
 
 
 # A language's tags by URL name, each with its stories in order and the spelling each names

@@ -18,20 +18,10 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.kit import Kit, Staged, StagedFile, write_kit
+from sitegen.incremental.kit import DAMAGED, Kit, Staged, StagedFile, write_kit
 from sitegen.unused import remove_unused
 
 STATE_FORMAT = 6
-# What reading a pickle of other code's classes can raise.
-# A damaged file can also give a length too large to hold, or nesting too deep to follow.
-_UNPICKLING = (
-    pickle.UnpicklingError,
-    AttributeError,
-    ImportError,
-    OverflowError,
-    MemoryError,
-    RecursionError,
-)
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -110,7 +100,7 @@ def load_state(path: Path) -> BuildState:
         return fresh
     try:
         documents, pages, kit_token = pickle.loads(saved[4])  # noqa: S301 - our own cache file
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, *_UNPICKLING):
+    except DAMAGED:
         return fresh
     fresh.token, fresh.inputs, fresh.files = saved[1], saved[2], saved[3]
     fresh.page_count, fresh.edits = saved[5], saved[7]
@@ -157,7 +147,7 @@ def _unpickled(data: object) -> object:
     try:
         with _no_cycle_collection():
             return pickle.loads(data)  # noqa: S301 - our own cache file
-    except (EOFError, ValueError, TypeError, IndexError, KeyError, *_UNPICKLING):
+    except DAMAGED:
         return None
 
 
@@ -165,7 +155,7 @@ def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
         with path.open("rb") as file, _no_cycle_collection():
             saved = pickle.load(file)  # noqa: S301 - our own cache file
-    except (OSError, EOFError, ValueError, TypeError, *_UNPICKLING):
+    except (OSError, *DAMAGED):
         return None
     if not isinstance(saved, tuple) or len(saved) != length or saved[-1] != STATE_FORMAT:
         return None
