@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import hashlib
 
+# What digests are made with.
+Hasher = hashlib.blake2b
 
-def digest(*parts: str | bytes) -> str:
-    """A short stable hex digest of some text."""
-    hasher = hashlib.blake2b(digest_size=16)
+
+def new_hasher() -> Hasher:
+    """A hasher as `digest` starts one: its digest is as short and as stable."""
+    return hashlib.blake2b(digest_size=16)
+
+
+def digest(*parts: str | bytes | memoryview) -> str:
+    """A short stable hex digest of some text (and bytes)."""
+    hasher = new_hasher()
     for part in parts:
+        data: bytes | memoryview
         if isinstance(part, str):
             try:
                 data = part.encode()

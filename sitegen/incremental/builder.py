@@ -23,12 +23,13 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
-from sitegen.incremental.fingerprint import Fingerprinter, code_version
+from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.kit import DAMAGED, KitReader, Saved, amend_kit, open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
     Inputs,
+    PageKeys,
     Prepared,
     feed_entries,
     feed_files,
@@ -330,10 +331,17 @@ class Builder:
 
         def meanwhile() -> None:
             # Neither the keys, the kit nor the documents' part of the state need a page: all
-            # are done while workers render.
+            # are done while workers render, the keys of the pages as the kit saves them.
+            seen = None
             if keys_later:
+                key = PageKeys(prepared)
+
+                def seen(page: Page, data: memoryview, named: Mapping[str, Document]) -> None:
+                    keys[page.url] = key.of(page, data, named)
+
+            stage_kit(self.state_file, outputs.state, seen=seen)
+            if keys_later and len(keys) < len(prepared.site.pages):  # no kit was saved
                 keys.update(page_keys(prepared, state, None))
-            stage_kit(self.state_file, outputs.state)
             stage_documents(outputs.state)
 
         try:
@@ -533,8 +541,8 @@ class Builder:
     ) -> None:
         """Render the pages of edited texts and the feeds that show them (and `more`); keep
         all else."""
-        fingerprint = Fingerprinter()
-        keys = {page.url: prepared.key(page, fingerprint) for page in pages}
+        key = PageKeys(prepared)
+        keys = {page.url: key(page) for page in pages}
         outputs.state.journal[1].update(keys)
         self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited, more=more)
 

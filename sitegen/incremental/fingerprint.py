@@ -44,10 +44,11 @@ _PLAIN = frozenset({str, int, float, bool, type(None), date, PosixPath})
 
 
 class Fingerprinter:
-    """Digests of page data; shared objects (entries, tags) are digested once per build.
+    """Digests of data (the documents, the site-wide parts of the page keys); objects met
+    again, such as a document several parts hold, are digested once.
 
     A document is digested without its text: templates show only their own page's text, as
-    `body`, so the page key adds that one (see `sitegen.incremental.prepared.page_keys`)."""
+    `body`, so the page key adds that one (see `sitegen.incremental.prepared.PageKeys`)."""
 
     def __init__(self) -> None:
         # Keyed by id(), and each object digested is kept alive here: the id of one freed

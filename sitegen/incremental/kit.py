@@ -34,7 +34,7 @@ from sitegen.site.model import Chrome, Page
 if TYPE_CHECKING:
     from sitegen.render.outputs import SitemapEntry
 
-KIT_FORMAT = 7
+KIT_FORMAT = 8
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -125,9 +125,9 @@ class Lists:
 _finding: list[Callable[[str], Document]] = []
 
 
-def _named_document(path: str) -> Document:
+def _named_document(name: bytes) -> Document:
     """A document a saved part names, as the reader reading it finds it."""
-    return _finding[-1](path)
+    return _finding[-1](name.decode("utf-8", "surrogatepass"))
 
 
 # What reading a kit or a saved state damaged on disk, or cut short, raises: among it a
@@ -152,26 +152,29 @@ _PREAD = hasattr(os, "pread")
 DOCUMENTS_A_PART = 64
 
 
-class _Parts:
-    """Parts pickled into a file one after another, each one's place noted in `spans`; those
-    that name documents (pages, the shared parts) name them by path, noted in `named`."""
+class Naming:
+    """Parts pickled one at a time with the documents they show named by path, as the kit
+    saves pages and the shared parts; the documents the last part names are in `named`."""
 
-    def __init__(self, file: BinaryIO, offset: int) -> None:
-        self.file, self.offset = file, offset
+    def __init__(self) -> None:
         self.buffer = io.BytesIO()
         self.named: dict[str, Document] = {}
-        self.spans = array("q")
         # Documents by name. Only the classes in this table cost a call here: a
         # `persistent_id` would be called for every object pickled, each string and number too.
         self.table = {**copyreg.dispatch_table, **dict.fromkeys(DOCUMENT_TYPES, self._by_name)}
 
-    def _by_name(self, document: Document) -> tuple[Callable[[str], Document], tuple[str]]:
+    def _by_name(self, document: Document) -> tuple[Callable[[bytes], Document], tuple[bytes]]:
         path = str(document.path)
         self.named[path] = document
-        return _named_document, (path,)
+        # Named by bytes of its own: the path's text, which the page may hold too (as its
+        # origin), would be pickled as a reference to it where the page has that very text,
+        # and as text where it has an equal one (read back from the kit, showing a document
+        # read again), which would give one page two keys.
+        return _named_document, (path.encode("utf-8", "surrogatepass"),)
 
-    def put(self, part: object, *, naming: bool = True) -> tuple[int, int]:
-        """Write one part; where it is."""
+    def pickled(self, part: object, *, naming: bool = True) -> memoryview:
+        """One part's pickle, valid until the next part is pickled (`named` starts afresh)."""
+        self.named.clear()
         buffer = self.buffer
         buffer.seek(0)
         buffer.truncate()
@@ -180,14 +183,29 @@ class _Parts:
         if naming:
             pickler.dispatch_table = self.table
         pickler.dump(part)
-        return self._add(buffer.getbuffer())
+        return buffer.getbuffer()
+
+
+class _Parts(Naming):
+    """Parts pickled into a file one after another, each one's place noted in `spans`."""
+
+    def __init__(self, file: BinaryIO, offset: int) -> None:
+        super().__init__()
+        self.file, self.offset = file, offset
+        self.spans = array("q")
+
+    def put(self, part: object, *, naming: bool = True) -> tuple[int, int]:
+        """Write one part; where it is."""
+        with self.pickled(part, naming=naming) as data:
+            return self.add(data)
 
     def put_plain(self, lists: Lists) -> tuple[int, int]:
         """Write the lists, as plain values in marshal's format: a third of pickle's time
         to read, a sixth to write."""
-        return self._add(marshal.dumps((dict(lists.stories), dict(lists.homes), lists.sitemap)))
+        return self.add(marshal.dumps((dict(lists.stories), dict(lists.homes), lists.sitemap)))
 
-    def _add(self, data: bytes | memoryview) -> tuple[int, int]:
+    def add(self, data: bytes | memoryview) -> tuple[int, int]:
+        """Write a part pickled already; where it is."""
         self.file.write(data)
         span = (self.offset, len(data))
         self.spans.extend(span)
@@ -195,10 +213,16 @@ class _Parts:
         return span
 
 
-def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
+# Told of each page as the kit saves it: the page, its pickle, the documents it names.
+PageSeen = Callable[[Page, memoryview, Mapping[str, Document]], None]
+
+
+def write_kit(
+    path: Path, version: str, token: str, kit: Kit, *, seen: PageSeen | None = None
+) -> None:
     """Save the kit: the pickled parts one after another (the shared parts, each page, each
     document, the lists), then a header of where each is; the file starts with the header's
-    place.
+    place. `seen` is told of each page as it is saved (the pages' keys are made of them).
 
     Pages and the shared parts name the documents they show rather than holding copies, so
     that a document is saved once however many pages show it, and read back as it is now
@@ -224,7 +248,10 @@ def write_kit(path: Path, version: str, token: str, kit: Kit) -> None:
         documents.update(named)
         named.clear()
         for page in kit.pages:
-            parts.put(page)
+            with parts.pickled(page) as data:
+                parts.add(data)
+                if seen is not None:
+                    seen(page, data, named)
             doc = page.document
             if doc is not None:
                 own.setdefault(str(doc.path), []).append(page.url)

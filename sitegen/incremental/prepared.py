@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 from sitegen.content import i18n
 from sitegen.content.load import Content
-from sitegen.digest import digest
+from sitegen.content.schema import Document
+from sitegen.digest import Hasher, new_hasher
 from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
+from sitegen.incremental.kit import Naming
 from sitegen.incremental.state import BuildState
 from sitegen.markdown.texts import shown_images
 from sitegen.render.assets import Assets, collect_assets
@@ -53,11 +55,57 @@ class Prepared:
 
         return sitemap_entries(self.site.config, self.site.pages)
 
-    def key(self, page: Page, fingerprint: Fingerprinter) -> str:
-        """A digest of every input of a page: code, settings, strings, templates, its data."""
-        body = self.bodies[page.document.path] if page.document else ""
-        parts = (self.shared[page.lang], self.templates[page.template], fingerprint.of(page))
-        return digest(*parts, body)
+
+class PageKeys:
+    """The keys of a model's pages: a digest of every input of a page (code, settings,
+    strings, templates, its data), which a build compares with the last build's to know which
+    pages changed.
+
+    A page's data is taken as the kit saves it: pickled, with the documents it shows named by
+    path, and each of these documents by its digest. Documents are digested without their
+    text: templates show only their own page's text, as `body`, which the key adds. Equal
+    data can pickle apart (a string twice as one object or as two), which renders a page
+    again for nothing; different data never pickles alike."""
+
+    def __init__(self, prepared: Prepared) -> None:
+        self.prepared = prepared
+        self._naming = Naming()
+        self._fingerprint = Fingerprinter()
+        self._documents: dict[str, bytes] = {}
+        # Per language and template: a hasher that has taken their parts of the key.
+        self._started: dict[tuple[str, str], Hasher] = {}
+
+    def __call__(self, page: Page) -> str:
+        """The page's key."""
+        naming = self._naming
+        with naming.pickled(page) as data:
+            return self.of(page, data, naming.named)
+
+    def of(self, page: Page, data: memoryview, named: Mapping[str, Document]) -> str:
+        """The key of a page pickled already (`data`), which names the documents `named`."""
+        started = self._started.get((page.lang, page.template)) or self._start(page)
+        hasher = started.copy()
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+        known = self._documents
+        for path, doc in named.items():
+            hasher.update(known.get(path) or self._document(path, doc))
+        if page.document is not None:
+            hasher.update(self.prepared.bodies[page.document.path].encode())
+        return hasher.hexdigest()
+
+    def _start(self, page: Page) -> Hasher:
+        prepared = self.prepared
+        hasher = new_hasher()
+        hasher.update(prepared.shared[page.lang].encode())
+        hasher.update(prepared.templates[page.template].encode())
+        self._started[page.lang, page.template] = hasher
+        return hasher
+
+    def _document(self, path: str, doc: Document) -> bytes:
+        # The digests of documents are all as long.
+        found = self._documents[path] = self._fingerprint.of(doc).encode()
+        return found
 
 
 def prepare(
@@ -187,13 +235,13 @@ def text_edits(state: BuildState, inputs: Inputs, content: Content) -> set[Path]
 
 def page_keys(prepared: Prepared, state: BuildState, edited: set[Path] | None) -> dict[str, str]:
     """Every page's key; after text edits alone, only the edited documents' pages are new."""
-    fingerprint = Fingerprinter()
+    key = PageKeys(prepared)
     pages = prepared.site.pages
     if edited is None or {page.url for page in pages} != state.pages.keys():
-        return {page.url: prepared.key(page, fingerprint) for page in pages}
+        return {page.url: key(page) for page in pages}
     # The model is the same as last time, and page data leaves document text out.
     keys = {url: record.key for url, record in state.pages.items()}
     for page in pages:
         if page.document and page.document.path in edited:
-            keys[page.url] = prepared.key(page, fingerprint)
+            keys[page.url] = key(page)
     return keys

@@ -18,7 +18,7 @@ from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.kit import DAMAGED, Kit, Staged, StagedFile, write_kit
+from sitegen.incremental.kit import DAMAGED, Kit, PageSeen, Staged, StagedFile, write_kit
 from sitegen.unused import remove_unused
 
 STATE_FORMAT = 6
@@ -253,16 +253,17 @@ def _put_in_place(staged: Staged, path: Path) -> None:
         staged.put_in_place(path)
 
 
-def stage_kit(path: Path, state: BuildState) -> None:
+def stage_kit(path: Path, state: BuildState, *, seen: PageSeen | None = None) -> None:
     """Save the kit of a state that will be saved whole, before the rest of it is known: under
-    a name of its own, with the token the state gets, for `save_state` to put in place."""
+    a name of its own, with the token the state gets, for `save_state` to put in place.
+    `seen` is told of each page as it is saved (`write_kit`)."""
     unstage_kit(state)
     if state.kit is None:
         return
     state.token = new_token()
     # Of this build alone: another one into the same folder may be staging its own.
     staged = path.with_suffix(f".kit-{state.token}")
-    write_kit(staged, state.version, state.token, state.kit)
+    write_kit(staged, state.version, state.token, state.kit, seen=seen)
     state.staged_kit = StagedFile(staged)
 
 

@@ -27,6 +27,7 @@ from sitegen.incremental import builder, outfolder, pagework
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.compiled import compile_ahead
 from sitegen.incremental.fingerprint import code_version
+from sitegen.incremental.kit import PageSeen
 from sitegen.incremental.outfolder import Outputs
 from sitegen.incremental.state import BuildState, stage_kit
 from sitegen.incremental.write import MARKER
@@ -504,7 +505,7 @@ def test_a_build_failing_while_a_worker_makes_folders_leaves_nothing(
         def broken(*args: object) -> None:
             raise ContentError([])
 
-        monkeypatch.setattr(builder, "page_keys", broken)
+        monkeypatch.setattr(builder, "PageKeys", broken)
         expected = ContentError
     with pytest.raises(expected):
         site.build(jobs=2)
@@ -560,13 +561,13 @@ def test_workers_forked_after_the_model_render_every_page_while_the_kit_is_saved
         early.extend(process.pid for process in pool._pool)  # type: ignore[attr-defined]
         return pool
 
-    def stage_kit_once_rendered(path: Path, state: BuildState) -> None:
+    def stage_kit_once_rendered(path: Path, state: BuildState, *, seen: PageSeen) -> None:
         kit = state.kit
         assert kit is not None
         with within(60):
             while not notes.exists() or len(notes.read_text().splitlines()) < len(kit.pages):
                 time.sleep(0.05)
-        stage_kit(path, state)
+        stage_kit(path, state, seen=seen)
 
     monkeypatch.setattr(preconvert, "start_workers", noting_start)
     monkeypatch.setattr(builder, "stage_kit", stage_kit_once_rendered)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import marshal
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -23,14 +26,14 @@ from sitegen.incremental import noop
 from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
-from sitegen.incremental.fingerprint import PACKAGES, Fingerprinter
+from sitegen.incremental.fingerprint import PACKAGES
 from sitegen.incremental.kit import Kit, open_kit, write_kit
-from sitegen.incremental.prepared import feed_files
-from sitegen.incremental.state import load_state, state_files
+from sitegen.incremental.prepared import PageKeys, feed_files
+from sitegen.incremental.state import load_model, load_state, state_files
 from sitegen.packages import package_version
 from sitegen.site.listing import Entry
 from sitegen.site.model import Page
-from tests.loaded import loaded_after
+from tests.loaded import ROOT, loaded_after
 from tests.site.incremental.test_builder import TODAY, Site, site, snapshot
 from tests.site.incremental.test_noop import unchanged
 
@@ -92,7 +95,7 @@ def test_each_page_renders_from_the_kit_as_from_the_whole_model(site: Site) -> N
         assert part.renderer.render(page, body) == whole.renderer.render(page, body)
         assert page.document is not None
         part.bodies[page.document.path] = whole.bodies[page.document.path]
-        assert part.key(page, Fingerprinter()) == whole.key(page, Fingerprinter())
+        assert PageKeys(part)(page) == PageKeys(whole)(page)
     part = prepared_from(kit.shared, pages, options.templates, options.cache)
     bodies = {page.url: "<p>Text.</p>" for page in pages}
     codes = whole.site.config.codes
@@ -770,10 +773,10 @@ def test_a_kit_read_without_pread_reads_the_same(
     assert found[True] == found[False] == list(reversed(pages))
 
 
-def test_only_an_edit_moving_a_story_loads_what_moves_it(site: Site) -> None:
-    site.build()
+def build_code(site: Site, *, jobs: int = 1) -> str:
+    """Python code that builds `site` as `Site.build` does."""
     options = site.options()
-    code = (
+    return (
         "from datetime import date\n"
         "from pathlib import Path\n"
         "from sitegen.incremental.builder import build_site\n"
@@ -781,11 +784,62 @@ def test_only_an_edit_moving_a_story_loads_what_moves_it(site: Site) -> None:
         f"build_site(BuildOptions(content=Path({str(options.content)!r}),"
         f" output=Path({str(options.output)!r}), templates=Path({str(options.templates)!r}),"
         f" cache=Path({str(options.cache)!r}), contract=Path({str(options.contract)!r}),"
-        f" today=date.fromisoformat({TODAY.isoformat()!r}), jobs=1))\n"
+        f" today=date.fromisoformat({TODAY.isoformat()!r}), jobs={jobs}))\n"
     )
+
+
+def test_only_an_edit_moving_a_story_loads_what_moves_it(site: Site) -> None:
+    site.build()
+    code = build_code(site)
     moving = ["sitegen.incremental.moves"]
     site.edit(*SHOWN_EDITS["title"])
     assert loaded_after(code, moving) == []
     site.edit(*DATE_EDITS["years earlier"][0])
     assert loaded_after(code, moving) == moving
     assert snapshot(site.base / "public") == site.reference()
+
+
+def saved_keys(site: Site) -> dict[str, str]:
+    """Every page's key as the saved state has it, edits since it was saved whole too."""
+    files = saved(site, "files").with_suffix("")
+    state = load_state(files)
+    load_model(files, state)
+    return {url: record.key for url, record in state.pages.items()}
+
+
+def cold_build_elsewhere(site: Site, *, jobs: int, seed: int) -> dict[str, str]:
+    """The keys of a cold build in a process of its own, whose strings hash otherwise
+    (`PYTHONHASHSEED`); into the same folders (a page's images are named by their place)."""
+    options = site.options()
+    shutil.rmtree(options.output, ignore_errors=True)
+    shutil.rmtree(options.cache / "builds", ignore_errors=True)
+    environment = {**os.environ, "PYTHONHASHSEED": str(seed)}
+    command = [sys.executable, "-c", build_code(site, jobs=jobs)]
+    subprocess.run(command, cwd=ROOT, env=environment, check=True)
+    return saved_keys(site)
+
+
+def test_a_page_has_one_key_in_every_process_and_after_every_kind_of_build(site: Site) -> None:
+    """A page's key is made of its data as pickled, and keys are compared from one build to
+    the next: a page must get the same key in processes whose strings hash otherwise, built
+    by one process or by workers, and as rebuilt from the kit after an edit, or a build would
+    render again what has not changed."""
+    keys = cold_build_elsewhere(site, jobs=1, seed=1)
+    assert len(keys) > 80
+    assert cold_build_elsewhere(site, jobs=2, seed=2) == keys
+    # Rebuilt from the kit: the pages that show the story, read back from it.
+    model = saved(site, "model").read_bytes()
+    site.edit(*SHOWN_EDITS["title"])
+    assert site.build().written > 2
+    assert saved(site, "model").read_bytes() == model
+    edited = saved_keys(site)
+    assert sum(edited[url] != keys[url] for url in keys) > 2
+    assert cold_build_elsewhere(site, jobs=2, seed=3) == edited
+    # And made anew for a story that moves in the lists, by its date and by its tags.
+    for change in [*DATE_EDITS["years earlier"], *TAG_EDITS["one for another"]]:
+        model = saved(site, "model").read_bytes()
+        site.edit(*change)
+        assert site.build().written > 2
+        assert saved(site, "model").read_bytes() == model
+        edited = saved_keys(site)
+        assert cold_build_elsewhere(site, jobs=1, seed=4) == edited
