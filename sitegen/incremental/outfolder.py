@@ -13,7 +13,7 @@ from pathlib import Path
 from sitegen.digest import digest
 from sitegen.errors import ContentError
 from sitegen.incremental.noop import Listed, scan_inputs
-from sitegen.incremental.pagework import Rendered, stage
+from sitegen.incremental.pagework import Rendered, Staged, stage
 from sitegen.incremental.state import BuildState, FileRecord, PageRecord
 from sitegen.incremental.write import (
     MARKER,
@@ -85,7 +85,7 @@ class Outputs:
         self.files_at = staging / "site" if self.laid_out else staging
         self.chmod = not modes_kept(staging)
         self.state = BuildState()
-        self.staged: dict[str, str] = {}
+        self.staged: dict[str, Staged] = {}
         self.planned: set[str] = set()
         self.digests: dict[str, str] = {}
         self.removed = self.written = 0
@@ -159,7 +159,7 @@ class Outputs:
         """The HTML of a page, staged or already written."""
         name = output_path(url)
         staged = self.staged.get(name)
-        return (Path(staged) if staged else self.output / name).read_text("utf-8")
+        return (Path(staged[0]) if staged else self.output / name).read_text("utf-8")
 
     def discard(self) -> None:
         """Remove every staged file: the build failed."""
@@ -187,7 +187,7 @@ class Outputs:
         # asked about default ACLs, as the staging folder was (`modes_kept`).
         make_folder(str(self.output))
         (self.output / MARKER).touch()
-        for name, temporary in sorted(self.staged.items()):
+        for name, (temporary, _, _) in sorted(self.staged.items()):
             target = self.output / name
             if not fresh and not self._make_room(name, temporary, target):
                 continue
@@ -218,9 +218,9 @@ class Outputs:
             return False
         # As plain strings: 13,500 paths made and looked at through pathlib took three times
         # as long, with every core but this one idle.
-        output = os.fspath(self.output)
-        for name in sorted(self.staged):
-            self._record(name, f"{output}/{name}")
+        # Each with its size and time as written: a rename keeps both.
+        for name, (_, size, written) in sorted(self.staged.items()):
+            self._record(name, (size, written))
         self.written = len(self.staged)
         shutil.rmtree(self.staging, ignore_errors=True)
         return True
@@ -236,9 +236,12 @@ class Outputs:
             shutil.rmtree(target)
         return True
 
-    def _record(self, name: str, target: str | Path) -> None:
-        info = os.stat(target)
-        record = self.state.files[name] = (self.digests[name], info.st_size, info.st_mtime_ns)
+    def _record(self, name: str, target: Path | tuple[int, int]) -> None:
+        """Record an output file as it is at `target`, or with this size and time."""
+        if isinstance(target, Path):
+            info = os.stat(target)
+            target = (info.st_size, info.st_mtime_ns)
+        record = self.state.files[name] = (self.digests[name], *target)
         if self.state.edits is not None:
             self.state.edits[1][name] = record
 

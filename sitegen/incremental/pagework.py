@@ -32,9 +32,13 @@ class Rendered:
     url: str
     digest: str
     links: tuple[str, ...]
-    staged: str | None
+    staged: Staged | None
     markdown: tuple[str, str] | None
     problems: tuple[Problem, ...] = ()
+
+
+# A staged file: its path, and its size and modification time (nanoseconds) as written.
+Staged = tuple[str, int, int]
 
 
 @dataclass
@@ -106,23 +110,23 @@ def render_page(work: PageWork, url: str) -> Rendered:
 
 def stage(
     staging: Path, name: str, data: bytes, *, laid_out: bool = False, chmod: bool = True
-) -> str:
+) -> Staged:
     """Write `data` into the staging folder; the build moves it into place when all is well.
-    The staged file's path comes back as a string: workers send one for every page, and a
-    Path takes longer to make, to send and to make again, and more memory to keep.
+    The staged file's path comes back as a string (with its time as written): workers send
+    one for every page, and a Path takes longer to make, to send and to make again, and more
+    memory to keep.
 
     Laid out, files go where they will be in the output folder, which the build can then
     rename into place whole; otherwise into one flat folder, so that nothing but the files
     themselves is left to clean up."""
     path = os.path.join(staging, name if laid_out else digest(name))
     try:
-        write_new(path, data, chmod=chmod)
+        return path, len(data), write_new(path, data, chmod=chmod)
     except FileNotFoundError:
         if not laid_out:
             raise
         make_folder(os.path.dirname(path), chmod=chmod)
-        write_new(path, data, chmod=chmod)
-    return path
+        return path, len(data), write_new(path, data, chmod=chmod)
 
 
 def render_all(

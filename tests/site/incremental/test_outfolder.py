@@ -62,12 +62,19 @@ def test_a_new_folder_is_the_staged_folder_renamed(tmp_path: Path) -> None:
     outputs.make_folders(["/en/", "/en/about/"])
     assert (outputs.files_at / "en" / "about").is_dir()
     outputs.add_files(FILES)
-    assert {Path(p).relative_to(outputs.files_at).as_posix() for p in outputs.staged.values()} == {
-        name for name, _ in FILES
+    staged = {
+        Path(p).relative_to(outputs.files_at).as_posix() for p, _, _ in outputs.staged.values()
     }
+    assert staged == {name for name, _ in FILES}
     outputs.commit()
     assert _tree(output) == {MARKER: b"", **dict(FILES)}
     assert outputs.written == 3
+    # Recorded with their size and time as written, which the rename kept.
+    for name, (_, size, written) in outputs.state.files.items():
+        assert ((output / name).stat().st_size, (output / name).stat().st_mtime_ns) == (
+            size,
+            written,
+        )
     _, size, mtime_ns = outputs.state.files["en/index.html"]
     assert size == len(b"<p>home")
     assert mtime_ns == (output / "en" / "index.html").stat().st_mtime_ns
@@ -102,7 +109,7 @@ def test_an_existing_folder_is_staged_flat(tmp_path: Path) -> None:
     assert not outputs.laid_out
     outputs.make_folders(["/en/about/"])
     outputs.add_files(FILES)
-    assert [Path(p).parent for p in outputs.staged.values()] == [staging] * 3
+    assert [Path(p).parent for p, _, _ in outputs.staged.values()] == [staging] * 3
     assert not (staging / "en").exists()
 
 
@@ -110,10 +117,12 @@ def test_an_existing_folder_is_staged_flat(tmp_path: Path) -> None:
 def test_staged_files_are_readable_whatever_the_umask(tmp_path: Path, laid_out: bool) -> None:
     previous = os.umask(0o077)
     try:
-        staged = Path(stage(tmp_path, "en/index.html", b"<p>home", laid_out=laid_out))
+        name, size, written = stage(tmp_path, "en/index.html", b"<p>home", laid_out=laid_out)
     finally:
         os.umask(previous)
+    staged = Path(name)
     assert staged.read_bytes() == b"<p>home"
+    assert (staged.stat().st_size, staged.stat().st_mtime_ns) == (size, written)
     assert staged.stat().st_mode & 0o777 == 0o644
     assert (staged.parent == tmp_path / "en") is laid_out
 

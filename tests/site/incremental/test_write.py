@@ -84,10 +84,11 @@ def test_write_new_writes_every_byte_and_replaces_what_was_there(
     previous = os.umask(0o077)
     try:
         write_new(path, b"old and longer than the new text" * 1000)
-        write_new(path, data)
+        written = write_new(path, data)
     finally:
         os.umask(previous)
     assert (tmp_path / "page.html").read_bytes() == data
+    assert written == (tmp_path / "page.html").stat().st_mtime_ns
     assert (tmp_path / "page.html").stat().st_mode & 0o777 == 0o644
     with pytest.raises(FileNotFoundError):
         write_new(str(tmp_path / "missing" / "page.html"), data)
