@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -41,19 +42,27 @@ def check_output_dir(output: Path, *protected: Path) -> None:
 
 
 def remove_stale(output: Path, keep: set[str]) -> int:
-    """Delete every file below `output` not named in `keep`, then empty folders."""
+    """Delete every file below `output` not named in `keep` (relative, with `/`), then empty
+    folders. By plain strings: a site has a folder a page, and paths made and looked at
+    through pathlib took near a second at 10,000 stories."""
     removed = 0
-    for folder, dirs, names in os.walk(output, topdown=False):
-        base = Path(folder)
+    top = os.fspath(output)
+    for folder, dirs, names in os.walk(top, topdown=False):
+        within = folder[len(top) :].lstrip(os.sep).replace(os.sep, "/")
+        prefix = f"{within}/" if within else ""
         for name in names:
-            if (base / name).relative_to(output).as_posix() not in keep:
-                (base / name).unlink()
+            if prefix + name not in keep:
+                os.unlink(os.path.join(folder, name))
                 removed += 1
         for name in dirs:
-            if (base / name).is_symlink():
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
                 continue
-            if not any((base / name).iterdir()):
-                (base / name).rmdir()
+            try:
+                os.rmdir(path)
+            except OSError as error:
+                if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise
     return removed
 
 

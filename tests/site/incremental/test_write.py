@@ -46,16 +46,29 @@ def test_refuses_to_write_over_the_sources(tmp_path: Path) -> None:
 
 def test_stale_files_and_the_folders_they_leave_empty_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "public"
-    for name in ("a/index.html", "b.txt", "old/deep/x.txt", MARKER):
+    names = ("a/index.html", "a/b/c/kept.html", "a/b/gone.html", "b.txt", "old/deep/x.txt")
+    for name in (*names, MARKER):
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(name)
-    assert remove_stale(out, {"a/index.html", "b.txt", MARKER}) == 1
+    (out / "empty" / "too").mkdir(parents=True)
+    # A link to a folder elsewhere is neither followed nor removed.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "x.txt").write_text("x")
+    (out / "linked").symlink_to(elsewhere, target_is_directory=True)
+    keep = {"a/index.html", "a/b/c/kept.html", "b.txt", MARKER}
+    assert remove_stale(out, keep) == 2
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*")) == [
         MARKER,
         "a",
+        "a/b",
+        "a/b/c",
+        "a/b/c/kept.html",
         "a/index.html",
         "b.txt",
+        "linked",
     ]
+    assert (elsewhere / "x.txt").read_text() == "x"
 
 
 def test_make_folder_makes_missing_parents_and_accepts_one_that_exists(tmp_path: Path) -> None:
