@@ -146,7 +146,10 @@ def moved(
                 saved = kit.saved(row[2])
                 if saved is None or any(slug not in names for slug in row[4]):
                     return None
-                links = [TagLink(slug, names[slug]) for slug in row[4]]
+                # A tag named twice (two spellings of one slug) is one link twice, as the
+                # whole build's pages hold it: pickled alike, so keyed alike.
+                made = {slug: TagLink(slug, names[slug]) for slug in row[4]}
+                links = [made[slug] for slug in row[4]]
                 if not all(again(url, "tags", links) for url in saved.own):
                     return None
         for url, rows in _related_changes(before, after, tagged, moving).items():

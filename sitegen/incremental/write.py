@@ -61,7 +61,9 @@ def remove_stale(output: Path, keep: set[str]) -> int:
             try:
                 os.rmdir(path)
             except OSError as error:
-                if error.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                # Not empty, or in use (a mount point) or in a folder this user may not
+                # change: left as it is, unless it is an empty folder that cannot go.
+                if error.errno not in (errno.ENOTEMPTY, errno.EEXIST) and not os.listdir(path):
                     raise
     return removed
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import struct
 from collections.abc import Iterator
@@ -35,6 +36,32 @@ def test_accepts_its_own_or_an_empty_folder(tmp_path: Path) -> None:
     (tmp_path / "ours" / "x.html").write_text("x")
     (tmp_path / "ours" / MARKER).touch()
     check_output_dir(tmp_path / "ours")
+
+
+@pytest.mark.parametrize("why", [errno.EBUSY, errno.EACCES, errno.EROFS])
+def test_a_folder_that_cannot_be_removed_is_left_unless_it_is_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: int
+) -> None:
+    """A mount point, or a folder in one this user may not change: a folder still holding
+    files is left as it is, whatever removing it would have said; an empty one that cannot
+    go is an error, as before."""
+    out = tmp_path / "public"
+    for name in ("held/kept.html", "held/gone.html", "emptied/gone.html"):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(name)
+    rmdir = os.rmdir
+
+    def refusing(path: str) -> None:
+        if os.path.basename(path) in {"held", "emptied"}:
+            raise OSError(why, os.strerror(why), path)
+        rmdir(path)
+
+    monkeypatch.setattr(os, "rmdir", refusing)
+    with pytest.raises(OSError, match="emptied") as raised:
+        remove_stale(out, {"held/kept.html"})
+    assert raised.value.errno == why
+    assert (out / "held" / "kept.html").is_file()
+    assert not (out / "held" / "gone.html").exists()
 
 
 def test_refuses_to_write_over_the_sources(tmp_path: Path) -> None:
