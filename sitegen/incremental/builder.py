@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import os
 import tempfile
 import time
@@ -122,6 +123,7 @@ class Builder:
         self.last: Prepared | None = None
         # Whether the last build failed: what it was told of is in no state.
         self.failed = False
+        self._collector_paused = False
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes.
@@ -159,6 +161,7 @@ class Builder:
             outputs = self._rebuild(state, inputs, intact, markdown)
         finally:
             markdown.close()
+            self._resume_collector()
         self.failed = False
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
@@ -241,6 +244,7 @@ class Builder:
                 raise ContentError(problems)
         finally:
             outputs.discard()
+            self._resume_collector()
         return CheckResult(len(keys), translations)
 
     def _translations(self, content: Content) -> TranslationReport:
@@ -351,6 +355,19 @@ class Builder:
             raise
         self.last = prepared
         return outputs
+
+    def _pause_collector(self) -> None:
+        """Turn the cycle collector off once the pages are rendered, until the build is saved
+        (`_resume_collector`): what follows makes little garbage, but enough objects to set
+        off a pass over the whole model, some 60 ms at 10,000 stories."""
+        if gc.isenabled():
+            gc.disable()
+            self._collector_paused = True
+
+    def _resume_collector(self) -> None:
+        if self._collector_paused:
+            self._collector_paused = False
+            gc.enable()
 
     def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[Path]:
         """Markdown files that are new or changed since the last build."""
@@ -669,6 +686,7 @@ class Builder:
                 meanwhile()
 
         rendered = self._render(prepared, todo, markdown, outputs, alongside)
+        self._pause_collector()
         if site_wide:
             raise site_wide[0]
         if edited is not None:
