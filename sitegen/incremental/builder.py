@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
 import os
 import tempfile
 import time
@@ -45,6 +44,7 @@ from sitegen.incremental.state import (
     load_model,
     load_state,
     new_token,
+    no_cycle_collection,
     save_state,
     stage_documents,
     stage_kit,
@@ -84,8 +84,10 @@ class CheckResult:
 def check_site(options: BuildOptions, *, strict: bool = False) -> CheckResult:
     """Read, render and check everything as a build does, and write nothing.
 
-    `strict`: a missing or outdated translation is a content error too."""
-    return Builder(options).check(strict=strict)
+    `strict`: a missing or outdated translation is a content error too. The cycle collector
+    is off meanwhile, as for a build (`Builder.build`)."""
+    with no_cycle_collection():
+        return Builder(options).check(strict=strict)
 
 
 def _may_differ(inputs: Inputs, before: Inputs, path: Path) -> bool:
@@ -123,7 +125,6 @@ class Builder:
         self.last: Prepared | None = None
         # Whether the last build failed: what it was told of is in no state.
         self.failed = False
-        self._collector_paused = False
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes.
@@ -131,7 +132,15 @@ class Builder:
         A long-lived caller that watches the files may name the `changed` ones: then only
         those are looked at again, and the output folder is taken to be as this builder left
         it (after a failed build, every file is looked at again: what changed before it is
-        in no state yet). Without, every input and output file is checked."""
+        in no state yet). Without, every input and output file is checked.
+
+        The cycle collector is off meanwhile, here and in the processes forked to help: a
+        build makes next to no cyclic garbage, and passes over the model it holds took 0.1 s
+        of a cold build of 10,000 stories (0.45 s rendering every page in this process)."""
+        with no_cycle_collection():
+            return self._update(changed)
+
+    def _update(self, changed: Iterable[Path] | None) -> BuildResult:
         started = time.perf_counter()
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
@@ -161,7 +170,6 @@ class Builder:
             outputs = self._rebuild(state, inputs, intact, markdown)
         finally:
             markdown.close()
-            self._resume_collector()
         self.failed = False
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
@@ -244,7 +252,6 @@ class Builder:
                 raise ContentError(problems)
         finally:
             outputs.discard()
-            self._resume_collector()
         return CheckResult(len(keys), translations)
 
     def _translations(self, content: Content) -> TranslationReport:
@@ -355,19 +362,6 @@ class Builder:
             raise
         self.last = prepared
         return outputs
-
-    def _pause_collector(self) -> None:
-        """Turn the cycle collector off once the pages are rendered, until the build is saved
-        (`_resume_collector`): what follows makes little garbage, but enough objects to set
-        off a pass over the whole model, some 60 ms at 10,000 stories."""
-        if gc.isenabled():
-            gc.disable()
-            self._collector_paused = True
-
-    def _resume_collector(self) -> None:
-        if self._collector_paused:
-            self._collector_paused = False
-            gc.enable()
 
     def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[Path]:
         """Markdown files that are new or changed since the last build."""
@@ -686,7 +680,6 @@ class Builder:
                 meanwhile()
 
         rendered = self._render(prepared, todo, markdown, outputs, alongside)
-        self._pause_collector()
         if site_wide:
             raise site_wide[0]
         if edited is not None:

@@ -145,7 +145,7 @@ def _unpickled(data: object) -> object:
     if not isinstance(data, bytes):
         return None
     try:
-        with _no_cycle_collection():
+        with no_cycle_collection():
             return pickle.loads(data)  # noqa: S301 - our own cache file
     except DAMAGED:
         return None
@@ -153,7 +153,7 @@ def _unpickled(data: object) -> object:
 
 def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
-        with path.open("rb") as file, _no_cycle_collection():
+        with path.open("rb") as file, no_cycle_collection():
             saved = pickle.load(file)  # noqa: S301 - our own cache file
     except (OSError, *DAMAGED):
         return None
@@ -163,9 +163,10 @@ def _load(path: Path, length: int) -> tuple[Any, ...] | None:
 
 
 @contextlib.contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Unpickling makes hundreds of thousands of objects and no garbage: the cycle collector,
-    which would look at all of them again and again meanwhile, waits until it is done."""
+def no_cycle_collection() -> Iterator[None]:
+    """The cycle collector off meanwhile, for work that makes many objects and no garbage
+    (unpickling hundreds of thousands of them; a build): it would look at all of them again
+    and again."""
     if not gc.isenabled():
         yield
         return
