@@ -72,8 +72,14 @@ def release_freed_memory() -> None:
         loaded.malloc_trim(0)
 
 
-def worker_signals() -> None:
-    """In a forked worker: SIGTERM ends it at once, and Ctrl-C is the parent's to handle.
+def worker_start() -> None:
+    """What a forked worker does first: SIGTERM ends it at once, Ctrl-C is the parent's to
+    handle, and the cycle collector is on.
+
+    The build that forks it runs with the collector off (`Builder.build`), but a worker
+    converts Markdown, and Python-Markdown leaves some 30 objects in reference cycles for
+    each long text; what the worker holds of the build's is left out of the collector's
+    passes (`map_in_order` freezes it before forking), so that they cost little.
 
     A fork inherits the parent's Python handlers: `build.py serve` unwinds on SIGTERM, so a
     worker given its handler could outlive Pool.terminate(), which stops workers by SIGTERM,
@@ -86,13 +92,14 @@ def worker_signals() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
+    gc.enable()
 
 
 @contextlib.contextmanager
 def sigterm_held() -> Iterator[None]:
     """SIGTERM held back in this thread meanwhile, and in the processes and threads it starts
     (a pool's threads keep it held, so the workers they start in place of dead ones too);
-    forked workers let it through once they have set their handler (`worker_signals`). One
+    forked workers let it through once they have set their handler (`worker_start`). One
     sent to this process meanwhile arrives when it is over."""
     if not hasattr(signal, "pthread_sigmask"):
         yield
@@ -119,7 +126,7 @@ def _fork_pool(count: int) -> Pool:
 
     with sigterm_held():
         context = multiprocessing.get_context("fork")
-        pool = _pool_class()(count, initializer=worker_signals, context=context)
+        pool = _pool_class()(count, initializer=worker_start, context=context)
     _first[pool] = list(pool._pool)  # type: ignore[attr-defined]
     return pool
 

@@ -45,7 +45,7 @@ from sitegen.parallel import (
     sigterm_held,
     start_workers,
     stop_workers,
-    worker_signals,
+    worker_start,
 )
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ def convert_into_cache(
     it in the cache). With `reading` (the content folder, files, where to send them), first
     read those files' documents and send them as `Loaded`. With `runs` (the pipe of runs of
     `paths` and its length, from `_runs`), only the runs this process takes from it."""
-    worker_signals()
+    worker_start()
     if reading is not None:
         _read_and_send(*reading)
     # The main process, reading the content meanwhile, is what the build waits for: it goes first.

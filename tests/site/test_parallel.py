@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import signal
@@ -19,7 +20,7 @@ from sitegen.parallel import (
     parked_workers,
     start_workers,
     stop_workers,
-    worker_signals,
+    worker_start,
 )
 from tests.deadline import within
 
@@ -260,13 +261,13 @@ def test_a_map_on_parked_workers_waits_for_their_work_aside_before_ending_them(
 
 def _slow_to_start() -> None:
     time.sleep(0.3)  # as under load: stopped before it has set its handlers
-    worker_signals()
+    worker_start()
 
 
 def test_workers_stopped_before_they_are_ready_end_whatever_the_parents_sigterm_handler(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(parallel, "worker_signals", _slow_to_start)
+    monkeypatch.setattr(parallel, "worker_start", _slow_to_start)
     # The handler they start with is the parent's, which ignores SIGTERM here.
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: None)
     try:
@@ -305,3 +306,25 @@ def test_the_thread_looking_after_workers_sleeps_while_results_wait_to_be_read()
     finally:
         stop_workers()
     assert used < 0.05
+
+
+def _collecting(shared: object, item: int) -> tuple[int, bool]:
+    return os.getpid(), gc.isenabled()
+
+
+def test_workers_collect_cycles_while_the_build_that_forks_them_does_not() -> None:
+    """A build runs with the cycle collector off; its workers turn it on (they convert
+    Markdown, which leaves reference cycles), parked ones and those forked for a map alike."""
+    gc.disable()
+    try:
+        start_workers(2)
+        parked = aside(_collecting, None, 0)()
+        found = list(map_in_order(_collecting, None, list(range(MIN_PARALLEL * 2)), jobs=2))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+        stop_workers()
+    assert parked[0] != os.getpid()
+    assert parked[1]
+    assert {pid for pid, _ in found} - {os.getpid()}
+    assert all(enabled for _, enabled in found)
