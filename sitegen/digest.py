@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import hashlib
 
-# What digests are made with.
-Hasher = hashlib.blake2b
-
-
-def new_hasher() -> Hasher:
-    """A hasher as `digest` starts one: its digest is as short and as stable."""
-    return hashlib.blake2b(digest_size=16)
-
 
 def digest(*parts: str | bytes | memoryview) -> str:
     """A short stable hex digest of some text (and bytes)."""
-    hasher = new_hasher()
+    hasher = hashlib.blake2b(digest_size=16)
     for part in parts:
         data: bytes | memoryview
         if isinstance(part, str):

@@ -344,16 +344,12 @@ class Builder:
         def meanwhile() -> None:
             # Neither the keys, the kit nor the documents' part of the state need a page: all
             # are done while workers render, the keys of the pages as the kit saves them.
-            seen = None
-            if keys_later:
-                key = PageKeys(prepared)
+            key = PageKeys(prepared)
 
-                def seen(page: Page, data: memoryview, named: Mapping[str, Document]) -> None:
-                    keys[page.url] = key.of(page, data, named)
+            def seen(page: Page, data: memoryview, named: Mapping[str, Document]) -> None:
+                keys[page.url] = key.of(page, data, named)
 
-            stage_kit(self.state_file, outputs.state, seen=seen)
-            if keys_later and len(keys) < len(prepared.site.pages):  # no kit was saved
-                keys.update(page_keys(prepared, state, None))
+            stage_kit(self.state_file, outputs.state, seen=seen if keys_later else None)
             stage_documents(outputs.state)
 
         try:

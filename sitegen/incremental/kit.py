@@ -237,8 +237,8 @@ def write_kit(
     def write(file: BinaryIO) -> tuple[Any, ...]:
         parts = _Parts(file, 0)
         named = parts.named
-        # The documents named so far, by path; those the part being pickled names are in
-        # `named` until it is written.
+        # The documents named so far, by path; those the part last pickled names are in
+        # `named` until the next is pickled.
         documents: dict[str, Document] = {}
         own: dict[str, list[str]] = {}
         shown_on: dict[str, list[str]] = {}
@@ -246,7 +246,6 @@ def write_kit(
         departing: set[str] = set()
         shared = parts.put(kit.shared)
         documents.update(named)
-        named.clear()
         for page in kit.pages:
             with parts.pickled(page) as data:
                 parts.add(data)
@@ -260,7 +259,6 @@ def write_kit(
             for name in named:
                 shown_on.setdefault(name, []).append(page.url)
             documents.update(named)
-            named.clear()
         names = list(documents)
         for start in range(0, len(names), DOCUMENTS_A_PART):
             part = tuple(
@@ -357,7 +355,6 @@ def _amended(
         before = kit.names_on(url)
         places[2 * number : 2 * number + 2] = array("q", parts.put(page))
         after = set(parts.named)
-        parts.named.clear()
         for name in before - after:
             changes.setdefault(name, (set(), set()))[0].add(url)
         for name in after - before:

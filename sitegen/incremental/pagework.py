@@ -112,9 +112,9 @@ def stage(
     staging: Path, name: str, data: bytes, *, laid_out: bool = False, chmod: bool = True
 ) -> Staged:
     """Write `data` into the staging folder; the build moves it into place when all is well.
-    The staged file's path comes back as a string (with its time as written): workers send
-    one for every page, and a Path takes longer to make, to send and to make again, and more
-    memory to keep.
+    The staged file comes back as its path, a string (workers send one for every page, and
+    a Path takes longer to make, to send and to make again, and more memory to keep), with
+    its size and time as written, which the build records without looking again.
 
     Laid out, files go where they will be in the output folder, which the build can then
     rename into place whole; otherwise into one flat folder, so that nothing but the files
