@@ -72,7 +72,7 @@ class PageKeys:
         self._naming = Naming()
         self._fingerprint = Fingerprinter()
         # Each document's digest by path: pages name some 75,000 documents at 10,000 stories,
-        # and asking the fingerprinter again for each took 20–50 ms more.
+        # and asking the fingerprinter again for each took 20 to 50 ms more.
         self._documents: dict[str, str] = {}
 
     def __call__(self, page: Page) -> str:
