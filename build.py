@@ -210,22 +210,40 @@ def run_build(args: argparse.Namespace) -> int:
         pages, files = counts
         summary(args.output, pages, files, 0, 0, time.perf_counter() - started)
         return 0
-    from sitegen.incremental.builder import Builder
-
-    collect_from_here()
-    show = args.progress or sys.stderr.isatty()
-    progress = ProgressLine(sys.stderr) if show else None
+    convert_ahead(args)
     try:
-        builder = Builder(options_from(args, progress=progress))
-        # What the build holds (a large site's model) lives as long as the process: freed
-        # object by object, it took 40 ms, and the process ends without freeing (`quick.leave`).
-        _KEPT.append(builder)
-        result = builder.build()
+        from sitegen.incremental.builder import Builder
+
+        collect_from_here()
+        show = args.progress or sys.stderr.isatty()
+        progress = ProgressLine(sys.stderr) if show else None
+        try:
+            builder = Builder(options_from(args, progress=progress))
+            # What the build holds (a large site's model) lives as long as the process: freed
+            # object by object, it took 40 ms, and the process ends without freeing
+            # (`quick.leave`).
+            _KEPT.append(builder)
+            result = builder.build()
+        finally:
+            if progress:
+                progress.finish()
     finally:
-        if progress:
-            progress.finish()
+        # Unless the build took them over before it failed.
+        if (preconvert := sys.modules.get("sitegen.markdown.preconvert")) is not None:
+            preconvert.stop_ahead()
     summary(args.output, result.pages, result.files, result.written, result.removed, result.seconds)
     return 0
+
+
+def convert_ahead(args: argparse.Namespace) -> None:
+    """With nothing built in this cache yet, the build converts every text: start on them
+    now, before the generator is loaded (`sitegen.markdown.preconvert.ahead`)."""
+    if os.path.isdir(os.path.join(args.cache, "builds")):
+        return
+    from sitegen.markdown import preconvert
+    from sitegen.options import CONTRACT_PATH
+
+    preconvert.ahead((args.content, args.templates, CONTRACT_PATH), args.cache, args.jobs)
 
 
 def summary(output: Path, pages: int, files: int, written: int, removed: int, took: float) -> None:

@@ -360,11 +360,11 @@ class Builder:
         self.last = prepared
         return outputs
 
-    def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[Path]:
+    def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[str]:
         """Markdown files that are new or changed since the last build."""
         folder = os.path.join(self.options.content, "")
         return [
-            Path(name)
+            name
             for name, stat in inputs.items()
             if name.endswith(".md")
             and name.startswith(folder)

@@ -311,6 +311,11 @@ def summary_line(
     )
 
 
+def found(roots: Iterable[Folder], inputs: dict[str, Stat]) -> None:
+    """Keep the inputs just found below `roots`, for the build of this process (`seen`)."""
+    _seen["inputs"] = (tuple(os.fspath(root) for root in roots), inputs)
+
+
 def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Listed]]:
     """The inputs, and the output files found as the state lists them, as the check of this
     process just found them (so that the build need not look again); empty if it did not."""

@@ -12,7 +12,10 @@ processes forked from the model.
 Before converting, they read most documents for the main process (`elsewhere`), which
 reads its share meanwhile: reading is what it does alone until the model is made, and
 what they send it (documents without their texts) takes a tenth of the time to take in.
-Whatever they do not send, it reads itself."""
+Whatever they do not send, it reads itself.
+
+A build with nothing in its cache converts every text: the command line starts these
+processes before it loads the generator (`ahead`), and the build takes them over."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ from sitegen.content.load import (
 )
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
+from sitegen.incremental import noop
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
 from sitegen.markdown.texts import TooDeep, markdown_html, markdown_key, stripped
@@ -61,6 +65,8 @@ CHUNK = 16
 # before any is read.
 MOST_RUNS = 4096
 _START = array("I").itemsize
+# Converting started `ahead`, with what it was started for, until a build takes it over.
+_ahead: tuple[tuple[list[str], str, int | None, str | None], Preconverter] | None = None
 
 
 class Preconverter:
@@ -81,12 +87,30 @@ class Preconverter:
 
     @classmethod
     def start(
-        cls, paths: Sequence[Path], cache: Path, *, jobs: int | None, content: Path | None = None
+        cls,
+        names: Sequence[str | Path],
+        cache: Path,
+        *,
+        jobs: int | None,
+        content: Path | None = None,
+        park: bool = True,
     ) -> Preconverter:
-        """Start converting, on `jobs` cores (all by default); with few files, do nothing.
-        With `content`, the content folder, they first read all but every `workers + 1`-th
-        file of `paths` (from the first) for `elsewhere`: an equal share each, the main
-        process too."""
+        """Start converting the files `names`, on `jobs` cores (all by default); with few
+        files, do nothing. With `content`, the content folder, they first read all but every
+        `workers + 1`-th file (from the first) for `elsewhere`: an equal share each, the main
+        process too. With `park`, workers are forked to wait for work aside too.
+
+        The same files converted `ahead` are taken over rather than started again."""
+        global _ahead
+        ahead, _ahead = _ahead, None
+        if ahead is not None:
+            if ahead[0] == _asked(names, cache, jobs, content):
+                converting = ahead[1]
+                if converting.started and park:
+                    start_workers(len(converting.processes))
+                return converting
+            ahead[1].stop()
+        paths = [Path(name) for name in names]
         workers = min(jobs or cores(), len(paths) // (MIN_PARALLEL // 2))
         if workers < 2 or len(paths) < MIN_PARALLEL or not can_fork():
             return cls([])
@@ -122,7 +146,8 @@ class Preconverter:
             os.close(runs[0])  # theirs now
         # After the processes above: a pool runs threads, and a process with threads cannot
         # fork safely.
-        start_workers(workers)
+        if park:
+            start_workers(workers)
         return cls(processes, readers, frozenset(read))
 
     def elsewhere(self) -> ReadElsewhere | None:
@@ -160,6 +185,37 @@ class Preconverter:
         if self.started:
             stop_workers()
         self.started = False
+
+
+def ahead(roots: tuple[Path, ...], cache: Path, jobs: int | None) -> None:
+    """Start converting every Markdown file of the content folder (`roots[0]`) before the
+    build is loaded, for a build with nothing in its cache: its build converts them all.
+    The build takes the processes over (`Preconverter.start`), and its look at the inputs
+    (`noop.seen`) the files found here below `roots`."""
+    content = roots[0]
+    inputs = noop.scan_inputs(*roots)
+    noop.found(roots, inputs)
+    folder = os.path.join(content, "")
+    names = [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
+    converting = Preconverter.start(names, cache, jobs=jobs, content=content, park=False)
+    global _ahead
+    _ahead = (_asked(names, cache, jobs, content), converting)
+
+
+def _asked(
+    names: Sequence[str | Path], cache: Path, jobs: int | None, content: Path | None
+) -> tuple[list[str], str, int | None, str | None]:
+    """What converting was started for, as compared."""
+    files = [os.fspath(name) for name in names]
+    return files, os.fspath(cache), jobs, None if content is None else os.fspath(content)
+
+
+def stop_ahead() -> None:
+    """Stop converting ahead, if no build took it over."""
+    global _ahead
+    ahead, _ahead = _ahead, None
+    if ahead is not None:
+        ahead[1].stop()
 
 
 def convert_into_cache(

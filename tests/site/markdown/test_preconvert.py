@@ -377,3 +377,117 @@ def test_the_e_mails_templates_are_checked_by_a_waiting_worker_and_stop_the_buil
     assert found == ({mail, templates / "story.html"} if page_too else {mail})
     assert int((tmp_path / COMPILED_BY).read_text()) != os.getpid()
     assert not options.output.exists()
+
+
+AHEAD = """
+import os, runpy, sys
+from sitegen.markdown import preconvert
+start = preconvert.Preconverter.start.__func__
+def noted(cls, names, *args, **kwargs):
+    converting = start(cls, names, *args, **kwargs)
+    loaded = "sitegen.incremental.builder" in sys.modules
+    print("converting", id(converting), len(converting.processes), "builder loaded:", loaded)
+    return converting
+preconvert.Preconverter.start = classmethod(noted)
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+
+def _started(output: str) -> list[tuple[str, ...]]:
+    """Each start of converting the command line printed: its object, processes, and whether
+    the builder was loaded then."""
+    lines = [line.split() for line in output.splitlines() if line.startswith("converting ")]
+    return [(words[1], words[2], words[-1]) for words in lines]
+
+
+def _ahead_processes() -> list[Any] | None:
+    """The processes converting ahead, while no build has taken them over."""
+    ahead = preconvert._ahead
+    return None if ahead is None else ahead[1].processes
+
+
+def _ahead_command(options: BuildOptions) -> list[str]:
+    command = [sys.executable, "-c", AHEAD, str(ROOT / "build.py"), "build", "--jobs", "2"]
+    command += ["--content", str(options.content), "--output", str(options.output)]
+    return [*command, "--cache", str(options.cache)]
+
+
+def test_a_first_build_starts_converting_before_it_loads_the_builder_which_takes_over(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    first = subprocess.run(
+        _ahead_command(options), capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    # Started once, before the builder was loaded; the build took the same processes over.
+    ahead, taken = _started(first.stdout)
+    assert ahead == (ahead[0], "2", "False")
+    assert taken == (ahead[0], "2", "True")
+    alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
+    build_site(alone)
+    assert _files(options.output) == _files(alone.output)
+    # With a cache, a build converts what changed, once it knows what that is.
+    shutil.rmtree(options.output)
+    again = subprocess.run(
+        _ahead_command(options), capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert [started[2] for started in _started(again.stdout)] == ["True"]
+    assert _files(options.output) == _files(alone.output)
+
+
+def test_a_first_build_that_fails_before_taking_over_stops_the_processes_converting_ahead(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    # The content folder as the output: refused before the build reads anything.
+    command = [sys.executable, "-c", LOADED, *_ahead_command(options)[3:]]
+    command[command.index("--output") + 1] = str(options.content)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1
+    assert "content" in done.stderr
+    # None left running, the build ended without the interpreter's teardown.
+    assert "ended at once" in done.stdout
+    assert not (options.cache / "builds").exists()
+
+
+def test_converting_ahead_for_another_build_than_the_one_that_follows_is_stopped(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    roots = (options.content, options.templates, options.contract)
+    preconvert.ahead(roots, options.cache, 3)
+    processes = _ahead_processes()
+    assert processes is not None
+    assert len(processes) == 2
+    started = []
+    start = Preconverter.start.__func__  # type: ignore[attr-defined]
+
+    def noted(cls: type[Preconverter], /, *args: object, **kwargs: object) -> Preconverter:
+        converting: Preconverter = start(cls, *args, **kwargs)
+        started.append(converting)
+        return converting
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Preconverter, "start", classmethod(noted))
+        build_site(options)
+    assert _ahead_processes() is None
+    assert all(process.exitcode is not None for process in processes)
+    [converting] = started
+    assert converting.started
+    assert not set(processes) & set(converting.processes)
+    alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
+    build_site(alone)
+    assert _files(options.output) == _files(alone.output)
+
+
+def test_converting_ahead_that_no_build_takes_over_can_be_stopped(tmp_path: Path) -> None:
+    options = _parallel_site(tmp_path)
+    preconvert.ahead((options.content, options.templates, options.contract), options.cache, 2)
+    processes = _ahead_processes()
+    preconvert.stop_ahead()
+    assert _ahead_processes() is None
+    assert processes
+    assert all(process.exitcode is not None for process in processes)
+    assert not parked_workers()
+    preconvert.stop_ahead()  # once more: nothing to stop
