@@ -65,6 +65,10 @@ from sitegen.site.model import Page, is_visible
 if TYPE_CHECKING:
     from sitegen.content.translations import TranslationReport
 
+# The size and time of a document written after the inputs were looked at, which the build
+# read all the same: none a file can have, so that the next build reads it again.
+UNSEEN = (-1, -1)
+
 
 def build_site(options: BuildOptions) -> BuildResult:
     """Render the site and write it; on any error nothing in the output folder changes.
@@ -320,7 +324,7 @@ class Builder:
             outputs.make_folders(page.url for page in prepared.site.pages)
             outputs.state.inputs = inputs
             outputs.state.documents = {
-                str(doc.path): (inputs[str(doc.path)], context, doc, bodies[doc.path])
+                str(doc.path): (inputs.get(str(doc.path), UNSEEN), context, doc, bodies[doc.path])
                 for doc in content.documents
             }
             outputs.state.kit = kit_of(prepared)

@@ -491,3 +491,21 @@ def test_converting_ahead_that_no_build_takes_over_can_be_stopped(tmp_path: Path
     assert all(process.exitcode is not None for process in processes)
     assert not parked_workers()
     preconvert.stop_ahead()  # once more: nothing to stop
+
+
+def test_a_story_written_after_the_inputs_were_looked_at_is_built_and_read_again_next_time(
+    tmp_path: Path,
+) -> None:
+    options = _parallel_site(tmp_path)
+    preconvert.ahead((options.content, options.templates, options.contract), options.cache, 2)
+    late = options.content / "stories" / "story-late.md"
+    late.write_text(_story(999), "utf-8")
+    build_site(options)
+    page = options.output / "en" / "stories" / "story-late" / "index.html"
+    assert "Summary 999." in page.read_text("utf-8")
+    # Its size and time were not known to the build: the next one reads it again.
+    late.write_text(_story(999).replace("Summary 999.", "Summary 998."), "utf-8")
+    os.utime(late, ns=(1, 1))
+    build_site(options)
+    assert "Summary 998." in page.read_text("utf-8")
+    assert build_site(options).written == 0
