@@ -210,7 +210,12 @@ def run_build(args: argparse.Namespace) -> int:
         pages, files = counts
         summary(args.output, pages, files, 0, 0, time.perf_counter() - started)
         return 0
-    convert_ahead(args)
+    if not os.path.isdir(os.path.join(args.cache, "builds")):
+        # Nothing built with this cache yet: the build converts every text, and can start on
+        # them before it loads the generator.
+        from sitegen.options import CONTRACT_PATH
+
+        noop.convert_ahead((args.content, args.templates, CONTRACT_PATH), args.cache, args.jobs)
     try:
         from sitegen.incremental.builder import Builder
 
@@ -233,17 +238,6 @@ def run_build(args: argparse.Namespace) -> int:
             preconvert.stop_ahead()
     summary(args.output, result.pages, result.files, result.written, result.removed, result.seconds)
     return 0
-
-
-def convert_ahead(args: argparse.Namespace) -> None:
-    """With nothing built in this cache yet, the build converts every text: start on them
-    now, before the generator is loaded (`sitegen.markdown.preconvert.ahead`)."""
-    if os.path.isdir(os.path.join(args.cache, "builds")):
-        return
-    from sitegen.markdown import preconvert
-    from sitegen.options import CONTRACT_PATH
-
-    preconvert.ahead((args.content, args.templates, CONTRACT_PATH), args.cache, args.jobs)
 
 
 def summary(output: Path, pages: int, files: int, written: int, removed: int, took: float) -> None:

@@ -8,7 +8,8 @@ state's list as read here (`listing`), rather than reading it again. Only the st
 library is used here, so that this check costs no more than the look at the files.
 
 When a few texts were edited, a forked process converts their Markdown into the cache while
-the build loads the generator, which then need not load Python-Markdown."""
+the build loads the generator, which then need not load Python-Markdown. When nothing was
+built with the cache yet, the processes that convert every text start then too."""
 
 from __future__ import annotations
 
@@ -20,8 +21,12 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from stat import S_ISDIR, S_ISLNK
+from typing import TYPE_CHECKING
 
 from sitegen.packages import installed
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
@@ -311,11 +316,6 @@ def summary_line(
     )
 
 
-def found(roots: Iterable[Folder], inputs: dict[str, Stat]) -> None:
-    """Keep the inputs just found below `roots`, for the build of this process (`seen`)."""
-    _seen["inputs"] = (tuple(os.fspath(root) for root in roots), inputs)
-
-
 def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Listed]]:
     """The inputs, and the output files found as the state lists them, as the check of this
     process just found them (so that the build need not look again); empty if it did not."""
@@ -398,6 +398,20 @@ def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, 
     if not pid:
         _convert_and_exit(edited, os.fspath(cache))
     _converting.append(pid)
+
+
+def convert_ahead(roots: tuple[Path, ...], cache: Path, jobs: int | None) -> None:
+    """Before a build with nothing in its cache yet loads the generator, start converting
+    every Markdown file of the content folder (`roots[0]`), all of which it converts: the
+    build takes over the processes (`sitegen.markdown.preconvert.ahead`), and the inputs
+    found below `roots` for them (`seen`)."""
+    from sitegen.markdown.preconvert import ahead
+
+    inputs = scan_inputs(*roots)
+    _seen["inputs"] = (tuple(os.fspath(root) for root in roots), inputs)
+    folder = os.path.join(roots[0], "")
+    names = [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
+    ahead(names, cache, jobs=jobs, content=roots[0])
 
 
 def _convert_and_exit(paths: list[str], cache: str) -> None:

@@ -38,7 +38,6 @@ from sitegen.content.load import (
 )
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
-from sitegen.incremental import noop
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.plain import plain_paragraphs
 from sitegen.markdown.texts import TooDeep, markdown_html, markdown_key, stripped
@@ -187,16 +186,10 @@ class Preconverter:
         self.started = False
 
 
-def ahead(roots: tuple[Path, ...], cache: Path, jobs: int | None) -> None:
-    """Start converting every Markdown file of the content folder (`roots[0]`) before the
-    build is loaded, for a build with nothing in its cache: its build converts them all.
-    The build takes the processes over (`Preconverter.start`), and its look at the inputs
-    (`noop.seen`) the files found here below `roots`."""
-    content = roots[0]
-    inputs = noop.scan_inputs(*roots)
-    noop.found(roots, inputs)
-    folder = os.path.join(content, "")
-    names = [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
+def ahead(names: Sequence[str], cache: Path, *, jobs: int | None, content: Path) -> None:
+    """Start converting the files `names` of the content folder before the build is loaded,
+    for a build with nothing in its cache, which converts them all: it takes the processes
+    over (`Preconverter.start`)."""
     converting = Preconverter.start(names, cache, jobs=jobs, content=content, park=False)
     global _ahead
     _ahead = (_asked(names, cache, jobs, content), converting)

@@ -16,7 +16,7 @@ import pytest
 
 from sitegen.content import load
 from sitegen.errors import ContentError, Problem
-from sitegen.incremental import builder, pagework
+from sitegen.incremental import builder, noop, pagework
 from sitegen.incremental.builder import build_site
 from sitegen.markdown import preconvert
 from sitegen.markdown.cache import MarkdownCache
@@ -401,6 +401,11 @@ def _started(output: str) -> list[tuple[str, ...]]:
     return [(words[1], words[2], words[-1]) for words in lines]
 
 
+def _convert_ahead(options: BuildOptions, jobs: int) -> None:
+    roots = (options.content, options.templates, options.contract)
+    noop.convert_ahead(roots, options.cache, jobs)
+
+
 def _ahead_processes() -> list[Any] | None:
     """The processes converting ahead, while no build has taken them over."""
     ahead = preconvert._ahead
@@ -455,8 +460,7 @@ def test_converting_ahead_for_another_build_than_the_one_that_follows_is_stopped
     tmp_path: Path,
 ) -> None:
     options = _parallel_site(tmp_path)
-    roots = (options.content, options.templates, options.contract)
-    preconvert.ahead(roots, options.cache, 3)
+    _convert_ahead(options, 3)
     processes = _ahead_processes()
     assert processes is not None
     assert len(processes) == 2
@@ -483,7 +487,7 @@ def test_converting_ahead_for_another_build_than_the_one_that_follows_is_stopped
 
 def test_converting_ahead_that_no_build_takes_over_can_be_stopped(tmp_path: Path) -> None:
     options = _parallel_site(tmp_path)
-    preconvert.ahead((options.content, options.templates, options.contract), options.cache, 2)
+    _convert_ahead(options, 2)
     processes = _ahead_processes()
     preconvert.stop_ahead()
     assert _ahead_processes() is None
@@ -497,7 +501,7 @@ def test_a_story_written_after_the_inputs_were_looked_at_is_built_and_read_again
     tmp_path: Path,
 ) -> None:
     options = _parallel_site(tmp_path)
-    preconvert.ahead((options.content, options.templates, options.contract), options.cache, 2)
+    _convert_ahead(options, 2)
     late = options.content / "stories" / "story-late.md"
     late.write_text(_story(999), "utf-8")
     build_site(options)
