@@ -21,12 +21,8 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
 from stat import S_ISDIR, S_ISLNK
-from typing import TYPE_CHECKING
 
 from sitegen.packages import installed
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
@@ -400,18 +396,20 @@ def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, 
     _converting.append(pid)
 
 
-def convert_ahead(roots: tuple[Path, ...], cache: Path, jobs: int | None) -> None:
+def convert_ahead(roots: tuple[Folder, ...], cache: Folder, jobs: int | None) -> None:
     """Before a build with nothing in its cache yet loads the generator, start converting
     every Markdown file of the content folder (`roots[0]`), all of which it converts: the
     build takes over the processes (`sitegen.markdown.preconvert.ahead`), and the inputs
     found below `roots` for them (`seen`)."""
+    from pathlib import Path
+
     from sitegen.markdown.preconvert import ahead
 
     inputs = scan_inputs(*roots)
     _seen["inputs"] = (tuple(os.fspath(root) for root in roots), inputs)
     folder = os.path.join(roots[0], "")
     names = [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
-    ahead(names, cache, jobs=jobs, content=roots[0])
+    ahead(names, Path(cache), jobs=jobs, content=Path(roots[0]))
 
 
 def _convert_and_exit(paths: list[str], cache: str) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import sys
 from array import array
 from collections.abc import Sequence
@@ -105,7 +106,7 @@ class Preconverter:
         if ahead is not None:
             if ahead[0] == _asked(names, cache, jobs, content):
                 converting = ahead[1]
-                if converting.started and park:
+                if converting.started and park and can_fork():
                     start_workers(len(converting.processes))
                 return converting
             ahead[1].stop()
@@ -189,7 +190,13 @@ class Preconverter:
 def ahead(names: Sequence[str], cache: Path, *, jobs: int | None, content: Path) -> None:
     """Start converting the files `names` of the content folder before the build is loaded,
     for a build with nothing in its cache, which converts them all: it takes the processes
-    over (`Preconverter.start`)."""
+    over (`Preconverter.start`). Not when the cache cannot be made: the build says why."""
+    try:
+        # Made here, as the build makes it before forking: of processes making a new cache
+        # at the same moment, only one can set it up.
+        MarkdownCache(cache)
+    except (OSError, sqlite3.Error):
+        return
     converting = Preconverter.start(names, cache, jobs=jobs, content=content, park=False)
     global _ahead
     _ahead = (_asked(names, cache, jobs, content), converting)

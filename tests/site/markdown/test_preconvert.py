@@ -379,8 +379,10 @@ def test_the_e_mails_templates_are_checked_by_a_waiting_worker_and_stop_the_buil
     assert not options.output.exists()
 
 
-AHEAD = """
-import os, runpy, sys
+# Each start of converting, told on stdout: which object, how many processes, and whether
+# the builder was loaded then.
+NOTED_STARTS = """
+import sys
 from sitegen.markdown import preconvert
 start = preconvert.Preconverter.start.__func__
 def noted(cls, names, *args, **kwargs):
@@ -389,9 +391,15 @@ def noted(cls, names, *args, **kwargs):
     print("converting", id(converting), len(converting.processes), "builder loaded:", loaded)
     return converting
 preconvert.Preconverter.start = classmethod(noted)
+"""
+AHEAD = (
+    NOTED_STARTS
+    + """
+import runpy
 sys.argv = sys.argv[1:]
 runpy.run_path(sys.argv[0], run_name="__main__")
 """
+)
 
 
 def _started(output: str) -> list[tuple[str, ...]]:
@@ -446,14 +454,28 @@ def test_a_first_build_that_fails_before_taking_over_stops_the_processes_convert
 ) -> None:
     options = _parallel_site(tmp_path)
     # The content folder as the output: refused before the build reads anything.
-    command = [sys.executable, "-c", LOADED, *_ahead_command(options)[3:]]
+    command = [sys.executable, "-c", NOTED_STARTS + LOADED, *_ahead_command(options)[3:]]
     command[command.index("--output") + 1] = str(options.content)
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 1
     assert "content" in done.stderr
+    [(_, processes, builder_loaded)] = _started(done.stdout)
+    assert (processes, builder_loaded) == ("2", "False")
     # None left running, the build ended without the interpreter's teardown.
     assert "ended at once" in done.stdout
     assert not (options.cache / "builds").exists()
+
+
+def test_a_first_build_into_a_cache_that_cannot_be_made_says_so_once(tmp_path: Path) -> None:
+    options = _parallel_site(tmp_path)
+    (tmp_path / "afile").write_text("not a folder\n", "utf-8")
+    command = _ahead_command(dataclasses.replace(options, cache=tmp_path / "afile" / "cache"))
+    done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 1
+    assert _started(done.stdout) == []
+    assert done.stderr.splitlines() == [
+        f"error: [Errno 20] Not a directory: '{tmp_path / 'afile' / 'cache'}'"
+    ]
 
 
 def test_converting_ahead_for_another_build_than_the_one_that_follows_is_stopped(
@@ -493,7 +515,6 @@ def test_converting_ahead_that_no_build_takes_over_can_be_stopped(tmp_path: Path
     assert _ahead_processes() is None
     assert processes
     assert all(process.exitcode is not None for process in processes)
-    assert not parked_workers()
     preconvert.stop_ahead()  # once more: nothing to stop
 
 
