@@ -194,9 +194,11 @@ def map_in_order(
     *,
     jobs: int | None = None,
     idle: Callable[[], bool] | None = None,
+    least: int = MIN_PARALLEL,
 ) -> Iterator[_Result]:
-    """`function(shared, item)` for every item; `shared` reaches workers by fork. Parked
-    workers are ended first, once done with their work aside.
+    """`function(shared, item)` for every item; `shared` reaches workers by fork, when there
+    are at least `least` items. Parked workers are ended first, once done with their work
+    aside.
 
     While no worker's result is ready, `idle` does some work of this process and says
     whether it has more."""
@@ -208,7 +210,7 @@ def map_in_order(
         finally:
             stop_workers()
     workers = min(jobs or cores(), max(1, len(items) // 16))
-    if workers < 2 or len(items) < MIN_PARALLEL or not can_fork():
+    if workers < 2 or len(items) < least or not can_fork():
         yield from (function(shared, item) for item in items)
         return
     global _shared

@@ -37,7 +37,7 @@ from sitegen.markdown import preconvert
 from sitegen.markdown.preconvert import Preconverter
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import TEMPLATES, BuildOptions, BuildResult
-from sitegen.parallel import MIN_PARALLEL, parked_workers
+from sitegen.parallel import parked_workers
 from sitegen.render.form import Form, read_form
 from tests.deadline import within
 from tests.loaded import loaded_after
@@ -148,7 +148,7 @@ def test_cold_warm_serial_and_parallel_builds_are_identical(site: Site) -> None:
     parallel = site.build("parallel", cache="parallel-cache", jobs=2)
     warm = site.build("parallel", cache="parallel-cache", jobs=2)
     expected = site.reference()
-    assert serial.pages >= MIN_PARALLEL
+    assert serial.pages >= pagework.PARALLEL_FROM
     assert snapshot(site.base / "serial") == expected
     assert snapshot(site.base / "parallel") == expected
     files = len(expected) - 1  # all but the marker
@@ -197,7 +197,7 @@ def test_every_file_and_folder_is_readable_whatever_takes_bits_from_new_ones(
     # All but the build's own marker, which is not served.
     files = {path for path in modes if path.is_file() and path.name != MARKER}
     folders = {public, *(path for path in modes if path.is_dir())}
-    assert len(files) > result.pages >= MIN_PARALLEL
+    assert len(files) > result.pages >= pagework.PARALLEL_FROM
     assert {modes[path] for path in files} == {0o644}
     assert {path.stat().st_mode & 0o777 for path in folders} == {0o755}
 
