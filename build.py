@@ -210,29 +210,24 @@ def run_build(args: argparse.Namespace) -> int:
         pages, files = counts
         summary(args.output, pages, files, 0, 0, time.perf_counter() - started)
         return 0
-    if not os.path.isdir(os.path.join(args.cache, "builds")):
-        # Nothing built with this cache yet: the build converts every text, and can start on
-        # them before it loads the generator.
-        from sitegen.options import CONTRACT_PATH
+    from sitegen.options import CONTRACT_PATH
 
-        noop.convert_ahead((args.content, args.templates, CONTRACT_PATH), args.cache, args.jobs)
+    # With nothing built in this cache yet, converting every text starts before the build
+    # loads the generator.
+    noop.convert_ahead((args.content, args.templates, CONTRACT_PATH), args.cache, args.jobs)
+    progress = ProgressLine(sys.stderr) if args.progress or sys.stderr.isatty() else None
     try:
         from sitegen.incremental.builder import Builder
 
         collect_from_here()
-        show = args.progress or sys.stderr.isatty()
-        progress = ProgressLine(sys.stderr) if show else None
-        try:
-            builder = Builder(options_from(args, progress=progress))
-            # What the build holds (a large site's model) lives as long as the process: freed
-            # object by object, it took 40 ms, and the process ends without freeing
-            # (`quick.leave`).
-            _KEPT.append(builder)
-            result = builder.build()
-        finally:
-            if progress:
-                progress.finish()
+        builder = Builder(options_from(args, progress=progress))
+        # What the build holds (a large site's model) lives as long as the process: freed
+        # object by object, it took 40 ms, and the process ends without freeing (`quick.leave`).
+        _KEPT.append(builder)
+        result = builder.build()
     finally:
+        if progress:
+            progress.finish()
         # Unless the build took them over before it failed.
         if (preconvert := sys.modules.get("sitegen.markdown.preconvert")) is not None:
             preconvert.stop_ahead()

@@ -366,13 +366,11 @@ class Builder:
 
     def _changed_documents(self, state: BuildState, inputs: Inputs) -> list[str]:
         """Markdown files that are new or changed since the last build."""
-        folder = os.path.join(self.options.content, "")
+        known = state.documents
         return [
             name
-            for name, stat in inputs.items()
-            if name.endswith(".md")
-            and name.startswith(folder)
-            and (name not in state.documents or state.documents[name][0] != stat)
+            for name in noop.markdown_files(inputs, self.options.content)
+            if name not in known or known[name][0] != inputs[name]
         ]
 
     def _text_edits(

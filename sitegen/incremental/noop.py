@@ -51,6 +51,8 @@ _seen: dict[str, object] = {}
 # The processes converting edited texts into the Markdown cache, until a build waits for them.
 _converting: list[int] = []
 _answers: dict[tuple[str, Key], tuple[int, int] | None] = {}
+# The cache's folder of saved builds: their manifests, and their states (`state_path`).
+BUILDS = "builds"
 # At most this many edited texts are converted ahead in another process (see `_convert_aside`).
 ASIDE_AT_MOST = 16
 
@@ -72,7 +74,7 @@ def today() -> str:
 def manifest_path(cache: Folder, key: Key) -> str:
     """Where the manifest of builds asked for as `key` is kept."""
     name = f"{zlib.crc32(repr(key).encode()):08x}.noop"
-    return os.path.join(cache, "builds", name)
+    return os.path.join(cache, BUILDS, name)
 
 
 def scan_inputs(*folders: Folder) -> dict[str, Stat]:
@@ -397,19 +399,26 @@ def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, 
 
 
 def convert_ahead(roots: tuple[Folder, ...], cache: Folder, jobs: int | None) -> None:
-    """Before a build with nothing in its cache yet loads the generator, start converting
-    every Markdown file of the content folder (`roots[0]`), all of which it converts: the
-    build takes over the processes (`sitegen.markdown.preconvert.ahead`), and the inputs
-    found below `roots` for them (`seen`)."""
+    """When nothing was built with this cache yet, before the build loads the generator,
+    start converting every Markdown file of the content folder (`roots[0]`), all of which
+    it converts: the build takes over the processes (`sitegen.markdown.preconvert.ahead`),
+    and the inputs found below `roots` for them (`seen`)."""
+    if os.path.isdir(os.path.join(cache, BUILDS)):
+        return
     from pathlib import Path
 
     from sitegen.markdown.preconvert import ahead
 
     inputs = scan_inputs(*roots)
     _seen["inputs"] = (tuple(os.fspath(root) for root in roots), inputs)
-    folder = os.path.join(roots[0], "")
-    names = [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
-    ahead(names, Path(cache), jobs=jobs, content=Path(roots[0]))
+    ahead(markdown_files(inputs, roots[0]), Path(cache), jobs=jobs, content=Path(roots[0]))
+
+
+def markdown_files(inputs: Iterable[str], content: Folder) -> list[str]:
+    """The Markdown files of the content folder among `inputs`, in their order: the build
+    takes converting ahead over only when it converts this very list."""
+    folder = os.path.join(content, "")
+    return [name for name in inputs if name.endswith(".md") and name.startswith(folder)]
 
 
 def _convert_and_exit(paths: list[str], cache: str) -> None:

@@ -86,7 +86,7 @@ class BuildState:
 def state_path(cache: Path, output: Path, options: Mapping[str, object]) -> Path:
     """Where the state of builds into `output` with these options is kept."""
     settings = repr(sorted(options.items()))
-    return cache / "builds" / digest(str(output.resolve()), settings)
+    return cache / noop.BUILDS / digest(str(output.resolve()), settings)
 
 
 def load_state(path: Path) -> BuildState:

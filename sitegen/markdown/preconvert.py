@@ -88,7 +88,7 @@ class Preconverter:
     @classmethod
     def start(
         cls,
-        names: Sequence[str | Path],
+        names: Sequence[str],
         cache: Path,
         *,
         jobs: int | None,
@@ -203,11 +203,10 @@ def ahead(names: Sequence[str], cache: Path, *, jobs: int | None, content: Path)
 
 
 def _asked(
-    names: Sequence[str | Path], cache: Path, jobs: int | None, content: Path | None
+    names: Sequence[str], cache: Path, jobs: int | None, content: Path | None
 ) -> tuple[list[str], str, int | None, str | None]:
     """What converting was started for, as compared."""
-    files = [os.fspath(name) for name in names]
-    return files, os.fspath(cache), jobs, None if content is None else os.fspath(content)
+    return list(names), os.fspath(cache), jobs, None if content is None else os.fspath(content)
 
 
 def stop_ahead() -> None:

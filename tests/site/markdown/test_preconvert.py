@@ -97,11 +97,11 @@ def test_processes_sharing_the_files_take_each_once_whoever_is_faster(tmp_path: 
 
 
 def test_processes_start_only_for_enough_files_and_more_than_one_core(tmp_path: Path) -> None:
-    paths = _write_stories(tmp_path / "stories", MIN_PARALLEL)
-    assert Preconverter.start(paths[:-1], tmp_path / "cache", jobs=2).processes == []
-    assert Preconverter.start(paths, tmp_path / "cache", jobs=1).processes == []
+    names = [str(path) for path in _write_stories(tmp_path / "stories", MIN_PARALLEL)]
+    assert Preconverter.start(names[:-1], tmp_path / "cache", jobs=2).processes == []
+    assert Preconverter.start(names, tmp_path / "cache", jobs=1).processes == []
     assert not parked_workers()
-    converting = Preconverter.start(paths, tmp_path / "cache", jobs=2)
+    converting = Preconverter.start(names, tmp_path / "cache", jobs=2)
     assert len(converting.processes) == 2
     converting.join()
     # Processes wait for work aside; a failed build ends them.
