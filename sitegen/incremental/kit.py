@@ -10,6 +10,7 @@ import copyreg
 import dataclasses
 import io
 import marshal
+import operator
 import os
 import pickle
 import sys
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
-from sitegen.content.schema import Document
+from sitegen.content.schema import Document, SourceRef
 from sitegen.markdown.texts import DOCUMENT_TYPES
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
@@ -34,7 +35,7 @@ from sitegen.site.model import Chrome, Page
 if TYPE_CHECKING:
     from sitegen.render.outputs import SitemapEntry
 
-KIT_FORMAT = 8
+KIT_FORMAT = 9
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -148,7 +149,7 @@ DAMAGED = (
 
 # Whether a part can be read at its place without moving the file's position (not Windows).
 _PREAD = hasattr(os, "pread")
-# Saved documents are pickled this many to a part: a part each would cost twice the time.
+# Saved documents are kept this many to a part: a part each would cost twice the time.
 DOCUMENTS_A_PART = 64
 
 
@@ -156,11 +157,95 @@ def _reduce_path(path: Path) -> tuple[type[Path], tuple[str]]:
     return type(path), (str(path),)
 
 
-# The saved documents' paths pickled as their text: made again from it, a path takes half
-# the time it takes from its parts, as pathlib pickles it, and an edit that moves a story
-# reads some 4,000 documents back. Not in pages, whose pickles are their keys: a path's text
-# is an object the page may hold too (see `_by_name`).
+# A saved document marshal cannot hold as plain values is pickled, with its paths as text:
+# made again from it, a path takes half the time it takes from its parts.
 _PLAIN = {**copyreg.dispatch_table, type(Path()): _reduce_path}
+_PATH = type(Path())
+# Each class of document, by its number in a saved row, with its fields in order.
+_FIELDS = tuple(tuple(field.name for field in dataclasses.fields(kind)) for kind in DOCUMENT_TYPES)
+_NUMBERS = {kind: number for number, kind in enumerate(DOCUMENT_TYPES)}
+_VALUES = tuple(operator.attrgetter(*names) for names in _FIELDS)
+# Where the fields held otherwise than as themselves are (the same in every class).
+_AT_PATH, _AT_UPDATED, _AT_DATE, _AT_SOURCE = (
+    _FIELDS[0].index(name) for name in ("path", "updated", "date", "source")
+)
+# A saved document as plain values: its class's number and its fields, the path as text, the
+# days as numbers, the source as its name and URL; with its text's key, its own pages, those
+# that show it and whether its pages follow it (`Saved`). Or, when marshal cannot hold it so,
+# the pickled `Saved`.
+_Row = tuple[tuple[Any, ...], str, tuple[str, ...], tuple[str, ...], bool] | bytes
+
+
+def _row(saved: Saved) -> _Row:
+    """A saved document as a part of saved documents holds it."""
+    doc = saved.document
+    number = _NUMBERS.get(type(doc))
+    updated, day, source = doc.updated, doc.date, doc.source
+    if (
+        number is None
+        or type(doc.path) is not _PATH
+        or not (updated is None or type(updated) is date)
+        or not (day is None or type(day) is date)
+        or not (source is None or type(source) is SourceRef)
+    ):
+        return _pickled(saved)
+    values = [number, *_VALUES[number](doc)]
+    values[1 + _AT_PATH] = str(doc.path)
+    values[1 + _AT_UPDATED] = None if updated is None else updated.toordinal()
+    values[1 + _AT_DATE] = None if day is None else day.toordinal()
+    values[1 + _AT_SOURCE] = None if source is None else (source.name, source.url)
+    return (tuple(values), saved.body, saved.own, saved.shown_on, saved.follows)
+
+
+def _pickled(saved: Saved) -> bytes:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _PLAIN
+    pickler.dump(saved)
+    return buffer.getvalue()
+
+
+def _dumped(rows: Sequence[_Row], saved: Sequence[Saved]) -> bytes:
+    """A part of saved documents, as marshal writes it: any row it cannot hold as it is
+    (a value of a subclass of text or of a number) is held pickled."""
+    try:
+        return marshal.dumps(tuple(rows))
+    except ValueError:
+        return marshal.dumps(tuple(map(_held, rows, saved)))
+
+
+def _held(row: _Row, saved: Saved) -> _Row:
+    try:
+        marshal.dumps(row)
+    except ValueError:
+        return _pickled(saved)
+    return row
+
+
+def _saved(row: _Row) -> Saved:
+    """A saved document made again from its row."""
+    if isinstance(row, bytes):
+        found = pickle.loads(row)  # noqa: S301 - our own cache file
+        if not isinstance(found, Saved):
+            raise TypeError("not a saved document")
+        return found
+    values, body, own, shown_on, follows = row
+    number, *fields = values
+    fields[_AT_PATH] = _PATH(fields[_AT_PATH])
+    if (updated := fields[_AT_UPDATED]) is not None:
+        fields[_AT_UPDATED] = date.fromordinal(updated)
+    if (day := fields[_AT_DATE]) is not None:
+        fields[_AT_DATE] = date.fromordinal(day)
+    if (source := fields[_AT_SOURCE]) is not None:
+        fields[_AT_SOURCE] = SourceRef(*source)
+    kind = DOCUMENT_TYPES[number]
+    # As pickle makes a dataclass again: its fields set, without calling it.
+    doc = kind.__new__(kind)
+    names = _FIELDS[number]
+    if len(fields) != len(names):
+        raise ValueError("not a saved document")
+    doc.__dict__.update(zip(names, fields, strict=True))
+    return Saved(doc, body, own, shown_on, follows)
 
 
 class Naming:
@@ -183,7 +268,7 @@ class Naming:
         # read again), which would give one page two keys.
         return _named_document, (path.encode("utf-8", "surrogatepass"),)
 
-    def pickled(self, part: object, *, naming: bool = True) -> memoryview:
+    def pickled(self, part: object) -> memoryview:
         """One part's pickle, valid until the next part is pickled (`named` starts afresh)."""
         self.named.clear()
         buffer = self.buffer
@@ -191,7 +276,7 @@ class Naming:
         buffer.truncate()
         # A new pickler for each part: clearing one's memo takes longer once it has grown.
         pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-        pickler.dispatch_table = self.table if naming else _PLAIN
+        pickler.dispatch_table = self.table
         pickler.dump(part)
         return buffer.getbuffer()
 
@@ -204,9 +289,9 @@ class _Parts(Naming):
         self.file, self.offset = file, offset
         self.spans = array("q")
 
-    def put(self, part: object, *, naming: bool = True) -> tuple[int, int]:
+    def put(self, part: object) -> tuple[int, int]:
         """Write one part; where it is."""
-        with self.pickled(part, naming=naming) as data:
+        with self.pickled(part) as data:
             return self.add(data)
 
     def put_plain(self, lists: Lists) -> tuple[int, int]:
@@ -271,7 +356,7 @@ def write_kit(
             documents.update(named)
         names = list(documents)
         for start in range(0, len(names), DOCUMENTS_A_PART):
-            part = tuple(
+            part = [
                 Saved(
                     documents[name],
                     kit.bodies[name],
@@ -280,8 +365,8 @@ def write_kit(
                     name not in departing,
                 )
                 for name in names[start : start + DOCUMENTS_A_PART]
-            )
-            parts.put(part, naming=False)
+            ]
+            parts.add(_dumped([_row(saved) for saved in part], part))
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
@@ -382,10 +467,12 @@ def _amended(
         again = dataclasses.replace(saved, shown_on=tuple(shown_on))
         by_part.setdefault(number // DOCUMENTS_A_PART, {})[number % DOCUMENTS_A_PART] = again
     for part, replaced in by_part.items():
-        kept = list(kit.part(part))
+        rows = list(kit.part(part))
+        first = part * DOCUMENTS_A_PART
+        kept = [replaced.get(index) or kit.saved_at(first + index) for index in range(len(rows))]
         for index, saved in replaced.items():
-            kept[index] = saved
-        held[2 * part : 2 * part + 2] = array("q", parts.put(tuple(kept), naming=False))
+            rows[index] = _row(saved)
+        held[2 * part : 2 * part + 2] = array("q", parts.add(_dumped(rows, kept)))
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
     lists_span = kit.lists_span and _span(kit.lists_span, moved)
     lists_span = lists_span if lists is None else parts.put_plain(lists)
@@ -537,8 +624,9 @@ class KitReader:
         self.version, self.span, self.lists_span = header[1], header[3], header[6]
         self.page_names, self.document_names = names
         self.now: dict[str, Document] = {}
-        # Parts of saved documents read, by number.
-        self._parts: dict[int, tuple[Saved, ...]] = {}
+        # Parts of saved documents read, by number, as rows; the documents made of them.
+        self._parts: dict[int, tuple[_Row, ...]] = {}
+        self._saved: dict[int, Saved] = {}
 
     def close(self) -> None:
         """Close the file."""
@@ -570,18 +658,22 @@ class KitReader:
         """A document as saved, with its text's key and the pages that show it; None when it
         has no page."""
         number = self.document_names.number(document)
-        if number is None:
-            return None
-        saved = self.part(number // DOCUMENTS_A_PART)[number % DOCUMENTS_A_PART]
-        if not isinstance(saved, Saved):
-            raise TypeError(f"{self.file.name}: not a kit")
-        return saved
+        return None if number is None else self.saved_at(number)
 
-    def part(self, number: int) -> tuple[Saved, ...]:
-        """The nth part of the saved documents."""
+    def saved_at(self, number: int) -> Saved:
+        """The nth saved document; made again from its part's row when first asked for."""
+        found = self._saved.get(number)
+        if found is None:
+            row = self.part(number // DOCUMENTS_A_PART)[number % DOCUMENTS_A_PART]
+            found = self._saved[number] = _saved(row)
+        return found
+
+    def part(self, number: int) -> tuple[_Row, ...]:
+        """The rows of the nth part of the saved documents."""
         if number not in self._parts:
-            part = self._load(self.document_names.place(number * DOCUMENTS_A_PART), by_name=False)
-            if not isinstance(part, tuple):
+            data = self._read(self.document_names.place(number * DOCUMENTS_A_PART))
+            part = marshal.loads(data)  # noqa: S302 - our own cache file
+            if type(part) is not tuple:
                 raise TypeError(f"{self.file.name}: not a kit")
             self._parts[number] = part
         return self._parts[number]
@@ -688,15 +780,9 @@ class KitReader:
         return data
 
     def _load(
-        self,
-        span: tuple[int, int],
-        *,
-        by_name: bool = True,
-        finding: Callable[[str], Document] | None = None,
+        self, span: tuple[int, int], *, finding: Callable[[str], Document] | None = None
     ) -> object:
         data = self._read(span)
-        if not by_name:
-            return pickle.loads(data)  # noqa: S301 - our own cache file
         _finding.append(finding or self.document)
         try:
             return pickle.loads(data)  # noqa: S301 - our own cache file

@@ -541,6 +541,61 @@ def test_a_page_with_a_title_of_its_own_keeps_it(tmp_path: Path) -> None:
         assert found.title == "A title of its own"
 
 
+class _Text(str):
+    """Text of a class of its own, which marshal cannot hold."""
+
+
+def test_saved_documents_come_back_as_they_were_of_every_kind_and_value(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sitegen.content.schema import SourceRef
+    from sitegen.markdown.texts import DocumentWithImages
+
+    path = tmp_path / "x.kit"
+    full = dataclasses.replace(
+        _document("a.md"),
+        updated=date(2020, 2, 29),
+        date=date(1, 1, 1),
+        tags=("one", "Two"),
+        image="x.jpg",
+        image_alt="An image",
+        location="Łódź",
+        draft=True,
+        source=SourceRef("A paper", "https://example.org/"),
+        layout="wide",
+        lines=(("title", 2), ("date", 3)),
+    )
+    with_images = DocumentWithImages(
+        **{field.name: getattr(full, field.name) for field in dataclasses.fields(full)},
+        body_images=("y.png",),
+    )
+    documents = [
+        full,
+        dataclasses.replace(with_images, path=Path("b.md")),
+        _document("c.md"),
+        # Values marshal cannot hold as they are: their documents are pickled.
+        dataclasses.replace(_document("d.md"), title=_Text("A title")),
+        dataclasses.replace(_document("e.md"), date=datetime(2024, 5, 6, 7, 8)),
+        *(_document(f"many/{number}.md") for number in range(kit_module.DOCUMENTS_A_PART)),
+    ]
+    pages = [_page(f"/{number}/", doc, documents[:2]) for number, doc in enumerate(documents)]
+    bodies = {str(doc.path): f"key of {doc.path}" for doc in documents}
+    write_kit(path, "v", "t", Kit(shared=None, pages=pages, bodies=bodies))  # type: ignore[arg-type]
+
+    def fields(doc: Document) -> list[tuple[object, type]]:
+        values = [getattr(doc, field.name) for field in dataclasses.fields(doc)]
+        return [(type(doc), type(doc))] + [(value, type(value)) for value in values]
+
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        for number, doc in enumerate(documents):
+            saved = reader.saved(str(doc.path))
+            assert saved is not None
+            assert fields(saved.document) == fields(doc)
+            assert saved.document.lines == doc.lines
+            assert (saved.body, saved.own) == (bodies[str(doc.path)], (f"/{number}/",))
+            assert reader.page(f"/{number}/") == pages[number]
+
+
 def test_a_kit_replaced_while_read_is_read_as_it_was_opened(tmp_path: Path) -> None:
     path = tmp_path / "x.kit"
     before = [_page(f"/{n}/", _document(f"{n}.md"), []) for n in range(100)]
