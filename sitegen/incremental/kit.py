@@ -19,6 +19,7 @@ from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -205,20 +206,20 @@ def _pickled(saved: Saved) -> bytes:
     return buffer.getvalue()
 
 
-def _dumped(rows: Sequence[_Row], saved: Sequence[Saved]) -> bytes:
+def _dumped(rows: Sequence[_Row], saved: Callable[[int], Saved]) -> bytes:
     """A part of saved documents, as marshal writes it: any row it cannot hold as it is
-    (a value of a subclass of text or of a number) is held pickled."""
+    (a value of a subclass of text or of a number) is held pickled (`saved(n)`: the nth)."""
     try:
         return marshal.dumps(tuple(rows))
     except ValueError:
-        return marshal.dumps(tuple(map(_held, rows, saved)))
+        return marshal.dumps(tuple(_held(row, saved, n) for n, row in enumerate(rows)))
 
 
-def _held(row: _Row, saved: Saved) -> _Row:
+def _held(row: _Row, saved: Callable[[int], Saved], number: int) -> _Row:
     try:
         marshal.dumps(row)
     except ValueError:
-        return _pickled(saved)
+        return _pickled(saved(number))
     return row
 
 
@@ -366,7 +367,7 @@ def write_kit(
                 )
                 for name in names[start : start + DOCUMENTS_A_PART]
             ]
-            parts.add(_dumped([_row(saved) for saved in part], part))
+            parts.add(_dumped([_row(saved) for saved in part], part.__getitem__))
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
@@ -468,11 +469,10 @@ def _amended(
         by_part.setdefault(number // DOCUMENTS_A_PART, {})[number % DOCUMENTS_A_PART] = again
     for part, replaced in by_part.items():
         rows = list(kit.part(part))
-        first = part * DOCUMENTS_A_PART
-        kept = [replaced.get(index) or kit.saved_at(first + index) for index in range(len(rows))]
         for index, saved in replaced.items():
             rows[index] = _row(saved)
-        held[2 * part : 2 * part + 2] = array("q", parts.add(_dumped(rows, kept)))
+        saved_at = partial(_saved_in, kit, replaced, part * DOCUMENTS_A_PART)
+        held[2 * part : 2 * part + 2] = array("q", parts.add(_dumped(rows, saved_at)))
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
     lists_span = kit.lists_span and _span(kit.lists_span, moved)
     lists_span = lists_span if lists is None else parts.put_plain(lists)
@@ -485,6 +485,11 @@ def _amended(
         (documents.listed, held.tobytes()),
         lists_span,
     )
+
+
+def _saved_in(kit: KitReader, replaced: Mapping[int, Saved], first: int, index: int) -> Saved:
+    """The `index`th document of the part starting at document `first`, as amended."""
+    return replaced.get(index) or kit.saved_at(first + index)
 
 
 class StagedFile:

@@ -27,7 +27,7 @@ from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import PACKAGES
-from sitegen.incremental.kit import Kit, open_kit, write_kit
+from sitegen.incremental.kit import Kit, amend_kit, open_kit, write_kit
 from sitegen.incremental.prepared import PageKeys, feed_files
 from sitegen.incremental.state import load_model, load_state, state_files
 from sitegen.packages import package_version
@@ -594,6 +594,19 @@ def test_saved_documents_come_back_as_they_were_of_every_kind_and_value(tmp_path
             assert saved.document.lines == doc.lines
             assert (saved.body, saved.own) == (bodies[str(doc.path)], (f"/{number}/",))
             assert reader.page(f"/{number}/") == pages[number]
+        # Amended, every document of the parts saved again comes back as it was.
+        shows = [documents[3], documents[-1]]
+        amend_kit(reader, path, "t2", {"/0/": _page("/0/", documents[0], shows)}).put_in_place(path)
+    with open_kit(path, "v", "t2") as reader:  # type: ignore[union-attr]
+        for doc in documents:
+            saved = reader.saved(str(doc.path))
+            assert saved is not None
+            assert fields(saved.document) == fields(doc)
+        shown_on = {str(doc.path): reader.saved(str(doc.path)).shown_on for doc in documents}  # type: ignore[union-attr]
+        assert shown_on["a.md"] == ("/0/", *(f"/{n}/" for n in range(1, len(documents))))
+        assert shown_on["b.md"] == tuple(f"/{n}/" for n in range(1, len(documents)))
+        assert shown_on["d.md"] == ("/3/", "/0/")
+        assert shown_on[str(documents[-1].path)] == (f"/{len(documents) - 1}/", "/0/")
 
 
 def test_a_kit_replaced_while_read_is_read_as_it_was_opened(tmp_path: Path) -> None:
