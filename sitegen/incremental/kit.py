@@ -10,7 +10,6 @@ import copyreg
 import dataclasses
 import io
 import marshal
-import operator
 import os
 import pickle
 import sys
@@ -25,7 +24,14 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
-from sitegen.content.schema import Document, SourceRef
+from sitegen.content.schema import Document
+from sitegen.incremental.plain import (
+    document_from,
+    dumps_in_order,
+    pickled,
+    plain_document,
+    unpickled,
+)
 from sitegen.markdown.texts import DOCUMENT_TYPES
 from sitegen.render.assets import Assets
 from sitegen.render.form import Form
@@ -154,99 +160,26 @@ _PREAD = hasattr(os, "pread")
 DOCUMENTS_A_PART = 64
 
 
-def _reduce_path(path: Path) -> tuple[type[Path], tuple[str]]:
-    return type(path), (str(path),)
-
-
-# A saved document marshal cannot hold as plain values is pickled, with its paths as text:
-# made again from it, a path takes half the time it takes from its parts.
-_PLAIN = {**copyreg.dispatch_table, type(Path()): _reduce_path}
-_PATH = type(Path())
-# Each class of document, by its number in a saved row, with its fields in order.
-_FIELDS = tuple(tuple(field.name for field in dataclasses.fields(kind)) for kind in DOCUMENT_TYPES)
-_NUMBERS = {kind: number for number, kind in enumerate(DOCUMENT_TYPES)}
-_VALUES = tuple(operator.attrgetter(*names) for names in _FIELDS)
-# Where the fields held otherwise than as themselves are (the same in every class).
-_AT_PATH, _AT_UPDATED, _AT_DATE, _AT_SOURCE = (
-    _FIELDS[0].index(name) for name in ("path", "updated", "date", "source")
-)
-# A saved document as plain values: its class's number and its fields, the path as text, the
-# days as numbers, the source as its name and URL; with its text's key, its own pages, those
-# that show it and whether its pages follow it (`Saved`). Or, when marshal cannot hold it so,
-# the pickled `Saved`.
+# A saved document as plain values (`plain_document`), with its text's key, its own pages,
+# those that show it and whether its pages follow it (`Saved`); or, when marshal cannot hold
+# it so, the `Saved` pickled.
 _Row = tuple[tuple[Any, ...], str, tuple[str, ...], tuple[str, ...], bool] | bytes
 
 
 def _row(saved: Saved) -> _Row:
     """A saved document as a part of saved documents holds it."""
-    doc = saved.document
-    number = _NUMBERS.get(type(doc))
-    updated, day, source = doc.updated, doc.date, doc.source
-    if (
-        number is None
-        or type(doc.path) is not _PATH
-        or not (updated is None or type(updated) is date)
-        or not (day is None or type(day) is date)
-        or not (source is None or type(source) is SourceRef)
-    ):
-        return _pickled(saved)
-    values = [number, *_VALUES[number](doc)]
-    values[1 + _AT_PATH] = str(doc.path)
-    values[1 + _AT_UPDATED] = None if updated is None else updated.toordinal()
-    values[1 + _AT_DATE] = None if day is None else day.toordinal()
-    values[1 + _AT_SOURCE] = None if source is None else (source.name, source.url)
-    return (tuple(values), saved.body, saved.own, saved.shown_on, saved.follows)
-
-
-def _pickled(saved: Saved) -> bytes:
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = _PLAIN
-    pickler.dump(saved)
-    return buffer.getvalue()
-
-
-def _dumped(rows: Sequence[_Row], saved: Callable[[int], Saved]) -> bytes:
-    """A part of saved documents, as marshal writes it: any row it cannot hold as it is
-    (a value of a subclass of text or of a number) is held pickled (`saved(n)`: the nth)."""
-    try:
-        return marshal.dumps(tuple(rows))
-    except ValueError:
-        return marshal.dumps(tuple(_held(row, saved, n) for n, row in enumerate(rows)))
-
-
-def _held(row: _Row, saved: Callable[[int], Saved], number: int) -> _Row:
-    try:
-        marshal.dumps(row)
-    except ValueError:
-        return _pickled(saved(number))
-    return row
+    values = plain_document(saved.document)
+    if values is None:
+        return pickled(saved)
+    return (values, saved.body, saved.own, saved.shown_on, saved.follows)
 
 
 def _saved(row: _Row) -> Saved:
     """A saved document made again from its row."""
     if isinstance(row, bytes):
-        found = pickle.loads(row)  # noqa: S301 - our own cache file
-        if not isinstance(found, Saved):
-            raise TypeError("not a saved document")
-        return found
+        return unpickled(row, Saved)  # type: ignore[no-any-return]
     values, body, own, shown_on, follows = row
-    number, *fields = values
-    fields[_AT_PATH] = _PATH(fields[_AT_PATH])
-    if (updated := fields[_AT_UPDATED]) is not None:
-        fields[_AT_UPDATED] = date.fromordinal(updated)
-    if (day := fields[_AT_DATE]) is not None:
-        fields[_AT_DATE] = date.fromordinal(day)
-    if (source := fields[_AT_SOURCE]) is not None:
-        fields[_AT_SOURCE] = SourceRef(*source)
-    kind = DOCUMENT_TYPES[number]
-    # As pickle makes a dataclass again: its fields set, without calling it.
-    doc = kind.__new__(kind)
-    names = _FIELDS[number]
-    if len(fields) != len(names):
-        raise ValueError("not a saved document")
-    doc.__dict__.update(zip(names, fields, strict=True))
-    return Saved(doc, body, own, shown_on, follows)
+    return Saved(document_from(values), body, own, shown_on, follows)
 
 
 class Naming:
@@ -367,7 +300,7 @@ def write_kit(
                 )
                 for name in names[start : start + DOCUMENTS_A_PART]
             ]
-            parts.add(_dumped([_row(saved) for saved in part], part.__getitem__))
+            parts.add(dumps_in_order([_row(saved) for saved in part], part.__getitem__))
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
@@ -472,7 +405,7 @@ def _amended(
         for index, saved in replaced.items():
             rows[index] = _row(saved)
         saved_at = partial(_saved_in, kit, replaced, part * DOCUMENTS_A_PART)
-        held[2 * part : 2 * part + 2] = array("q", parts.add(_dumped(rows, saved_at)))
+        held[2 * part : 2 * part + 2] = array("q", parts.add(dumps_in_order(rows, saved_at)))
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
     lists_span = kit.lists_span and _span(kit.lists_span, moved)
     lists_span = lists_span if lists is None else parts.put_plain(lists)
@@ -558,7 +491,7 @@ def _write(path: Path, write: Callable[[BinaryIO], tuple[Any, ...]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
-        with os.fdopen(handle, "wb") as file:
+        with os.fdopen(handle, "wb", buffering=1 << 20) as file:
             file.write(bytes(_LENGTH))  # the header's place, known at the end
             header = write(file)
             end = file.tell()

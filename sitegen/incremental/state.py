@@ -19,9 +19,10 @@ from sitegen.digest import digest
 from sitegen.incremental import noop
 from sitegen.incremental.fingerprint import code_version
 from sitegen.incremental.kit import DAMAGED, Kit, PageSeen, Staged, StagedFile, write_kit
+from sitegen.incremental.plain import document_from, dumps, pickled, plain_document, unpickled
 from sitegen.unused import remove_unused
 
-STATE_FORMAT = 6
+STATE_FORMAT = 7
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -39,6 +40,10 @@ class PageRecord:
     links: tuple[str, ...]
 
 
+# A document as the last build read it: the size and time of its file, what else reading it
+# depended on (`Builder._context_key`), the document without its text, its text's cache key.
+DocumentEntry = tuple[tuple[int, int], str, Document, str]
+
 # A written output file as it was left: content digest, size and modification time. A plain
 # tuple, as marshal saves and reads it: no conversion of 10,000s of them either way.
 FileRecord = tuple[str, int, int]
@@ -53,7 +58,7 @@ class BuildState:
     version: str = field(default_factory=code_version)
     inputs: dict[str, tuple[int, int]] = field(default_factory=dict)
     files: dict[str, FileRecord] = field(default_factory=dict)
-    documents: dict[str, tuple[tuple[int, int], str, Document, str]] = field(default_factory=dict)
+    documents: dict[str, DocumentEntry] = field(default_factory=dict)
     pages: dict[str, PageRecord] = field(default_factory=dict)
     # Pairs the two saved files: the model is used only with the file list saved with it.
     token: str = ""
@@ -75,9 +80,9 @@ class BuildState:
     edits: noop.Edits | None = None
     # The kit, saved ahead of the state under a name of its own (`stage_kit`, `amend_kit`).
     staged_kit: Staged | None = None
-    # The documents pickled ahead of a whole save, with the mapping they were pickled from
+    # The documents written out ahead of a whole save, with the mapping they were made from
     # (`stage_documents`).
-    staged_documents: tuple[Mapping[str, object], bytes] | None = None
+    staged_documents: tuple[Mapping[str, DocumentEntry], bytes] | None = None
     # Whether every document and page is here (`load_model`, or made by a whole build), not
     # only those changed since the model file was saved.
     whole: bool = False
@@ -127,37 +132,47 @@ def load_model(path: Path, state: BuildState) -> None:
     """Add the saved documents and pages to `state`, if they belong to the same build."""
     saved = _load(path.with_suffix(".model"), 5)
     state.whole = True
-    documents = None
+    model = None
     if saved is not None and (saved[0], saved[1]) == (state.version, state.token):
-        documents = _unpickled(saved[2])
-    if saved is None or not isinstance(documents, dict):
+        model = _model_from(saved[2], saved[3])
+    if model is None:
         # Without its model the file list is of no use: build everything.
         state.inputs, state.files = {}, {}
         return
-    state.documents, state.pages = documents, saved[3]
+    state.documents, state.pages = model
     state.documents.update(state.journal_entries[0])
     state.pages.update(state.journal_entries[1])
 
 
-def _unpickled(data: object) -> object:
-    """The documents of a model file, pickled on their own (see `stage_documents`); None
-    when they cannot be read."""
-    if not isinstance(data, bytes):
-        return None
+def _model_from(
+    documents: object, pages: object
+) -> tuple[dict[str, DocumentEntry], dict[str, PageRecord]] | None:
+    """The documents and pages of a model file (see `stage_documents`); None when they
+    cannot be read."""
     try:
         with no_cycle_collection():
-            return pickle.loads(data)  # noqa: S301 - our own cache file
+            rows = marshal.loads(documents)  # type: ignore[arg-type]  # noqa: S302 - ours
+            if type(rows) is not dict or type(pages) is not dict:
+                return None
+            found = {}
+            for name, row in rows.items():
+                if isinstance(row, bytes):
+                    found[name] = unpickled(row, tuple)
+                else:
+                    stat, context, values, body = row
+                    found[name] = (stat, context, document_from(values), body)
+            return found, {url: PageRecord(*record) for url, record in pages.items()}
     except DAMAGED:
         return None
 
 
 def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
-        with path.open("rb") as file, no_cycle_collection():
-            saved = pickle.load(file)  # noqa: S301 - our own cache file
+        with path.open("rb") as file:
+            saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
     except (OSError, *DAMAGED):
         return None
-    if not isinstance(saved, tuple) or len(saved) != length or saved[-1] != STATE_FORMAT:
+    if type(saved) is not tuple or len(saved) != length or saved[-1] != STATE_FORMAT:
         return None
     return saved
 
@@ -186,9 +201,9 @@ def save_state(path: Path, state: BuildState, *, whole: bool = True) -> None:
     A kit saved again meanwhile (`amend_kit`) is put in place once the file list naming it is.
     """
     staged, state.staged_kit = state.staged_kit, None
-    pickled, state.staged_documents = state.staged_documents, None
+    written, state.staged_documents = state.staged_documents, None
     try:
-        _save_state(path, state, whole, staged, pickled)
+        _save_state(path, state, whole, staged, written)
     except BaseException:
         if staged is not None:
             staged.drop()
@@ -204,7 +219,7 @@ def _save_state(
     state: BuildState,
     whole: bool,
     staged: Staged | None,
-    pickled: tuple[Mapping[str, object], bytes] | None,
+    written: tuple[Mapping[str, DocumentEntry], bytes] | None,
 ) -> None:
     """`save_state`, with the kit and the documents saved ahead taken from the state."""
     if whole:
@@ -212,10 +227,11 @@ def _save_state(
             state.token = new_token()
         state.kit_token = state.token
         state.journal = (set(), set())
-        if pickled is None or pickled[0] is not state.documents:
-            pickled = (state.documents, _pickled(state.documents))
-        model = (state.version, state.token, pickled[1], state.pages)
-        _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
+        if written is None or written[0] is not state.documents:
+            written = (state.documents, _dumped(state.documents))
+        records = {url: (page.key, page.digest, page.links) for url, page in state.pages.items()}
+        model = (state.version, state.token, written[1], records)
+        _save(path.with_suffix(".model"), (*model, STATE_FORMAT), marshal.dumps)
         state.page_count = len(state.pages)
         if staged is not None:
             _put_in_place(staged, path.with_suffix(".kit"))
@@ -269,15 +285,22 @@ def stage_kit(path: Path, state: BuildState, *, seen: PageSeen | None = None) ->
 
 
 def stage_documents(state: BuildState) -> None:
-    """Pickle the documents of a state that will be saved whole, before its pages are known:
-    they are most of the model file (some 170 ms of pickling at 10,000 stories), which a build
-    then writes while its workers render rather than after. The mapping must not change
-    until the state is saved; `save_state` pickles it again if it has been replaced."""
-    state.staged_documents = (state.documents, _pickled(state.documents))
+    """Write out the documents of a state that will be saved whole, before its pages are
+    known: they are most of the model file (some 100 ms at 10,000 stories), which a build then
+    makes while its workers render rather than after. The mapping must not change until the
+    state is saved; `save_state` writes it out again if it has been replaced."""
+    state.staged_documents = (state.documents, _dumped(state.documents))
 
 
-def _pickled(documents: Mapping[str, object]) -> bytes:
-    return pickle.dumps(documents, pickle.HIGHEST_PROTOCOL)
+def _dumped(documents: dict[str, DocumentEntry]) -> bytes:
+    """The documents as plain values (`sitegen.incremental.plain`), by path, in marshal's
+    format; an entry it cannot hold so, pickled."""
+    rows: dict[str, Any] = {}
+    for name, entry in documents.items():
+        stat, context, doc, body = entry
+        values = plain_document(doc)
+        rows[name] = pickled(entry) if values is None else (stat, context, values, body)
+    return dumps(rows, documents.__getitem__)
 
 
 def unstage_kit(state: BuildState) -> None:

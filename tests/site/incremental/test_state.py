@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import marshal
 import os
-import pickle
 import shutil
 import time
 from datetime import date
@@ -17,6 +17,7 @@ from sitegen.incremental.builder import build_site
 from sitegen.incremental.state import (
     STATE_MAX_AGE,
     BuildState,
+    DocumentEntry,
     load_model,
     load_state,
     save_state,
@@ -91,36 +92,36 @@ def _saved_state(tmp_path: Path) -> Path:
     return files.with_suffix("")
 
 
-def test_a_whole_build_saves_the_documents_it_pickled_while_rendering(
+def test_a_whole_build_saves_the_documents_it_wrote_out_while_rendering(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pickled: list[dict[str, object]] = []
-    pickle_them = state_module._pickled
+    written: list[dict[str, DocumentEntry]] = []
+    write_them = state_module._dumped
     save = state_module.save_state
     # Per save: whether it saved the state whole, and how many times the documents had been
-    # pickled when it began.
+    # written out when it began.
     saves: list[tuple[bool, int]] = []
 
-    def noted(documents: dict[str, object]) -> bytes:
-        pickled.append(documents)
-        return pickle_them(documents)
+    def noted(documents: dict[str, DocumentEntry]) -> bytes:
+        written.append(documents)
+        return write_them(documents)
 
     def noted_save(path: Path, state: BuildState, *, whole: bool = True) -> None:
-        saves.append((whole, len(pickled)))
+        saves.append((whole, len(written)))
         save(path, state, whole=whole)
 
-    monkeypatch.setattr(state_module, "_pickled", noted)
+    monkeypatch.setattr(state_module, "_dumped", noted)
     monkeypatch.setattr("sitegen.incremental.builder.save_state", noted_save)
     build_site(options(tmp_path, "public", date(2024, 6, 1)))
-    assert saves == [(True, 1)]  # pickled while pages were rendered
-    assert len(pickled) == 1  # and not again when saved
+    assert saves == [(True, 1)]  # written out while pages were rendered
+    assert len(written) == 1  # and not again when saved
     saved = load_state(_saved_state(tmp_path))
     load_model(_saved_state(tmp_path), saved)
-    assert saved.documents == pickled[0]
+    assert saved.documents == written[0]
     assert len(saved.documents) > 10
 
 
-def test_documents_replaced_after_they_were_pickled_are_saved_as_they_are_now(
+def test_documents_replaced_after_they_were_written_out_are_saved_as_they_are_now(
     tmp_path: Path,
 ) -> None:
     build_site(options(tmp_path, "public", date(2024, 6, 1)))
@@ -143,8 +144,8 @@ def test_a_model_whose_documents_cannot_be_read_is_no_model(tmp_path: Path) -> N
     build_site(built)
     path = _saved_state(tmp_path)
     model = path.with_suffix(".model")
-    saved = pickle.loads(model.read_bytes())  # noqa: S301 - made by the build above
-    model.write_bytes(pickle.dumps((*saved[:2], saved[2][:-40], *saved[3:])))
+    saved = marshal.loads(model.read_bytes())  # noqa: S302 - made by the build above
+    model.write_bytes(marshal.dumps((*saved[:2], saved[2][:-40], *saved[3:])))
     state = load_state(path)
     assert state.inputs
     load_model(path, state)
@@ -159,3 +160,58 @@ def test_a_model_whose_documents_cannot_be_read_is_no_model(tmp_path: Path) -> N
     again = load_state(path)
     load_model(path, again)
     assert str(content / "stories" / "added.en.md") in again.documents
+
+
+class _Text(str):
+    """Text of a class of its own, which marshal cannot hold."""
+
+
+def test_the_model_keeps_documents_and_pages_of_every_kind_and_value(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from sitegen.content.schema import Document, SourceRef
+    from sitegen.incremental.state import PageRecord
+    from sitegen.markdown.texts import DocumentWithImages
+
+    plain = Document("stories", "a", "en", Path("/c/a.md"), "A", "Summary.", date=date(2024, 1, 2))
+    documents = [
+        plain,
+        DocumentWithImages(
+            "stories",
+            "b",
+            "en",
+            Path("/c/b.md"),
+            "B",
+            "S.",
+            updated=date(2020, 2, 29),
+            tags=("x", "Y"),
+            source=SourceRef("A paper", "https://example.org/"),
+            lines=(("title", 2),),
+            body_images=("y.png",),
+        ),
+        # Values marshal cannot hold as they are: kept pickled.
+        dataclasses.replace(plain, path=Path("/c/c.md"), title=_Text("C")),
+        dataclasses.replace(plain, path=Path("/c/d.md"), date=datetime(2024, 5, 6, 7, 8)),
+    ]
+    state = BuildState()
+    state.documents = {
+        str(doc.path): ((n, n + 1) if n else (-1, -1), f"context {n}", doc, f"key {n}")
+        for n, doc in enumerate(documents)
+    }
+    state.pages = {"/a/": PageRecord("k", "d", ("/b/", "/c/")), "/b/": PageRecord("k", "e", ())}
+    path = tmp_path / "builds" / "state"
+    save_state(path, state)
+    again = load_state(path)
+    load_model(path, again)
+
+    def kinds(entry: object) -> object:
+        if dataclasses.is_dataclass(entry):
+            fields = dataclasses.fields(entry)
+            return (type(entry), *(kinds(getattr(entry, field.name)) for field in fields))
+        if isinstance(entry, tuple):
+            return tuple(kinds(value) for value in entry)
+        return (type(entry), entry)
+
+    assert list(again.documents) == list(state.documents)
+    assert kinds(tuple(again.documents.values())) == kinds(tuple(state.documents.values()))
+    assert again.pages == state.pages
