@@ -108,7 +108,8 @@ def moved(
             continue
         tags = {slug for row in was.values() for slug in row[4]}
         tags.update(slug for row in after if row[2] in was for slug in row[4])
-        tagged = _by_tag(before), _by_tag(after)
+        tagged_before = _by_tag(before)
+        tagged = tagged_before, _moved_in_tags(tagged_before, after, was, stories)
         base = f"/{code}/{language.sections['tags']}/"
         listed: list[TagCount] | None = None
         if retagged:
@@ -194,6 +195,37 @@ def _by_tag(rows: Sequence[Listed]) -> ByTag:
         for slug, name in zip(row[4], row[5], strict=True):
             found[slug].append((row, name))
     return found
+
+
+def _moved_in_tags(
+    tagged: ByTag, after: Sequence[Listed], was: Mapping[str, Listed], stories: Mapping[str, object]
+) -> ByTag:
+    """`_by_tag(after)`, from the tags before (`tagged`), where the stories `was` (their rows
+    before, by path) are now as `after` has them: only the tags they named before or name now
+    differ, and in those only where they were and are. The order of the tags may differ."""
+    now = [row for row in after if row[2] in stories]
+    found: ByTag = defaultdict(list, tagged)
+    slugs = {slug for row in (*was.values(), *now) for slug in row[4]}
+    for slug in slugs:
+        kept = [item for item in tagged.get(slug, ()) if item[0][2] not in was]
+        for row in now:
+            key = _newest_first(row)
+            for named, name in zip(row[4], row[5], strict=True):
+                if named != slug:
+                    continue
+                place = bisect.bisect_right(kept, key, key=_item_order)
+                if place and _item_order(kept[place - 1]) == key and kept[place - 1][0] is not row:
+                    return _by_tag(after)  # ordered as well by where they were: not worked out
+                kept.insert(place, (row, name))
+        if kept:
+            found[slug] = kept
+        else:
+            found.pop(slug, None)
+    return found
+
+
+def _item_order(item: tuple[Listed, str]) -> tuple[int, str]:
+    return _newest_first(item[0])
 
 
 def _label(tagged: ByTag, slug: str, labels: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from sitegen.incremental.kit import Listed
-from sitegen.incremental.moves import _by_tag, _newest_first, _related_changes
+from sitegen.incremental.moves import _by_tag, _moved_in_tags, _newest_first, _related_changes
 from sitegen.site.listing import related_places
 
 
@@ -62,3 +62,24 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
     tagged = _by_tag(before), _by_tag(after)
     changes = _related_changes(before, after, tagged, moving | retagged)
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_the_tags_after_a_move_are_worked_out_from_those_before_as_from_scratch(seed: int) -> None:
+    rng = random.Random(seed)
+    before = stories(rng, rng.choice([5, 20, 60, 300]), rng.choice([1, 3, 8]))
+    edited = rng.sample(range(len(before)), min(len(before), rng.choice([1, 1, 2, 5])))
+    after = list(before)
+    for index in edited:
+        day, slug, path, url, tags, names = after[index]
+        if rng.random() < 0.6:
+            # Onto other stories' days too, where their slugs order them.
+            day = rng.choice([day - 400, day - 1, day + 1, before[rng.randrange(len(before))][0]])
+        if rng.random() < 0.6:
+            tags = tuple(rng.choices([f"t{n}" for n in range(9)], k=rng.choice([0, 1, 2, 3])))
+            # Each name a spelling of its tag's URL name: one named twice is spelt apart.
+            names = tuple(f"{tag} {n}" for n, tag in enumerate(tags))
+        after[index] = (day, slug, path, url, tags, names)
+    after.sort(key=_newest_first)
+    was = {before[index][2]: before[index] for index in edited}
+    assert _moved_in_tags(_by_tag(before), after, was, was) == _by_tag(after)
