@@ -18,13 +18,13 @@ from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
 from sitegen.content.schema import Document
+from sitegen.incremental.noop import opened, sealed
 from sitegen.incremental.plain import (
     document_from,
     dumps_in_order,
@@ -152,6 +152,8 @@ DAMAGED = (
     OverflowError,
     MemoryError,
     RecursionError,
+    # Marshal reading damaged bytes as a code object.
+    SystemError,
 )
 
 # Whether a part can be read at its place without moving the file's position (not Windows).
@@ -231,7 +233,9 @@ class _Parts(Naming):
     def put_plain(self, lists: Lists) -> tuple[int, int]:
         """Write the lists, as plain values in marshal's format: a third of pickle's time
         to read, a sixth to write."""
-        return self.add(marshal.dumps((dict(lists.stories), dict(lists.homes), lists.sitemap)))
+        return self.add(
+            sealed(marshal.dumps((dict(lists.stories), dict(lists.homes), lists.sitemap)))
+        )
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Write a part pickled already; where it is."""
@@ -300,7 +304,7 @@ def write_kit(
                 )
                 for name in names[start : start + DOCUMENTS_A_PART]
             ]
-            parts.add(dumps_in_order([_row(saved) for saved in part], part.__getitem__))
+            parts.add(sealed(dumps_in_order([_row(saved) for saved in part], part.__getitem__)))
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
@@ -344,7 +348,7 @@ def amend_kit(
                     kit, _Parts(file, size - _LENGTH), {}, token, pages, shared, lists
                 )
                 place = file.tell()
-                file.write(marshal.dumps(header))
+                file.write(sealed(marshal.dumps(header)))
                 file.flush()
             except BaseException:
                 file.truncate(size)
@@ -404,8 +408,9 @@ def _amended(
         rows = list(kit.part(part))
         for index, saved in replaced.items():
             rows[index] = _row(saved)
-        saved_at = partial(_saved_in, kit, replaced, part * DOCUMENTS_A_PART)
-        held[2 * part : 2 * part + 2] = array("q", parts.add(dumps_in_order(rows, saved_at)))
+        # Only a row made now can be one marshal cannot hold: it held those read back.
+        place = parts.add(sealed(dumps_in_order(rows, replaced.__getitem__)))
+        held[2 * part : 2 * part + 2] = array("q", place)
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
     lists_span = kit.lists_span and _span(kit.lists_span, moved)
     lists_span = lists_span if lists is None else parts.put_plain(lists)
@@ -418,11 +423,6 @@ def _amended(
         (documents.listed, held.tobytes()),
         lists_span,
     )
-
-
-def _saved_in(kit: KitReader, replaced: Mapping[int, Saved], first: int, index: int) -> Saved:
-    """The `index`th document of the part starting at document `first`, as amended."""
-    return replaced.get(index) or kit.saved_at(first + index)
 
 
 class StagedFile:
@@ -495,7 +495,7 @@ def _write(path: Path, write: Callable[[BinaryIO], tuple[Any, ...]]) -> None:
             file.write(bytes(_LENGTH))  # the header's place, known at the end
             header = write(file)
             end = file.tell()
-            file.write(marshal.dumps(header))
+            file.write(sealed(marshal.dumps(header)))
             file.seek(0)
             file.write(end.to_bytes(_LENGTH, "little"))
         os.replace(temporary, path)
@@ -587,7 +587,7 @@ class KitReader:
         """The lists, if saved."""
         if self.lists_span is None:
             return None
-        found = marshal.loads(self._read(self.lists_span))  # noqa: S302 - our own cache file
+        found = marshal.loads(opened(self._read(self.lists_span)))  # noqa: S302 - our own cache file
         if type(found) is not tuple or len(found) != 3:
             raise TypeError(f"{self.file.name}: not a kit")
         return Lists(*found)
@@ -610,7 +610,7 @@ class KitReader:
         """The rows of the nth part of the saved documents."""
         if number not in self._parts:
             data = self._read(self.document_names.place(number * DOCUMENTS_A_PART))
-            part = marshal.loads(data)  # noqa: S302 - our own cache file
+            part = marshal.loads(opened(data))  # noqa: S302 - our own cache file
             if type(part) is not tuple:
                 raise TypeError(f"{self.file.name}: not a kit")
             self._parts[number] = part
@@ -759,7 +759,7 @@ def _header(file: BinaryIO) -> tuple[int, tuple[Any, ...]] | None:
     """Where the header is, and the header."""
     end = int.from_bytes(file.read(_LENGTH), "little")
     file.seek(end)
-    header = marshal.loads(file.read())  # noqa: S302 - our own cache file
+    header = marshal.loads(opened(file.read()))  # noqa: S302 - our own cache file
     if type(header) is not tuple or len(header) != 7:
         return None
     if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:6]):

@@ -291,9 +291,24 @@ def _marshalled(path: str) -> object:
     try:
         # Read at once: marshal.load on a file asks it for each value, some 4 times slower.
         with open(path, "rb") as file:
-            return marshal.loads(file.read())  # noqa: S302 - our own cache file
+            return marshal.loads(opened(file.read()))  # noqa: S302 - our own cache file
     except (OSError, EOFError, ValueError, TypeError):
         return None
+
+
+def sealed(data: bytes) -> bytes:
+    """Bytes in marshal's format, with their CRC-32 ahead of them. Marshal reads damaged bytes
+    as whatever they spell, a tuple holding itself among them, whose hash (as a key) would
+    overflow the C stack and end the process, in every build until the cache is removed."""
+    return zlib.crc32(data).to_bytes(4, "little") + data
+
+
+def opened(data: bytes) -> memoryview:
+    """What `sealed` sealed; ValueError when the bytes are not as sealed."""
+    view = memoryview(data)[4:]
+    if len(data) < 4 or zlib.crc32(view) != int.from_bytes(data[:4], "little"):
+        raise ValueError("damaged: not as written")
+    return view
 
 
 def listing(path: Folder) -> Listing | None:
@@ -510,7 +525,7 @@ def record(
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as file:
-            file.write(marshal.dumps(saved))  # type: ignore[arg-type]
+            file.write(sealed(marshal.dumps(saved)))  # type: ignore[arg-type]
         os.replace(temporary, path)
     except OSError:
         forget(temporary)

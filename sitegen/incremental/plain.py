@@ -27,9 +27,9 @@ _PATH = type(Path())
 _FIELDS = tuple(tuple(field.name for field in dataclasses.fields(kind)) for kind in DOCUMENT_TYPES)
 _NUMBERS = {kind: number for number, kind in enumerate(DOCUMENT_TYPES)}
 _VALUES = tuple(operator.attrgetter(*names) for names in _FIELDS)
-# Where the fields held otherwise than as themselves are (the same in every class).
-_AT_PATH, _AT_UPDATED, _AT_DATE, _AT_SOURCE = (
-    _FIELDS[0].index(name) for name in ("path", "updated", "date", "source")
+# Where the fields held otherwise than as themselves are, in each class.
+_AT = tuple(
+    tuple(names.index(name) for name in ("path", "updated", "date", "source")) for names in _FIELDS
 )
 _Key = TypeVar("_Key", bound=Hashable)
 
@@ -49,10 +49,11 @@ def plain_document(doc: Document) -> tuple[Any, ...] | None:
     ):
         return None
     values = [number, *_VALUES[number](doc)]
-    values[1 + _AT_PATH] = str(doc.path)
-    values[1 + _AT_UPDATED] = None if updated is None else updated.toordinal()
-    values[1 + _AT_DATE] = None if day is None else day.toordinal()
-    values[1 + _AT_SOURCE] = None if source is None else (source.name, source.url)
+    at_path, at_updated, at_date, at_source = _AT[number]
+    values[1 + at_path] = str(doc.path)
+    values[1 + at_updated] = None if updated is None else updated.toordinal()
+    values[1 + at_date] = None if day is None else day.toordinal()
+    values[1 + at_source] = None if source is None else (source.name, source.url)
     return tuple(values)
 
 
@@ -62,13 +63,14 @@ def document_from(values: tuple[Any, ...]) -> Document:
     names = _FIELDS[number]
     if len(fields) != len(names):
         raise ValueError("not a saved document")
-    fields[_AT_PATH] = _path(fields[_AT_PATH])
-    if (updated := fields[_AT_UPDATED]) is not None:
-        fields[_AT_UPDATED] = date.fromordinal(updated)
-    if (day := fields[_AT_DATE]) is not None:
-        fields[_AT_DATE] = date.fromordinal(day)
-    if (source := fields[_AT_SOURCE]) is not None:
-        fields[_AT_SOURCE] = SourceRef(*source)
+    at_path, at_updated, at_date, at_source = _AT[number]
+    fields[at_path] = _path(fields[at_path])
+    if (updated := fields[at_updated]) is not None:
+        fields[at_updated] = date.fromordinal(updated)
+    if (day := fields[at_date]) is not None:
+        fields[at_date] = date.fromordinal(day)
+    if (source := fields[at_source]) is not None:
+        fields[at_source] = SourceRef(*source)
     kind = DOCUMENT_TYPES[number]
     # As pickle makes a dataclass again: its fields set, without calling it.
     doc: Document = kind.__new__(kind)

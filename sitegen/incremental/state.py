@@ -9,7 +9,7 @@ import os
 import pickle
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,7 +169,7 @@ def _model_from(
 def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
         with path.open("rb") as file:
-            saved = marshal.loads(file.read())  # noqa: S302 - our own cache file
+            saved = marshal.loads(noop.opened(file.read()))  # noqa: S302 - our own cache file
     except (OSError, *DAMAGED):
         return None
     if type(saved) is not tuple or len(saved) != length or saved[-1] != STATE_FORMAT:
@@ -231,7 +231,7 @@ def _save_state(
             written = (state.documents, _dumped(state.documents))
         records = {url: (page.key, page.digest, page.links) for url, page in state.pages.items()}
         model = (state.version, state.token, written[1], records)
-        _save(path.with_suffix(".model"), (*model, STATE_FORMAT), marshal.dumps)
+        _save(path.with_suffix(".model"), (*model, STATE_FORMAT))
         state.page_count = len(state.pages)
         if staged is not None:
             _put_in_place(staged, path.with_suffix(".kit"))
@@ -251,13 +251,13 @@ def _save_state(
     edits = path.with_suffix(".edits")
     changed = state.edits
     if not whole and changed is not None and len(changed[0]) + len(changed[1]) <= EDITS_AT_MOST:
-        _save(edits, (state.token, *changed, entries, state.page_count), marshal.dumps)
+        _save(edits, (state.token, *changed, entries, state.page_count))
     else:
         saved = (state.version, state.token, state.inputs, state.files, entries, state.page_count)
         # First: edits saved over the list as it was would not be this list's (its token
         # stays the same after an edit).
         edits.unlink(missing_ok=True)
-        _save(path.with_suffix(".files"), (*saved, STATE_FORMAT), marshal.dumps)
+        _save(path.with_suffix(".files"), (*saved, STATE_FORMAT))
         state.edits = ({}, {})
     if staged is not None:
         _put_in_place(staged, path.with_suffix(".kit"))
@@ -315,15 +315,13 @@ def new_token() -> str:
     return digest(str(time.time_ns()), str(os.getpid()))
 
 
-def _save(path: Path, data: Any, dumps: Callable[[Any], bytes] | None = None) -> None:
+def _save(path: Path, data: Any) -> None:
+    """Save plain values in marshal's format, sealed (`noop.sealed`), through a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as file:
-            if dumps is None:
-                pickle.dump(data, file, pickle.HIGHEST_PROTOCOL)
-            else:
-                file.write(dumps(data))
+            file.write(noop.sealed(marshal.dumps(data)))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
