@@ -9,7 +9,6 @@ import bisect
 import copyreg
 import dataclasses
 import io
-import marshal
 import os
 import pickle
 import sys
@@ -24,10 +23,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
 from sitegen.content.schema import Document
-from sitegen.incremental.noop import opened, sealed
+from sitegen.incremental.noop import dumped, loaded, sealed
 from sitegen.incremental.plain import (
     document_from,
-    dumps_in_order,
+    dumps,
     pickled,
     plain_document,
     unpickled,
@@ -179,7 +178,7 @@ def _row(saved: Saved) -> _Row:
 def _saved(row: _Row) -> Saved:
     """A saved document made again from its row."""
     if isinstance(row, bytes):
-        return unpickled(row, Saved)  # type: ignore[no-any-return]
+        return unpickled(row, Saved)
     values, body, own, shown_on, follows = row
     return Saved(document_from(values), body, own, shown_on, follows)
 
@@ -233,9 +232,7 @@ class _Parts(Naming):
     def put_plain(self, lists: Lists) -> tuple[int, int]:
         """Write the lists, as plain values in marshal's format: a third of pickle's time
         to read, a sixth to write."""
-        return self.add(
-            sealed(marshal.dumps((dict(lists.stories), dict(lists.homes), lists.sitemap)))
-        )
+        return self.add(dumped((dict(lists.stories), dict(lists.homes), lists.sitemap)))
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Write a part pickled already; where it is."""
@@ -304,7 +301,7 @@ def write_kit(
                 )
                 for name in names[start : start + DOCUMENTS_A_PART]
             ]
-            parts.add(sealed(dumps_in_order([_row(saved) for saved in part], part.__getitem__)))
+            parts.add(sealed(dumps(tuple(_row(saved) for saved in part), part.__getitem__)))
         lists = None if kit.lists is None else parts.put_plain(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
@@ -348,7 +345,7 @@ def amend_kit(
                     kit, _Parts(file, size - _LENGTH), {}, token, pages, shared, lists
                 )
                 place = file.tell()
-                file.write(sealed(marshal.dumps(header)))
+                file.write(dumped(header))
                 file.flush()
             except BaseException:
                 file.truncate(size)
@@ -409,7 +406,7 @@ def _amended(
         for index, saved in replaced.items():
             rows[index] = _row(saved)
         # Only a row made now can be one marshal cannot hold: it held those read back.
-        place = parts.add(sealed(dumps_in_order(rows, replaced.__getitem__)))
+        place = parts.add(sealed(dumps(tuple(rows), replaced.__getitem__)))
         held[2 * part : 2 * part + 2] = array("q", place)
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
     lists_span = kit.lists_span and _span(kit.lists_span, moved)
@@ -495,7 +492,7 @@ def _write(path: Path, write: Callable[[BinaryIO], tuple[Any, ...]]) -> None:
             file.write(bytes(_LENGTH))  # the header's place, known at the end
             header = write(file)
             end = file.tell()
-            file.write(sealed(marshal.dumps(header)))
+            file.write(dumped(header))
             file.seek(0)
             file.write(end.to_bytes(_LENGTH, "little"))
         os.replace(temporary, path)
@@ -587,7 +584,7 @@ class KitReader:
         """The lists, if saved."""
         if self.lists_span is None:
             return None
-        found = marshal.loads(opened(self._read(self.lists_span)))  # noqa: S302 - our own cache file
+        found = loaded(self._read(self.lists_span))
         if type(found) is not tuple or len(found) != 3:
             raise TypeError(f"{self.file.name}: not a kit")
         return Lists(*found)
@@ -610,7 +607,7 @@ class KitReader:
         """The rows of the nth part of the saved documents."""
         if number not in self._parts:
             data = self._read(self.document_names.place(number * DOCUMENTS_A_PART))
-            part = marshal.loads(opened(data))  # noqa: S302 - our own cache file
+            part = loaded(data)
             if type(part) is not tuple:
                 raise TypeError(f"{self.file.name}: not a kit")
             self._parts[number] = part
@@ -759,7 +756,7 @@ def _header(file: BinaryIO) -> tuple[int, tuple[Any, ...]] | None:
     """Where the header is, and the header."""
     end = int.from_bytes(file.read(_LENGTH), "little")
     file.seek(end)
-    header = marshal.loads(opened(file.read()))  # noqa: S302 - our own cache file
+    header = loaded(file.read())
     if type(header) is not tuple or len(header) != 7:
         return None
     if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:6]):

@@ -91,7 +91,8 @@ def moved(
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
         was = {row[2]: row for row in before if row[2] in stories}
         days.update((path, row[0]) for path, row in was.items())
-        retagged = [row for row in after if row[2] in was and row[4:] != was[row[2]][4:]]
+        now = [row for row in after if row[2] in was]
+        retagged = [row for row in now if row[4:] != was[row[2]][4:]]
         moving.update(row[3] for row in retagged)
         if span is not None:
             first = span[0]
@@ -106,10 +107,9 @@ def moved(
                 feeds[code] = tuple(entry(row) for row in after[: config.feed_entries])
         if not moving:
             continue
-        tags = {slug for row in was.values() for slug in row[4]}
-        tags.update(slug for row in after if row[2] in was for slug in row[4])
+        tags = {slug for row in (*was.values(), *now) for slug in row[4]}
         tagged_before = _by_tag(before)
-        tagged = tagged_before, _moved_in_tags(tagged_before, after, was, stories)
+        tagged = tagged_before, _moved_in_tags(tagged_before, after, was, now, tags)
         base = f"/{code}/{language.sections['tags']}/"
         listed: list[TagCount] | None = None
         if retagged:
@@ -198,14 +198,16 @@ def _by_tag(rows: Sequence[Listed]) -> ByTag:
 
 
 def _moved_in_tags(
-    tagged: ByTag, after: Sequence[Listed], was: Mapping[str, Listed], stories: Mapping[str, object]
+    tagged: ByTag,
+    after: Sequence[Listed],
+    was: Mapping[str, Listed],
+    now: Sequence[Listed],
+    slugs: set[str],
 ) -> ByTag:
     """`_by_tag(after)`, from the tags before (`tagged`), where the stories `was` (their rows
-    before, by path) are now as `after` has them: only the tags they named before or name now
+    before, by path) are now `now`: only the tags they named before or name now (`slugs`)
     differ, and in those only where they were and are. The order of the tags may differ."""
-    now = [row for row in after if row[2] in stories]
     found: ByTag = defaultdict(list, tagged)
-    slugs = {slug for row in (*was.values(), *now) for slug in row[4]}
     for slug in slugs:
         kept = [item for item in tagged.get(slug, ()) if item[0][2] not in was]
         for row in now:

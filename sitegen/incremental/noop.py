@@ -291,7 +291,7 @@ def _marshalled(path: str) -> object:
     try:
         # Read at once: marshal.load on a file asks it for each value, some 4 times slower.
         with open(path, "rb") as file:
-            return marshal.loads(opened(file.read()))  # noqa: S302 - our own cache file
+            return loaded(file.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
 
@@ -309,6 +309,17 @@ def opened(data: bytes) -> memoryview:
     if len(data) < 4 or zlib.crc32(view) != int.from_bytes(data[:4], "little"):
         raise ValueError("damaged: not as written")
     return view
+
+
+def dumped(value: object) -> bytes:
+    """Plain values in marshal's format, sealed."""
+    return sealed(marshal.dumps(value))  # type: ignore[arg-type]
+
+
+def loaded(data: bytes) -> object:
+    """The plain values `dumped` (or `sealed`) gave these bytes of; ValueError when they are
+    not as written, as marshal's own errors when the format is not marshal's."""
+    return marshal.loads(opened(data))  # noqa: S302 - our own cache file, checked
 
 
 def listing(path: Folder) -> Listing | None:
@@ -525,7 +536,7 @@ def record(
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(temporary, "wb") as file:
-            file.write(sealed(marshal.dumps(saved)))  # type: ignore[arg-type]
+            file.write(dumped(saved))
         os.replace(temporary, path)
     except OSError:
         forget(temporary)

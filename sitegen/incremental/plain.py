@@ -14,7 +14,7 @@ import io
 import marshal
 import operator
 import pickle
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,7 +31,7 @@ _VALUES = tuple(operator.attrgetter(*names) for names in _FIELDS)
 _AT = tuple(
     tuple(names.index(name) for name in ("path", "updated", "date", "source")) for names in _FIELDS
 )
-_Key = TypeVar("_Key", bound=Hashable)
+_Kind = TypeVar("_Kind")
 
 
 def plain_document(doc: Document) -> tuple[Any, ...] | None:
@@ -113,24 +113,18 @@ def pickled(value: object) -> bytes:
     return buffer.getvalue()
 
 
-def dumps(rows: dict[_Key, Any], original: Callable[[_Key], object]) -> bytes:
-    """Rows by key in marshal's format; a row marshal cannot hold as it is is held as
-    `original(key)` pickled, as bytes, which no row of plain values is."""
+def dumps(rows: dict[Any, Any] | tuple[Any, ...], original: Callable[[Any], object]) -> bytes:
+    """Rows, by key or in order, in marshal's format; a row marshal cannot hold as it is is
+    held as `original(key or place)` pickled, as bytes, which no row of plain values is."""
     try:
         return marshal.dumps(rows)
     except ValueError:
-        return marshal.dumps({key: _held(row, original, key) for key, row in rows.items()})
-
-
-def dumps_in_order(rows: Sequence[Any], original: Callable[[int], object]) -> bytes:
-    """`dumps` of rows by their place, as a tuple."""
-    try:
-        return marshal.dumps(tuple(rows))
-    except ValueError:
+        if isinstance(rows, dict):
+            return marshal.dumps({key: _held(row, original, key) for key, row in rows.items()})
         return marshal.dumps(tuple(_held(row, original, n) for n, row in enumerate(rows)))
 
 
-def _held(row: Any, original: Callable[[_Key], object], key: _Key) -> Any:
+def _held(row: Any, original: Callable[[Any], object], key: object) -> Any:
     try:
         marshal.dumps(row)
     except ValueError:
@@ -138,7 +132,7 @@ def _held(row: Any, original: Callable[[_Key], object], key: _Key) -> Any:
     return row
 
 
-def unpickled(row: bytes, kind: type[Any] | tuple[type[Any], ...]) -> Any:
+def unpickled(row: bytes, kind: type[_Kind]) -> _Kind:
     """A row held pickled, which must be of `kind`."""
     found = pickle.loads(row)  # noqa: S301 - our own cache file
     if not isinstance(found, kind):

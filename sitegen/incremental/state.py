@@ -169,7 +169,7 @@ def _model_from(
 def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
         with path.open("rb") as file:
-            saved = marshal.loads(noop.opened(file.read()))  # noqa: S302 - our own cache file
+            saved = noop.loaded(file.read())
     except (OSError, *DAMAGED):
         return None
     if type(saved) is not tuple or len(saved) != length or saved[-1] != STATE_FORMAT:
@@ -316,12 +316,12 @@ def new_token() -> str:
 
 
 def _save(path: Path, data: Any) -> None:
-    """Save plain values in marshal's format, sealed (`noop.sealed`), through a temporary file."""
+    """Save plain values (`noop.dumped`) through a temporary file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(handle, "wb") as file:
-            file.write(noop.sealed(marshal.dumps(data)))
+            file.write(noop.dumped(data))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -82,4 +82,6 @@ def test_the_tags_after_a_move_are_worked_out_from_those_before_as_from_scratch(
         after[index] = (day, slug, path, url, tags, names)
     after.sort(key=_newest_first)
     was = {before[index][2]: before[index] for index in edited}
-    assert _moved_in_tags(_by_tag(before), after, was, was) == _by_tag(after)
+    now = [row for row in after if row[2] in was]
+    slugs = {slug for row in (*was.values(), *now) for slug in row[4]}
+    assert _moved_in_tags(_by_tag(before), after, was, now, slugs) == _by_tag(after)
