@@ -43,6 +43,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STARTUP_SECONDS = 60.0
+# Seconds one browser test may take, with the servers and the browser it starts: a wait in
+# Playwright that never ends fails the test, with every thread's stack, rather than the run.
+BROWSER_TEST_SECONDS = 180
 
 
 @dataclass
@@ -123,6 +126,14 @@ def serve_command(root: Path, port: int) -> list[str]:
         "--cache",
         str(root / ".cache"),
     ]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests get `BROWSER_TEST_SECONDS` unless they say how long they may take."""
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(BROWSER_TEST_SECONDS))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,8 @@ import pytest
 from bench.lighthouse import CATEGORIES, PAGES, Report, faster, measure_reports, scores
 from tests.browser.conftest import ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Lighthouse measures every page in the first test's set-up: 90 s here, more under load.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(600)]
 
 PERFORMANCE_BAR = 0.95
 # What the performance score rests on that no machine's load changes: bytes and structure.
