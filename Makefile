@@ -10,7 +10,8 @@ NODE_READY := node_modules/.installed
 # two cores busy. Each process starts its own DynamoDB Local and development server.
 TEST_JOBS ?= 2
 
-# Generated cases and properties: `make test` runs them as they are, `make bench` ten times over.
+# Generated cases and properties: `make test` runs them as they are, `make bench` ten times over
+# (and gives each test ten times its time limit).
 FUZZ_SUITES := tests/functions/help_requests/test_generated.py \
 	tests/functions/moderation/test_generated.py \
 	tests/functions/help_requests/test_properties.py \
@@ -39,7 +40,7 @@ bench: setup
 	$(PY) bench/markdown_speed.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/load.py
-	ASK_FUZZ_SCALE=10 $(PY) -m pytest -q -p no:cacheprovider $(FUZZ_SUITES)
+	ASK_FUZZ_SCALE=10 $(PY) -m pytest -q -p no:cacheprovider -o timeout=6000 $(FUZZ_SUITES)
 
 setup: $(PY_READY) $(NODE_READY)
 
