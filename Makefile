@@ -40,7 +40,7 @@ bench: setup
 	$(PY) bench/markdown_speed.py
 	$(PY) bench/cold_start.py
 	$(PY) bench/load.py
-	ASK_FUZZ_SCALE=10 $(PY) -m pytest -q -p no:cacheprovider -o timeout=6000 $(FUZZ_SUITES)
+	ASK_FUZZ_SCALE=10 $(PY) -m pytest -q -p no:cacheprovider --timeout=6000 $(FUZZ_SUITES)
 
 setup: $(PY_READY) $(NODE_READY)
 
