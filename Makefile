@@ -15,7 +15,8 @@ TEST_JOBS ?= 2
 FUZZ_SUITES := tests/functions/help_requests/test_generated.py \
 	tests/functions/moderation/test_generated.py \
 	tests/functions/help_requests/test_properties.py \
-	tests/functions/moderation/test_export.py
+	tests/functions/moderation/test_export.py \
+	tests/site/incremental/test_edit_sequences.py
 
 .PHONY: serve test lint bench setup clean system-check
 
