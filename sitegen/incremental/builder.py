@@ -129,6 +129,8 @@ class Builder:
         self.last: Prepared | None = None
         # Whether the last build failed: what it was told of is in no state.
         self.failed = False
+        # Whether another build wrote the output folder since this one's state was saved.
+        self.foreign = False
 
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes.
@@ -150,8 +152,12 @@ class Builder:
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
+        mark = noop.output_mark(state_files(self.state_file)[0])
+        # Another build (other settings, another cache) wrote the folder since this one's
+        # state: every file is looked at, and the files it left removed.
+        self.foreign = noop.mark_found(options.output) != mark
         names = None
-        if changed is not None and self.state is not None and not self.failed:
+        if changed is not None and self.state is not None and not self.failed and not self.foreign:
             names = self._input_names(changed)
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
@@ -162,6 +168,7 @@ class Builder:
             inputs = inputs or scan_inputs(*roots)
             intact = intact_files(options.output, state.files, seen)
         unchanged = inputs == state.inputs and len(intact) == len(state.files)
+        unchanged = unchanged and not self.foreign
         if state.files and unchanged and (self.last or not self.keep_model or state.whole):
             self.state = state
             self._record(state)
@@ -176,6 +183,7 @@ class Builder:
         finally:
             markdown.close()
         self.failed = False
+        noop.mark_output(options.output, mark)
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
 
@@ -566,7 +574,7 @@ class Builder:
     def _outputs(self, state: BuildState, intact: dict[str, str]) -> Outputs:
         self.options.cache.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.options.cache, prefix="staging-"))
-        return Outputs(self.options.output, staging, state, intact)
+        return Outputs(self.options.output, staging, state, intact, sweep=self.foreign)
 
     def _load(
         self,

@@ -231,7 +231,9 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     global _version
     _version = version if type(version) is str else None
     output = str(key[0])
-    if not os.path.isfile(os.path.join(output, MARKER)):
+    # Written last by this build: not by one with other settings or another cache since, which
+    # may have left files this one's list does not name.
+    if mark_found(output) != output_mark(states[0]):
         return None
     # The output files are looked at by another process while this one looks at the inputs;
     # when an input changed, this one goes on to load the generator meanwhile.
@@ -259,6 +261,32 @@ def _unchanged(cache: Folder, key: Key) -> tuple[int, int] | None:
     with contextlib.suppress(OSError):  # there are edits only after some builds
         os.utime(edits_path(states[0]))
     return pages, len(outputs)
+
+
+def output_mark(listed: Folder) -> str:
+    """What the marker of an output folder holds once a build has written it whose state's
+    file list is at `listed`: the state's name (of the output folder and the settings) and a
+    checksum of where its cache is. A build that finds another mark, or none, was not the
+    last to write the folder."""
+    folder, name = os.path.split(os.fspath(listed))
+    where = os.path.realpath(folder).encode("utf-8", "surrogatepass")
+    return f"{name}:{zlib.crc32(where):08x}"
+
+
+def mark_found(output: Folder) -> str | None:
+    """What an output folder's marker holds; None without one."""
+    try:
+        with open(os.path.join(output, MARKER), "rb") as file:
+            return file.read(4096).decode("utf-8", "replace")
+    except OSError:  # none, or a folder of that name
+        return None
+
+
+def mark_output(output: Folder, mark: str) -> None:
+    """Mark the output folder as written last by the build of `mark` (`output_mark`), once
+    its files are in place and its state saved."""
+    with open(os.path.join(output, MARKER), "w", encoding="utf-8") as file:
+        file.write(mark)
 
 
 def read_listing(path: str, version: str) -> Listing | None:

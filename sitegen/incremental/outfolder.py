@@ -75,10 +75,18 @@ class Outputs:
     """The files of the build in progress; nothing replaces an output file before `commit`."""
 
     def __init__(
-        self, output: Path, staging: Path, previous: BuildState, intact: dict[str, str]
+        self,
+        output: Path,
+        staging: Path,
+        previous: BuildState,
+        intact: dict[str, str],
+        *,
+        sweep: bool = False,
     ) -> None:
+        # sweep: remove every file the build does not have, as a first build does (another
+        # build wrote the folder since `previous`, and may have left files it does not name).
         self.output, self.staging = output, staging
-        self.previous, self.intact = previous, intact
+        self.previous, self.intact, self.sweep = previous, intact, sweep
         # Into a folder that does not exist yet, files are staged as the folder will hold them,
         # and the whole staged folder becomes the output folder in one rename.
         self.laid_out = not os.path.lexists(output) and _made_alike(output.parent, staging)
@@ -186,7 +194,8 @@ class Outputs:
         # Folders made here are looked at for missing bits: this one and its parent were not
         # asked about default ACLs, as the staging folder was (`modes_kept`).
         make_folder(str(self.output))
-        (self.output / MARKER).touch()
+        # Marked again as the builder's once its state is saved: meanwhile, as no build's.
+        (self.output / MARKER).write_bytes(b"")
         for name, (temporary, _, _) in sorted(self.staged.items()):
             target = self.output / name
             if not fresh and not self._make_room(name, temporary, target):
@@ -199,8 +208,9 @@ class Outputs:
         gone = set(self.previous.files) - set(self.state.files)
         if gone:
             self.state.edits = None  # the file list is saved whole: edits only add records
-        if (not self.previous.files or gone) and not fresh:
-            # A first build, or files gone: sweep the folder, as a full build would.
+        if (not self.previous.files or gone or self.sweep) and not fresh:
+            # A first build, files gone, or another build's since: sweep the folder, as a
+            # full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})
         shutil.rmtree(self.staging, ignore_errors=True)
 

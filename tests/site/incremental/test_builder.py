@@ -81,6 +81,10 @@ class Site:
     def build(self, output: str = "public", *, cache: str = "cache", jobs: int = 1) -> BuildResult:
         return build_site(self.options(output, cache=cache, jobs=jobs))
 
+    def build_with(self, *, drafts: bool = False, future: bool = False) -> BuildResult:
+        """A build into the same folders with other settings."""
+        return build_site(dataclasses.replace(self.options(), drafts=drafts, future=future))
+
     def reference(self) -> dict[str, bytes]:
         """What a full, serial, in-memory build of the current sources writes."""
         shutil.rmtree(self.base / "reference", ignore_errors=True)
@@ -116,11 +120,16 @@ class Rebuilt:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {
+    """Every file of an output folder by path, with the marker present (what it holds names
+    the build that wrote the folder last, which differs from build to build)."""
+    files = {
         path.relative_to(folder).as_posix(): path.read_bytes()
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+    if MARKER in files:
+        files[MARKER] = b""
+    return files
 
 
 def story(number: int) -> str:
@@ -200,6 +209,32 @@ def test_every_file_and_folder_is_readable_whatever_takes_bits_from_new_ones(
     assert len(files) > result.pages >= pagework.PARALLEL_FROM
     assert {modes[path] for path in files} == {0o644}
     assert {path.stat().st_mode & 0o777 for path in folders} == {0o755}
+
+
+@pytest.mark.parametrize("other", ["drafts", "future", "drafts and future", "another cache"])
+def test_a_build_after_another_into_its_folder_leaves_only_its_own_files(
+    site: Site, other: str
+) -> None:
+    """A build with other settings, or with another cache, writes pages this build's state
+    does not name (a draft's, a story of the future): the next build of this one removes
+    them, though none of its own files changed, and the no-change check lets it."""
+    site.build()
+    expected = snapshot(site.base / "public")
+    if other == "another cache":
+        added = site.content / "stories" / "elsewhere.md"
+        added.write_text(story(500))
+        site.build(cache="other-cache")
+        added.unlink()
+        gone = "en/stories/elsewhere/index.html"
+    else:
+        site.build_with(drafts="drafts" in other, future="future" in other)
+        gone = "en/stories/draft/index.html" if "drafts" in other else "en/stories/future/"
+    assert snapshot(site.base / "public") != expected
+    again = site.build()
+    assert snapshot(site.base / "public") == expected == site.reference()
+    assert again.removed > 0
+    assert not (site.base / "public" / gone).exists()
+    assert site.build().written == 0
 
 
 def test_a_cold_build_over_an_existing_output_writes_nothing_new(site: Site) -> None:

@@ -4,11 +4,13 @@ what a cold, in-memory build of the same sources writes.
 The edits are those editors make, in an order drawn from a seed: texts (with pictures in them
 or not), titles, summaries, dates near and far (ties among them), tags added, dropped and
 spelt otherwise, drafts, pictures, stories moved into the future, translations added and
-removed, new stories and stories removed, a page, a campaign, a UI string and a template,
-several at once, and mistakes that stop the build until they are mended. Each kind of rebuild
-meets them: a new builder for each build, as the command line makes one (from the saved pages
-where it can), one long-lived builder told which files changed, as `build.py serve` keeps,
-and the command line itself."""
+removed, new stories and stories removed, a page, a campaign, a UI string, a template and a
+photo, several at once, mistakes that stop the build until they are mended, files of the
+output folder changed or removed by hand, and builds into it with other settings (drafts,
+stories of the future) or another cache. Each kind of rebuild meets them: a new builder for
+each build, as the command line makes one (from the saved pages where it can), one long-lived
+builder told which files changed, as `build.py serve` keeps (it takes the output folder to be
+as it left it), and the command line itself."""
 
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ import pytest
 
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
-from sitegen.incremental.builder import Builder
+from sitegen.incremental.builder import Builder, build_site
+from sitegen.incremental.write import MARKER
 from tests.site.incremental.test_builder import ROOT, TODAY, Site, site, snapshot
 from tests.site.reference import build_site_in_memory
 
@@ -46,8 +49,13 @@ WORDS = (
 # Every kind of edit comes once in each round of this many edits, in an order of its own.
 KINDS = (
     *("text", "title", "summary", "date", "date", "tags", "tags", "draft", "picture"),
-    *("future", "translated", "new", "removed", "site-wide", "several", "mistake"),
+    *("future", "translated", "new", "removed", "site-wide", "photo", "several", "mistake"),
+    *("output", "other build"),
 )
+# What other builds into the same output folder are asked for.
+OTHER_BUILDS = (("--drafts",), ("--future",), ("--drafts", "--future"), ("--cache", "other-cache"))
+# What several edits at once are made of.
+STORY_KINDS = KINDS[:13]
 # Files of the whole site, each edited back and forth.
 SITE_WIDE = (
     ("pages/about.en.md", "summary: Who we are.", "summary: Who we were."),
@@ -92,6 +100,10 @@ class Sequence:
     rng: random.Random
     # The day the builds take as today: later stories are not published.
     today: date = TODAY
+    # The kinds of edit it makes.
+    kinds: tuple[str, ...] = KINDS
+    # Builds into the same output folder as the command line's options ask for them.
+    other_build: Callable[[tuple[str, ...]], None] | None = None
     stories: dict[str, Story] = field(default_factory=dict)
     added: int = 0
     deck: list[str] = field(default_factory=list)
@@ -143,15 +155,29 @@ class Sequence:
                 return "mended", self.mend()
             self.mended_in -= 1
         if not self.deck:
-            self.deck = self.rng.sample(KINDS, len(KINDS))
+            self.deck = self.rng.sample(self.kinds, len(self.kinds))
         kind = self.deck.pop()
+        if kind in ("output", "other build") and self.mistaken:
+            # A build that fails leaves the output folder alone: touched once one passes.
+            self.deck.insert(0, kind)
+            if len(self.deck) == 1:
+                return "mended", self.mend()
+            kind = self.deck.pop()
         if kind == "several":
-            edits = [self.edit_one(self.rng.choice(KINDS[:13])) for _ in range(3)]
+            edits = [self.edit_one(self.rng.choice(STORY_KINDS)) for _ in range(3)]
             return " + ".join(kind for kind, _ in edits), [p for _, ps in edits for p in ps]
         if kind == "mistake":
             return kind, self.mistake()
         if kind == "site-wide":
             return kind, self.site_wide()
+        if kind == "photo":
+            return kind, self.photo()
+        if kind == "output":
+            return kind, self.output()
+        if kind == "other build":
+            assert self.other_build is not None
+            self.other_build(self.rng.choice(OTHER_BUILDS))
+            return kind, []
         return self.edit_one(kind)
 
     def edit_one(self, kind: str) -> tuple[str, list[Path]]:
@@ -249,6 +275,29 @@ class Sequence:
         path.write_text(text.replace(old, new, 1), "utf-8")
         return [path]
 
+    def photo(self) -> list[Path]:
+        """The photo the stories show, replaced by another of a size of its own."""
+        from PIL import Image
+
+        rng = self.rng
+        path = self.site.content / "images" / "photo.png"
+        size = (rng.choice([320, 600, 1600]), rng.choice([200, 400, 900]))
+        Image.new("RGB", size, tuple(rng.randrange(256) for _ in range(3))).save(path)
+        return [path]
+
+    def output(self) -> list[Path]:
+        """A file of the output folder changed or removed by hand: the next build puts it back
+        as it was built. No input changed."""
+        rng = self.rng
+        public = self.site.base / "public"
+        files = sorted(p for p in public.rglob("*") if p.is_file() and p.name != MARKER)
+        touched = rng.choice(files)
+        if rng.random() < 0.5:
+            touched.write_bytes(touched.read_bytes()[: rng.randrange(200)] + b"<!-- by hand -->")
+        else:
+            touched.unlink()
+        return []
+
     def mistake(self) -> list[Path]:
         """A story written with a date that is none: the build stops until it is mended, after
         up to two more edits."""
@@ -268,9 +317,16 @@ class Sequence:
         return [self.write(name)]
 
 
-def started(site: Site, seed: int, today: date = TODAY, stories: int = 24) -> Sequence:
+def started(
+    site: Site,
+    seed: int,
+    today: date = TODAY,
+    kinds: tuple[str, ...] = KINDS,
+    other_build: Callable[[tuple[str, ...]], None] | None = None,
+    stories: int = 24,
+) -> Sequence:
     """A sequence whose own stories join the fixture's."""
-    sequence = Sequence(site, random.Random(seed), today)
+    sequence = Sequence(site, random.Random(seed), today, kinds, other_build)
     for _ in range(stories):
         sequence.added += 1
         name = f"added-{sequence.added:03d}.md"
@@ -341,7 +397,14 @@ STEPS = 2 * len(KINDS)
 def test_a_new_builder_for_each_edit_builds_what_a_cold_build_does(
     site: Site, seed: int, whole_builds: list[int]
 ) -> None:
-    sequence = started(site, seed)
+    def other_build(options: tuple[str, ...]) -> None:
+        cache = "other-cache" if "--cache" in options else "cache"
+        asked = site.options(cache=cache)
+        build_site(
+            dataclasses.replace(asked, drafts="--drafts" in options, future="--future" in options)
+        )
+
+    sequence = started(site, seed, other_build=other_build)
     made = run(sequence, lambda _: site.build(), steps=STEPS)
     assert sorted(set(made) & {*KINDS, "mended"}) == sorted({*KINDS, "mended"} - {"several"})
     # Edits of what one story shows (its text, title, date, tags) are built from the saved
@@ -353,7 +416,9 @@ def test_a_new_builder_for_each_edit_builds_what_a_cold_build_does(
 def test_a_long_lived_builder_told_of_each_edit_builds_what_a_cold_build_does(
     site: Site, seed: int, whole_builds: list[int]
 ) -> None:
-    sequence = started(site, seed)
+    # Told of every change, it does not look at the output folder again.
+    kinds = tuple(kind for kind in KINDS if kind not in ("output", "other build"))
+    sequence = started(site, seed, kinds=kinds)
     builder = Builder(site.options(), keep_model=True)
     made = run(sequence, lambda paths: builder.build([p.resolve() for p in paths]), steps=STEPS)
     assert len(made) == STEPS
@@ -365,13 +430,23 @@ def test_a_long_lived_builder_told_of_each_edit_builds_what_a_cold_build_does(
 def test_the_command_line_after_each_edit_builds_what_a_cold_build_does(
     site: Site, seed: int
 ) -> None:
-    sequence = started(site, seed, today=date.today())
     command = [sys.executable, str(ROOT / "build.py"), "build"]
     command += ["--content", str(site.content), "--templates", str(site.templates)]
-    command += ["--output", str(site.base / "public"), "--cache", str(site.base / "cache")]
+    command += ["--output", str(site.base / "public")]
+
+    def other_build(options: tuple[str, ...]) -> None:
+        cache = "other-cache" if "--cache" in options else "cache"
+        flags = [option for option in options if option in ("--drafts", "--future")]
+        other = subprocess.run(
+            [*command, "--cache", str(site.base / cache), *flags], capture_output=True, text=True
+        )
+        assert other.returncode == 0, other.stderr
+
+    sequence = started(site, seed, today=date.today(), other_build=other_build)
 
     def build(_: list[Path]) -> None:
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        asked = [*command, "--cache", str(site.base / "cache")]
+        done = subprocess.run(asked, capture_output=True, text=True, check=False)
         if done.returncode == 1 and "nothing was written" in done.stderr:
             raise ContentError([Problem(Path("-"), None, done.stderr)])
         assert done.returncode == 0, done.stderr

@@ -67,6 +67,8 @@ CHANGES: dict[str, Callable[[Site], object]] = {
     "page edited by hand": lambda s: append(s.base / "public" / "en" / "index.html"),
     "sitemap edited by hand": lambda s: append(s.base / "public" / "sitemap.xml"),
     "output marker deleted": lambda s: (s.base / "public" / noop.MARKER).unlink(),
+    "built with drafts since": lambda s: s.build_with(drafts=True),
+    "built with another cache since": lambda s: s.build(cache="other-cache"),
     "saved state deleted": lambda s: next((s.base / "cache" / "builds").glob("*.files")).unlink(),
 }
 

@@ -26,6 +26,7 @@ from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL, parked_workers
 from sitegen.render import emails
+from tests.site.incremental.test_builder import snapshot
 from tests.site.incremental.test_noop import LOADED
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -139,10 +140,6 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
 def test_a_build_with_converting_processes_writes_what_one_process_writes(
     tmp_path: Path,
 ) -> None:
@@ -151,7 +148,7 @@ def test_a_build_with_converting_processes_writes_what_one_process_writes(
     assert not parked_workers()
     alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
     build_site(alone)
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
 
 
 def test_no_process_is_forked_while_a_cache_connection_is_open(
@@ -238,7 +235,7 @@ def test_the_converting_processes_read_most_documents_for_the_main_process(
     assert 0 < len(read) <= len(documents) // 3 + 1
     alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
     build_site(alone)
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
 
 
 @pytest.mark.parametrize("failing", ["settings", "images"])
@@ -265,7 +262,7 @@ def test_documents_the_processes_do_not_send_or_read_otherwise_are_read_here(
     assert sorted(read) == sorted(options.content.rglob("*.md"))
     alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
     build_site(alone)
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
 
 
 def test_problems_in_documents_read_elsewhere_are_those_of_one_process(tmp_path: Path) -> None:
@@ -439,14 +436,14 @@ def test_a_first_build_starts_converting_before_it_loads_the_builder_which_takes
     assert taken == (ahead[0], "2", "True")
     alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
     build_site(alone)
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
     # With a cache, a build converts what changed, once it knows what that is.
     shutil.rmtree(options.output)
     again = subprocess.run(
         _ahead_command(options), capture_output=True, text=True, check=True, cwd=ROOT
     )
     assert [started[2] for started in _started(again.stdout)] == ["True"]
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
 
 
 def test_a_first_build_that_fails_before_taking_over_stops_the_processes_converting_ahead(
@@ -504,7 +501,7 @@ def test_converting_ahead_for_another_build_than_the_one_that_follows_is_stopped
     assert not set(processes) & set(converting.processes)
     alone = dataclasses.replace(options, output=tmp_path / "alone", cache=tmp_path / "c1", jobs=1)
     build_site(alone)
-    assert _files(options.output) == _files(alone.output)
+    assert snapshot(options.output) == snapshot(alone.output)
 
 
 def test_converting_ahead_that_no_build_takes_over_can_be_stopped(tmp_path: Path) -> None:
