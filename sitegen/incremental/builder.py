@@ -122,6 +122,8 @@ class Builder:
             (options.drafts, options.future, self.today.isoformat()),
         )
         self.manifest = noop.manifest_path(options.cache, key)
+        # What the output folder's marker holds once this builder has written it.
+        self.mark = noop.output_mark(state_files(self.state_file)[0])
         self.manifest_key = key
         self.recorded: BuildState | None = None
         self.state: BuildState | None = None
@@ -152,10 +154,9 @@ class Builder:
         options = self.options
         check_output_dir(options.output, options.content, options.templates)
         state = self.state if self.state is not None else load_state(self.state_file)
-        mark = noop.output_mark(state_files(self.state_file)[0])
         # Another build (other settings, another cache) wrote the folder since this one's
         # state: every file is looked at, and the files it left removed.
-        self.foreign = noop.mark_found(options.output) != mark
+        self.foreign = noop.mark_found(options.output) != self.mark
         names = None
         if changed is not None and self.state is not None and not self.failed and not self.foreign:
             names = self._input_names(changed)
@@ -167,8 +168,7 @@ class Builder:
             inputs, seen = noop.seen(roots, options.output)
             inputs = inputs or scan_inputs(*roots)
             intact = intact_files(options.output, state.files, seen)
-        unchanged = inputs == state.inputs and len(intact) == len(state.files)
-        unchanged = unchanged and not self.foreign
+        unchanged = not self.foreign and inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model or state.whole):
             self.state = state
             self._record(state)
@@ -183,7 +183,7 @@ class Builder:
         finally:
             markdown.close()
         self.failed = False
-        noop.mark_output(options.output, mark)
+        noop.mark_output(options.output, self.mark)
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
 

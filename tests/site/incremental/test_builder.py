@@ -66,7 +66,13 @@ class Site:
         return self.base / "templates"
 
     def options(
-        self, output: str = "public", *, cache: str = "cache", jobs: int = 1
+        self,
+        output: str = "public",
+        *,
+        cache: str = "cache",
+        jobs: int = 1,
+        drafts: bool = False,
+        future: bool = False,
     ) -> BuildOptions:
         return BuildOptions(
             content=self.content,
@@ -74,16 +80,14 @@ class Site:
             templates=self.templates,
             cache=self.base / cache,
             contract=self.base / "openapi.yaml",
+            drafts=drafts,
+            future=future,
             today=TODAY,
             jobs=jobs,
         )
 
     def build(self, output: str = "public", *, cache: str = "cache", jobs: int = 1) -> BuildResult:
         return build_site(self.options(output, cache=cache, jobs=jobs))
-
-    def build_with(self, *, drafts: bool = False, future: bool = False) -> BuildResult:
-        """A build into the same folders with other settings."""
-        return build_site(dataclasses.replace(self.options(), drafts=drafts, future=future))
 
     def reference(self) -> dict[str, bytes]:
         """What a full, serial, in-memory build of the current sources writes."""
@@ -227,7 +231,7 @@ def test_a_build_after_another_into_its_folder_leaves_only_its_own_files(
         added.unlink()
         gone = "en/stories/elsewhere/index.html"
     else:
-        site.build_with(drafts="drafts" in other, future="future" in other)
+        build_site(site.options(drafts="drafts" in other, future="future" in other))
         gone = "en/stories/draft/index.html" if "drafts" in other else "en/stories/future/"
     assert snapshot(site.base / "public") != expected
     again = site.build()

@@ -52,8 +52,13 @@ KINDS = (
     *("future", "translated", "new", "removed", "site-wide", "photo", "several", "mistake"),
     *("output", "other build"),
 )
-# What other builds into the same output folder are asked for.
-OTHER_BUILDS = (("--drafts",), ("--future",), ("--drafts", "--future"), ("--cache", "other-cache"))
+# Other builds into the same output folder: their cache (below the site's folder) and flags.
+OTHER_BUILDS = (
+    ("cache", ("--drafts",)),
+    ("cache", ("--future",)),
+    ("cache", ("--drafts", "--future")),
+    ("other-cache", ()),
+)
 # What several edits at once are made of.
 STORY_KINDS = KINDS[:13]
 # Files of the whole site, each edited back and forth.
@@ -102,8 +107,8 @@ class Sequence:
     today: date = TODAY
     # The kinds of edit it makes.
     kinds: tuple[str, ...] = KINDS
-    # Builds into the same output folder as the command line's options ask for them.
-    other_build: Callable[[tuple[str, ...]], None] | None = None
+    # Builds into the same output folder, given a cache and flags (`OTHER_BUILDS`).
+    other_build: Callable[[str, tuple[str, ...]], None] | None = None
     stories: dict[str, Story] = field(default_factory=dict)
     added: int = 0
     deck: list[str] = field(default_factory=list)
@@ -175,7 +180,7 @@ class Sequence:
             return kind, self.output()
         if kind == "other build":
             assert self.other_build is not None
-            self.other_build(self.rng.choice(OTHER_BUILDS))
+            self.other_build(*self.rng.choice(OTHER_BUILDS))
             return kind, []
         return self.edit_one(kind)
 
@@ -321,7 +326,7 @@ def started(
     seed: int,
     today: date = TODAY,
     kinds: tuple[str, ...] = KINDS,
-    other_build: Callable[[tuple[str, ...]], None] | None = None,
+    other_build: Callable[[str, tuple[str, ...]], None] | None = None,
     stories: int = 24,
 ) -> Sequence:
     """A sequence whose own stories join the fixture's."""
@@ -396,11 +401,9 @@ STEPS = 2 * len(KINDS)
 def test_a_new_builder_for_each_edit_builds_what_a_cold_build_does(
     site: Site, seed: int, whole_builds: list[int]
 ) -> None:
-    def other_build(options: tuple[str, ...]) -> None:
-        cache = "other-cache" if "--cache" in options else "cache"
-        asked = site.options(cache=cache)
+    def other_build(cache: str, flags: tuple[str, ...]) -> None:
         build_site(
-            dataclasses.replace(asked, drafts="--drafts" in options, future="--future" in options)
+            site.options(cache=cache, drafts="--drafts" in flags, future="--future" in flags)
         )
 
     sequence = started(site, seed, other_build=other_build)
@@ -433,19 +436,18 @@ def test_the_command_line_after_each_edit_builds_what_a_cold_build_does(
     command += ["--content", str(site.content), "--templates", str(site.templates)]
     command += ["--output", str(site.base / "public")]
 
-    def other_build(options: tuple[str, ...]) -> None:
-        cache = "other-cache" if "--cache" in options else "cache"
-        flags = [option for option in options if option in ("--drafts", "--future")]
-        other = subprocess.run(
-            [*command, "--cache", str(site.base / cache), *flags], capture_output=True, text=True
-        )
+    def cli(cache: str, *flags: str) -> subprocess.CompletedProcess[str]:
+        asked = [*command, "--cache", str(site.base / cache), *flags]
+        return subprocess.run(asked, capture_output=True, text=True, check=False)
+
+    def other_build(cache: str, flags: tuple[str, ...]) -> None:
+        other = cli(cache, *flags)
         assert other.returncode == 0, other.stderr
 
     sequence = started(site, seed, today=date.today(), other_build=other_build)
 
     def build(_: list[Path]) -> None:
-        asked = [*command, "--cache", str(site.base / "cache")]
-        done = subprocess.run(asked, capture_output=True, text=True, check=False)
+        done = cli("cache")
         if done.returncode == 1 and "nothing was written" in done.stderr:
             raise ContentError([Problem(Path("-"), None, done.stderr)])
         assert done.returncode == 0, done.stderr

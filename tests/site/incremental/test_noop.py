@@ -19,6 +19,7 @@ from sitegen.content.load import read_text
 from sitegen.content.scaffold import FOLDERS
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
+from sitegen.incremental.builder import build_site
 from sitegen.incremental.fingerprint import code_version
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.texts import markdown_key
@@ -67,7 +68,7 @@ CHANGES: dict[str, Callable[[Site], object]] = {
     "page edited by hand": lambda s: append(s.base / "public" / "en" / "index.html"),
     "sitemap edited by hand": lambda s: append(s.base / "public" / "sitemap.xml"),
     "output marker deleted": lambda s: (s.base / "public" / noop.MARKER).unlink(),
-    "built with drafts since": lambda s: s.build_with(drafts=True),
+    "built with drafts since": lambda s: build_site(s.options(drafts=True)),
     "built with another cache since": lambda s: s.build(cache="other-cache"),
     "saved state deleted": lambda s: next((s.base / "cache" / "builds").glob("*.files")).unlink(),
 }
