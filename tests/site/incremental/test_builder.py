@@ -43,7 +43,7 @@ from tests.deadline import within
 from tests.loaded import loaded_after
 from tests.site.incremental.test_fingerprint import count_parses
 from tests.site.incremental.test_write import NO_OTHERS, umask
-from tests.site.reference import build_site_in_memory
+from tests.site.reference import build_site_in_memory, files_written
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixture"
 ROOT = Path(__file__).resolve().parents[3]
@@ -91,9 +91,7 @@ class Site:
 
     def reference(self) -> dict[str, bytes]:
         """What a full, serial, in-memory build of the current sources writes."""
-        shutil.rmtree(self.base / "reference", ignore_errors=True)
-        build_site_in_memory(self.options("reference", cache="reference-cache"))
-        return snapshot(self.base / "reference")
+        return files_written(self.options("reference", cache="reference-cache"))
 
     def edit(self, relative: str, old: str, new: str) -> None:
         path = self.base / relative
