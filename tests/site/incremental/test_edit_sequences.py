@@ -331,10 +331,7 @@ def started(
     """A sequence whose own stories join the fixture's."""
     sequence = Sequence(site, random.Random(seed), today, kinds, other_build)
     for _ in range(stories):
-        sequence.added += 1
-        name = f"added-{sequence.added:03d}.md"
-        sequence.stories[name] = sequence.new_story()
-        sequence.write(name)
+        sequence.edit_one("new")
     return sequence
 
 
