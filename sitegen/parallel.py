@@ -146,9 +146,9 @@ def _pool_class() -> type[Pool]:
     return QuietPool
 
 
-def parked_workers() -> bool:
-    """Whether workers forked early wait for work given them `aside`."""
-    return _parked is not None
+def parked_workers() -> int:
+    """How many workers forked early wait for work given them `aside` (0: none)."""
+    return 0 if _parked is None else len(_first.get(_parked, ()))
 
 
 def aside(function: Callable[..., _Result], *args: Any) -> Callable[[], _Result]:

@@ -313,9 +313,11 @@ class Builder:
             # content: PyYAML and the contract's checks take some 30 ms.
             form = aside(read_form, self.options.contract)
             compiled = compiled_templates(self.options.cache)
-            if parked_workers():
-                # Compiled likewise, for this process and the workers forked from it to load.
-                aside(compile_ahead, self.options.templates, compiled)
+            # Compiled likewise, a share on each worker, for this process and the workers
+            # forked from it to load.
+            shares = parked_workers()
+            for share in range(shares):
+                aside(compile_ahead, self.options.templates, compiled, share, shares)
             content, bodies, mail = self._load(state, inputs, context, form, converting.elsewhere())
             try:
                 prepared = prepare(

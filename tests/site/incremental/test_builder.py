@@ -502,9 +502,12 @@ def _form_noting_the_process(contract: Path) -> Form:
     return read_form(contract)
 
 
-def _compile_noting_the_process(templates: Path, compiled: jinja2.BytecodeCache) -> None:
-    templates.parent.joinpath("templates-compiled-by").write_text(str(os.getpid()))
-    compile_ahead(templates, compiled)
+def _compile_noting_the_process(
+    templates: Path, compiled: jinja2.BytecodeCache, part: int, parts: int
+) -> None:
+    noted = templates.parent / f"templates-compiled-by-{part}-of-{parts}"
+    noted.write_text(str(os.getpid()))
+    compile_ahead(templates, compiled, part, parts)
 
 
 def test_waiting_workers_read_the_form_and_compile_the_templates(
@@ -514,7 +517,10 @@ def test_waiting_workers_read_the_form_and_compile_the_templates(
     monkeypatch.setattr(builder, "compile_ahead", _compile_noting_the_process)
     site.build(jobs=2)
     assert int((site.base / "form-read-by").read_text()) != os.getpid()
-    assert int((site.base / "templates-compiled-by").read_text()) != os.getpid()
+    # A share on each waiting worker.
+    noted = sorted(site.base.glob("templates-compiled-by-*"))
+    assert [path.name for path in noted] == [f"templates-compiled-by-{n}-of-2" for n in (0, 1)]
+    assert all(int(path.read_text()) != os.getpid() for path in noted)
     # Every template of the site, whether its pages use it or not; none of the e-mails'.
     compiled = site.base / "cache" / "templates" / code_version()
     names = [p for p in site.templates.rglob("*.html") if p.parent.name not in {"email", "links"}]

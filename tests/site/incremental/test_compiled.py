@@ -92,6 +92,40 @@ def test_templates_compiled_ahead_are_loaded_not_compiled(
     compile_ahead(templates, compiled_templates(cache))
     kept = cache / "templates" / code_version()
     assert len(list(kept.iterdir())) == 2  # the site's templates that compile; no e-mail's
+    compiles = _counted_compiles(monkeypatch)
+    environment = make_environment(templates, compiled_templates(cache))
+    assert environment.get_template("page.html").render(name="Ada") == "<main>Hi Ada</main>\n"
+    assert compiles == []
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        environment.get_template("partials/broken.html")
+    assert compiles == ["partials/broken.html"]
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_shares_compiled_ahead_are_every_template_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    templates, cache = tmp_path / "templates", tmp_path / "cache"
+    names = [f"page-{number}.html" for number in range(7)]
+    for number, name in enumerate(names):
+        (templates / name).parent.mkdir(parents=True, exist_ok=True)
+        (templates / name).write_text("<p>{{ name }}</p>" * (number + 1))
+    (templates / "email" / "note.txt").parent.mkdir()
+    (templates / "email" / "note.txt").write_text("Dear {{ name }}")
+    compiles = _counted_compiles(monkeypatch)
+    shares = []
+    for part in range(parts):
+        compile_ahead(templates, compiled_templates(cache), part, parts)
+        shares.append(list(compiles))
+        compiles.clear()
+    assert sorted(str(name) for share in shares for name in share) == sorted(names)
+    # Dealt largest first: no share is more than one template short of another.
+    assert max(map(len, shares)) - min(map(len, shares)) <= 1
+    assert "page-6.html" in shares[0]
+
+
+def _counted_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """The names of the templates Jinja compiles from now on, in order."""
     compiles: list[str | None] = []
     compile_ = jinja2.Environment.compile
 
@@ -100,9 +134,4 @@ def test_templates_compiled_ahead_are_loaded_not_compiled(
         return compile_(self, source, name, *a, **k)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counted)
-    environment = make_environment(templates, compiled_templates(cache))
-    assert environment.get_template("page.html").render(name="Ada") == "<main>Hi Ada</main>\n"
-    assert compiles == []
-    with pytest.raises(jinja2.TemplateSyntaxError):
-        environment.get_template("partials/broken.html")
-    assert compiles == ["partials/broken.html"]
+    return compiles
