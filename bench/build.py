@@ -8,6 +8,7 @@ import compileall
 import shutil
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,7 @@ if str(ROOT) not in sys.path:
 from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
 from bench.latency import (  # noqa: E402
+    SAVES,
     ServeError,
     edit,
     free_port,
@@ -239,21 +241,24 @@ def serve(tool: Tool, size: int, slug: str) -> None:
     """Save-to-served latency, when the tool has a development server."""
     page = tool.page(slug)
     if page is None:
-        tool.figures["serve"] = "skipped: no built page to find the story's URL"
+        tool.figures.update(dict.fromkeys(SAVES, "skipped: no built page to find the story's URL"))
         return
     url_path = "/" + page.parent.relative_to(tool.output).as_posix() + "/"
     port = free_port()
     log = OUT / "logs" / f"{tool.shape.name}-{tool.name}-{size}-serve.log"
+    served: Mapping[str, float | str]
     try:
-        tool.figures["serve"] = save_to_served(
+        served = save_to_served(
             tool.serve_command(port),
             f"http://127.0.0.1:{port}{url_path}",
             tool.story(slug),
             log,
             ROOT,
+            tag=other_tag(tool.shape, tool.story(slug)),
         )
     except ServeError as exc:
-        tool.figures["serve"] = f"failed: {exc} (see {log})"
+        served = dict.fromkeys(SAVES, f"failed: {exc} (see {log})")
+    tool.figures.update(served)
 
 
 def run_size(

@@ -89,15 +89,34 @@ def retitle(story: Path, marker: str) -> None:
     story.write_text("\n".join(lines), encoding="utf-8")
 
 
+# Each kind of save `save_to_served` times, by the figure it gives: a paragraph added, the
+# title, the date a day earlier, a tag added or taken away. The last two move the story in
+# the lists, and rebuild the most.
+SAVES = ("serve", "serve_retitle", "serve_redate", "serve_retag")
+
+
 def save_to_served(
-    command: list[str], url: str, story: Path, log: Path, cwd: Path, *, edits: int = 3
-) -> float:
-    """Median seconds from saving `story` to `url` serving the new text, over `edits` saves."""
+    command: list[str], url: str, story: Path, log: Path, cwd: Path, *, tag: str, edits: int = 3
+) -> dict[str, float]:
+    """Median seconds from saving `story` to `url` serving it anew, over `edits` saves of
+    each kind (`SAVES`); `tag` is the one added and taken away."""
+    # Each save, given a marker, and whether it writes it into the page.
+    saves: dict[str, tuple[Callable[[str], None], bool]] = {
+        "serve": (lambda marker: edit(story, marker), True),
+        "serve_retitle": (lambda marker: retitle(story, marker), True),
+        "serve_redate": (lambda marker: redate(story), False),
+        "serve_retag": (lambda marker: retag(story, tag), False),
+    }
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
         try:
             wait_for(url, lambda body: True, READY_TIMEOUT, server)
-            return statistics.median(one_edit(url, story, server, n) for n in range(edits))
+            return {
+                figure: statistics.median(
+                    one_edit(url, save, server, n, shows_marker=shows) for n in range(edits)
+                )
+                for figure, (save, shows) in saves.items()
+            }
         finally:
             server.terminate()
             try:
@@ -107,12 +126,25 @@ def save_to_served(
                 server.wait()
 
 
-def one_edit(url: str, story: Path, server: subprocess.Popen[bytes], number: int) -> float:
-    """Seconds for one save to show up at `url`."""
+def one_edit(
+    url: str,
+    save: Callable[[str], None],
+    server: subprocess.Popen[bytes],
+    number: int,
+    *,
+    shows_marker: bool = True,
+) -> float:
+    """Seconds from one save, given a marker, to `url` serving it: showing the marker, or,
+    for a save that writes none (a date, a tag), changed."""
     # Let the watcher settle so one save is not merged with the previous one.
     time.sleep(1.0)
     marker = f"served-edit-{number}-{time.time_ns()}"
+    before = fetch(url)
     start = time.perf_counter()
-    edit(story, marker)
-    wait_for(url, lambda body: marker in body, CHANGE_TIMEOUT, server)
+    save(marker)
+
+    def served(body: str) -> bool:
+        return marker in body if shows_marker else body != before
+
+    wait_for(url, served, CHANGE_TIMEOUT, server)
     return time.perf_counter() - start

@@ -18,6 +18,9 @@ ROWS = (
     ("redate", "rebuild, one date edited"),
     ("retag", "rebuild, one tag edited"),
     ("serve", "serve: save -> page served"),
+    ("serve_retitle", "serve: title saved -> served"),
+    ("serve_redate", "serve: date saved -> served"),
+    ("serve_retag", "serve: tag saved -> served"),
 )
 TOOLS = (("ours", "ask-for-help"), ("hugo", "hugo"))
 SERVE_GOAL_SECONDS = 0.15
@@ -137,6 +140,9 @@ GOALS = (
     ("rebuild, nothing changed, 10,000", 10_000, "time", "noop", 0.03),
     ("peak memory, cold build 10,000", 10_000, "peak", "cold", 0.1),
     ("serve: save -> served, 10,000", 10_000, "serve", "serve", SERVE_GOAL_SECONDS),
+    ("serve: title -> served, 10,000", 10_000, "serve", "serve_retitle", SERVE_GOAL_SECONDS),
+    ("serve: date -> served, 10,000", 10_000, "serve", "serve_redate", SERVE_GOAL_SECONDS),
+    ("serve: tag -> served, 10,000", 10_000, "serve", "serve_retag", SERVE_GOAL_SECONDS),
 )
 
 
