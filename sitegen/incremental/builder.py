@@ -24,7 +24,7 @@ from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.kit import DAMAGED, KitReader, Saved, amend_kit, open_kit
+from sitegen.incremental.kit import DAMAGED, KitReader, Lists, Saved, amend_kit, open_kit
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -64,6 +64,7 @@ from sitegen.site.model import Page, is_visible
 
 if TYPE_CHECKING:
     from sitegen.content.translations import TranslationReport
+    from sitegen.incremental.moves import Moves
 
 # The size and time of a document written after the inputs were looked at, which the build
 # read all the same: none a file can have, so that the next build reads it again.
@@ -133,8 +134,17 @@ class Builder:
         self.failed = False
         # Whether another build wrote the output folder since this one's state was saved.
         self.foreign = False
+        # Told when a build's files are in place (`build`).
+        self._committed: Callable[[bool], None] | None = None
+        # The lists of the kit saved with this token, as read or saved last (`_kit_lists`).
+        self._lists: tuple[str, Lists] | None = None
 
-    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
+    def build(
+        self,
+        changed: Iterable[Path] | None = None,
+        *,
+        committed: Callable[[bool], None] | None = None,
+    ) -> BuildResult:
         """Bring the output folder up to date; on any error nothing in it changes.
 
         A long-lived caller that watches the files may name the `changed` ones: then only
@@ -142,12 +152,20 @@ class Builder:
         it (after a failed build, every file is looked at again: what changed before it is
         in no state yet). Without, every input and output file is checked.
 
+        `committed` is called once the output folder's files are in place, with whether any
+        was written or removed, before what the next build needs is saved (the development
+        server reloads open pages then).
+
         The cycle collector is off meanwhile in this process: it makes next to no cyclic
         garbage, and passes over the model it holds took 0.1 s of a cold build of 10,000
         stories (0.45 s rendering every page here). Processes forked to help turn it on
         again (`sitegen.parallel.worker_start`)."""
-        with no_cycle_collection():
-            return self._update(changed)
+        self._committed = committed
+        try:
+            with no_cycle_collection():
+                return self._update(changed)
+        finally:
+            self._committed = None
 
     def _update(self, changed: Iterable[Path] | None) -> BuildResult:
         started = time.perf_counter()
@@ -480,7 +498,7 @@ class Builder:
             from sitegen.incremental.moves import moved
             from sitegen.render.outputs import is_sitemap_file, sitemap_files
 
-            lists = kit.lists()
+            lists = self._kit_lists(kit, state.kit_token)
             bodies = {path: documents[path][3] for path in moving}
             moves = None if lists is None else moved(kit, shared, lists, moving, bodies)
             if moves is None:
@@ -514,25 +532,38 @@ class Builder:
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
+        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited, more)
         if moves is not None:
-            # The kit as the lists now are, put in place once the state naming it is saved.
-            token, place = new_token(), state_files(self.state_file)[2]
-            try:
-                shared_now = moves.shared if moves.feeds else None
-                staged = amend_kit(
-                    kit, place, token, moves.pages, shared=shared_now, lists=moves.lists
-                )
-            except BaseException:
-                outputs.discard()
-                raise
-            outputs.state.kit, outputs.state.kit_token = None, token
-            outputs.state.staged_kit = staged
-        try:
-            self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited, more)
-        except BaseException:
-            unstage_kit(outputs.state)
-            raise
+            # The kit as the lists now are, put in place once the state naming it is saved: it
+            # is for the next build, so it is written once this one's pages are in place.
+            self._amend_kit(kit, outputs.state, moves)
         return outputs
+
+    def _amend_kit(self, kit: KitReader, state: BuildState, moves: Moves) -> None:
+        """Save the kit with the pages, feeds and lists `moves` changed, for `state` to name.
+        One that cannot be (a damaged part, a full disk) is named by no state, and the next
+        build that needs one builds everything, which saves a new kit: the pages of this
+        build are in place already."""
+        token, place = new_token(), state_files(self.state_file)[2]
+        shared = moves.shared if moves.feeds else None
+        try:
+            staged = amend_kit(kit, place, token, moves.pages, shared=shared, lists=moves.lists)
+        except (*DAMAGED, OSError):
+            state.kit, state.kit_token = None, ""
+            return
+        state.kit, state.kit_token = None, token
+        state.staged_kit = staged
+        self._lists = (token, moves.lists)
+
+    def _kit_lists(self, kit: KitReader, token: str) -> Lists | None:
+        """The kit's lists: as this builder saved them last, when the kit is that one, for
+        they take a tenth of a rebuild after a story moved to read (12 ms at 10,000)."""
+        if self._lists is not None and self._lists[0] == token:
+            return self._lists[1]
+        lists = kit.lists()
+        if lists is not None:
+            self._lists = (token, lists)
+        return lists
 
     def _edit_outputs(
         self, state: BuildState, inputs: Inputs, intact: dict[str, str], changed: set[str]
@@ -661,6 +692,8 @@ class Builder:
         except BaseException:
             outputs.discard()
             raise
+        if self._committed is not None:
+            self._committed(outputs.written + outputs.removed > 0)
 
     def _make(
         self,

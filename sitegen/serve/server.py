@@ -100,9 +100,9 @@ def serve(options: ServeOptions) -> int:
     # What reads the mail assets once started: told to read them again when they are rewritten.
     mail_readers: list[Callable[[], None]] = []
 
-    def rebuild(changed: set[Path]) -> bool:
+    def rebuild(changed: set[Path], in_place: Callable[[bool], None]) -> bool:
         # The one place a rebuild happens; the watcher names the files that changed.
-        result = builder.build(changed)
+        result = builder.build(changed, committed=in_place)
         if any(mail_input(options.build, path) for path in changed):
             make_mail_assets(options.build.content, options.build.templates, mail_assets)
             for reload in mail_readers:

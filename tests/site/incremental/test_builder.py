@@ -255,6 +255,44 @@ def test_editing_a_story_rewrites_its_page_and_nothing_it_does_not_show_on(site:
     assert rebuilt.result.written == 1
 
 
+@pytest.mark.parametrize("edit", ["text", "date"])
+def test_a_build_tells_when_its_files_are_in_place_before_it_saves_its_state(
+    site: Site, edit: str
+) -> None:
+    builder = Builder(site.options(), keep_model=True)
+    builder.build()
+    story = site.content / "stories" / "extra-040.md"
+    page = site.base / "public" / "en" / "stories" / "extra-040" / "index.html"
+    saved = site.base / "cache" / "builds"
+
+    def state_files() -> dict[str, int]:
+        # The state; not the manifest of the last build with nothing to do, gone once any has.
+        found = (path for path in saved.iterdir() if path.suffix != ".noop")
+        return {path.name: path.stat().st_mtime_ns for path in found}
+
+    told: list[tuple[bool, bool, dict[str, int]]] = []
+
+    def committed(changed: bool) -> None:
+        told.append((changed, "2011-05-14" in page.read_text("utf-8"), state_files()))
+
+    before = state_files()
+    if edit == "text":
+        site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *asked* 2011-05-14")
+    else:
+        site.edit("content/stories/extra-040.md", "date: 2018-05-14", "date: 2011-05-14")
+    builder.build({story}, committed=committed)
+    assert told == [(True, True, before)]
+    assert state_files() != before
+    assert snapshot(site.base / "public") == site.reference()
+    # Read again with nothing new to show: told that no file changed.
+    story.touch()
+    builder.build({story}, committed=committed)
+    assert [changed for changed, _, _ in told] == [True, False]
+    # Nothing to look at again: not told at all.
+    builder.build(set(), committed=committed)
+    assert len(told) == 2
+
+
 def test_plain_paragraphs_are_built_without_a_cache_entry_and_edited_like_any_text(
     site: Site,
 ) -> None:

@@ -236,12 +236,86 @@ def test_a_kit_saved_again_is_used_only_with_the_state_saved_with_it(
     site.build()
     assert snapshot(site.base / "public") == site.reference()
     monkeypatch.undo()
-    assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
     # The kit in place is that of the lists before: the next edit is built whole.
+    next_edit_is_built_whole(site)
+
+
+def next_edit_is_built_whole(site: Site) -> None:
+    """No kit is left saved ahead, and the next edit saves the whole model again."""
+    assert not list((site.base / "cache" / "builds").glob("*.kit-*"))
     model = saved(site, "model")
     whole = model.read_bytes()
     changed_files(site, SHOWN_EDITS["title"])
     assert model.read_bytes() != whole
+
+
+def test_a_long_lived_builder_keeps_the_lists_it_saved_for_its_next_edit(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = Builder(site.options(), keep_model=True)
+    serving.build()
+    edits = iter(
+        [
+            ("content/stories/extra-040.md", "date: 2018-05-14", "date: 2018-05-13"),
+            ("content/stories/extra-010.md", "date: 2018-", "date: 2016-"),
+            ("content/stories/extra-040.md", "date: 2018-05-13", "date: 2024-05-13"),
+            ("content/stories/extra-010.md", "date: 2016-", "date: 2017-"),
+        ]
+    )
+    read: list[int] = []
+    lists = kit_module.KitReader.lists
+
+    def counted(reader: kit_module.KitReader) -> kit_module.Lists | None:
+        read.append(1)
+        return lists(reader)
+
+    monkeypatch.setattr(kit_module.KitReader, "lists", counted)
+
+    # What changed since each builder built last, as a watcher would name it.
+    unseen: dict[Builder, set[Path]] = {}
+
+    def move(builder: Builder) -> None:
+        relative, old, new = next(edits)
+        site.edit(relative, old, new)
+        for names in unseen.values():
+            names.add(site.base / relative)
+        builder.build(unseen.pop(builder, {site.base / relative}))
+        unseen[builder] = set()
+        assert snapshot(site.base / "public") == site.reference()
+
+    unseen[serving] = set()
+    move(serving)
+    move(serving)
+    assert len(read) == 1  # read once, then kept as saved
+    # Another builder saves the kit again: the lists kept are not that kit's, and are not
+    # taken for them.
+    move(Builder(site.options()))
+    assert len(read) == 2
+    move(serving)
+
+
+@pytest.mark.parametrize("error", [OSError("the disk is full"), ValueError("damaged")])
+def test_a_kit_that_cannot_be_saved_again_leaves_the_next_edit_to_a_whole_build(
+    site: Site, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    site.build()
+    page = site.base / "public" / "en" / "stories" / "extra-010" / "index.html"
+    told: list[bool] = []
+
+    def failing(*args: object, **kwargs: object) -> kit_module.Staged:
+        # Saved once this build's pages are in place.
+        told.append('datetime="2016-' in page.read_text("utf-8"))
+        raise error
+
+    monkeypatch.setattr(builder_module, "amend_kit", failing)
+    site.edit(*DATE_EDITS["years earlier"][0])
+    site.build()
+    assert told == [True]
+    assert snapshot(site.base / "public") == site.reference()
+    monkeypatch.undo()
+    # The state names no kit: the next edit is built whole, as a cold build would.
+    next_edit_is_built_whole(site)
+    changed_files(site, DATE_EDITS["a day earlier"][0])
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -31,7 +32,7 @@ def run_watching(
     states: list[BuildState] = []
     livereload = LiveReload()
 
-    def rebuild(changed: set[Path]) -> bool:
+    def rebuild(changed: set[Path], in_place: Callable[[bool], None]) -> bool:
         calls.append(changed)
         outcome = outcomes[len(calls) - 1]
         if isinstance(outcome, Exception):
@@ -82,3 +83,43 @@ def test_errors_show_and_clear_and_never_stop_the_watch(tmp_path: Path) -> None:
     assert states[1].error == "RuntimeError: a file vanished"
     # Back to a good build that changed nothing: the overlay still goes away.
     assert (states[2].generation, states[2].error) == (1, None)
+
+
+def test_pages_reload_once_the_files_are_in_place_not_when_the_rebuild_is_done(
+    tmp_path: Path,
+) -> None:
+    livereload = LiveReload()
+    in_place_told = threading.Event()
+    finish = threading.Event()
+    seen: list[BuildState] = []
+
+    def rebuild(changed: set[Path], in_place: Callable[[bool], None]) -> bool:
+        in_place(True)
+        in_place_told.set()
+        # Saving what the next rebuild needs: pages may reload meanwhile.
+        assert finish.wait(5)
+        return True
+
+    def failing(changed: set[Path], in_place: Callable[[bool], None]) -> bool:
+        in_place(True)
+        raise RuntimeError("the disk is full")
+
+    async def scenario() -> None:
+        watcher = Watcher((tmp_path,), rebuild, livereload)
+        applying = asyncio.create_task(watcher.apply({tmp_path / "story.md"}))
+        await asyncio.to_thread(in_place_told.wait, 5)
+        await until(lambda: livereload.state.generation == 1)
+        seen.append(livereload.state)
+        assert not applying.done()
+        finish.set()
+        await applying
+        seen.append(livereload.state)  # told once, not again when done
+        await Watcher((tmp_path,), failing, livereload).apply({tmp_path / "story.md"})
+        seen.append(livereload.state)
+
+    asyncio.run(scenario())
+    assert [(state.generation, state.error) for state in seen] == [
+        (1, None),
+        (1, None),
+        (2, "RuntimeError: the disk is full"),
+    ]
