@@ -546,13 +546,12 @@ class Builder:
         build are in place already."""
         token, place = new_token(), state_files(self.state_file)[2]
         shared = moves.shared if moves.feeds else None
+        state.kit, state.kit_token = None, ""
         try:
             staged = amend_kit(kit, place, token, moves.pages, shared=shared, lists=moves.lists)
         except (*DAMAGED, OSError):
-            state.kit, state.kit_token = None, ""
             return
-        state.kit, state.kit_token = None, token
-        state.staged_kit = staged
+        state.kit_token, state.staged_kit = token, staged
         self._lists = (token, moves.lists)
 
     def _kit_lists(self, kit: KitReader, token: str) -> Lists | None:

@@ -10,6 +10,7 @@ from pathlib import Path
 import jinja2
 
 from sitegen.incremental.fingerprint import TEMPLATE_SUFFIXES, code_version
+from sitegen.incremental.noop import file_size
 from sitegen.incremental.state import STATE_MAX_AGE
 from sitegen.unused import remove_unused
 
@@ -49,19 +50,12 @@ def compile_ahead(
     others = {*email_templates(templates_dir), *link_templates(templates_dir)}
     skipped = {path.relative_to(templates_dir).as_posix() for path in others}
     names = environment.list_templates(filter_func=lambda n: n.endswith(TEMPLATE_SUFFIXES))
-    sizes = {name: _size(templates_dir / name) for name in names if name not in skipped}
+    # One that cannot be looked at counts as empty: compiling it then says why.
+    sizes = {name: file_size(templates_dir / name) for name in names if name not in skipped}
     dealt = sorted(sizes, key=lambda name: (-sizes[name], name))
     for name in dealt[part::parts]:
         with contextlib.suppress(jinja2.TemplateError, OSError, UnicodeDecodeError):
             environment.get_template(name)
-
-
-def _size(path: Path) -> int:
-    """A file's size; 0 when it cannot be looked at (compiling it then says why)."""
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):

@@ -405,7 +405,7 @@ class _Looking:
         self.listing: Listing | None = None
         self._pid: int | None = None
         self._answer: bool | None = None
-        if _may_fork() and _size(listed) > self.FORK_ABOVE:
+        if _may_fork() and file_size(listed) > self.FORK_ABOVE:
             self._pid = _fork_looking(output, listed, version)
 
     def intact(self) -> bool:
@@ -430,7 +430,8 @@ class _Looking:
         return os.waitstatus_to_exitcode(status) == 0
 
 
-def _size(path: str) -> int:
+def file_size(path: Folder) -> int:
+    """A file's size; 0 when it cannot be looked at."""
     try:
         return os.stat(path).st_size
     except OSError:
