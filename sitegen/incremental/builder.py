@@ -23,8 +23,16 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
-from sitegen.incremental.fingerprint import code_version
-from sitegen.incremental.kit import DAMAGED, KitReader, Lists, Saved, amend_kit, open_kit
+from sitegen.incremental.fingerprint import Fingerprinter, code_version
+from sitegen.incremental.kit import (
+    DAMAGED,
+    KitReader,
+    Lists,
+    PartMemo,
+    Saved,
+    amend_kit,
+    open_kit,
+)
 from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
@@ -69,6 +77,8 @@ if TYPE_CHECKING:
 # The size and time of a document written after the inputs were looked at, which the build
 # read all the same: none a file can have, so that the next build reads it again.
 UNSEEN = (-1, -1)
+# A long-lived builder lets go of the documents it digested once it keeps this many.
+FINGERPRINTS_KEPT = 200_000
 
 
 def build_site(options: BuildOptions) -> BuildResult:
@@ -138,6 +148,10 @@ class Builder:
         self._committed: Callable[[bool], None] | None = None
         # The lists of the kit saved with this token, as read or saved last (`_kit_lists`).
         self._lists: tuple[str, Lists] | None = None
+        # A long-lived builder's parts of saved documents, as read from the kit before.
+        self._parts = PartMemo() if keep_model else None
+        # And the digests of the documents its pages' keys were made of (`_page_keys`).
+        self._fingerprints: Fingerprinter | None = None
 
     def build(
         self,
@@ -435,7 +449,7 @@ class Builder:
         they are rendered with; or None. An edit to a text alone renders its own pages again;
         one to more of what a document shows, every page that shows it."""
         changed = _changed(state, inputs, intact)
-        kit = open_kit(state_files(self.state_file)[2], state.version, state.kit_token)
+        kit = open_kit(state_files(self.state_file)[2], state.version, state.kit_token, self._parts)
         if kit is None:
             return None
         try:
@@ -591,10 +605,19 @@ class Builder:
     ) -> None:
         """Render the pages of edited texts and the feeds that show them (and `more`); keep
         all else."""
-        key = PageKeys(prepared)
+        key = self._page_keys(prepared)
         keys = {page.url: key(page) for page in pages}
         outputs.state.journal[1].update(keys)
         self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited, more=more)
+
+    def _page_keys(self, prepared: Prepared) -> PageKeys:
+        """The keys of pages rendered after edits: a long-lived builder digests each
+        document it keeps from the kit (`PartMemo`) once, until it keeps too many."""
+        if self._parts is None:
+            return PageKeys(prepared)
+        if self._fingerprints is None or len(self._fingerprints) > FINGERPRINTS_KEPT:
+            self._fingerprints = Fingerprinter()
+        return PageKeys(prepared, self._fingerprints)
 
     def _reload(self, path: Path, config: SiteConfig, images: dict[str, Path]) -> Document | None:
         """A document read again, or None when it now has problems (the full build says which)."""

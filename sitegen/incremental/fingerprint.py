@@ -58,6 +58,10 @@ class Fingerprinter:
         # Per kind of dataclass: its name and what gets the fields that count, as a tuple.
         self._kinds: dict[type, tuple[str, Callable[[object], tuple[object, ...]]]] = {}
 
+    def __len__(self) -> int:
+        """How many objects it keeps, digested."""
+        return len(self._kept)
+
     def of(self, value: object) -> str:
         """The digest of a value built from dataclasses, collections and plain values."""
         token = self._token(value)

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -116,15 +116,24 @@ def day_number(doc: Document) -> int:
     return (doc.date or date.min).toordinal()
 
 
+# A language's tags by URL name, each with its stories in order and the spelling each names
+# it by: once a name, as `group_tags` lists and counts them.
+ByTag = dict[str, list[tuple[Listed, str]]]
+
+
 @dataclass(frozen=True)
 class Lists:
     """What rebuilding after stories move in the lists (their dates or tags edited) needs of
     the whole site: each language's stories newest first, the pages showing the newest of them
-    (home pages), and the sitemap's entries by URL."""
+    (home pages), and the sitemap's entries by URL.
+
+    `tagged`: each language's stories by tag, where worked out already (not saved): a
+    long-lived builder keeps the lists it moved stories in, and need not group them again."""
 
     stories: Mapping[str, tuple[Listed, ...]]
     homes: Mapping[str, tuple[str, ...]]
     sitemap: tuple[tuple[str, SitemapEntry], ...]
+    tagged: Mapping[str, ByTag] = field(default_factory=dict, compare=False, repr=False)
 
 
 # While a part is read: where the documents it names are found (`KitReader.document`), the
@@ -175,12 +184,12 @@ def _row(saved: Saved) -> _Row:
     return (values, saved.body, saved.own, saved.shown_on, saved.follows)
 
 
-def _saved(row: _Row) -> Saved:
-    """A saved document made again from its row."""
+def _saved(row: _Row, make: Callable[[tuple[Any, ...]], Document] = document_from) -> Saved:
+    """A saved document made again from its row; its document by `make`."""
     if isinstance(row, bytes):
         return unpickled(row, Saved)
     values, body, own, shown_on, follows = row
-    return Saved(document_from(values), body, own, shown_on, follows)
+    return Saved(make(values), body, own, shown_on, follows)
 
 
 class Naming:
@@ -549,19 +558,75 @@ class _Names:
         return self.numbers.get(name)
 
 
+class PartMemo:
+    """Parts of saved documents as read before, by their bytes, with the documents made of
+    them so far; and documents by their saved values. A long-lived builder reads the kit
+    again after each edit: a part that is byte for byte the same holds the same documents,
+    and a part saved again (with other pages showing one of its documents) mostly the same
+    ones. Decoding them took a third of the rebuild after a story moved in a list of a
+    thousand; and the same objects need not be digested again (`PageKeys`).
+
+    At most `parts` parts and `documents` documents are kept: past that, all are let go."""
+
+    def __init__(self, parts: int = 2048, documents: int = 100_000) -> None:
+        self.parts, self.documents = parts, documents
+        self._found: dict[bytes, _Part] = {}
+        self._documents: dict[tuple[Any, ...], Document] = {}
+
+    def get(self, data: bytes) -> _Part | None:
+        """The part of these bytes as read before."""
+        return self._found.get(data)
+
+    def put(self, data: bytes, part: _Part) -> None:
+        """Keep a part read."""
+        if len(self._found) >= self.parts:
+            self._found.clear()
+        self._found[data] = part
+
+    def document(self, values: tuple[Any, ...]) -> Document:
+        """The document of these saved values (`plain_document`), as made before."""
+        try:
+            found = self._documents.get(values)
+        except TypeError:  # a field that cannot be hashed: made each time
+            return document_from(values)
+        if found is None:
+            if len(self._documents) >= self.documents:
+                self._documents.clear()
+            found = self._documents[values] = document_from(values)
+        return found
+
+
+class _Part:
+    """A part of saved documents: its rows, and the documents made of them so far, by row."""
+
+    __slots__ = ("rows", "saved")
+
+    def __init__(self, rows: tuple[_Row, ...]) -> None:
+        self.rows = rows
+        self.saved: dict[int, Saved] = {}
+
+
 class KitReader:
     """A saved kit, read part by part from the file as it was opened (another build may put
     a new one in its place meanwhile); close it when done. The documents its pages and
-    shared parts show are found as `now` has them, else as saved."""
+    shared parts show are found as `now` has them, else as saved. With `memo`, parts of
+    saved documents are looked up there by their bytes before they are decoded."""
 
-    def __init__(self, file: BinaryIO, end: int, header: tuple[Any, ...], names: list[_Names]):
+    def __init__(
+        self,
+        file: BinaryIO,
+        end: int,
+        header: tuple[Any, ...],
+        names: list[_Names],
+        memo: PartMemo | None = None,
+    ):
         self.file, self.start, self.end = file, _LENGTH, end
         self.version, self.span, self.lists_span = header[1], header[3], header[6]
         self.page_names, self.document_names = names
         self.now: dict[str, Document] = {}
-        # Parts of saved documents read, by number, as rows; the documents made of them.
-        self._parts: dict[int, tuple[_Row, ...]] = {}
-        self._saved: dict[int, Saved] = {}
+        # Parts of saved documents read, by number.
+        self._parts: dict[int, _Part] = {}
+        self._memo = memo
 
     def close(self) -> None:
         """Close the file."""
@@ -597,21 +662,31 @@ class KitReader:
 
     def saved_at(self, number: int) -> Saved:
         """The nth saved document; made again from its part's row when first asked for."""
-        found = self._saved.get(number)
+        part, row = self._part(number // DOCUMENTS_A_PART), number % DOCUMENTS_A_PART
+        found = part.saved.get(row)
         if found is None:
-            row = self.part(number // DOCUMENTS_A_PART)[number % DOCUMENTS_A_PART]
-            found = self._saved[number] = _saved(row)
+            make = document_from if self._memo is None else self._memo.document
+            found = part.saved[row] = _saved(part.rows[row], make)
         return found
 
     def part(self, number: int) -> tuple[_Row, ...]:
         """The rows of the nth part of the saved documents."""
-        if number not in self._parts:
+        return self._part(number).rows
+
+    def _part(self, number: int) -> _Part:
+        found = self._parts.get(number)
+        if found is None:
             data = self._read(self.document_names.place(number * DOCUMENTS_A_PART))
-            part = loaded(data)
-            if type(part) is not tuple:
-                raise TypeError(f"{self.file.name}: not a kit")
-            self._parts[number] = part
-        return self._parts[number]
+            found = None if self._memo is None else self._memo.get(data)
+            if found is None:
+                rows = loaded(data)
+                if type(rows) is not tuple:
+                    raise TypeError(f"{self.file.name}: not a kit")
+                found = _Part(rows)
+                if self._memo is not None:
+                    self._memo.put(data, found)
+            self._parts[number] = found
+        return found
 
     def document(self, path: str) -> Document:
         """A document a page shows: as given in `now`, else as saved."""
@@ -725,8 +800,10 @@ class KitReader:
             _finding.pop()
 
 
-def open_kit(path: Path, version: str, token: str) -> KitReader | None:
-    """The kit saved with the state `token` of this code, or None."""
+def open_kit(
+    path: Path, version: str, token: str, memo: PartMemo | None = None
+) -> KitReader | None:
+    """The kit saved with the state `token` of this code, or None; `memo`: see KitReader."""
     try:
         file = path.open("rb")
     except OSError:
@@ -749,7 +826,7 @@ def open_kit(path: Path, version: str, token: str) -> KitReader | None:
             file.close()
             return None
         named.append(listed)
-    return KitReader(file, end, header, named)
+    return KitReader(file, end, header, named, memo)
 
 
 def _header(file: BinaryIO) -> tuple[int, tuple[Any, ...]] | None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sitegen.content import i18n
 from sitegen.content.schema import Document
-from sitegen.incremental.kit import KitReader, Listed, Lists, Shared, day_number, listed
+from sitegen.incremental.kit import ByTag, KitReader, Listed, Lists, Shared, day_number, listed
 from sitegen.render.outputs import SitemapEntry, sitemap_entry
 from sitegen.site.listing import (
     RELATED_WINDOW,
@@ -76,20 +76,20 @@ def moved(
     translators: dict[str, i18n.Translator] | None = None
     # The edited stories' days as saved, by path.
     days: dict[str, int] = {}
+    # The stories of each language by tag, as the lists now are, where known.
+    by_tag = dict(lists.tagged)
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
-        after = sorted((_now(row, stories.get(row[2])) for row in before), key=_newest_first)
-        if sum(row[2] in stories for row in before) != sum(
-            d.lang == code for d in stories.values()
-        ):
+        was = {row[2]: row for row in before if row[2] in stories}
+        if len(was) != sum(d.lang == code for d in stories.values()):
             return None
+        after = _reordered(before, [listed(stories[path], row[3]) for path, row in was.items()])
         ordered[code] = tuple(after)
         chrome, language = shared.chrome[code], config.language(code)
         span = _differ(before, after)
         # The stories whose place or tags changed: those near them in a tag may have other
         # related stories now.
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
-        was = {row[2]: row for row in before if row[2] in stories}
         days.update((path, row[0]) for path, row in was.items())
         now = [row for row in after if row[2] in was]
         retagged = [row for row in now if row[4:] != was[row[2]][4:]]
@@ -108,10 +108,11 @@ def moved(
         if not moving:
             continue
         tags = {slug for row in (*was.values(), *now) for slug in row[4]}
-        tagged_before = _by_tag(before)
+        tagged_before = lists.tagged.get(code) or _by_tag(before)
         tagged = tagged_before, _moved_in_tags(tagged_before, after, was, now, tags)
+        by_tag[code] = tagged[1]
         base = f"/{code}/{language.sections['tags']}/"
-        listed: list[TagCount] | None = None
+        shown_tags: list[TagCount] | None = None
         if retagged:
             translators = translators or i18n.translators(shared.strings)
             named = translators[code].prefixed("tag_names.")
@@ -121,7 +122,7 @@ def moved(
             found = tag_list.data.get("tags") if tag_list is not None else None
             if not isinstance(found, list):
                 return None
-            listed = found
+            shown_tags = found
         counts: dict[str, int] = {}
         for slug in sorted(tags):
             old, new = ([row for row, _ in by_tag.get(slug, ())] for by_tag in tagged)
@@ -135,14 +136,14 @@ def moved(
             for url, chunk in _pages_between(f"{base}{slug}/", new, span, per_page):
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
-        if listed is not None:
+        if shown_tags is not None:
             if counts:
                 recounted = [
                     TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
-                    for tag in listed
+                    for tag in shown_tags
                 ]
                 again(base, "tags", recounted)
-            names = {tag.slug: tag.name for tag in listed}
+            names = {tag.slug: tag.name for tag in shown_tags}
             for row in retagged:
                 saved = kit.saved(row[2])
                 if saved is None or any(slug not in names for slug in row[4]):
@@ -173,20 +174,24 @@ def moved(
                     return None
                 feed_bodies[path] = body
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
-    new_lists = Lists(ordered, lists.homes, sitemap)
+    new_lists = Lists(ordered, lists.homes, sitemap, by_tag)
     return Moves(pages, shared, changed, new_lists, bool(dated))
 
 
-def _now(row: Listed, doc: Document | None) -> Listed:
-    """A story's row with its day and tags as they are now."""
-    if doc is None:
-        return row
-    return listed(doc, row[3])
-
-
-# A language's tags by URL name, each with its stories in order and the spelling each names
-# it by: once a name, as `group_tags` lists and counts them.
-ByTag = dict[str, list[tuple[Listed, str]]]
+def _reordered(before: Sequence[Listed], rows: Iterable[Listed]) -> list[Listed]:
+    """The stories `before` (newest first, `_newest_first`) with these rows in place of
+    those of the same paths, each in its place: what sorting them all again gives, in a
+    fraction of its time. Rows of one day and slug keep no order of their own here, so then
+    they are sorted."""
+    now = {row[2]: row for row in rows}
+    after = [row for row in before if row[2] not in now]
+    for row in sorted(now.values(), key=_newest_first):
+        key = _newest_first(row)
+        place = bisect.bisect_left(after, key, key=_newest_first)
+        if place < len(after) and _newest_first(after[place]) == key:
+            return sorted((now.get(row[2], row) for row in before), key=_newest_first)
+        after.insert(place, row)
+    return after
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
@@ -194,7 +199,7 @@ def _by_tag(rows: Sequence[Listed]) -> ByTag:
     for row in rows:
         for slug, name in zip(row[4], row[5], strict=True):
             found[slug].append((row, name))
-    return found
+    return dict(found)
 
 
 def _moved_in_tags(
@@ -207,7 +212,7 @@ def _moved_in_tags(
     """`_by_tag(after)`, from the tags before (`tagged`), where the stories `was` (their rows
     before, by path) are now `now`: only the tags they named before or name now (`slugs`)
     differ, and in those only where they were and are. The order of the tags may differ."""
-    found: ByTag = defaultdict(list, tagged)
+    found: ByTag = dict(tagged)
     for slug in slugs:
         kept = [item for item in tagged.get(slug, ()) if item[0][2] not in was]
         for row in now:
@@ -232,7 +237,7 @@ def _item_order(item: tuple[Listed, str]) -> tuple[int, str]:
 
 def _label(tagged: ByTag, slug: str, labels: Mapping[str, str]) -> str:
     """What a tag is called (`tag_label`)."""
-    return tag_label(slug, Counter(name for _, name in tagged[slug]), labels)
+    return tag_label(slug, Counter(name for _, name in tagged.get(slug, ())), labels)
 
 
 def _newest_first(row: Listed) -> tuple[int, str]:

@@ -67,10 +67,12 @@ class PageKeys:
     data can pickle apart (a string twice as one object or as two), which renders a page
     again for nothing; different data never pickles alike."""
 
-    def __init__(self, prepared: Prepared) -> None:
+    def __init__(self, prepared: Prepared, fingerprint: Fingerprinter | None = None) -> None:
+        """`fingerprint`: one kept from keys made before, whose documents it need not digest
+        again when they are the very same objects (those of `PartMemo`)."""
         self.prepared = prepared
         self._naming = Naming()
-        self._fingerprint = Fingerprinter()
+        self._fingerprint = Fingerprinter() if fingerprint is None else fingerprint
         # Each document's digest by path: pages name some 75,000 documents at 10,000 stories,
         # and asking the fingerprinter again for each took 20 to 50 ms more.
         self._documents: dict[str, str] = {}

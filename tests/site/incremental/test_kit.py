@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import date
 from functools import partial
 from importlib import metadata
@@ -19,7 +20,9 @@ import pytest
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError
 from sitegen.incremental import builder as builder_module
+from sitegen.incremental import fingerprint as fingerprint_module
 from sitegen.incremental import kit as kit_module
+from sitegen.incremental import moves as moves_module
 from sitegen.incremental import noop
 from sitegen.incremental import state as state_module
 from sitegen.incremental.builder import Builder
@@ -292,6 +295,41 @@ def test_a_long_lived_builder_keeps_the_lists_it_saved_for_its_next_edit(
     move(Builder(site.options()))
     assert len(read) == 2
     move(serving)
+
+
+def test_a_long_lived_builder_groups_the_tags_and_digests_each_document_once(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = Builder(site.options(), keep_model=True)
+    serving.build()
+    grouped: list[int] = []
+    digested: list[str] = []
+    by_tag, dataclass = moves_module._by_tag, fingerprint_module.Fingerprinter._dataclass
+
+    def grouping(rows: Sequence[kit_module.Listed]) -> kit_module.ByTag:
+        grouped.append(len(rows))
+        return by_tag(rows)
+
+    def digesting(self: fingerprint_module.Fingerprinter, value: object) -> str:
+        if isinstance(value, Document):
+            digested.append(str(value.path))
+        return dataclass(self, value)
+
+    monkeypatch.setattr(moves_module, "_by_tag", grouping)
+    monkeypatch.setattr(fingerprint_module.Fingerprinter, "_dataclass", digesting)
+    story = site.base / "content/stories/extra-000.md"
+    for old, new in [("[jobs]", "[jobs, Ünïcödé Tag]"), ("[jobs, Ünïcödé Tag]", "[jobs]")] * 2:
+        digested.clear()
+        site.edit("content/stories/extra-000.md", old, new)
+        serving.build({story})
+        assert snapshot(site.base / "public") == site.reference()
+        lists = serving._lists[1] if serving._lists else None
+        assert lists is not None
+        assert lists.tagged["en"] == by_tag(lists.stories["en"])
+    # Grouped once, when the lists were read; each document shown digested once: after the
+    # first two edits, only the edited one is digested again.
+    assert len(grouped) == 1
+    assert digested == [str(story)]
 
 
 @pytest.mark.parametrize("error", [OSError("the disk is full"), ValueError("damaged")])
@@ -585,6 +623,72 @@ def test_each_document_finds_its_pages_and_those_that_show_it(tmp_path: Path) ->
     assert not opens(path, "v1", "t2")
 
 
+def _documents_kit(path: Path, count: int, *more: Page) -> list[Document]:
+    """Write a kit (token `t`) of `count` documents, each with a page of its own, and the
+    pages `more`."""
+    documents = [_document(f"content/{number}.md") for number in range(count)]
+    _save_documents(path, documents, "t", *more)
+    return documents
+
+
+def _save_documents(path: Path, documents: list[Document], token: str, *more: Page) -> None:
+    pages = [_page(f"/{number}/", doc, []) for number, doc in enumerate(documents)]
+    bodies = {str(doc.path): "k" for doc in documents}
+    kit = Kit(shared=None, pages=[*pages, *more], bodies=bodies)  # type: ignore[arg-type]
+    write_kit(path, "v", token, kit)
+
+
+def test_a_memo_of_parts_gives_the_documents_read_before_until_their_values_change(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.kit"
+    listed = _page("/list/", None, [_document("content/0.md"), _document("content/1.md")])
+    documents = _documents_kit(path, 150, listed)
+    memo = kit_module.PartMemo()
+    names = [str(doc.path) for doc in documents]
+
+    def read(token: str, memo: kit_module.PartMemo | None = memo) -> list[Document]:
+        with open_kit(path, "v", token, memo) as reader:  # type: ignore[union-attr]
+            return [reader.document(name) for name in names]
+
+    first = read("t")
+    assert first == documents
+    assert all(one is other for one, other in zip(read("t"), first, strict=True))
+    # Without the memo, each reader makes its own.
+    assert not any(one is other for one, other in zip(read("t", None), first, strict=True))
+    # Saved again with the list showing the third too: the part holding it is written anew,
+    # with the same documents.
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        again = {"/list/": _page("/list/", None, documents[:3])}
+        amend_kit(reader, path, "t2", again).put_in_place(path)
+    assert all(one is other for one, other in zip(read("t2"), first, strict=True))
+    with open_kit(path, "v", "t2", memo) as reader:  # type: ignore[union-attr]
+        saved = reader.saved(names[2])
+        assert saved is not None
+        assert saved.shown_on == ("/2/", "/list/")
+    # A kit with the third document edited: that one is made anew, the others are kept.
+    documents[2] = dataclasses.replace(documents[2], title="Another title")
+    _save_documents(path, documents, "t3", listed)
+    later = read("t3")
+    assert later == documents
+    assert [n for n, doc in enumerate(later) if doc is not first[n]] == [2]
+
+
+def test_a_memo_of_parts_lets_go_of_all_it_keeps_past_its_bounds(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    documents = _documents_kit(path, 200)
+    memo = kit_module.PartMemo(parts=2, documents=100)
+    with open_kit(path, "v", "t", memo) as reader:  # type: ignore[union-attr]
+        first = [reader.document(str(doc.path)) for doc in documents]
+    assert len(memo._found) <= 2
+    assert len(memo._documents) <= 100
+    assert first == documents
+    # The last part read (documents 192 to 199) is still kept; the first is not.
+    with open_kit(path, "v", "t", memo) as reader:  # type: ignore[union-attr]
+        assert reader.document(str(documents[-1].path)) is first[-1]
+        assert reader.document(str(documents[0].path)) is not first[0]
+
+
 def test_pages_read_show_the_documents_given_anew(tmp_path: Path) -> None:
     path = tmp_path / "x.kit"
     first, second = _document("a.md"), _document("b.md")
@@ -710,14 +814,11 @@ def test_a_kit_without_documents_opens(tmp_path: Path) -> None:
 
 def test_many_names_are_found_as_few_are(tmp_path: Path) -> None:
     path = tmp_path / "x.kit"
-    documents = [_document(f"content/{number}.md") for number in range(40)]
-    pages = [_page(f"/{number}/", doc, []) for number, doc in enumerate(documents)]
-    bodies = {str(doc.path): "k" for doc in documents}
-    write_kit(path, "v", "t", Kit(shared=None, pages=pages, bodies=bodies))  # type: ignore[arg-type]
+    documents = _documents_kit(path, 40)
     reader = open_kit(path, "v", "t")
     assert reader is not None
     for number in [*range(40), *range(40)]:
-        assert reader.page(f"/{number}/") == pages[number]
+        assert reader.page(f"/{number}/") == _page(f"/{number}/", documents[number], [])
         assert reader.saved(f"content/{number}.md") is not None
     assert reader.page("/40/") is None
     reader.close()

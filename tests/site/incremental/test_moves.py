@@ -9,7 +9,13 @@ from collections import defaultdict
 import pytest
 
 from sitegen.incremental.kit import Listed
-from sitegen.incremental.moves import _by_tag, _moved_in_tags, _newest_first, _related_changes
+from sitegen.incremental.moves import (
+    _by_tag,
+    _moved_in_tags,
+    _newest_first,
+    _related_changes,
+    _reordered,
+)
 from sitegen.site.listing import related_places
 
 
@@ -85,3 +91,26 @@ def test_the_tags_after_a_move_are_worked_out_from_those_before_as_from_scratch(
     now = [row for row in after if row[2] in was]
     slugs = {slug for row in (*was.values(), *now) for slug in row[4]}
     assert _moved_in_tags(_by_tag(before), after, was, now, slugs) == _by_tag(after)
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_stories_put_back_in_their_places_are_in_the_order_sorting_all_again_gives(
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    before = stories(rng, rng.choice([1, 5, 20, 300]), 3)
+    if rng.random() < 0.3:
+        # Two stories of one day and slug (in two folders): sorted, they keep their order.
+        day, slug, _, _, tags, names = before[rng.randrange(len(before))]
+        before = sorted(
+            [*before, (day, slug, "elsewhere", "/elsewhere/", tags, names)], key=_newest_first
+        )
+    edited = rng.sample(before, min(len(before), rng.choice([1, 1, 2, 5])))
+    rows = []
+    for day, slug, path, url, tags, names in edited:
+        if rng.random() < 0.7:
+            day = rng.choice([day - 400, day - 1, day + 1, before[rng.randrange(len(before))][0]])
+        rows.append((day, slug, path, url, tags[:1], names[:1]))
+    now = {row[2]: row for row in rows}
+    expected = sorted((now.get(row[2], row) for row in before), key=_newest_first)
+    assert _reordered(before, rows) == expected
