@@ -41,7 +41,7 @@ from sitegen.site.model import Chrome, Page
 if TYPE_CHECKING:
     from sitegen.render.outputs import SitemapEntry
 
-KIT_FORMAT = 9
+KIT_FORMAT = 10
 _LENGTH = 8
 # Between and around the names in the header; no path or URL holds it.
 _NUL = "\0"
@@ -125,14 +125,16 @@ ByTag = dict[str, list[tuple[Listed, str]]]
 class Lists:
     """What rebuilding after stories move in the lists (their dates or tags edited) needs of
     the whole site: each language's stories newest first, the pages showing the newest of them
-    (home pages), and the sitemap's entries by URL.
+    (home pages), and the sitemap's entries by URL; None for those as the kit saved them,
+    which a kit reads only when asked (`KitReader.sitemap`): only a new date changes them,
+    and they are the larger part.
 
     `tagged`: each language's stories by tag, where worked out already (not saved): a
     long-lived builder keeps the lists it moved stories in, and need not group them again."""
 
     stories: Mapping[str, tuple[Listed, ...]]
     homes: Mapping[str, tuple[str, ...]]
-    sitemap: tuple[tuple[str, SitemapEntry], ...]
+    sitemap: tuple[tuple[str, SitemapEntry], ...] | None
     tagged: Mapping[str, ByTag] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -238,10 +240,18 @@ class _Parts(Naming):
         with self.pickled(part) as data:
             return self.add(data)
 
-    def put_plain(self, lists: Lists) -> tuple[int, int]:
-        """Write the lists, as plain values in marshal's format: a third of pickle's time
-        to read, a sixth to write."""
-        return self.add(dumped((dict(lists.stories), dict(lists.homes), lists.sitemap)))
+    def put_lists(
+        self, lists: Lists, sitemap: tuple[int, int] | None = None
+    ) -> tuple[tuple[int, int], tuple[int, int]]:
+        """Write the lists, as plain values in marshal's format (a third of pickle's time to
+        read, a sixth to write): the stories and home pages, then the sitemap's entries,
+        unless they are as saved at `sitemap`. Where each is."""
+        stories = self.add(dumped((dict(lists.stories), dict(lists.homes))))
+        if lists.sitemap is not None:
+            sitemap = self.add(dumped(lists.sitemap))
+        if sitemap is None:
+            raise ValueError("lists without their sitemap, which no kit saved")
+        return stories, sitemap
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Write a part pickled already; where it is."""
@@ -311,7 +321,7 @@ def write_kit(
                 for name in names[start : start + DOCUMENTS_A_PART]
             ]
             parts.add(sealed(dumps(tuple(_row(saved) for saved in part), part.__getitem__)))
-        lists = None if kit.lists is None else parts.put_plain(kit.lists())
+        lists = None if kit.lists is None else parts.put_lists(kit.lists())
         spans, first = parts.spans, 2 + 2 * len(urls)
         last = first + 2 * -(-len(names) // DOCUMENTS_A_PART)
         pages = (_listed(urls), spans[2:first].tobytes())
@@ -418,8 +428,11 @@ def _amended(
         place = parts.add(sealed(dumps(tuple(rows), replaced.__getitem__)))
         held[2 * part : 2 * part + 2] = array("q", place)
     shared_span = _span(kit.span, moved) if shared is None else parts.put(shared)
-    lists_span = kit.lists_span and _span(kit.lists_span, moved)
-    lists_span = lists_span if lists is None else parts.put_plain(lists)
+    spans = None
+    if kit.lists_span is not None and kit.sitemap_span is not None:
+        spans = (_span(kit.lists_span, moved), _span(kit.sitemap_span, moved))
+    if lists is not None:
+        spans = parts.put_lists(lists, spans and spans[1])
     return (
         KIT_FORMAT,
         kit.version,
@@ -427,7 +440,7 @@ def _amended(
         shared_span,
         (kit.page_names.listed, places.tobytes()),
         (documents.listed, held.tobytes()),
-        lists_span,
+        spans,
     )
 
 
@@ -621,7 +634,12 @@ class KitReader:
         memo: PartMemo | None = None,
     ):
         self.file, self.start, self.end = file, _LENGTH, end
-        self.version, self.span, self.lists_span = header[1], header[3], header[6]
+        self.version, self.span = header[1], header[3]
+        # Where the lists are: the stories and home pages, and the sitemap's entries.
+        self.lists_span: tuple[int, int] | None = None
+        self.sitemap_span: tuple[int, int] | None = None
+        if header[6] is not None:
+            self.lists_span, self.sitemap_span = header[6]
         self.page_names, self.document_names = names
         self.now: dict[str, Document] = {}
         # Parts of saved documents read, by number.
@@ -646,13 +664,20 @@ class KitReader:
         return found
 
     def lists(self) -> Lists | None:
-        """The lists, if saved."""
+        """The lists, if saved, without the sitemap's entries (`sitemap`)."""
         if self.lists_span is None:
             return None
         found = loaded(self._read(self.lists_span))
-        if type(found) is not tuple or len(found) != 3:
+        if type(found) is not tuple or len(found) != 2:
             raise TypeError(f"{self.file.name}: not a kit")
-        return Lists(*found)
+        return Lists(*found, sitemap=None)
+
+    def sitemap(self) -> tuple[tuple[str, SitemapEntry], ...]:
+        """The sitemap's entries as saved with the lists."""
+        found = None if self.sitemap_span is None else loaded(self._read(self.sitemap_span))
+        if type(found) is not tuple:
+            raise TypeError(f"{self.file.name}: not a kit")
+        return found
 
     def saved(self, document: str) -> Saved | None:
         """A document as saved, with its text's key and the pages that show it; None when it
@@ -732,8 +757,7 @@ class KitReader:
         """The places of the parts the header names: in use. Other bytes before the header
         are of parts and headers replaced since the file was written."""
         spans = [self.span, *self.page_names.spans(), *self.document_names.spans()]
-        if self.lists_span is not None:
-            spans.append(self.lists_span)
+        spans.extend(span for span in (self.lists_span, self.sitemap_span) if span is not None)
         return spans
 
     def copy_parts(self, file: BinaryIO, spans: list[tuple[int, int]]) -> dict[int, int]:
@@ -837,5 +861,7 @@ def _header(file: BinaryIO) -> tuple[int, tuple[Any, ...]] | None:
     if type(header) is not tuple or len(header) != 7:
         return None
     if any(type(listed) is not tuple or len(listed) != 2 for listed in header[4:6]):
+        return None
+    if header[6] is not None and (type(header[6]) is not tuple or len(header[6]) != 2):
         return None
     return end, header

@@ -36,8 +36,8 @@ class Moves:
     shared: Shared
     feeds: frozenset[str]
     lists: Lists
-    # Whether the sitemap changed: a story's date did.
-    sitemap: bool
+    # The sitemap's entries, if they changed: a story's date did.
+    sitemap: tuple[tuple[str, SitemapEntry], ...] | None
 
 
 def moved(
@@ -159,8 +159,8 @@ def moved(
                 return None
     # Of the stories' own pages the sitemap shows the date alone.
     dated = [path for path, doc in stories.items() if day_number(doc) != days[path]]
-    sitemap = _sitemap(kit, shared, lists, dated) if dated else lists.sitemap
-    if sitemap is None:
+    sitemap = _sitemap(kit, shared, lists, dated) if dated else None
+    if dated and sitemap is None:
         return None
     changed = frozenset(code for code in feeds if feeds[code] != shared.feeds[code])
     if changed:
@@ -174,8 +174,8 @@ def moved(
                     return None
                 feed_bodies[path] = body
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
-    new_lists = Lists(ordered, lists.homes, sitemap, by_tag)
-    return Moves(pages, shared, changed, new_lists, bool(dated))
+    new_lists = Lists(ordered, lists.homes, lists.sitemap if sitemap is None else sitemap, by_tag)
+    return Moves(pages, shared, changed, new_lists, sitemap)
 
 
 def _reordered(before: Sequence[Listed], rows: Iterable[Listed]) -> list[Listed]:
@@ -300,7 +300,7 @@ def _sitemap(
     kit: KitReader, shared: Shared, lists: Lists, stories: Iterable[str]
 ) -> tuple[tuple[str, SitemapEntry], ...] | None:
     """The sitemap's entries with those of the stories' (by path) own pages as they are now."""
-    entries = list(lists.sitemap)
+    entries = list(kit.sitemap() if lists.sitemap is None else lists.sitemap)
     for path in stories:
         saved = kit.saved(path)
         if saved is None:

@@ -332,6 +332,33 @@ def test_a_long_lived_builder_groups_the_tags_and_digests_each_document_once(
     assert digested == [str(story)]
 
 
+def test_only_a_new_date_reads_and_saves_the_sitemap_s_entries_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.build()
+    read: list[int] = []
+    sitemap = kit_module.KitReader.sitemap
+
+    def counted(reader: kit_module.KitReader) -> tuple[tuple[str, object], ...]:
+        read.append(1)
+        return sitemap(reader)
+
+    def entries() -> bytes:
+        state = load_state(saved(site, "files").with_suffix(""))
+        with open_kit(saved(site, "kit"), state.version, state.kit_token) as reader:  # type: ignore[union-attr]
+            assert reader.sitemap_span is not None
+            return reader._read(reader.sitemap_span)
+
+    monkeypatch.setattr(kit_module.KitReader, "sitemap", counted)
+    before = entries()
+    changed_files(site, TAG_EDITS["one added"][0])
+    assert read == []
+    assert entries() == before
+    assert "sitemap.xml" in changed_files(site, DATE_EDITS["a day earlier"][0])
+    assert read == [1]
+    assert entries() != before
+
+
 @pytest.mark.parametrize("error", [OSError("the disk is full"), ValueError("damaged")])
 def test_a_kit_that_cannot_be_saved_again_leaves_the_next_edit_to_a_whole_build(
     site: Site, monkeypatch: pytest.MonkeyPatch, error: Exception
@@ -358,7 +385,14 @@ def test_a_kit_that_cannot_be_saved_again_leaves_the_next_edit_to_a_whole_build(
 
 @pytest.mark.parametrize(
     "damage",
-    ["cut short", "a page", "the lists", "a page naming no module", "a bit of saved documents"],
+    [
+        "cut short",
+        "a page",
+        "the lists",
+        "the sitemap",
+        "a page naming no module",
+        "a bit of saved documents",
+    ],
 )
 def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str) -> None:
     site.build()
@@ -373,6 +407,8 @@ def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str)
         span = (
             reader.lists_span
             if damage == "the lists"
+            else reader.sitemap_span
+            if damage == "the sitemap"
             else reader.document_names.span(str(site.content / "stories" / "one.en.md"))
             if damage == "a bit of saved documents"
             else reader.page_names.span("/en/stories/one/")
