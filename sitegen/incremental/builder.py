@@ -615,7 +615,7 @@ class Builder:
         document it keeps from the kit (`PartMemo`) once, until it keeps too many."""
         if self._parts is None:
             return PageKeys(prepared)
-        if self._fingerprints is None or len(self._fingerprints) > FINGERPRINTS_KEPT:
+        if self._fingerprints is None or self._fingerprints.kept() > FINGERPRINTS_KEPT:
             self._fingerprints = Fingerprinter()
         return PageKeys(prepared, self._fingerprints)
 

@@ -58,7 +58,7 @@ class Fingerprinter:
         # Per kind of dataclass: its name and what gets the fields that count, as a tuple.
         self._kinds: dict[type, tuple[str, Callable[[object], tuple[object, ...]]]] = {}
 
-    def __len__(self) -> int:
+    def kept(self) -> int:
         """How many objects it keeps, digested."""
         return len(self._kept)
 

@@ -584,7 +584,8 @@ class PartMemo:
     def __init__(self, parts: int = 2048, documents: int = 100_000) -> None:
         self.parts, self.documents = parts, documents
         self._found: dict[bytes, _Part] = {}
-        self._documents: dict[tuple[Any, ...], Document] = {}
+        # By the values and their classes: 1, 1.0 and True are equal, but not shown alike.
+        self._documents: dict[tuple[tuple[Any, ...], tuple[type, ...]], Document] = {}
 
     def get(self, data: bytes) -> _Part | None:
         """The part of these bytes as read before."""
@@ -598,14 +599,15 @@ class PartMemo:
 
     def document(self, values: tuple[Any, ...]) -> Document:
         """The document of these saved values (`plain_document`), as made before."""
+        key = (values, tuple(map(type, values)))
         try:
-            found = self._documents.get(values)
+            found = self._documents.get(key)
         except TypeError:  # a field that cannot be hashed: made each time
             return document_from(values)
         if found is None:
             if len(self._documents) >= self.documents:
                 self._documents.clear()
-            found = self._documents[values] = document_from(values)
+            found = self._documents[key] = document_from(values)
         return found
 
 

@@ -29,6 +29,7 @@ from sitegen.incremental.builder import Builder
 from sitegen.incremental.edits import kit_of, prepared_from
 from sitegen.incremental.fingerprint import PACKAGES
 from sitegen.incremental.kit import Kit, amend_kit, open_kit, write_kit
+from sitegen.incremental.plain import plain_document
 from sitegen.incremental.prepared import PageKeys, feed_files
 from sitegen.incremental.state import load_model, load_state, state_files
 from sitegen.packages import package_version
@@ -708,6 +709,20 @@ def test_a_memo_of_parts_gives_the_documents_read_before_until_their_values_chan
     later = read("t3")
     assert later == documents
     assert [n for n, doc in enumerate(later) if doc is not first[n]] == [2]
+
+
+def test_a_memo_of_parts_tells_equal_values_of_other_classes_apart() -> None:
+    memo = kit_module.PartMemo()
+    shown = _document("content/a.md")
+    # As no front matter gives it, but a document might hold: equal to False, shown as 0.
+    other = dataclasses.replace(shown, draft=0)  # type: ignore[arg-type]
+    values, others = plain_document(shown), plain_document(other)
+    assert values is not None
+    assert others is not None
+    assert values == others
+    assert memo.document(values) is memo.document(values)
+    assert type(memo.document(others).draft) is int
+    assert type(memo.document(values).draft) is bool
 
 
 def test_a_memo_of_parts_lets_go_of_all_it_keeps_past_its_bounds(tmp_path: Path) -> None:
