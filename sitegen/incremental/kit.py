@@ -432,7 +432,7 @@ def _amended(
     if kit.lists_span is not None and kit.sitemap_span is not None:
         spans = (_span(kit.lists_span, moved), _span(kit.sitemap_span, moved))
     if lists is not None:
-        spans = parts.put_lists(lists, spans and spans[1])
+        spans = parts.put_lists(lists, None if spans is None else spans[1])
     return (
         KIT_FORMAT,
         kit.version,
@@ -579,13 +579,16 @@ class PartMemo:
     ones. Decoding them took a third of the rebuild after a story moved in a list of a
     thousand; and the same objects need not be digested again (`PageKeys`).
 
-    At most `parts` parts and `documents` documents are kept: past that, all are let go."""
+    At most `parts` parts (each with its documents, some 64) and `documents` documents more are
+    kept: past that, all are let go."""
 
-    def __init__(self, parts: int = 2048, documents: int = 100_000) -> None:
+    def __init__(self, parts: int = 1024, documents: int = 65_536) -> None:
         self.parts, self.documents = parts, documents
         self._found: dict[bytes, _Part] = {}
         # By the values and their classes: 1, 1.0 and True are equal, but not shown alike.
         self._documents: dict[tuple[tuple[Any, ...], tuple[type, ...]], Document] = {}
+        # The classes of documents' values, one tuple of each (most documents share one).
+        self._classes: dict[tuple[type, ...], tuple[type, ...]] = {}
 
     def get(self, data: bytes) -> _Part | None:
         """The part of these bytes as read before."""
@@ -599,7 +602,8 @@ class PartMemo:
 
     def document(self, values: tuple[Any, ...]) -> Document:
         """The document of these saved values (`plain_document`), as made before."""
-        key = (values, tuple(map(type, values)))
+        classes = tuple(map(type, values))
+        key = (values, self._classes.setdefault(classes, classes))
         try:
             found = self._documents.get(key)
         except TypeError:  # a field that cannot be hashed: made each time
@@ -607,6 +611,7 @@ class PartMemo:
         if found is None:
             if len(self._documents) >= self.documents:
                 self._documents.clear()
+                self._classes.clear()
             found = self._documents[key] = document_from(values)
         return found
 

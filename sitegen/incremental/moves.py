@@ -106,6 +106,9 @@ def moved(
             if first < config.feed_entries:
                 feeds[code] = tuple(entry(row) for row in after[: config.feed_entries])
         if not moving:
+            # No story changed its place or tags, but one may hold a new day, which the rows
+            # grouped by tag do not: grouped again when next needed.
+            by_tag.pop(code, None)
             continue
         tags = {slug for row in (*was.values(), *now) for slug in row[4]}
         tagged_before = lists.tagged.get(code) or _by_tag(before)
@@ -125,7 +128,7 @@ def moved(
             shown_tags = found
         counts: dict[str, int] = {}
         for slug in sorted(tags):
-            old, new = ([row for row, _ in by_tag.get(slug, ())] for by_tag in tagged)
+            old, new = ([row for row, _ in grouped.get(slug, ())] for grouped in tagged)
             if -(-len(old) // per_page) != -(-len(new) // per_page) or not new:
                 return None  # a page more or less, or a tag without stories
             if len(new) != len(old):
@@ -174,7 +177,9 @@ def moved(
                     return None
                 feed_bodies[path] = body
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
-    new_lists = Lists(ordered, lists.homes, lists.sitemap if sitemap is None else sitemap, by_tag)
+    # Without the sitemap's entries when they did not change: the kit saved with these lists
+    # keeps them as they are, rather than saving them again.
+    new_lists = Lists(ordered, lists.homes, sitemap, by_tag)
     return Moves(pages, shared, changed, new_lists, sitemap)
 
 
