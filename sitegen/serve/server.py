@@ -206,7 +206,12 @@ class Server(uvicorn.Server):
 
 def run_server(app: ASGIApp, options: ServeOptions, livereload: LiveReload) -> None:
     """Run uvicorn in this thread until a signal stops it."""
-    config = uvicorn.Config(
+    Server(server_config(app, options), livereload).run()
+
+
+def server_config(app: ASGIApp, options: ServeOptions) -> uvicorn.Config:
+    """uvicorn's settings: its C parser of HTTP and event loop where installed (`auto`)."""
+    return uvicorn.Config(
         app,
         host=options.host,
         port=options.port,
@@ -214,7 +219,6 @@ def run_server(app: ASGIApp, options: ServeOptions, livereload: LiveReload) -> N
         lifespan="on",
         timeout_graceful_shutdown=5,
     )
-    Server(config, livereload).run()
 
 
 def check_port(host: str, port: int) -> None:
