@@ -520,8 +520,8 @@ class Builder:
             shared = moves.shared
             urls.update(moves.pages)
             sitemap = []
-            if moves.sitemap is not None:
-                sitemap = sitemap_files(shared.config, [entry for _, entry in moves.sitemap])
+            if moves.lists.sitemap is not None:  # a date changed them
+                sitemap = sitemap_files(shared.config, [e for _, e in moves.lists.sitemap])
                 if {name for name, _ in sitemap} != set(filter(is_sitemap_file, state.files)):
                     return None  # split otherwise: files to remove, which only a whole build does
             more = _More(moves.feeds, [(name, text.encode()) for name, text in sitemap])

@@ -35,9 +35,9 @@ class Moves:
     # The shared parts with the feeds as they are now, and the languages whose feed changed.
     shared: Shared
     feeds: frozenset[str]
+    # With the sitemap's entries only if they changed (a story's date did): else None, as
+    # the kit keeps them.
     lists: Lists
-    # The sitemap's entries, if they changed: a story's date did.
-    sitemap: tuple[tuple[str, SitemapEntry], ...] | None
 
 
 def moved(
@@ -179,8 +179,7 @@ def moved(
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
     # Without the sitemap's entries when they did not change: the kit saved with these lists
     # keeps them as they are, rather than saving them again.
-    new_lists = Lists(ordered, lists.homes, sitemap, by_tag)
-    return Moves(pages, shared, changed, new_lists, sitemap)
+    return Moves(pages, shared, changed, Lists(ordered, lists.homes, sitemap, by_tag))
 
 
 def _reordered(before: Sequence[Listed], rows: Iterable[Listed]) -> list[Listed]:

@@ -298,6 +298,15 @@ def test_a_long_lived_builder_keeps_the_lists_it_saved_for_its_next_edit(
     move(serving)
 
 
+def lists_kept(builder: Builder) -> kit_module.Lists:
+    """The lists a long-lived builder keeps: those of the kit its state names, so the build
+    that kept them was made from the kit."""
+    assert builder._lists is not None
+    assert builder.state is not None
+    assert builder._lists[0] == builder.state.kit_token
+    return builder._lists[1]
+
+
 def test_a_long_lived_builder_groups_the_tags_and_digests_each_document_once(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -324,8 +333,7 @@ def test_a_long_lived_builder_groups_the_tags_and_digests_each_document_once(
         site.edit("content/stories/extra-000.md", old, new)
         serving.build({story})
         assert snapshot(site.base / "public") == site.reference()
-        lists = serving._lists[1] if serving._lists else None
-        assert lists is not None
+        lists = lists_kept(serving)
         assert lists.tagged["en"] == by_tag(lists.stories["en"])
     # Grouped once, when the lists were read; each document shown digested once: after the
     # first two edits, only the edited one is digested again.
@@ -351,14 +359,10 @@ def test_a_long_lived_builder_keeps_the_tags_grouped_as_the_lists_are_after_ever
         site.edit(relative, old, new)
         serving.build({site.base / relative})
         assert snapshot(site.base / "public") == site.reference()
-        lists = serving._lists[1] if serving._lists else None
-        assert lists is not None
+        lists = lists_kept(serving)
         assert lists.tagged.get("en", moves_module._by_tag(lists.stories["en"])) == (
             moves_module._by_tag(lists.stories["en"])
         )
-        assert serving._lists is not None
-        assert serving.state is not None
-        assert serving._lists[0] == serving.state.kit_token  # built from the kit
         # Kept with the sitemap's entries a new date changed; without, after a move that
         # changed none, as the kit keeps them (not saved again).
         assert (lists.sitemap is None) == ("date" not in old)
