@@ -83,7 +83,12 @@ def moved(
         was = {row[2]: row for row in before if row[2] in stories}
         if len(was) != sum(d.lang == code for d in stories.values()):
             return None
-        after = _reordered(before, [listed(stories[path], row[3]) for path, row in was.items()])
+        # The edited stories' rows as they are now, in the order they take in the list (of
+        # one day and slug, in the order they had: as `_reordered` places them).
+        now = sorted(
+            (listed(stories[path], row[3]) for path, row in was.items()), key=_newest_first
+        )
+        after = _reordered(before, now)
         ordered[code] = tuple(after)
         chrome, language = shared.chrome[code], config.language(code)
         span = _differ(before, after)
@@ -91,7 +96,6 @@ def moved(
         # related stories now.
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
         days.update((path, row[0]) for path, row in was.items())
-        now = [row for row in after if row[2] in was]
         retagged = [row for row in now if row[4:] != was[row[2]][4:]]
         moving.update(row[3] for row in retagged)
         if span is not None:

@@ -114,3 +114,7 @@ def test_stories_put_back_in_their_places_are_in_the_order_sorting_all_again_giv
     now = {row[2]: row for row in rows}
     expected = sorted((now.get(row[2], row) for row in before), key=_newest_first)
     assert _reordered(before, rows) == expected
+    # The edited rows, taken in the order they had and sorted, are in the order they take
+    # among the others (`moved` sorts them so rather than look for them in the list).
+    in_order = [now[row[2]] for row in before if row[2] in now]
+    assert sorted(in_order, key=_newest_first) == [row for row in expected if row[2] in now]
