@@ -434,6 +434,54 @@ def test_many_edited_texts_are_left_to_the_build(
     assert snapshot(site.base / "public") == site.reference()
 
 
+def test_edited_texts_of_plain_paragraphs_are_left_to_their_pages(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In the child: it ends at once, converting nothing (the build converts what it needs).
+    monkeypatch.setattr(noop, "_convert_and_exit", lambda paths, cache: os._exit(0))
+    monkeypatch.setattr(noop, "_may_fork", lambda: True)
+    prose = "Someone asked, and was answered.\n\nThat was all.\n"
+    for name in ("extra-040", "extra-041"):
+        story = site.content / "stories" / f"{name}.md"
+        text = story.read_text()
+        story.write_text(text[: text.index("## Part")] + prose)
+    site.build()
+    site.edit("content/stories/extra-040.md", "That was all.", "That was all, for now.")
+    site.edit("content/stories/extra-041.md", "That was all.", "That was it.")
+    noop._answers.clear()
+    assert unchanged(site) is None
+    assert noop._converting == []
+    site.build()
+    page = (site.base / "public/en/stories/extra-041/index.html").read_text()
+    assert "<p>That was it.</p>" in page
+    assert snapshot(site.base / "public") == site.reference()
+    # One text of more than plain paragraphs among them: that one needs converting.
+    site.edit("content/stories/extra-040.md", "for now.", "for *now*.")
+    site.edit("content/stories/extra-041.md", "That was it.", "That was all.")
+    noop._answers.clear()
+    assert unchanged(site) is None
+    assert len(noop._converting) == 1
+    site.build()  # waits for that process
+    assert noop._converting == []
+    assert snapshot(site.base / "public") == site.reference()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"---\ntitle: Not closed\n\nWords.\n", b"---\n---\nWords \xff.\n", None],
+    ids=["front matter not closed", "not UTF-8", "deleted"],
+)
+def test_an_edited_text_that_cannot_be_read_as_plain_is_converted_aside(
+    tmp_path: Path, content: bytes | None
+) -> None:
+    story = tmp_path / "story.md"
+    if content is not None:
+        story.write_bytes(content)
+    assert not noop._plain(str(story))
+    story.write_text("---\ntitle: Plain\n---\n\nWords only.\n")
+    assert noop._plain(str(story))
+
+
 def test_texts_converted_aside_while_sigchld_is_ignored(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
