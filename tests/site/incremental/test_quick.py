@@ -233,5 +233,6 @@ def test_a_build_called_in_process_leaves_the_collector_as_it_was() -> None:
     frozen = gc.get_freeze_count()
     assert gc.isenabled()
     build.collect_from_here()  # type: ignore[attr-defined]
+    build.leave_out_loaded()  # type: ignore[attr-defined]
     assert gc.isenabled()
     assert gc.get_freeze_count() == frozen
