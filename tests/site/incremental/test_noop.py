@@ -448,7 +448,7 @@ def test_many_edited_texts_are_left_to_the_build(
     assert snapshot(site.base / "public") == site.reference()
 
 
-def test_edited_texts_of_plain_paragraphs_are_left_to_their_pages(
+def test_edited_texts_of_plain_paragraphs_or_cached_html_are_left_to_their_pages(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # In the child: it ends at once, converting nothing (the build converts what it needs).
@@ -462,6 +462,8 @@ def test_edited_texts_of_plain_paragraphs_are_left_to_their_pages(
     site.build()
     site.edit("content/stories/extra-040.md", "That was all.", "That was all, for now.")
     site.edit("content/stories/extra-041.md", "That was all.", "That was it.")
+    # Its front matter alone: its Markdown's HTML is in the cache as it was.
+    site.edit("content/stories/extra-042.md", "summary:", "summary: Told anew.")
     noop._answers.clear()
     assert unchanged(site) is None
     assert noop._converting == []
@@ -469,7 +471,7 @@ def test_edited_texts_of_plain_paragraphs_are_left_to_their_pages(
     page = (site.base / "public/en/stories/extra-041/index.html").read_text()
     assert "<p>That was it.</p>" in page
     assert snapshot(site.base / "public") == site.reference()
-    # One text of more than plain paragraphs among them: that one needs converting.
+    # One text of more than plain paragraphs among them, new: that one needs converting.
     site.edit("content/stories/extra-040.md", "for now.", "for *now*.")
     site.edit("content/stories/extra-041.md", "That was it.", "That was all.")
     noop._answers.clear()
@@ -480,20 +482,31 @@ def test_edited_texts_of_plain_paragraphs_are_left_to_their_pages(
     assert snapshot(site.base / "public") == site.reference()
 
 
-@pytest.mark.parametrize(
-    "content",
-    [b"---\ntitle: Not closed\n\nWords.\n", b"---\n---\nWords \xff.\n", None],
-    ids=["front matter not closed", "not UTF-8", "deleted"],
-)
-def test_an_edited_text_that_cannot_be_read_as_plain_is_converted_aside(
-    tmp_path: Path, content: bytes | None
+def test_of_the_edited_texts_only_those_the_cache_lacks_are_converted_aside(
+    tmp_path: Path,
 ) -> None:
-    story = tmp_path / "story.md"
-    if content is not None:
-        story.write_bytes(content)
-    assert not noop._plain(str(story))
-    story.write_text("---\ntitle: Plain\n---\n\nWords only.\n")
-    assert noop._plain(str(story))
+    folder = tmp_path / "cache"
+    texts = {
+        "plain": b"---\ntitle: Plain\n---\n\nWords only.\n",
+        "cached": b"---\ntitle: Cached\n---\n\nWords *and* more.\n",
+        "new": b"---\ntitle: New\n---\n\nWords *and* less.\n",
+        "not closed": b"---\ntitle: Not closed\n\nWords *and*.\n",
+        "not UTF-8": b"---\n---\nWords *\xff*.\n",
+    }
+    for name, data in texts.items():
+        (tmp_path / f"{name}.md").write_bytes(data)
+    cache = MarkdownCache(folder)
+    cached = body(read_text(tmp_path / "cached.md"), Path("cached.md"))
+    cache.put_many([(markdown_key(cached), "<p>Words <em>and</em> more.</p>")])
+    cache.close()
+    edited = [str(tmp_path / f"{name}.md") for name in [*texts, "deleted"]]
+    assert noop._to_convert(folder, edited) == [str(tmp_path / "new.md")]
+    # Without a cache to look in, every text of more than plain paragraphs.
+    (folder / "markdown.sqlite").unlink()
+    (folder / "markdown.sqlite").mkdir()
+    assert noop._to_convert(folder, edited) == [
+        str(tmp_path / f"{name}.md") for name in ("cached", "new")
+    ]
 
 
 def test_texts_converted_aside_while_sigchld_is_ignored(
