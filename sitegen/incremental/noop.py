@@ -444,7 +444,7 @@ def _convert_aside(cache: Folder, before: Mapping[str, Stat], now: Mapping[str, 
     those that need it (`_to_convert`): a fork, and its process loading the converter
     beside this one, took 10 to 15 ms of a rebuild after an edit that left none to convert,
     at 10,000 stories."""
-    edited = [name for name, at in now.items() if name.endswith(".md") and before.get(name) != at]
+    edited = [name for name, at in now.items() if before.get(name) != at and name.endswith(".md")]
     if not edited or len(edited) > ASIDE_AT_MOST or not _may_fork():
         return
     edited = _to_convert(cache, edited)
