@@ -9,6 +9,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sitegen.content import i18n
 from sitegen.content.schema import Document
@@ -20,10 +21,14 @@ from sitegen.site.listing import (
     TagCount,
     TagLink,
     page_url,
-    related_places,
+    ranked_places,
     tag_label,
 )
 from sitegen.site.model import HOME_STORIES, Page
+
+_T = TypeVar("_T")
+# A tag's stories, newest first, each with the name it gives the tag (`ByTag`).
+Tagged = Sequence[tuple[Listed, str]]
 
 
 @dataclass(frozen=True)
@@ -161,7 +166,10 @@ def moved(
                 links = [made[slug] for slug in row[4]]
                 if not all(again(url, "tags", links) for url in saved.own):
                     return None
-        for url, rows in _related_changes(before, after, tagged, moving).items():
+        related = _related_changes(before, after, tagged, moving)
+        if related is None:
+            return None
+        for url, rows in related.items():
             if not again(url, "related", tuple(entry(row) for row in rows)):
                 return None
     # Of the stories' own pages the sitemap shows the date alone.
@@ -276,32 +284,95 @@ def _related_changes(
     after: Sequence[Listed],
     tagged: tuple[ByTag, ByTag],
     moving: set[str],
-) -> dict[str, list[Listed]]:
+) -> dict[str, list[Listed]] | None:
     """The stories whose related stories differ after `moving` ones (by URL) moved in the
     lists or changed tags, by URL, with the new ones; `tagged`: the tags before and after.
+    None when a story is not where its row places it, in its list or one of its tags.
 
     Only stories near one that moved are looked at: a story's related ones come from its
     neighbours in each of its tags and their places, and those change only for a story that
-    moved or that has one within `RELATED_WINDOW` of it in a tag, before or after."""
+    moved or that has one within `RELATED_WINDOW` of it in a tag, before or after. Their
+    places in their tags are found by bisection, rather than by going through every tag's
+    stories (8 to 12 ms at 10,000 stories)."""
+    sides = [_Side(rows, by_tag) for rows, by_tag in zip((before, after), tagged, strict=True)]
     near = set(moving)
-    orders = []
-    for rows, by_tag in zip((before, after), tagged, strict=True):
-        members = [[row[3] for row, _ in found] for found in by_tag.values()]
-        for urls in members:
-            for i, url in enumerate(urls):
-                if url in moving:
-                    near.update(urls[max(0, i - RELATED_WINDOW) : i + RELATED_WINDOW + 1])
-        orders.append(([row[3] for row in rows], members))
-    (old_urls, old_tagged), (new_urls, new_tagged) = orders
-    old = related_places(old_urls, old_tagged, near)
-    new = related_places(new_urls, new_tagged, near)
+    for side in sides:
+        for url in moving:
+            found = side.occurrences(url)
+            if found is None:
+                return None
+            for items, i in found:
+                near.update(item[0][3] for item in _window(items, i))
+    old, new = (side.related(near) for side in sides)
+    if old is None or new is None:
+        return None
     changes = {}
     for url in near:
-        was = [old_urls[place] for place in old.get(url, ())]
+        was = [before[place][3] for place in old.get(url, ())]
         now = new.get(url, ())
-        if was != [new_urls[place] for place in now]:
+        if was != [after[place][3] for place in now]:
             changes[url] = [after[place] for place in now]
     return changes
+
+
+class _Side:
+    """The stories of one language, newest first and by tag, before or after a move."""
+
+    def __init__(self, rows: Sequence[Listed], by_tag: ByTag) -> None:
+        self.rows = rows
+        self.by_tag = by_tag
+        # Where each story is, by URL: made in 0.5 ms at 10,000 stories, less than finding
+        # the few hundred a move needs by bisection.
+        self.position = {row[3]: place for place, row in enumerate(rows)}
+
+    def related(self, urls: Iterable[str]) -> dict[str, tuple[int, ...]] | None:
+        """Where the related stories of each of these stories are (`related_places`, for
+        these alone); None when a story is not where its row places it."""
+        position = self.position
+        found = {}
+        for url in urls:
+            occurrences = self.occurrences(url)
+            if occurrences is None:
+                return None
+            counter: dict[str, int] = {}
+            get = counter.get
+            for items, i in occurrences:
+                for other, _ in _window(items, i):
+                    counter[other[3]] = get(other[3], 0) + 1
+            if not counter:
+                continue  # no tag: no related stories
+            if not position.keys() >= counter.keys():
+                return None
+            if places := ranked_places(url, counter, position):
+                found[url] = places
+        return found
+
+    def occurrences(self, url: str) -> list[tuple[Tagged, int]] | None:
+        """The stories of each tag the story at `url` has, with each place it has among them
+        (two in a tag it names in two spellings); None if it is missing from one of them or
+        from the stories."""
+        place = self.position.get(url)
+        if place is None:
+            return None
+        row = self.rows[place]
+        found: list[tuple[Tagged, int]] = []
+        key = _newest_first(row)
+        for slug in dict.fromkeys(row[4]):
+            items: Tagged = self.by_tag.get(slug, ())
+            place = bisect.bisect_left(items, key, key=_item_order)
+            count = len(found)
+            while place < len(items) and _item_order(items[place]) == key:
+                if items[place][0][2] == row[2]:
+                    found.append((items, place))
+                place += 1
+            if len(found) == count:
+                return None
+        return found
+
+
+def _window(items: Sequence[_T], place: int) -> Sequence[_T]:
+    """The neighbours of a story in a tag that its related stories come from, itself too."""
+    return items[max(0, place - RELATED_WINDOW) : place + RELATED_WINDOW + 1]
 
 
 def _sitemap(

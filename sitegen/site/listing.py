@@ -164,13 +164,21 @@ def related_places(
                 counter[other] = get(other, 0) + 1
     found = {}
     for url, counter in scores.items():
-        del counter[url]  # counted with its neighbours, for one loop fewer
-        if counter:
-            here = position[url]
-            # Most shared tags, then nearest in time, then newest: compared as tuples, which
-            # costs less than calling a key function for each.
-            ranked = sorted(
-                [(-n, abs(position[o] - here), position[o]) for o, n in counter.items()]
-            )
-            found[url] = tuple(p for _, _, p in ranked[:RELATED_COUNT])
+        if places := ranked_places(url, counter, position):
+            found[url] = places
     return found
+
+
+def ranked_places(
+    url: str, counter: dict[str, int], position: Mapping[str, int]
+) -> tuple[int, ...]:
+    """Where the related stories of the story at `url` are (`position`, by URL): of those
+    `counter` counts the tags they share with it in (itself among them, which it drops)."""
+    del counter[url]  # counted with its neighbours, for one loop fewer
+    if not counter:
+        return ()
+    here = position[url]
+    # Most shared tags, then nearest in time, then newest: compared as tuples, which costs
+    # less than calling a key function for each.
+    ranked = sorted([(-n, abs(position[o] - here), position[o]) for o, n in counter.items()])
+    return tuple(p for _, _, p in ranked[:RELATED_COUNT])

@@ -44,6 +44,11 @@ def related(rows: list[Listed]) -> dict[str, list[str]]:
 def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) -> None:
     rng = random.Random(seed)
     before = stories(rng, rng.choice([20, 60, 300]), rng.choice([1, 3, 8]))
+    for twin in range(rng.choice([0, 0, 1, 3])):
+        # Stories of one day and slug (in two folders), which only their paths tell apart.
+        day, slug, _, _, tags, names = before[rng.randrange(len(before))]
+        before.append((day, slug, f"elsewhere{twin}", f"/elsewhere{twin}/", tags, names))
+    before.sort(key=_newest_first)
     edited = rng.sample(range(len(before)), rng.choice([1, 1, 2, 5]))
     after = list(before)
     retagged = set()
@@ -67,7 +72,24 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
     }
     tagged = _by_tag(before), _by_tag(after)
     changes = _related_changes(before, after, tagged, moving | retagged)
+    assert changes is not None
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
+
+
+def test_a_story_missing_from_its_tag_makes_the_related_stories_unknown() -> None:
+    before = stories(random.Random(7), 40, 3)
+    after = list(before)
+    day, slug, path, url, tags, names = after[10]
+    after[10] = (day - 30, slug, path, url, tags, names)
+    after.sort(key=_newest_first)
+    tagged = _by_tag(before), _by_tag(after)
+    assert _related_changes(before, after, tagged, {url}) is not None
+    # A story with tags whose rows are missing from one of them: its place there is unknown.
+    row = next(row for row in before if row[4] and row[3] != url)
+    lacking = {
+        slug: [item for item in items if item[0] is not row] for slug, items in tagged[0].items()
+    }
+    assert _related_changes(before, after, (lacking, tagged[1]), {url, row[3]}) is None
 
 
 @pytest.mark.parametrize("seed", range(200))
