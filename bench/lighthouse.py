@@ -71,9 +71,16 @@ def scores(report: dict[str, object]) -> dict[str, float]:
     return {name: float(categories[name]["score"] or 0) for name in CATEGORIES}
 
 
-# Runs of one page when Lighthouse says it could not record it and to run it again.
+# Runs of one page when Lighthouse says it could not record it and to run it again, or
+# could not reach the browser it started.
 RUNS_ON_TRACE_ERRORS = 3
-_RUN_AGAIN = "Please run Lighthouse again"
+_RUN_AGAIN = (
+    "Please run Lighthouse again",
+    # The browser's debugging port, which Lighthouse picks free, was taken before the browser
+    # could listen on it: by a server of tests running alongside, which pick free ports too,
+    # and which then answered Lighthouse's question for the browser with a 404.
+    "Failed to fetch browser webSocket URL",
+)
 
 
 def run_lighthouse(url: str, *, timeout: float = 120) -> Report:
@@ -95,8 +102,9 @@ def run_lighthouse(url: str, *, timeout: float = 120) -> Report:
         if result.returncode == 0 and result.stdout.strip():
             break
         # Lighthouse asks for another run when it could not record the page load's trace
-        # (NO_NAVSTART and the like, from a busy machine); anything else is an error now.
-        if attempt == RUNS_ON_TRACE_ERRORS or _RUN_AGAIN not in result.stderr:
+        # (NO_NAVSTART and the like, from a busy machine); anything else but a browser out
+        # of reach (see `_RUN_AGAIN`) is an error now.
+        if attempt == RUNS_ON_TRACE_ERRORS or not any(r in result.stderr for r in _RUN_AGAIN):
             raise LighthouseError(f"lighthouse exited {result.returncode}: {result.stderr[-2000:]}")
     report: Report = json.loads(result.stdout)
     scores(report)  # a report without scores is an error, said here

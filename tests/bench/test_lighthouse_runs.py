@@ -1,4 +1,5 @@
-"""Lighthouse is run again when it says it could not record the page, and only then."""
+"""Lighthouse is run again when it says it could not record the page, or could not reach the
+browser it started, and only then."""
 
 from __future__ import annotations
 
@@ -34,6 +35,19 @@ def test_a_page_whose_trace_was_lost_is_measured_again(
     monkeypatch.setattr(lighthouse, "LIGHTHOUSE", _fake(tmp_path, 2, message))
     assert lighthouse.run_lighthouse("http://127.0.0.1:9/") == REPORT
     assert (tmp_path / "count").read_text().strip() == "3"
+
+
+def test_a_browser_out_of_reach_is_started_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As Lighthouse says it when another server took the browser's debugging port.
+    message = (
+        "Runtime error encountered: Failed to fetch browser webSocket URL from"
+        " http://127.0.0.1:37217/json/version: HTTP NOT FOUND"
+    )
+    monkeypatch.setattr(lighthouse, "LIGHTHOUSE", _fake(tmp_path, 1, message))
+    assert lighthouse.run_lighthouse("http://127.0.0.1:9/") == REPORT
+    assert (tmp_path / "count").read_text().strip() == "2"
 
 
 def test_it_gives_up_after_a_few_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
