@@ -69,10 +69,17 @@ class MarkdownCache:
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA synchronous=NORMAL")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+        try:
+            db.execute("PRAGMA synchronous=NORMAL")
+            if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            db.execute("CREATE TABLE IF NOT EXISTS html (key TEXT PRIMARY KEY, html TEXT)")
+        except BaseException:
+            # Closed now (a file that is not a database, one locked too long): else only the
+            # cycle collector would, which a build runs without, and the open file would go
+            # into every process forked meanwhile.
+            db.close()
+            raise
         return db
 
     @property

@@ -3,6 +3,7 @@ every change a build would act on gets past it."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -507,6 +508,24 @@ def test_of_the_edited_texts_only_those_the_cache_lacks_are_converted_aside(
     assert noop._to_convert(folder, edited) == [
         str(tmp_path / f"{name}.md") for name in ("cached", "new")
     ]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="lists open files by /proc")
+def test_a_cache_that_is_not_a_database_is_left_closed(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "markdown.sqlite").write_bytes(bytes(range(256)) * 16)
+    story = tmp_path / "story.md"
+    story.write_text("---\ntitle: New\n---\n\nWords *and* less.\n")
+    collecting = gc.isenabled()
+    gc.disable()  # as the command line runs: nothing closes what is dropped in a cycle
+    try:
+        assert noop._to_convert(folder, [str(story)]) == [str(story)]
+        opened = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir() if fd.is_symlink()]
+    finally:
+        if collecting:
+            gc.enable()
+    assert str(folder / "markdown.sqlite") not in opened
 
 
 def test_texts_converted_aside_while_sigchld_is_ignored(
