@@ -9,7 +9,6 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 from sitegen.content import i18n
 from sitegen.content.schema import Document
@@ -26,7 +25,6 @@ from sitegen.site.listing import (
 )
 from sitegen.site.model import HOME_STORIES, Page
 
-_T = TypeVar("_T")
 # A tag's stories, newest first, each with the name it gives the tag (`ByTag`).
 Tagged = Sequence[tuple[Listed, str]]
 
@@ -359,18 +357,18 @@ class _Side:
         key = _newest_first(row)
         for slug in dict.fromkeys(row[4]):
             items: Tagged = self.by_tag.get(slug, ())
-            place = bisect.bisect_left(items, key, key=_item_order)
+            at = bisect.bisect_left(items, key, key=_item_order)
             count = len(found)
-            while place < len(items) and _item_order(items[place]) == key:
-                if items[place][0][2] == row[2]:
-                    found.append((items, place))
-                place += 1
+            while at < len(items) and _item_order(items[at]) == key:
+                if items[at][0][2] == row[2]:
+                    found.append((items, at))
+                at += 1
             if len(found) == count:
                 return None
         return found
 
 
-def _window(items: Sequence[_T], place: int) -> Sequence[_T]:
+def _window(items: Tagged, place: int) -> Tagged:
     """The neighbours of a story in a tag that its related stories come from, itself too."""
     return items[max(0, place - RELATED_WINDOW) : place + RELATED_WINDOW + 1]
 

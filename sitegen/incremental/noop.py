@@ -483,40 +483,28 @@ def markdown_files(inputs: Iterable[str], content: Folder) -> list[str]:
 
 
 def _to_convert(cache: Folder, edited: list[str]) -> list[str]:
-    """The edited texts worth converting aside: neither plain paragraphs, which their pages
-    convert faster than they would find them in the cache (`sitegen.markdown.plain`), nor
-    in the cache already, as after an edit to the front matter alone. One that cannot be
-    read (or split) is left to the build, which says why."""
+    """The edited texts worth converting aside: those whose HTML is worth caching
+    (`cacheable_text`) and not in the cache already, as it is after an edit to the front
+    matter alone."""
     import sqlite3
     from pathlib import Path
 
-    from sitegen.content.frontmatter import body
-    from sitegen.errors import ContentError
     from sitegen.markdown.cache import MarkdownCache
-    from sitegen.markdown.plain import plain_paragraphs
-    from sitegen.markdown.texts import markdown_key
+    from sitegen.markdown.texts import cacheable_text
 
-    keys: dict[str, str] = {}
-    for name in edited:
-        try:
-            with open(name, "rb") as file:
-                text = body(file.read().decode("utf-8"), Path(name))
-        except (OSError, UnicodeDecodeError, ContentError):
-            continue
-        if plain_paragraphs(text) is None:
-            keys[name] = markdown_key(text)
+    keys = {name: found[1] for name in edited if (found := cacheable_text(Path(name)))}
     if not keys:
         return []
     try:
         # Closed again before any fork: SQLite's connections must not cross one.
         cached = MarkdownCache(Path(cache))
         try:
-            found = cached.get_many(keys.values())
+            known = cached.get_many(keys.values())
         finally:
             cached.close()
     except (OSError, sqlite3.Error):
         return list(keys)
-    return [name for name, key in keys.items() if key not in found]
+    return [name for name, key in keys.items() if key not in known]
 
 
 def _convert_and_exit(paths: list[str], cache: str) -> None:

@@ -28,20 +28,23 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sitegen.content.frontmatter import body
 from sitegen.content.load import (
     Loaded,
     ReadElsewhere,
     find_images,
     load_config,
     load_document,
-    read_text,
 )
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import MarkdownCache
-from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.texts import TooDeep, markdown_html, markdown_key, stripped
+from sitegen.markdown.texts import (
+    TooDeep,
+    cacheable_text,
+    markdown_html,
+    markdown_key,
+    stripped,
+)
 from sitegen.parallel import (
     MIN_PARALLEL,
     can_fork,
@@ -237,13 +240,10 @@ def convert_into_cache(
     batch: list[tuple[str, str]] = []
     try:
         for path in paths if runs is None else _taken(paths, *runs):
-            try:
-                text = body(read_text(path), path)
-            except ContentError:
+            found = cacheable_text(path)
+            if found is None:
                 continue
-            if plain_paragraphs(text) is not None:
-                continue
-            key = markdown_key(text)
+            text, key = found
             if cache.get(key) is None:
                 try:
                     batch.append((key, markdown_html(text)))

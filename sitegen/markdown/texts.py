@@ -54,6 +54,20 @@ def markdown_key(body: str) -> str:
     return digest(markdown_version(), body)
 
 
+def cacheable_text(path: Path) -> tuple[str, str] | None:
+    """A Markdown file's body and its cache key, when its HTML is worth keeping in the cache:
+    None for plain paragraphs, which pages convert faster than they would find them there
+    (`sitegen.markdown.plain`), and for a file that cannot be read or split, which its page
+    says why of."""
+    try:
+        text = body(read_text(path), path)
+    except ContentError:
+        return None
+    if plain_paragraphs(text) is not None:
+        return None
+    return text, markdown_key(text)
+
+
 def body_text(doc: Document) -> str:
     """A document's Markdown, read again from its file when the model holds it without."""
     if doc.body:
