@@ -36,7 +36,7 @@ from sitegen.serve.files import Languages, SiteFiles  # noqa: E402
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROME_FLAGS = (
-    "--headless --no-sandbox --disable-gpu --disable-background-networking"
+    "--headless --no-sandbox --disable-gpu --disable-dev-shm-usage --disable-background-networking"
     " --disable-component-update --disable-sync --no-first-run"
 )
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

@@ -18,6 +18,7 @@ from functions.helpers.links import Purpose
 from functions.helpers.runtime import Runtime
 from functions.shared.tokens import sign
 from sitegen.serve.dynamodb_local import free_port
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.functions.helpers.world import Clock, offer_item, put, request_item
 
 pytestmark = [pytest.mark.browser, pytest.mark.dynamodb]
@@ -25,24 +26,13 @@ pytestmark = [pytest.mark.browser, pytest.mark.dynamodb]
 ROOT = Path(__file__).resolve().parents[3]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 RUN_AXE = "async () => (await axe.run(document, { resultTypes: ['violations'] })).violations"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, driven by Playwright."""
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 
