@@ -479,10 +479,11 @@ class Builder:
         documents = journaled(state.journal[0], state.journal_entries[0], state.documents)
         # As edited since the kit was saved.
         kit.now.update((path, entry[2]) for path, entry in documents.items())
-        shared = kit.shared()
+        named: set[str] = set()
+        shared = kit.shared(named)
         context = self._context_key(inputs)
         urls: set[str] = set()
-        shown_anew = False
+        shown_anew: set[str] = set()
         # Stories whose date or tags changed, which moves them in the lists.
         moving: dict[str, Document] = {}
         for path, found in saved.items():
@@ -500,11 +501,11 @@ class Builder:
                         return None
                     moving[path] = now
                 urls.update(found.shown_on)
-                shown_anew = True
+                shown_anew.add(path)
             urls.update(found.own)
             documents[path] = (inputs[path], context, now, markdown_key(doc.body))
             kit.now[path] = now
-        if shown_anew:
+        if shown_anew & named:
             shared = kit.shared()  # the feeds show the documents as they are now
         moves, more = None, None
         if moving:

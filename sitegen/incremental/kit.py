@@ -663,9 +663,9 @@ class KitReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def shared(self) -> Shared:
-        """The site-wide parts."""
-        found = self._load(self.span)
+    def shared(self, named: set[str] | None = None) -> Shared:
+        """The site-wide parts; the paths of the documents they show are added to `named`."""
+        found = self._load(self.span, named)
         if not isinstance(found, Shared):
             raise TypeError(f"{self.file.name}: not a kit")
         return found
@@ -752,12 +752,7 @@ class KitReader:
         if span is None:
             return set()
         names: set[str] = set()
-
-        def noting(path: str) -> Document:
-            names.add(path)
-            return self.document(path)
-
-        self._load(span, finding=noting)
+        self._load(span, names)
         return names
 
     def in_use(self) -> list[tuple[int, int]]:
@@ -820,11 +815,17 @@ class KitReader:
             raise EOFError(f"{self.file.name}: cut short")
         return data
 
-    def _load(
-        self, span: tuple[int, int], *, finding: Callable[[str], Document] | None = None
-    ) -> object:
+    def _load(self, span: tuple[int, int], named: set[str] | None = None) -> object:
+        """The part at `span`; the paths of the documents it shows are added to `named`."""
         data = self._read(span)
-        _finding.append(finding or self.document)
+        finding = self.document
+        if named is not None:
+
+            def finding(path: str) -> Document:
+                named.add(path)
+                return self.document(path)
+
+        _finding.append(finding)
         try:
             return pickle.loads(data)  # noqa: S301 - our own cache file
         finally:

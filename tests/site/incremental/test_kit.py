@@ -111,6 +111,31 @@ def test_an_edit_to_a_story_the_feed_shows_remakes_the_feed(site: Site) -> None:
     assert changed_files(site, edit) == {"en/stories/one/index.html", "en/feed.xml"}
 
 
+@pytest.mark.parametrize(
+    ("edit", "loads"),
+    [
+        (("content/stories/one.en.md", "title: The first story", "title: The first, retold"), 2),
+        (("content/stories/extra-040.md", "title: Story", "title: Retold story"), 1),
+    ],
+    ids=["a story the feed shows", "one it does not"],
+)
+def test_the_shared_parts_are_read_again_only_when_an_edit_changes_what_they_show(
+    site: Site, edit: tuple[str, str, str], loads: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site.build()
+    calls = []
+    shared = kit_module.KitReader.shared
+
+    def counted(self: kit_module.KitReader, named: set[str] | None = None) -> kit_module.Shared:
+        calls.append(named)
+        return shared(self, named)
+
+    monkeypatch.setattr(kit_module.KitReader, "shared", counted)
+    changed = changed_files(site, edit)
+    assert len(calls) == loads
+    assert ("en/feed.xml" in changed) == (loads == 2)
+
+
 SHOWN_EDITS = {
     "title": ("content/stories/one.en.md", "title: The first story", "title: The first, retold"),
     "summary": ("content/stories/two.md", "summary: Another person", "summary: One more person"),
@@ -624,7 +649,13 @@ def test_the_kit_belongs_to_the_state_it_was_saved_with(site: Site) -> None:
     assert two is not None
     assert list(two.own) == ["/en/stories/two/"]
     assert kit.saved(str(site.content / "stories" / "draft.md")) is None
-    assert kit.shared().config.codes == ("en", "pl")
+    named: set[str] = set()
+    shared = kit.shared(named)
+    assert shared.config.codes == ("en", "pl")
+    # The documents the shared parts show are the feeds' stories.
+    assert named == {str(entry.doc.path) for entries in shared.feeds.values() for entry in entries}
+    assert str(site.content / "stories" / "two.md") in named
+    assert str(site.content / "stories" / "extra-040.md") not in named
     kit.close()
     assert not opens(kit_path, state.version, "another")
     assert not opens(kit_path.with_suffix(".gone"), state.version, state.token)
