@@ -511,7 +511,7 @@ class Builder:
         if moving:
             # Here, not at the top: only an edit moving a story needs them, some 6 ms.
             from sitegen.incremental.moves import moved
-            from sitegen.render.outputs import is_sitemap_file, sitemap_files
+            from sitegen.render.outputs import is_sitemap_file, kept_sitemap_files
 
             lists = self._kit_lists(kit, state.kit_token)
             bodies = {path: documents[path][3] for path in moving}
@@ -521,8 +521,8 @@ class Builder:
             shared = moves.shared
             urls.update(moves.pages)
             sitemap = []
-            if moves.lists.sitemap is not None:  # a date changed them
-                sitemap = sitemap_files(shared.config, [e for _, e in moves.lists.sitemap])
+            if moves.lists.sitemap is not None:  # a date changed it
+                sitemap = kept_sitemap_files(shared.config, moves.lists.sitemap)
                 if {name for name, _ in sitemap} != set(filter(is_sitemap_file, state.files)):
                     return None  # split otherwise: files to remove, which only a whole build does
             more = _More(moves.feeds, [(name, text.encode()) for name, text in sitemap])
@@ -824,7 +824,7 @@ class Builder:
         bodies = {e.url: html[e.doc.path] for e in entries}
         if edited is None:
             return site_files(
-                prepared.site, prepared.renderer, bodies, self.today, prepared.sitemap
+                prepared.site, prepared.renderer, bodies, self.today, prepared.sitemap_files
             )
         return feed_files(prepared.site, prepared.renderer, bodies, self.today, sorted(codes))
 

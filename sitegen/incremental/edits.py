@@ -53,6 +53,8 @@ def kit_of(prepared: Prepared) -> Kit:
 
 def _lists(prepared: Prepared) -> Lists:
     """The lists of the site `prepared`, for the kit (see `Lists`)."""
+    from sitegen.render.outputs import kept_sitemap  # made with the sitemap: loaded already
+
     site = prepared.site
     stories = {
         code: tuple(listed(entry.doc, entry.url) for entry in entries)
@@ -65,7 +67,7 @@ def _lists(prepared: Prepared) -> Lists:
     return Lists(
         stories,
         {code: tuple(urls) for code, urls in homes.items()},
-        tuple(prepared.sitemap),
+        kept_sitemap(prepared.sitemap_files, prepared.sitemap),
     )
 
 

@@ -39,7 +39,7 @@ from sitegen.site.listing import Entry, tag_slug
 from sitegen.site.model import Chrome, Page
 
 if TYPE_CHECKING:
-    from sitegen.render.outputs import SitemapEntry
+    from sitegen.render.outputs import KeptSitemap
 
 KIT_FORMAT = 10
 _LENGTH = 8
@@ -125,16 +125,16 @@ ByTag = dict[str, list[tuple[Listed, str]]]
 class Lists:
     """What rebuilding after stories move in the lists (their dates or tags edited) needs of
     the whole site: each language's stories newest first, the pages showing the newest of them
-    (home pages), and the sitemap's entries by URL; None for those as the kit saved them,
-    which a kit reads only when asked (`KitReader.sitemap`): only a new date changes them,
-    and they are the larger part.
+    (home pages), and the sitemap (`KeptSitemap`); None for it as the kit saved it, which a
+    kit reads only when asked (`KitReader.sitemap`): only a new date changes it, and it is
+    the larger part.
 
     `tagged`: each language's stories by tag, where worked out already (not saved): a
     long-lived builder keeps the lists it moved stories in, and need not group them again."""
 
     stories: Mapping[str, tuple[Listed, ...]]
     homes: Mapping[str, tuple[str, ...]]
-    sitemap: tuple[tuple[str, SitemapEntry], ...] | None
+    sitemap: KeptSitemap | None
     tagged: Mapping[str, ByTag] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -244,8 +244,8 @@ class _Parts(Naming):
         self, lists: Lists, sitemap: tuple[int, int] | None = None
     ) -> tuple[tuple[int, int], tuple[int, int]]:
         """Write the lists, as plain values in marshal's format (a third of pickle's time to
-        read, a sixth to write): the stories and home pages, then the sitemap's entries,
-        unless they are as saved at `sitemap`. Where each is."""
+        read, a sixth to write): the stories and home pages, then the sitemap, unless it is
+        as saved at `sitemap`. Where each is."""
         stories = self.add(dumped((dict(lists.stories), dict(lists.homes))))
         if lists.sitemap is not None:
             sitemap = self.add(dumped(lists.sitemap))
@@ -679,10 +679,10 @@ class KitReader:
             raise TypeError(f"{self.file.name}: not a kit")
         return Lists(*found, sitemap=None)
 
-    def sitemap(self) -> tuple[tuple[str, SitemapEntry], ...]:
-        """The sitemap's entries as saved with the lists."""
+    def sitemap(self) -> KeptSitemap:
+        """The sitemap as saved with the lists."""
         found = None if self.sitemap_span is None else loaded(self._read(self.sitemap_span))
-        if type(found) is not tuple:
+        if type(found) is not tuple and type(found) is not str:
             raise TypeError(f"{self.file.name}: not a kit")
         return found
 

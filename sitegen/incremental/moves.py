@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sitegen.content import i18n
 from sitegen.content.schema import Document
 from sitegen.incremental.kit import ByTag, KitReader, Listed, Lists, Shared, day_number, listed
-from sitegen.render.outputs import SitemapEntry, sitemap_entry
+from sitegen.render.outputs import KeptSitemap, SitemapEntry, sitemap_entry, with_entries
 from sitegen.site.listing import (
     RELATED_WINDOW,
     Entry,
@@ -375,9 +375,10 @@ def _window(items: Tagged, place: int) -> Tagged:
 
 def _sitemap(
     kit: KitReader, shared: Shared, lists: Lists, stories: Iterable[str]
-) -> tuple[tuple[str, SitemapEntry], ...] | None:
-    """The sitemap's entries with those of the stories' (by path) own pages as they are now."""
-    entries = list(kit.sitemap() if lists.sitemap is None else lists.sitemap)
+) -> KeptSitemap | None:
+    """The sitemap as kept, with the entries of the stories' (by path) own pages as they are
+    now; None when the kit lacks one of them or their pages, or the sitemap their entries."""
+    entries: list[tuple[str, SitemapEntry]] = []
     for path in stories:
         saved = kit.saved(path)
         if saved is None:
@@ -386,10 +387,9 @@ def _sitemap(
             page = kit.page(url)
             if page is None:
                 return None
-            place = bisect.bisect_left(entries, url, key=lambda item: item[0])
-            if page.indexable and place < len(entries) and entries[place][0] == url:
-                entries[place] = (url, sitemap_entry(shared.config, page))
-    return tuple(entries)
+            if page.indexable:
+                entries.append((url, sitemap_entry(shared.config, page)))
+    return with_entries(kit.sitemap() if lists.sitemap is None else lists.sitemap, entries)
 
 
 def _body(kit: KitReader, path: str) -> str | None:

@@ -55,6 +55,13 @@ class Prepared:
 
         return sitemap_entries(self.site.config, self.site.pages)
 
+    @cached_property
+    def sitemap_files(self) -> list[tuple[str, str]]:
+        """The sitemap's files: made once for the site and the kit."""
+        from sitegen.render.outputs import sitemap_files  # see `site_files`
+
+        return sitemap_files(self.site.config, [entry for _, entry in self.sitemap])
+
 
 class PageKeys:
     """The keys of a model's pages: a digest of every input of a page (code, settings,
@@ -167,18 +174,18 @@ def site_files(
     renderer: Renderer,
     bodies: Mapping[str, str],
     today: date,
-    sitemap: Iterable[tuple[str, SitemapEntry]],
+    sitemap: Iterable[tuple[str, str]],
 ) -> list[tuple[str, bytes]]:
     """The root page, sitemap, robots.txt, feeds and the moderators' inbox; `bodies` is body
-    HTML by page URL, `sitemap` the sitemap's entries by URL."""
+    HTML by page URL, `sitemap` the sitemap's files."""
     # Here, not at the top: a rebuild after an edit to a text that no feed shows needs neither.
     from sitegen.render.admin import admin_pages
-    from sitegen.render.outputs import robots_txt, sitemap_files
+    from sitegen.render.outputs import robots_txt
 
     config = site.config
     files = [
         ("index.html", renderer.render_root()),
-        *sitemap_files(config, [entry for _, entry in sitemap]),
+        *sitemap,
         ("robots.txt", robots_txt(config)),
     ]
     files += [(page.output, renderer.render_admin(page)) for page in admin_pages(config)]

@@ -3,6 +3,7 @@ one Atom feed per language, robots.txt."""
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -112,6 +113,55 @@ def sitemap_entry(config: SiteConfig, page: Page) -> SitemapEntry:
         ]
     lines.append("</url>")
     return "\n".join(lines) + "\n", day
+
+
+# The sitemap as rebuilds after a new date keep it (`kept_sitemap`): the text of its one
+# file, or its entries by URL when it is split in files, which an index dates by their newest.
+KeptSitemap = str | tuple[tuple[str, SitemapEntry], ...]
+
+
+def kept_sitemap(
+    files: list[tuple[str, str]], entries: Iterable[tuple[str, SitemapEntry]]
+) -> KeptSitemap:
+    """The sitemap as kept for rebuilds: the `files` made of these `entries`
+    (`sitemap_files`). Of one file, its text, which takes a tenth of the time of the entries to
+    read and to save again, and in which a new date changes one entry alone."""
+    return files[0][1] if len(files) == 1 else tuple(entries)
+
+
+def kept_sitemap_files(config: SiteConfig, kept: KeptSitemap) -> list[tuple[str, str]]:
+    """The sitemap files of a kept sitemap."""
+    if isinstance(kept, str):
+        return [("sitemap.xml", kept)]
+    return sitemap_files(config, [entry for _, entry in kept])
+
+
+def with_entries(
+    kept: KeptSitemap, entries: Iterable[tuple[str, SitemapEntry]]
+) -> KeptSitemap | None:
+    """The kept sitemap with these entries (by URL) in place of those of their URLs; None
+    when it has no entry of one of them, or, kept as text, when an entry is of another length
+    than the one it replaces, which could take the sitemap past one file's limits."""
+    if isinstance(kept, str):
+        text = kept
+        for _, (element, _day) in entries:
+            # "<url><loc>...</loc>" and its line break: "<url>" begins an element alone, for
+            # "<" in a URL is escaped, and "</loc>" ends this URL.
+            start = text.find(element[: element.index("\n") + 1])
+            if start < 0:
+                return None
+            end = text.find("</url>\n", start) + len("</url>\n")
+            if end - start != len(element):
+                return None
+            text = text[:start] + element + text[end:]
+        return text
+    found = list(kept)
+    for url, entry in entries:
+        place = bisect.bisect_left(found, url, key=lambda item: item[0])
+        if place == len(found) or found[place][0] != url:
+            return None
+        found[place] = (url, entry)
+    return tuple(found)
 
 
 def _split(entries: list[tuple[str, str]], max_urls: int, room: int) -> list[list[tuple[str, str]]]:

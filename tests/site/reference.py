@@ -26,7 +26,7 @@ from sitegen.markdown.texts import converted as render_markdown
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import BuildOptions
 from sitegen.render.form import Form, read_form
-from sitegen.render.outputs import sitemap_entries
+from sitegen.render.outputs import sitemaps
 from sitegen.render.templates import Renderer, required_strings
 from sitegen.site.links import link_problems, output_path
 from sitegen.site.model import Site
@@ -53,9 +53,7 @@ def render_site(options: BuildOptions) -> RenderedSite:
     bodies = {page.url: render_markdown(page.document.body) for page in site.pages if page.document}
     texts = _render_pages(renderer, site, bodies)
     files: dict[str, Output] = {output_path(url): text.encode() for url, text in texts.items()}
-    files |= dict(
-        site_files(site, renderer, bodies, today, sitemap_entries(site.config, site.pages))
-    )
+    files |= dict(site_files(site, renderer, bodies, today, sitemaps(site.config, site.pages)))
     files |= dict(prepared.assets.files.items())
     files |= {v.url.lstrip("/"): v.cached for image in images.values() for v in image.variants}
     pages = {page.url: page for page in site.pages}

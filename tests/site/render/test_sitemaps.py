@@ -14,7 +14,16 @@ from sitegen.content.config import DEFAULT_CONFIG
 from sitegen.content.schema import Document
 from sitegen.options import TEMPLATES
 from sitegen.render import outputs
-from sitegen.render.outputs import MAX_URLS, robots_txt, sitemaps
+from sitegen.render.outputs import (
+    MAX_URLS,
+    kept_sitemap,
+    kept_sitemap_files,
+    robots_txt,
+    sitemap_entries,
+    sitemap_files,
+    sitemaps,
+    with_entries,
+)
 from sitegen.site.model import Page
 from tests.site.incremental.test_builder import FIXTURE, Site, snapshot
 
@@ -81,6 +90,29 @@ def test_the_default_limit_is_50_000_urls() -> None:
     assert len(locations(files["sitemap-1.xml"], "s:url/s:loc")) == 50_000
     assert locations(files["sitemap-2.xml"], "s:url/s:loc") == [f"{BASE}/en/stories/s050000/"]
     assert len(dict(sitemaps(DEFAULT_CONFIG, pages[:-1]))) == 1
+
+
+@pytest.mark.parametrize("max_urls", [3, MAX_URLS], ids=["split in files", "one file"])
+def test_a_kept_sitemap_with_new_dates_gives_the_files_made_anew(
+    max_urls: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "MAX_URLS", max_urls)
+    days = [date(2020, 1, 1 + n) for n in range(7)]
+    pages = [page(n, day=days[n]) for n in range(7)]
+    entries = sitemap_entries(DEFAULT_CONFIG, pages)
+    kept = kept_sitemap(sitemap_files(DEFAULT_CONFIG, [e for _, e in entries]), entries)
+    assert isinstance(kept, str) == (max_urls == MAX_URLS)
+    redated = {2: page(2, day=date(2021, 6, 30)), 5: page(5, day=date(2019, 12, 31))}
+    now = with_entries(kept, sitemap_entries(DEFAULT_CONFIG, redated.values()))
+    assert now is not None
+    expected = sitemaps(DEFAULT_CONFIG, [redated.get(n, p) for n, p in enumerate(pages)])
+    assert kept_sitemap_files(DEFAULT_CONFIG, now) == expected
+    assert kept_sitemap_files(DEFAULT_CONFIG, kept) == sitemaps(DEFAULT_CONFIG, pages)
+    # A page the sitemap lacks gives none; kept as text, one of another length (no date now)
+    # neither.
+    assert with_entries(kept, sitemap_entries(DEFAULT_CONFIG, [page(8)])) is None
+    undated = with_entries(kept, sitemap_entries(DEFAULT_CONFIG, [page(3)]))
+    assert (undated is None) == isinstance(kept, str)
 
 
 def test_a_build_writes_the_index_and_removes_its_files_once_one_is_enough(
