@@ -133,7 +133,7 @@ def _languages(path: Path, field: Field | None, problems: list[Problem]) -> list
 def _language(path: Path, code: str, field: Field, problems: list[Problem]) -> Language | None:
     data = plain(field.value)
     before = len(problems)
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         problems.append(
             Problem(path, field.line, f"language code {shown(code)} must be two letters")
         )
@@ -146,7 +146,7 @@ def _language(path: Path, code: str, field: Field, problems: list[Problem]) -> L
         problems.append(Problem(path, field.line, f"language '{code}' has wrong 'sections'", hint))
         return None
     for segment in sections.values():
-        if not isinstance(segment, str) or not _SEGMENT.match(segment):
+        if not isinstance(segment, str) or not _SEGMENT.fullmatch(segment):
             message = (
                 f"section name {shown(segment)} of '{code}' must be lowercase letters, digits, -"
             )

@@ -181,7 +181,7 @@ def parse_name(kind: str, relative: Path, path: Path, config: SiteConfig) -> tup
         hint = f"pages may be up to {PAGE_DEPTH} folders deep; move it up"
         raise ContentError([Problem(path, None, "the page is in too many subfolders", hint)])
     for part in parts:
-        if not (SLUG.match(part) or (kind == "pages" and part == "404" and len(parts) == 1)):
+        if not (SLUG.fullmatch(part) or (kind == "pages" and part == "404" and len(parts) == 1)):
             hint = f"rename it, e.g. to '{slugify(part) or 'my-page'}'"
             message = f"'{part}' must be lowercase letters, digits and single hyphens"
             raise ContentError([Problem(path, None, message, hint)])

@@ -18,7 +18,7 @@ _SUMMARY = "A sentence or two for listings, feeds and link previews."
 def check_slug(kind: str, slug: str) -> None:
     """Refuse a name that is not URL-safe; a page may sit in folders (`ask/thanks`)."""
     parts = slug.split("/") if kind == "page" else [slug]
-    if all(SLUG.match(part) for part in parts):
+    if all(SLUG.fullmatch(part) for part in parts):
         return
     example = "/".join(slugify(part) for part in parts).strip("/") or f"my-{kind}"
     raise SiteError(

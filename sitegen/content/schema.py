@@ -95,7 +95,7 @@ def _date(key: str, value: object) -> date:
     if isinstance(value, date):
         return value
     # fromisoformat alone would also take week dates and 20191129.
-    if isinstance(value, str) and _ISO_DATE.match(value):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         with suppress(ValueError):
             return date.fromisoformat(value)
     message = f"'{key}' must be a date like 2019-11-29 (got {shown(value)})"

@@ -6,7 +6,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Matched whole (`fullmatch`): "$" also matches before a final line break.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # Letters that Unicode does not decompose into a base letter plus an accent.
 _SPECIAL = str.maketrans({"ł": "l", "Ł": "l", "ß": "ss", "ø": "o", "Ø": "o", "æ": "ae", "œ": "oe"})
 

@@ -152,6 +152,30 @@ def test_folders_deeper_than_pythons_recursion_limit_are_a_problem_not_a_crash(
     assert problems == ["x.md:None: stories cannot be in subfolders"]
 
 
+def test_a_file_name_ending_in_a_line_break_is_a_problem(tmp_path: Path) -> None:
+    _story(tmp_path, f"{HEADER}---\nText.\n", name="two\n.md")
+    assert _check(tmp_path) == [
+        "two\n.md:None: 'two\n' must be lowercase letters, digits and single hyphens"
+    ]
+
+
+def test_a_section_name_or_language_code_ending_in_a_line_break_is_a_problem(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "site.yaml").write_text(
+        "title: T\nbase_url: https://example.org\ndefault_language: en\nlanguages:\n"
+        '  en: {name: English, sections: {stories: "stories\\n", campaigns: c, tags: t}}\n'
+        '  "pl\\n": {name: Polski, sections: {stories: s, campaigns: c, tags: t}}\n'
+    )
+    _story(tmp_path, f"{HEADER}---\nText.\n")
+    problems = _check(tmp_path)
+    assert (
+        "site.yaml:5: section name 'stories\\n' of 'en' must be lowercase letters, digits, -"
+        in problems
+    )
+    assert "site.yaml:6: language code 'pl\\n' must be two letters" in problems
+
+
 def test_a_page_may_be_32_folders_deep_and_no_deeper(tmp_path: Path) -> None:
     page = "---\ntitle: Deep\nsummary: S\n---\nText.\n"
     fine = tmp_path.joinpath("pages", *["p"] * (PAGE_DEPTH - 1))

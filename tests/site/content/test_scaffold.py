@@ -80,7 +80,7 @@ def test_a_name_taken_in_any_language_is_refused(tmp_path: Path) -> None:
 
 def test_a_name_that_is_not_url_safe_is_refused(tmp_path: Path) -> None:
     site(tmp_path)
-    for slug in ("Kitchen--Table", "kitchen_table", "kitchen-", "küche", "a/b"):
+    for slug in ("Kitchen--Table", "kitchen_table", "kitchen-", "küche", "a/b", "kitchen\n"):
         refused = run("new", "story", slug, cwd=tmp_path)
         assert refused.returncode == 1, slug
         assert refused.stderr.startswith(f"error: '{slug}' cannot be the name of a story: use")
