@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
+
+from sitegen.classes import dataclass
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 # functions.help_requests.contract.CONTRACT_PATH, without loading the contract's code.

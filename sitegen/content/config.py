@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from sitegen.classes import dataclass
 from sitegen.content.yamltext import Field, load_mapping, plain, shown
 from sitegen.errors import ContentError, Problem
 

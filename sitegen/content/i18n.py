@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import string
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.content.yamltext import Field
 from sitegen.errors import ContentError, Problem, display_path
 

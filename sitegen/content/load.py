@@ -6,11 +6,11 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple, TypeVar
 
+from sitegen.classes import dataclass
 from sitegen.content.config import DEFAULT_CONFIG, SiteConfig, parse_site_config
 from sitegen.content.frontmatter import split
 from sitegen.content.i18n import StringsFile, Use, check_languages, check_uses

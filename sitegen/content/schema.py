@@ -7,10 +7,10 @@ import difflib
 import re
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.content.slugs import slugify
 from sitegen.content.yamltext import Field, shown
 from sitegen.errors import ContentError, Problem

@@ -6,9 +6,9 @@ when its text changes in substance, and on a translation when it has caught up."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
+from sitegen.classes import dataclass
 from sitegen.content.config import SiteConfig
 from sitegen.content.load import KINDS
 from sitegen.content.schema import Document

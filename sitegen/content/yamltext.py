@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sitegen.classes import dataclass
 from sitegen.content import plainyaml
 from sitegen.errors import ContentError, Problem
 

@@ -8,12 +8,12 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from sitegen.classes import dataclass
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import Use
 from sitegen.content.load import Content, ReadElsewhere, load_content, load_document

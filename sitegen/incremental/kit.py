@@ -15,11 +15,12 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
+from sitegen.classes import dataclass
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import StringsFile
 from sitegen.content.schema import Document

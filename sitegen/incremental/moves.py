@@ -8,8 +8,8 @@ import bisect
 import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
+from sitegen.classes import dataclass
 from sitegen.content import i18n
 from sitegen.content.schema import Document
 from sitegen.incremental.kit import ByTag, KitReader, Listed, Lists, Shared, day_number, listed

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental.write import make_folder, write_new

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sitegen.classes import dataclass
 from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document

@@ -10,10 +10,11 @@ import pickle
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
+from sitegen.classes import dataclass
 from sitegen.content.schema import Document
 from sitegen.digest import digest
 from sitegen.incremental import noop

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.content.schema import Document

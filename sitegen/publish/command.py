@@ -10,12 +10,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from sitegen.classes import dataclass
 from sitegen.errors import PublishError
 from sitegen.publish import aws, stale
 from sitegen.publish.aws import aws_errors

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
+
+from sitegen.classes import dataclass
 
 DEFAULT_KEEP = timedelta(days=1)
 # Set on an asset when a publish first finds it unused; its LastModified is then that time.

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.content.config import SiteConfig
 from sitegen.content.i18n import Translator, Use
 from sitegen.render.form import Form

@@ -5,9 +5,10 @@ the pages' rules and their UI strings."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.errors import SiteError
 
 STATUSES = (

@@ -8,13 +8,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from PIL import Image
 
+from sitegen.classes import dataclass
 from sitegen.content.slugs import slugify
 from sitegen.errors import ContentError, Problem
 from sitegen.parallel import cores

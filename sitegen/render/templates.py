@@ -6,7 +6,6 @@ import json
 import re
 import traceback
 from collections.abc import Callable, Mapping, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ import markupsafe
 from jinja2 import nodes
 from markupsafe import Markup
 
+from sitegen.classes import dataclass
 from sitegen.content.i18n import DATE_KEYS, Translator, Use
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError, Problem, template_problem

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sitegen import infra_template
+from sitegen.classes import dataclass
 from sitegen.serve.app import with_headers
 from sitegen.serve.moto import Moderator, MotoServer, UserPool, add_moderator, create_user_pool
 

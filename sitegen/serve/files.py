@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from sitegen.classes import dataclass
 from sitegen.publish.command import CONTENT_TYPES
 from sitegen.serve.livereload import LiveReload, inject
 

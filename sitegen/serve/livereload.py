@@ -6,11 +6,12 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
+
+from sitegen.classes import dataclass
 
 SCRIPT_PATH = "/__dev/livereload.js"
 EVENTS_PATH = "/__dev/events"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
-from dataclasses import dataclass
 from html import escape
 from html.parser import HTMLParser
 from typing import Any
@@ -18,6 +17,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sitegen.classes import dataclass
 
 MAIL_PATH = "/_dev/mail/"
 JSON_PATH = "/_dev/mail/messages.json"

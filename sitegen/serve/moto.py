@@ -9,11 +9,11 @@ import logging
 import os
 import secrets
 import string
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
 from sitegen import infra_template
+from sitegen.classes import dataclass
 
 # moto answers the browser's unsigned Cognito calls as this region's.
 REGION = "us-east-1"

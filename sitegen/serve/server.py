@@ -12,7 +12,6 @@ import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -22,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from starlette.types import ASGIApp
 
 from sitegen import infra_template
+from sitegen.classes import dataclass
 from sitegen.content.load import load_config
 from sitegen.errors import ServeError, SiteError
 from sitegen.incremental.builder import Builder

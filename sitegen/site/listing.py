@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from functools import cache, cached_property
 from typing import TypeVar
 
+from sitegen.classes import dataclass
 from sitegen.content.schema import Document
 from sitegen.content.slugs import slugify
 

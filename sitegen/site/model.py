@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import date
 from pathlib import Path
 
+from sitegen.classes import dataclass
 from sitegen.content.config import Language, SiteConfig
 from sitegen.content.i18n import Translator
 from sitegen.content.schema import Document
