@@ -563,7 +563,9 @@ class Builder:
         shared = moves.shared if moves.feeds else None
         state.kit, state.kit_token = None, ""
         try:
-            staged = amend_kit(kit, place, token, moves.pages, shared=shared, lists=moves.lists)
+            staged = amend_kit(
+                kit, place, token, moves.pages, shared=shared, lists=moves.lists, moves=moves.moved
+            )
         except (*DAMAGED, OSError):
             return
         state.kit_token, state.staged_kit = token, staged

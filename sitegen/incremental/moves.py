@@ -12,7 +12,18 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from sitegen.classes import dataclass
 from sitegen.content import i18n
 from sitegen.content.schema import Document
-from sitegen.incremental.kit import ByTag, KitReader, Listed, Lists, Shared, day_number, listed
+from sitegen.incremental.kit import (
+    ByTag,
+    KitReader,
+    Listed,
+    Lists,
+    Moved,
+    Shared,
+    day_number,
+    listed,
+    newest_first,
+    reordered,
+)
 from sitegen.render.outputs import KeptSitemap, SitemapEntry, sitemap_entry, with_entries
 from sitegen.site.listing import (
     RELATED_WINDOW,
@@ -38,9 +49,11 @@ class Moves:
     # The shared parts with the feeds as they are now, and the languages whose feed changed.
     shared: Shared
     feeds: frozenset[str]
-    # With the sitemap's entries only if they changed (a story's date did): else None, as
-    # the kit keeps them.
+    # With the sitemap only if it changed (a story's date did): else None, as the kit keeps
+    # it.
     lists: Lists
+    # The moved stories' rows, and their pages' new entries of the sitemap, for the kit.
+    moved: Moved
 
 
 def moved(
@@ -81,17 +94,18 @@ def moved(
     days: dict[str, int] = {}
     # The stories of each language by tag, as the lists now are, where known.
     by_tag = dict(lists.tagged)
+    # The edited stories' rows as they are now, by language and path.
+    moved_rows: dict[str, dict[str, Listed]] = {}
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
         was = {row[2]: row for row in before if row[2] in stories}
         if len(was) != sum(d.lang == code for d in stories.values()):
             return None
         # The edited stories' rows as they are now, in the order they take in the list (of
-        # one day and slug, in the order they had: as `_reordered` places them).
-        now = sorted(
-            (listed(stories[path], row[3]) for path, row in was.items()), key=_newest_first
-        )
-        after = _reordered(before, now)
+        # one day and slug, in the order they had: as `reordered` places them).
+        now = sorted((listed(stories[path], row[3]) for path, row in was.items()), key=newest_first)
+        after = reordered(before, now)
+        moved_rows[code] = {row[2]: row for row in now}
         ordered[code] = tuple(after)
         chrome, language = shared.chrome[code], config.language(code)
         span = _differ(before, after)
@@ -172,9 +186,13 @@ def moved(
                 return None
     # Of the stories' own pages the sitemap shows the date alone.
     dated = [path for path, doc in stories.items() if day_number(doc) != days[path]]
-    sitemap = _sitemap(kit, shared, lists, dated) if dated else None
-    if dated and sitemap is None:
-        return None
+    sitemap: KeptSitemap | None = None
+    dated_entries: dict[str, SitemapEntry] = {}
+    if dated:
+        found = _sitemap(kit, shared, lists, dated)
+        if found is None:
+            return None
+        sitemap, dated_entries = found
     changed = frozenset(code for code in feeds if feeds[code] != shared.feeds[code])
     if changed:
         known = dict(shared.feed_bodies)
@@ -189,23 +207,8 @@ def moved(
         shared = dataclasses.replace(shared, feeds=feeds, feed_bodies=feed_bodies)
     # Without the sitemap's entries when they did not change: the kit saved with these lists
     # keeps them as they are, rather than saving them again.
-    return Moves(pages, shared, changed, Lists(ordered, lists.homes, sitemap, by_tag))
-
-
-def _reordered(before: Sequence[Listed], rows: Iterable[Listed]) -> list[Listed]:
-    """The stories `before` (newest first, `_newest_first`) with these rows in place of
-    those of the same paths, each in its place: what sorting them all again gives, in a
-    fraction of its time. Rows of one day and slug keep no order of their own here, so then
-    they are sorted."""
-    now = {row[2]: row for row in rows}
-    after = [row for row in before if row[2] not in now]
-    for row in sorted(now.values(), key=_newest_first):
-        key = _newest_first(row)
-        place = bisect.bisect_left(after, key, key=_newest_first)
-        if place < len(after) and _newest_first(after[place]) == key:
-            return sorted((now.get(row[2], row) for row in before), key=_newest_first)
-        after.insert(place, row)
-    return after
+    after_moves = Lists(ordered, lists.homes, sitemap, by_tag)
+    return Moves(pages, shared, changed, after_moves, (moved_rows, dated_entries))
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
@@ -230,7 +233,7 @@ def _moved_in_tags(
     for slug in slugs:
         kept = [item for item in tagged.get(slug, ()) if item[0][2] not in was]
         for row in now:
-            key = _newest_first(row)
+            key = newest_first(row)
             for named, name in zip(row[4], row[5], strict=True):
                 if named != slug:
                     continue
@@ -246,17 +249,12 @@ def _moved_in_tags(
 
 
 def _item_order(item: tuple[Listed, str]) -> tuple[int, str]:
-    return _newest_first(item[0])
+    return newest_first(item[0])
 
 
 def _label(tagged: ByTag, slug: str, labels: Mapping[str, str]) -> str:
     """What a tag is called (`tag_label`)."""
     return tag_label(slug, Counter(name for _, name in tagged.get(slug, ())), labels)
-
-
-def _newest_first(row: Listed) -> tuple[int, str]:
-    """As `newest_first` orders stories: newest first, then by slug."""
-    return -row[0], row[1]
 
 
 def _differ(before: Sequence[Listed], after: Sequence[Listed]) -> tuple[int, int] | None:
@@ -354,7 +352,7 @@ class _Side:
             return None
         row = self.rows[place]
         found: list[tuple[Tagged, int]] = []
-        key = _newest_first(row)
+        key = newest_first(row)
         for slug in dict.fromkeys(row[4]):
             items: Tagged = self.by_tag.get(slug, ())
             at = bisect.bisect_left(items, key, key=_item_order)
@@ -375,9 +373,10 @@ def _window(items: Tagged, place: int) -> Tagged:
 
 def _sitemap(
     kit: KitReader, shared: Shared, lists: Lists, stories: Iterable[str]
-) -> KeptSitemap | None:
+) -> tuple[KeptSitemap, dict[str, SitemapEntry]] | None:
     """The sitemap as kept, with the entries of the stories' (by path) own pages as they are
-    now; None when the kit lacks one of them or their pages, or the sitemap their entries."""
+    now, and those entries by URL; None when the kit lacks one of them or their pages, or the
+    sitemap their entries."""
     entries: list[tuple[str, SitemapEntry]] = []
     for path in stories:
         saved = kit.saved(path)
@@ -389,7 +388,8 @@ def _sitemap(
                 return None
             if page.indexable:
                 entries.append((url, sitemap_entry(shared.config, page)))
-    return with_entries(kit.sitemap() if lists.sitemap is None else lists.sitemap, entries)
+    found = with_entries(kit.sitemap() if lists.sitemap is None else lists.sitemap, entries)
+    return None if found is None else (found, dict(entries))
 
 
 def _body(kit: KitReader, path: str) -> str | None:

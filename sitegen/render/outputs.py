@@ -143,18 +143,26 @@ def with_entries(
     when it has no entry of one of them, or, kept as text, when an entry is of another length
     than the one it replaces, which could take the sitemap past one file's limits."""
     if isinstance(kept, str):
-        text = kept
+        # Where each goes, then the text made once: made again for each, it was copied whole
+        # each time (0.5 ms an entry at 10,000 stories).
+        places: dict[int, str] = {}
         for _, (element, _day) in entries:
             # "<url><loc>...</loc>" and its line break: "<url>" begins an element alone, for
             # "<" in a URL is escaped, and "</loc>" ends this URL.
-            start = text.find(element[: element.index("\n") + 1])
+            start = kept.find(element[: element.index("\n") + 1])
             if start < 0:
                 return None
-            end = text.find("</url>\n", start) + len("</url>\n")
+            end = kept.find("</url>\n", start) + len("</url>\n")
             if end - start != len(element):
                 return None
-            text = text[:start] + element + text[end:]
-        return text
+            places[start] = element
+        pieces: list[str] = []
+        done = 0
+        for start in sorted(places):
+            pieces += (kept[done:start], places[start])
+            done = start + len(places[start])
+        pieces.append(kept[done:])
+        return "".join(pieces)
     found = list(kept)
     for url, entry in entries:
         place = bisect.bisect_left(found, url, key=lambda item: item[0])

@@ -14,6 +14,7 @@ from datetime import date
 from functools import partial
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -433,11 +434,10 @@ def test_only_a_new_date_reads_and_saves_the_sitemap_s_entries_again(
         read.append(1)
         return sitemap(reader)
 
-    def entries() -> bytes:
+    def entries() -> object:
         state = load_state(saved(site, "files").with_suffix(""))
         with open_kit(saved(site, "kit"), state.version, state.kit_token) as reader:  # type: ignore[union-attr]
-            assert reader.sitemap_span is not None
-            return reader._read(reader.sitemap_span)
+            return sitemap(reader)
 
     monkeypatch.setattr(kit_module.KitReader, "sitemap", counted)
     before = entries()
@@ -473,6 +473,51 @@ def test_a_kit_that_cannot_be_saved_again_leaves_the_next_edit_to_a_whole_build(
     changed_files(site, DATE_EDITS["a day earlier"][0])
 
 
+def kit_lists(site: Site, cache: str = "cache") -> tuple[Any, ...]:
+    """The lists and the sitemap of the kit in `cache`, as read; where each is kept; and the
+    stories moved since the lists were saved whole."""
+    builds = site.base / cache / "builds"
+    state = load_state(next(builds.glob("*.files")).with_suffix(""))
+    with open_kit(next(builds.glob("*.kit")), state.version, state.kit_token) as reader:  # type: ignore[union-attr]
+        lists = reader.lists()
+        assert lists is not None
+        spans = (reader.lists_span, reader.sitemap_span)
+        return lists.stories, lists.homes, reader.sitemap(), spans, reader.moved()
+
+
+def test_stories_moved_are_saved_as_what_moved_until_there_are_too_many(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(kit_module, "ROWS_MOVED_AT_MOST", 3)
+    monkeypatch.setattr(kit_module, "ENTRIES_MOVED_AT_MOST", 2)
+    site.build()
+    model = saved(site, "model")
+    whole, whole_model = kit_lists(site), model.read_bytes()
+    assert whole[4] == ({}, {})
+    edits = [
+        ("content/stories/extra-040.md", "date: 2018-05-14", "date: 2018-05-13"),
+        TAG_EDITS["one added"][0],
+        ("content/stories/extra-040.md", "date: 2018-05-13", "date: 2016-05-13"),
+        ("content/stories/extra-010.md", "date: 2018-", "date: 2017-"),
+        ("content/stories/extra-020.md", "date: 2018-", "date: 2019-"),
+    ]
+    # Rows moved and entries of the sitemap, after each edit, before the kit saves them whole.
+    counts = [(1, 1), (2, 1), (2, 1), (3, 2), (0, 0)]
+    for number, (edit, (rows, entries)) in enumerate(zip(edits, counts, strict=True)):
+        changed_files(site, edit)
+        assert model.read_bytes() == whole_model  # built from the kit
+        site.build(f"cold-{number}", cache=f"cold-cache-{number}")
+        cold, now = kit_lists(site, f"cold-cache-{number}"), kit_lists(site)
+        # As a cold build keeps them, once what moved since is put in place.
+        assert now[:3] == cold[:3]
+        assert sum(map(len, now[4][0].values())) == rows
+        assert len(now[4][1]) == entries
+        if rows:
+            assert now[3][0] == whole[3][0]  # the lists as saved whole, not again
+        if entries:
+            assert now[3][1] == whole[3][1]
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -480,6 +525,7 @@ def test_a_kit_that_cannot_be_saved_again_leaves_the_next_edit_to_a_whole_build(
         "a page",
         "the lists",
         "the sitemap",
+        "the stories moved",
         "a page naming no module",
         "a bit of saved documents",
     ],
@@ -499,6 +545,8 @@ def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str)
             if damage == "the lists"
             else reader.sitemap_span
             if damage == "the sitemap"
+            else reader.moved_span
+            if damage == "the stories moved"
             else reader.document_names.span(str(site.content / "stories" / "one.en.md"))
             if damage == "a bit of saved documents"
             else reader.page_names.span("/en/stories/one/")
@@ -553,7 +601,12 @@ def test_a_state_not_saved_leaves_no_kit_saved_for_it(
     assert snapshot(site.base / "public") == site.reference()
 
 
-def test_a_kit_saved_again_and_again_keeps_only_the_parts_in_use(site: Site) -> None:
+def test_a_kit_saved_again_and_again_keeps_only_the_parts_in_use(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The lists and the sitemap saved whole each time, as after many stories moved.
+    monkeypatch.setattr(kit_module, "ROWS_MOVED_AT_MOST", 0)
+    monkeypatch.setattr(kit_module, "ENTRIES_MOVED_AT_MOST", 0)
     site.build()
     model, kit = saved(site, "model"), saved(site, "kit")
     whole, sizes = model.read_bytes(), [kit.stat().st_size]

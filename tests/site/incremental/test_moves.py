@@ -8,14 +8,8 @@ from collections import defaultdict
 
 import pytest
 
-from sitegen.incremental.kit import Listed
-from sitegen.incremental.moves import (
-    _by_tag,
-    _moved_in_tags,
-    _newest_first,
-    _related_changes,
-    _reordered,
-)
+from sitegen.incremental.kit import Listed, newest_first, reordered
+from sitegen.incremental.moves import _by_tag, _moved_in_tags, _related_changes
 from sitegen.site.listing import related_places
 
 
@@ -27,7 +21,7 @@ def stories(rng: random.Random, count: int, tags: int) -> list[Listed]:
         day = 730_000 + rng.randrange(count // 3 + 1)
         url = f"/s{number}/"
         rows.append((day, f"s{number:04d}", f"p{number}", url, tuple(named), tuple(named)))
-    return sorted(rows, key=_newest_first)
+    return sorted(rows, key=newest_first)
 
 
 def related(rows: list[Listed]) -> dict[str, list[str]]:
@@ -48,7 +42,7 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
         # Stories of one day and slug (in two folders), which only their paths tell apart.
         day, slug, _, _, tags, names = before[rng.randrange(len(before))]
         before.append((day, slug, f"elsewhere{twin}", f"/elsewhere{twin}/", tags, names))
-    before.sort(key=_newest_first)
+    before.sort(key=newest_first)
     edited = rng.sample(range(len(before)), rng.choice([1, 1, 2, 5]))
     after = list(before)
     retagged = set()
@@ -60,7 +54,7 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
             tags = tuple(rng.sample([f"t{n}" for n in range(4)], rng.choice([0, 1, 2])))
             retagged.add(url)
         after[index] = (day, slug, path, url, tags, tags)
-    after.sort(key=_newest_first)
+    after.sort(key=newest_first)
     pairs = enumerate(zip(before, after, strict=True))
     places = [i for i, (one, other) in pairs if one[2] != other[2]]
     moving = {row[3] for row in before[places[0] : places[-1] + 1]} if places else set()
@@ -81,7 +75,7 @@ def test_a_story_missing_from_its_tag_makes_the_related_stories_unknown() -> Non
     after = list(before)
     day, slug, path, url, tags, names = after[10]
     after[10] = (day - 30, slug, path, url, tags, names)
-    after.sort(key=_newest_first)
+    after.sort(key=newest_first)
     tagged = _by_tag(before), _by_tag(after)
     assert _related_changes(before, after, tagged, {url}) is not None
     # A story with tags whose rows are missing from one of them: its place there is unknown.
@@ -108,7 +102,7 @@ def test_the_tags_after_a_move_are_worked_out_from_those_before_as_from_scratch(
             # Each name a spelling of its tag's URL name: one named twice is spelt apart.
             names = tuple(f"{tag} {n}" for n, tag in enumerate(tags))
         after[index] = (day, slug, path, url, tags, names)
-    after.sort(key=_newest_first)
+    after.sort(key=newest_first)
     was = {before[index][2]: before[index] for index in edited}
     now = [row for row in after if row[2] in was]
     slugs = {slug for row in (*was.values(), *now) for slug in row[4]}
@@ -125,7 +119,7 @@ def test_stories_put_back_in_their_places_are_in_the_order_sorting_all_again_giv
         # Two stories of one day and slug (in two folders): sorted, they keep their order.
         day, slug, _, _, tags, names = before[rng.randrange(len(before))]
         before = sorted(
-            [*before, (day, slug, "elsewhere", "/elsewhere/", tags, names)], key=_newest_first
+            [*before, (day, slug, "elsewhere", "/elsewhere/", tags, names)], key=newest_first
         )
     edited = rng.sample(before, min(len(before), rng.choice([1, 1, 2, 5])))
     rows = []
@@ -134,9 +128,9 @@ def test_stories_put_back_in_their_places_are_in_the_order_sorting_all_again_giv
             day = rng.choice([day - 400, day - 1, day + 1, before[rng.randrange(len(before))][0]])
         rows.append((day, slug, path, url, tags[:1], names[:1]))
     now = {row[2]: row for row in rows}
-    expected = sorted((now.get(row[2], row) for row in before), key=_newest_first)
-    assert _reordered(before, rows) == expected
+    expected = sorted((now.get(row[2], row) for row in before), key=newest_first)
+    assert reordered(before, rows) == expected
     # The edited rows, taken in the order they had and sorted, are in the order they take
     # among the others (`moved` sorts them so rather than look for them in the list).
     in_order = [now[row[2]] for row in before if row[2] in now]
-    assert sorted(in_order, key=_newest_first) == [row for row in expected if row[2] in now]
+    assert sorted(in_order, key=newest_first) == [row for row in expected if row[2] in now]
