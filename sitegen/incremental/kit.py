@@ -398,8 +398,7 @@ def amend_kit(
     the file, with a header of their own, which the file points at once put in place: only
     these parts are written, and a reader that opened the file before reads on the parts its
     own header names. Else the parts in use are copied to a new file, and the others left."""
-    in_use = kit.in_use()
-    if 2 * sum(length for _, length in in_use) >= kit.end - kit.start:
+    if 2 * kit.bytes_in_use() >= kit.end - kit.start:
         try:
             file = path.open("r+b")
         except OSError:
@@ -426,7 +425,7 @@ def amend_kit(
     staged = path.with_name(f"{path.name}-{token}")
 
     def write(file: BinaryIO) -> tuple[Any, ...]:
-        moved = kit.copy_parts(file, in_use)
+        moved = kit.copy_parts(file, kit.in_use())
         parts = _Parts(file, file.tell() - _LENGTH)
         return _amended(kit, parts, moved, token, pages, shared, lists, moves)
 
@@ -555,9 +554,11 @@ class StagedHeader:
 Staged = StagedFile | StagedHeader
 
 
-def _moved(places: Sequence[int], moved: Mapping[int, int]) -> array[int]:
+def _moved(places: memoryview | array[int], moved: Mapping[int, int]) -> array[int]:
     """Places (offset, length, offset, length...) with the offsets in `moved` moved."""
-    found = array("q", places)
+    found = array("q")
+    # As bytes: made of the numbers one by one, it took 1 ms at 10,000 stories.
+    found.frombytes(memoryview(places).cast("B"))
     if moved:
         found[::2] = array("q", (moved.get(offset, offset) for offset in found[::2]))
     return found
@@ -850,9 +851,18 @@ class KitReader:
         """The places of the parts the header names: in use. Other bytes before the header
         are of parts and headers replaced since the file was written."""
         spans = [self.span, *self.page_names.spans(), *self.document_names.spans()]
-        lists = (self.lists_span, self.sitemap_span, self.moved_span)
-        spans.extend(span for span in lists if span is not None)
+        spans.extend(span for span in self._lists_spans() if span is not None)
         return spans
+
+    def bytes_in_use(self) -> int:
+        """How many bytes the parts in use (`in_use`) take."""
+        names = (self.page_names, self.document_names)
+        lists = (span[1] for span in self._lists_spans() if span is not None)
+        spans = sum(int(sum(listed.places[1::2])) for listed in names)
+        return int(self.span[1]) + spans + sum(lists)
+
+    def _lists_spans(self) -> tuple[tuple[int, int] | None, ...]:
+        return self.lists_span, self.sitemap_span, self.moved_span
 
     def copy_parts(self, file: BinaryIO, spans: list[tuple[int, int]]) -> dict[int, int]:
         """Write the parts at `spans` to `file`, where it is, in runs of parts that follow

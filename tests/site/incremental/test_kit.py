@@ -620,6 +620,10 @@ def test_a_kit_saved_again_and_again_keeps_only_the_parts_in_use(
     # what is is copied.
     assert any(after < before for before, after in itertools.pairwise(sizes))
     assert max(sizes) < 3 * sizes[0]
+    state = load_state(saved(site, "files").with_suffix(""))
+    with open_kit(kit, state.version, state.kit_token) as reader:  # type: ignore[union-attr]
+        assert reader.bytes_in_use() == sum(length for _, length in reader.in_use())
+        assert reader.bytes_in_use() < reader.end - reader.start
     changed_files(site, ("content/stories/extra-041.md", "date: 2018-", "date: 2008-"))
     assert model.read_bytes() == whole
 
