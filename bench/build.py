@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import os
 import shutil
+import subprocess
 import sys
 import time
 from collections.abc import Mapping
@@ -314,13 +316,25 @@ def sizes_of(text: str) -> list[int]:
     return sizes
 
 
+# Every module of the generator imported, with what Python keeps of them written: their
+# classes' methods among it (`sitegen.classes`).
+_IMPORT_ALL = (
+    "import importlib, pkgutil, sitegen\n"
+    "for found in pkgutil.walk_packages(sitegen.__path__, 'sitegen.'):\n"
+    "    importlib.import_module(found.name)\n"
+)
+
+
 def compile_generator() -> None:
-    """Write the generator's byte code, as Python does on its first run where it may write.
+    """Write the generator's byte code, as Python does on its first run where it may write,
+    and the methods of its classes (`sitegen.classes`), kept likewise.
 
     With PYTHONDONTWRITEBYTECODE set (as in many containers), every build would otherwise
     compile the generator's modules again, which a user's second run never does."""
     for folder in ("sitegen", "functions"):
         compileall.compile_dir(ROOT / folder, quiet=1)
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run([sys.executable, "-c", _IMPORT_ALL], cwd=ROOT, env=environment, check=True)
 
 
 def main(argv: list[str]) -> int:
