@@ -13,6 +13,7 @@ read or written costs the compile, nothing else."""
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import dataclasses
 import marshal
@@ -24,8 +25,9 @@ from types import CodeType
 from typing import Any, TypeVar, cast, dataclass_transform, overload
 
 _Class = TypeVar("_Class", bound=type)
-# At most this many methods are kept: those of classes since changed give way to new ones.
-KEPT_AT_MOST = 4000
+# At most this many methods are kept, some three times what the generator's classes have:
+# those of classes since changed give way to new ones. Every process reads them all.
+KEPT_AT_MOST = 1000
 _NAME = "classes.{tag}.marshal"
 # The methods read from the file or compiled in this process, by their source text; None
 # until the first class is defined.
@@ -33,6 +35,11 @@ _compiled: dict[str, CodeType] | None = None
 # Those compiled in this process and not yet written, and those read back and used.
 _new: dict[str, CodeType] = {}
 _used: set[str] = set()
+# Held while a class is made, and the file written: the `exec` of `dataclasses` is the
+# process's, and so are the methods kept (a build makes its images in a thread of its own).
+_making = _thread.RLock()
+# The thread making one, which alone takes methods from the file (0: none).
+_maker = 0
 
 
 @overload
@@ -48,13 +55,17 @@ def dataclass(cls: _Class | None = None, /, **options: Any) -> Any:
     def make(cls: _Class) -> _Class:
         # `dataclasses` compiles each method by calling `exec` on its text: while this class
         # is made, its module's `exec` is ours, ahead of the built-in one.
-        vars(dataclasses)["exec"] = _exec
-        try:
-            made = cast(_Class, dataclasses.dataclass(**options)(cls))
-        finally:
-            vars(dataclasses).pop("exec", None)
-        if _new:
-            _write()
+        global _maker
+        with _making:
+            outer, _maker = _maker, _thread.get_ident()
+            vars(dataclasses)["exec"] = _exec
+            try:
+                made = cast(_Class, dataclasses.dataclass(**options)(cls))
+            finally:
+                vars(dataclasses).pop("exec", None)
+                _maker = outer
+            if _new:
+                _write()
         return made
 
     return make if cls is None else make(cls)
@@ -63,18 +74,23 @@ def dataclass(cls: _Class | None = None, /, **options: Any) -> Any:
 def _exec(
     source: str | bytes | CodeType, globals: dict[str, Any] | None = None, locals: Any = None
 ) -> None:
-    """`exec`, with a text compiled by an earlier process taken as it compiled it."""
-    if not isinstance(source, str):
-        exec(source, globals, locals)  # noqa: S102 - as dataclasses calls it
-        return
-    compiled = _kept()
-    code = compiled.get(source)
-    if code is None:
-        # As exec in `dataclasses` compiles a text: named "<string>", with no future features.
-        code = compile(source, "<string>", "exec", dont_inherit=True)
-        compiled[source] = _new[source] = code
-    _used.add(source)
+    """`exec`, with a text compiled by an earlier process taken as it compiled it. Another
+    thread making a class with `dataclasses` meanwhile has its text compiled as ever."""
+    if isinstance(source, str) and _thread.get_ident() == _maker:
+        compiled = _kept()
+        code = compiled.get(source)
+        if code is None:
+            code = compiled[source] = _new[source] = _compiled_text(source)
+        _used.add(source)
+    else:
+        code = source if isinstance(source, CodeType) else _compiled_text(source)
     exec(code, globals, locals)  # noqa: S102 - compiled from the text dataclasses wrote
+
+
+def _compiled_text(source: str | bytes) -> CodeType:
+    """As `exec` in `dataclasses` compiles a text: named "<string>", with no future features
+    (here, `annotations` would make the methods' annotations text)."""
+    return compile(source, "<string>", "exec", dont_inherit=True)
 
 
 def _kept() -> dict[str, CodeType]:
@@ -93,7 +109,9 @@ def _path() -> str | None:
         return None
     folder = os.path.dirname(os.path.abspath(__file__))
     if sys.pycache_prefix:
-        return os.path.join(sys.pycache_prefix, folder.lstrip(os.sep), _NAME.format(tag=tag))
+        # Below the prefix by the folder's path without its drive, as Python puts bytecode.
+        below = os.path.splitdrive(folder)[1].lstrip(os.sep)
+        return os.path.join(sys.pycache_prefix, below, _NAME.format(tag=tag))
     return os.path.join(folder, "__pycache__", _NAME.format(tag=tag))
 
 

@@ -154,3 +154,46 @@ def test_methods_not_used_give_way_once_there_are_too_many(tmp_path: Path) -> No
     result = _run(tmp_path, kept=len(everything))
     assert result["compiled"] == 1
     assert _kept(path).keys() == everything.keys()
+
+
+THREADS = """
+import dataclasses, sys, threading
+from sitegen import classes
+
+failures = []
+
+
+def theirs():
+    try:
+        for number in range(300):
+            made = dataclasses.make_dataclass(f"Theirs{number}", [("theirs", int)], frozen=True)
+            if made.__init__.__annotations__["theirs"] is not int:
+                failures.append(made.__init__.__annotations__)
+    except BaseException as error:
+        failures.append(repr(error))
+
+
+thread = threading.Thread(target=theirs)
+thread.start()
+for number in range(300):
+    kind = type(f"Ours{number}", (), {"__annotations__": {"y": str}})
+    made = classes.dataclass(frozen=True)(kind)
+    assert made(y="a").y == "a"
+thread.join()
+assert not failures, failures[:3]
+assert not any("theirs" in text for text in classes._kept()), "their methods were kept"
+"""
+
+
+def test_classes_made_in_other_threads_meanwhile_are_made_as_ever(tmp_path: Path) -> None:
+    environment = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    done = subprocess.run(
+        [sys.executable, "-c", THREADS],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
