@@ -485,6 +485,27 @@ def kit_lists(site: Site, cache: str = "cache") -> tuple[Any, ...]:
         return lists.stories, lists.homes, reader.sitemap(), spans, reader.moved()
 
 
+def test_a_kit_saved_again_names_the_names_of_its_pages_and_documents_as_saved(
+    site: Site,
+) -> None:
+    site.build()
+
+    def names() -> tuple[Any, ...]:
+        state = load_state(saved(site, "files").with_suffix(""))
+        kit = saved(site, "kit")
+        with open_kit(kit, state.version, state.kit_token) as reader:  # type: ignore[union-attr]
+            header = kit.stat().st_size - reader.end
+            listed = (reader.page_names, reader.document_names)
+            return header, [(n.span_of_names, n.listed) for n in listed]
+
+    before = names()
+    changed_files(site, DATE_EDITS["a day earlier"][0])
+    after = names()
+    # The same names where they were, and a header that does not hold them again.
+    assert after[1] == before[1]
+    assert after[0] < sum(len(listed) for _, listed in after[1])
+
+
 def test_stories_moved_are_saved_as_what_moved_until_there_are_too_many(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -526,6 +547,7 @@ def test_stories_moved_are_saved_as_what_moved_until_there_are_too_many(
         "the lists",
         "the sitemap",
         "the stories moved",
+        "the names of the pages",
         "a page naming no module",
         "a bit of saved documents",
     ],
@@ -547,6 +569,8 @@ def test_a_damaged_kit_leaves_the_edit_to_a_whole_build(site: Site, damage: str)
             if damage == "the sitemap"
             else reader.moved_span
             if damage == "the stories moved"
+            else reader.page_names.span_of_names
+            if damage == "the names of the pages"
             else reader.document_names.span(str(site.content / "stories" / "one.en.md"))
             if damage == "a bit of saved documents"
             else reader.page_names.span("/en/stories/one/")
