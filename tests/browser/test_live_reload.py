@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import DevServer
 
@@ -33,7 +34,7 @@ def story(dev_server: DevServer, page: Page) -> Iterator[Path]:
     original = path.read_text(encoding="utf-8")
     yield path
     path.write_text(original, encoding="utf-8")
-    title = original.split("title:", 1)[1].splitlines()[0].strip().strip("\"'")
+    title = text_title(original)
     page.goto(STORY_URL)
     expect(page.locator("h1")).to_have_text(title, timeout=5000)
 
@@ -84,15 +85,45 @@ def test_a_content_error_shows_an_overlay_and_keeps_the_last_good_build(
 def test_many_open_tabs_all_load_and_all_reload(
     browser: Browser, dev_server: DevServer, story: Path
 ) -> None:
-    """Browsers allow six connections per server; one event stream per tab would use them up."""
-    context = browser.new_context(base_url=dev_server.url, bypass_csp=True)
-    tabs = [context.new_page() for _ in range(8)]
-    for tab in tabs:
-        tab.goto(STORY_URL, timeout=5000)
-    text = story.read_text(encoding="utf-8")
-    old_title = tabs[0].locator("h1").inner_text()
+    """Browsers allow six connections per server; one event stream per tab would use them up.
 
-    story.write_text(text.replace(old_title, "Seventeen years, and many tabs", 1), "utf-8")
-    for tab in tabs:
-        expect(tab.locator("h1")).to_have_text("Seventeen years, and many tabs", timeout=5000)
-    context.close()
+    Twice in CI, under load, the renderer of one of the eight tabs of headless Chromium
+    crashed while they all reloaded at once ("Page crashed"); never in runs here, under load
+    or with a small /dev/shm. A run in which a tab crashed is run once more, with a new title,
+    in a new window: a second crash fails the test, as any other failure does at once."""
+    text = story.read_text(encoding="utf-8")
+    for attempt, title in enumerate(["Seventeen years, and many tabs", "Many tabs, once more"]):
+        crashed: list[Page] = []
+        context = browser.new_context(base_url=dev_server.url, bypass_csp=True)
+        try:
+            tabs = [context.new_page() for _ in range(8)]
+            for tab in tabs:
+                tab.on("crash", noting(crashed))
+                tab.goto(STORY_URL, timeout=5000)
+            old_title = tabs[0].locator("h1").inner_text()
+            assert old_title != title
+            story.write_text(text.replace(text_title(text), title, 1), "utf-8")
+            for tab in tabs:
+                expect(tab.locator("h1")).to_have_text(title, timeout=5000)
+            assert not crashed
+            return
+        except (AssertionError, PlaywrightError):
+            if not crashed or attempt:
+                raise
+        finally:
+            context.close()
+
+
+def noting(crashed: list[Page]) -> Callable[[Page], None]:
+    """What notes a crashed tab in `crashed` (a function of ours: Playwright keeps its
+    wrapper on the function it is given, which a built-in method cannot hold)."""
+
+    def note(tab: Page) -> None:
+        crashed.append(tab)
+
+    return note
+
+
+def text_title(text: str) -> str:
+    """The title in a story's front matter, as written."""
+    return text.split("title:", 1)[1].splitlines()[0].strip().strip("\"'")
