@@ -6,6 +6,7 @@ strings, images, assets, the form, the newest stories of each feed, the keys' sh
 from __future__ import annotations
 
 import bisect
+import contextlib
 import copyreg
 import dataclasses
 import io
@@ -951,10 +952,10 @@ def open_kit(
     end, header = found
     named = []
     for (span, places), per_part in zip(header[4:6], (1, DOCUMENTS_A_PART), strict=True):
-        try:
-            names = loaded(_read_span(file, span))
-        except (OSError, EOFError, ValueError, TypeError):
-            names = None
+        names = None
+        if type(span) is tuple and len(span) == 2 and all(type(n) is int for n in span):
+            with contextlib.suppress(OSError, EOFError, ValueError, TypeError):
+                names = loaded(_read_span(file, span))
         if type(names) is not str or type(places) is not bytes or len(places) % 16:
             file.close()
             return None
@@ -968,8 +969,6 @@ def open_kit(
 
 def _read_span(file: BinaryIO, span: tuple[int, int]) -> bytes:
     """The bytes of the part at `span` of a kit's file."""
-    if type(span) is not tuple or len(span) != 2 or any(type(n) is not int for n in span):
-        raise TypeError(f"{file.name}: not a kit")
     if _PREAD:
         data = os.pread(file.fileno(), span[1], _LENGTH + span[0])
     else:  # Windows
