@@ -4,13 +4,18 @@ A plain build command line (the build options only, each spelt out in full) is r
 the standard library's basics, and the manifest check runs on it. Anything else, and any build
 with something to do, goes on to argparse and the generator as before, so the command line
 means exactly what argparse makes of it. Argparse and pathlib with what they import take some
-25 ms to load, a sixth of a rebuild with nothing to do."""
+25 ms to load, a sixth of a rebuild with nothing to do.
+
+Where the check looks at the files in another process (a large site), this one loads the
+generator meanwhile, module by module, until the check finds the inputs as they were: a
+rebuild after an edit then finds it loaded, some 30 ms sooner at 10,000 stories."""
 
 from __future__ import annotations
 
 import os
 import sys
 import time
+from collections.abc import Callable
 
 from sitegen.incremental import noop
 
@@ -37,12 +42,44 @@ def quick_build(argv: list[str], templates: str) -> int | None:
         output,
         settings,
     )
-    counts = noop.unchanged(as_path(options.get("--cache", DEFAULTS["--cache"])), key)
+    cache = as_path(options.get("--cache", DEFAULTS["--cache"]))
+    counts = noop.unchanged(cache, key, meanwhile=load_generator)
     if counts is None:
         return None
     pages, files = counts
     print(noop.summary_line(output, pages, files, 0, 0, time.perf_counter() - started))
     return 0
+
+
+# What a build with something to do loads after the check, in the order it does, in steps of
+# a few milliseconds each: the modules every such build loads and no others.
+GENERATOR = (
+    "sqlite3",
+    "pathlib",
+    "sitegen.markdown.cache",
+    "dataclasses",
+    "sitegen.content.load",
+    "sitegen.markdown.texts",
+    "tempfile",
+    "jinja2",
+    "sitegen.incremental.state",
+    "sitegen.incremental.compiled",
+    "sitegen.incremental.builder",
+    "sitegen.options",
+)
+
+
+def load_generator(stop: Callable[[], bool]) -> None:
+    """Load the generator module by module while the check looks at the files in another
+    process, until `stop()`: the check may yet find nothing to do. A module that fails to
+    load ends this, and fails again where the build loads it, with its error then."""
+    for name in GENERATOR:
+        if stop():
+            return
+        try:
+            __import__(name)
+        except Exception:  # reported where the build loads it
+            return
 
 
 def plain_options(argv: list[str]) -> dict[str, str] | None:

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -272,15 +273,15 @@ def test_the_command_line_stops_early_and_still_sees_an_edit(site: Site) -> None
     assert "just asked" in page
 
 
-@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", "story edited", None])
-def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
-    site: Site, monkeypatch: pytest.MonkeyPatch, change: str | None
-) -> None:
+@pytest.fixture
+def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The check looks at the files in a forked process, however small the site: the ids of
+    the processes forked so."""
     forked: list[int] = []
     fork = noop._fork_looking
 
-    def recorded(output: str, listed: str, version: str) -> int | None:
-        pid = fork(output, listed, version)
+    def recorded(*args: object) -> int | None:
+        pid = fork(*args)  # type: ignore[arg-type]
         assert pid is not None
         forked.append(pid)
         return pid
@@ -288,6 +289,13 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     monkeypatch.setattr(noop._Looking, "FORK_ABOVE", 0)
     monkeypatch.setattr(noop, "_may_fork", lambda: True)
     monkeypatch.setattr(noop, "_fork_looking", recorded)
+    return forked
+
+
+@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", "story edited", None])
+def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
+    site: Site, forking: list[int], change: str | None
+) -> None:
     result = site.build()
     if change is not None:
         CHANGES[change](site)
@@ -300,9 +308,84 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     assert inputs  # the inputs as the check found them
     # The outputs come back only when every one is as the manifest lists it.
     assert bool(outputs) is (change in (None, "story edited"))
-    assert len(forked) == 1
+    assert len(forking) == 1
     with pytest.raises(ChildProcessError):
-        os.waitpid(forked[0], os.WNOHANG)  # waited for: no process is left behind
+        os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
+
+
+def polled(stopped: list[bool]) -> noop.Meanwhile:
+    """Work done meanwhile that asks whether to stop until the forked process has told of
+    the inputs, then once more: whether it was told to stop goes into `stopped`."""
+
+    def meanwhile(stop: Callable[[], bool]) -> None:
+        looking = noop._seen["outputs"]
+        assert isinstance(looking, noop._Looking)
+        while not looking.heard() and not stop():
+            time.sleep(0.001)
+        stopped.append(stop())
+
+    return meanwhile
+
+
+STOPPED_EARLY = {
+    "output marker deleted",
+    "built with drafts since",
+    "built with another cache since",
+    "saved state deleted",
+}
+
+
+@pytest.mark.parametrize("change", [*CHANGES, None])
+def test_a_forked_scan_of_the_inputs_finds_what_a_scan_here_finds(
+    site: Site, forking: list[int], change: str | None
+) -> None:
+    result = site.build()
+    options = site.options()
+    roots = (options.content, options.templates, options.contract)
+    before = noop.scan_inputs(*roots)
+    if change is not None:
+        CHANGES[change](site)
+    noop._answers.clear()
+    stopped: list[bool] = []
+    counts = noop.unchanged(site.base / "cache", key(site), polled(stopped))
+    assert counts == (None if change else (result.pages, result.files))
+    inputs, _ = noop.seen(roots, options.output)
+    as_here = noop.scan_inputs(*roots)
+    # Where the state's list is gone, or the output folder was written by another build
+    # since (or its marker is gone), the check stops before it looks at any file.
+    assert bool(forking) is (change not in STOPPED_EARLY)
+    if not forking:
+        assert (inputs, stopped) == ({}, [])
+        return
+    # The same files, in the same order, with the same sizes and times.
+    assert list(inputs.items()) == list(as_here.items())
+    # The work meanwhile stops only where no input changed.
+    assert stopped == [as_here == before]
+    assert len(forking) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
+
+
+@pytest.mark.parametrize("which", ["first", "last"])
+def test_with_the_inputs_as_listed_either_half_of_the_outputs_is_looked_at(
+    site: Site, forking: list[int], which: str
+) -> None:
+    result = site.build()
+    listed = next((site.base / "cache" / "builds").glob("*.files"))
+    listing = noop.read_listing(str(listed), code_version())
+    assert listing is not None
+    names = list(listing[3])
+    append(site.base / "public" / names[0 if which == "first" else -1])
+    noop._answers.clear()
+    stopped: list[bool] = []
+    assert noop.unchanged(site.base / "cache", key(site), polled(stopped)) is None
+    assert stopped == [True]
+    site.build()
+    noop._answers.clear()
+    stopped.clear()
+    again = noop.unchanged(site.base / "cache", key(site), polled(stopped))
+    assert again == (result.pages, result.files)
+    assert stopped == [True]
 
 
 def test_a_forked_look_reaped_by_the_system_is_done_again_here(

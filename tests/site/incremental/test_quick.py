@@ -144,6 +144,62 @@ def test_a_build_with_nothing_to_do_loads_neither_argparse_nor_pathlib(site: Sit
     assert again.stdout.rstrip().endswith(f"→ {site.base / 'q'}")
 
 
+def test_what_loads_meanwhile_is_what_a_build_after_an_edit_loads(site: Site) -> None:
+    argv = ["--content", str(site.content), "--templates", str(site.templates)]
+    argv += ["--output", str(site.base / "q"), "--cache", str(site.base / "q-cache")]
+    command = [sys.executable, "-X", "importtime", str(ROOT / "build.py"), *argv]
+    subprocess.run(command, check=True, capture_output=True, text=True, cwd=site.base)
+    site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
+    edited = subprocess.run(command, check=True, capture_output=True, text=True, cwd=site.base)
+    assert "(1 written," in edited.stdout
+    imported = [line.split("|")[-1].strip() for line in edited.stderr.splitlines()]
+    after = imported[imported.index("sitegen.incremental.quick") :]
+    # Every module loaded meanwhile is one such a build loads, after the check.
+    assert set(quick.GENERATOR) <= set(after)
+
+
+LOADS = """
+import sys
+from sitegen.incremental import quick
+asked = []
+def stop():
+    asked.append(True)
+    return len(asked) > int(sys.argv[1])
+quick.load_generator(stop)
+print(len(asked), *(name in sys.modules for name in quick.GENERATOR))
+"""
+
+
+@pytest.mark.parametrize("steps", [0, 3, len(quick.GENERATOR)])
+def test_the_generator_loads_module_by_module_until_told_to_stop(steps: int) -> None:
+    ran = subprocess.run(
+        [sys.executable, "-c", LOADS, str(steps)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    asked, *loaded = ran.stdout.split()
+    # Asked before each module, and not again after the last.
+    assert int(asked) == min(steps + 1, len(quick.GENERATOR))
+    assert loaded[:steps] == ["True"] * steps
+    if steps == 0:
+        assert loaded == ["False"] * len(quick.GENERATOR)
+
+
+def test_a_module_that_fails_to_load_ends_the_loading(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(quick, "GENERATOR", ("sitegen.no_such_module", "this_is_never_asked_for"))
+    asked: list[bool] = []
+
+    def stop() -> bool:
+        asked.append(True)
+        return False
+
+    quick.load_generator(stop)
+    assert asked == [True]
+    assert "this_is_never_asked_for" not in sys.modules
+
+
 class Ended(Exception):
     """os._exit, called."""
 
