@@ -739,6 +739,9 @@ class KitReader:
         # Parts of saved documents read, by number.
         self._parts: dict[int, _Part] = {}
         self._memo = memo
+        # The paths of the documents each page read shows, by URL: a page saved again after
+        # an edit is looked at for them, which read it whole again (5 ms of a tags edit).
+        self._shown: dict[str, frozenset[str]] = {}
 
     def close(self) -> None:
         """Close the file."""
@@ -848,7 +851,9 @@ class KitReader:
         span = self.page_names.span(url)
         if span is None:
             return None
-        page = self._load(span)
+        names: set[str] = set()
+        page = self._load(span, names)
+        self._shown[url] = frozenset(names)
         if not isinstance(page, Page):
             raise TypeError(f"{self.file.name}: not a kit")
         doc = page.document
@@ -860,6 +865,9 @@ class KitReader:
 
     def names_on(self, url: str) -> set[str]:
         """The paths of the documents a saved page shows."""
+        shown = self._shown.get(url)
+        if shown is not None:
+            return set(shown)
         span = self.page_names.span(url)
         if span is None:
             return set()

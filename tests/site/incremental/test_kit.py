@@ -837,6 +837,34 @@ def test_each_document_finds_its_pages_and_those_that_show_it(tmp_path: Path) ->
     assert not opens(path, "v1", "t2")
 
 
+def test_the_documents_a_page_shows_are_known_from_reading_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "x.kit"
+    documents = {name: _document(name) for name in NAMES}
+    listed = _page("/list/", None, [documents[name] for name in NAMES[:3]])
+    bodies = dict.fromkeys(NAMES[:3], "k")
+    kit = Kit(shared=None, pages=[listed], bodies=bodies)  # type: ignore[arg-type]
+    write_kit(path, "v", "t", kit)
+    with open_kit(path, "v", "t") as fresh:  # type: ignore[union-attr]
+        expected = fresh.names_on("/list/")
+    assert expected == set(NAMES[:3])
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        assert reader.page("/list/") == listed
+        read: list[object] = []
+        load = reader._load
+
+        def recorded(*args: Any) -> object:
+            read.append(args)
+            return load(*args)
+
+        monkeypatch.setattr(reader, "_load", recorded)
+        # Once read, the page is not read again for them.
+        assert reader.names_on("/list/") == expected
+        assert read == []
+        assert reader.names_on("/nowhere/") == set()
+
+
 def _documents_kit(path: Path, count: int, *more: Page) -> list[Document]:
     """Write a kit (token `t`) of `count` documents, each with a page of its own, and the
     pages `more`."""
