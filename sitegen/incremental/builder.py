@@ -29,6 +29,7 @@ from sitegen.incremental.kit import (
     KitReader,
     Lists,
     PartMemo,
+    Pickled,
     Saved,
     amend_kit,
     open_kit,
@@ -547,24 +548,35 @@ class Builder:
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
-        self._fill_edits(outputs, prepared, markdown, list(prepared.site.pages), edited, more)
+        pickled = self._fill_edits(
+            outputs, prepared, markdown, list(prepared.site.pages), edited, more, keep=bool(moves)
+        )
         if moves is not None:
             # The kit as the lists now are, put in place once the state naming it is saved: it
             # is for the next build, so it is written once this one's pages are in place.
-            self._amend_kit(kit, outputs.state, moves)
+            self._amend_kit(kit, outputs.state, moves, pickled)
         return outputs
 
-    def _amend_kit(self, kit: KitReader, state: BuildState, moves: Moves) -> None:
-        """Save the kit with the pages, feeds and lists `moves` changed, for `state` to name.
-        One that cannot be (a damaged part, a full disk) is named by no state, and the next
-        build that needs one builds everything, which saves a new kit: the pages of this
-        build are in place already."""
+    def _amend_kit(
+        self, kit: KitReader, state: BuildState, moves: Moves, pickled: Pickled | None = None
+    ) -> None:
+        """Save the kit with the pages, feeds and lists `moves` changed, for `state` to name;
+        `pickled`: pages pickled already (`amend_kit`). One that cannot be (a damaged part, a
+        full disk) is named by no state, and the next build that needs one builds everything,
+        which saves a new kit: the pages of this build are in place already."""
         token, place = new_token(), state_files(self.state_file)[2]
         shared = moves.shared if moves.feeds else None
         state.kit, state.kit_token = None, ""
         try:
             staged = amend_kit(
-                kit, place, token, moves.pages, shared=shared, lists=moves.lists, moves=moves.moved
+                kit,
+                place,
+                token,
+                moves.pages,
+                shared=shared,
+                lists=moves.lists,
+                moves=moves.moved,
+                pickled=pickled,
             )
         except (*DAMAGED, OSError):
             return
@@ -605,22 +617,25 @@ class Builder:
         pages: list[Page],
         edited: set[Path],
         more: _More | None = None,
-    ) -> None:
+        *,
+        keep: bool = False,
+    ) -> Pickled | None:
         """Render the pages of edited texts and the feeds that show them (and `more`); keep
-        all else."""
-        key = self._page_keys(prepared)
+        all else. With `keep`, the pages as pickled for their keys, for the kit to save."""
+        key = self._page_keys(prepared, keep=keep)
         keys = {page.url: key(page) for page in pages}
         outputs.state.journal[1].update(keys)
         self._fill(outputs, prepared, markdown, keys, list(keys), edited=edited, more=more)
+        return key.kept
 
-    def _page_keys(self, prepared: Prepared) -> PageKeys:
+    def _page_keys(self, prepared: Prepared, *, keep: bool = False) -> PageKeys:
         """The keys of pages rendered after edits: a long-lived builder digests each
         document it keeps from the kit (`PartMemo`) once, until it keeps too many."""
         if self._parts is None:
-            return PageKeys(prepared)
+            return PageKeys(prepared, keep=keep)
         if self._fingerprints is None or self._fingerprints.kept() > FINGERPRINTS_KEPT:
             self._fingerprints = Fingerprinter()
-        return PageKeys(prepared, self._fingerprints)
+        return PageKeys(prepared, self._fingerprints, keep=keep)
 
     def _reload(self, path: Path, config: SiteConfig, images: dict[str, Path]) -> Document | None:
         """A document read again, or None when it now has problems (the full build says which)."""

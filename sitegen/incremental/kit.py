@@ -396,6 +396,11 @@ def write_kit(
     _write(path, write)
 
 
+# Pages pickled already as the kit saves them (`Naming.pickled`), by URL: each page, its
+# pickle and the paths of the documents it names.
+Pickled = Mapping[str, tuple[Page, bytes, frozenset[str]]]
+
+
 def amend_kit(
     kit: KitReader,
     path: Path,
@@ -405,11 +410,13 @@ def amend_kit(
     shared: Shared | None = None,
     lists: Lists | None = None,
     moves: Moved = ({}, {}),
+    pickled: Pickled | None = None,
 ) -> Staged:
     """Save the kit read (from `path`) with these pages, shared parts and lists in place of
     its own, and with `token`; every document a page shows anew, or no longer, is saved again
     with the pages that show it. Staged: in use once put in place. `moves`: the stories that
-    moved to make these lists of the kit's (see `_Parts.put_lists`).
+    moved to make these lists of the kit's (see `_Parts.put_lists`); `pickled`: pages of
+    these pickled already, which are saved as they are.
 
     While at least half of the file's parts are in use, the new parts are added to the end of
     the file, with a header of their own, which the file points at once put in place: only
@@ -427,7 +434,12 @@ def amend_kit(
             size = file.seek(0, os.SEEK_END)
             try:
                 header = _amended(
-                    kit, _Parts(file, size - _LENGTH), {}, token, pages, shared, lists, moves
+                    kit,
+                    _Parts(file, size - _LENGTH),
+                    {},
+                    token,
+                    pages,
+                    (shared, lists, moves, pickled),
                 )
                 place = file.tell()
                 file.write(dumped(header))
@@ -444,7 +456,7 @@ def amend_kit(
     def write(file: BinaryIO) -> tuple[Any, ...]:
         moved = kit.copy_parts(file, kit.in_use())
         parts = _Parts(file, file.tell() - _LENGTH)
-        return _amended(kit, parts, moved, token, pages, shared, lists, moves)
+        return _amended(kit, parts, moved, token, pages, (shared, lists, moves, pickled))
 
     _write(staged, write)
     return StagedFile(staged)
@@ -456,12 +468,12 @@ def _amended(
     moved: Mapping[int, int],
     token: str,
     pages: Mapping[str, Page],
-    shared: Shared | None,
-    lists: Lists | None,
-    moves: Moved,
+    more: tuple[Shared | None, Lists | None, Moved, Pickled | None],
 ) -> tuple[Any, ...]:
     """Write the parts `amend_kit` changes; the header of the kit with them. `moved`: where
-    the parts copied already moved, by their old places."""
+    the parts copied already moved, by their old places; `more`: the shared parts, lists,
+    moves and pages pickled already given `amend_kit`."""
+    shared, lists, moves, pickled = more
     changes: dict[str, tuple[set[str], set[str]]] = {}
     places = _moved(kit.page_names.places, moved)
     for url, page in pages.items():
@@ -469,8 +481,12 @@ def _amended(
         if number is None:
             raise ValueError(f"the kit has no page {url}")
         before = kit.names_on(url)
-        places[2 * number : 2 * number + 2] = array("q", parts.put(page))
-        after = set(parts.named)
+        found = None if pickled is None else pickled.get(url)
+        if found is not None and found[0] is page:
+            place, after = parts.add(found[1]), set(found[2])
+        else:
+            place, after = parts.put(page), set(parts.named)
+        places[2 * number : 2 * number + 2] = array("q", place)
         for name in before - after:
             changes.setdefault(name, (set(), set()))[0].add(url)
         for name in after - before:

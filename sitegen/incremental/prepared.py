@@ -74,11 +74,15 @@ class PageKeys:
     data can pickle apart (a string twice as one object or as two), which renders a page
     again for nothing; different data never pickles alike."""
 
-    def __init__(self, prepared: Prepared, fingerprint: Fingerprinter | None = None) -> None:
+    def __init__(
+        self, prepared: Prepared, fingerprint: Fingerprinter | None = None, *, keep: bool = False
+    ) -> None:
         """`fingerprint`: one kept from keys made before, whose documents it need not digest
-        again when they are the very same objects (those of `PartMemo`)."""
+        again when they are the very same objects (those of `PartMemo`). With `keep`, the
+        pages' pickles are kept, for the kit to save (`kept`)."""
         self.prepared = prepared
         self._naming = Naming()
+        self.kept: dict[str, tuple[Page, bytes, frozenset[str]]] | None = {} if keep else None
         self._fingerprint = Fingerprinter() if fingerprint is None else fingerprint
         # Each document's digest by path: pages name some 75,000 documents at 10,000 stories,
         # and asking the fingerprinter again for each took 20 to 50 ms more.
@@ -88,6 +92,8 @@ class PageKeys:
         """The page's key."""
         naming = self._naming
         with naming.pickled(page) as data:
+            if self.kept is not None:
+                self.kept[page.url] = (page, bytes(data), frozenset(naming.named))
             return self.of(page, data, naming.named)
 
     def of(self, page: Page, data: memoryview, named: Mapping[str, Document]) -> str:

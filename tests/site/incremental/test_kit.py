@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import partial
 from importlib import metadata
@@ -220,6 +220,28 @@ MOVES = {
     **{f"date {name}": edits for name, edits in DATE_EDITS.items()},
     **{f"tags {name}": edits for name, edits in TAG_EDITS.items()},
 }
+
+
+def test_the_pages_a_move_changed_are_saved_in_the_kit_as_pickled_for_their_keys(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    given: list[tuple[Mapping[str, Page], kit_module.Pickled | None]] = []
+    amend = kit_module.amend_kit
+
+    def recorded(*args: Any, **kwargs: Any) -> kit_module.Staged:
+        given.append((args[3], kwargs.get("pickled")))
+        return amend(*args, **kwargs)
+
+    monkeypatch.setattr(builder_module, "amend_kit", recorded)
+    site.build()
+    for change in TAG_EDITS["of two stories"]:
+        site.edit(*change)
+    site.build()
+    assert snapshot(site.base / "public") == site.reference()
+    [(pages, pickled)] = given
+    assert pickled is not None
+    assert pages
+    assert all(pickled[url][0] is page for url, page in pages.items())
 
 
 @pytest.mark.parametrize("edit", sorted(MOVES))
@@ -863,6 +885,31 @@ def test_the_documents_a_page_shows_are_known_from_reading_it(
         assert reader.names_on("/list/") == expected
         assert read == []
         assert reader.names_on("/nowhere/") == set()
+
+
+def test_pages_pickled_already_are_saved_as_pickled(tmp_path: Path) -> None:
+    path = tmp_path / "x.kit"
+    documents = _documents_kit(path, 4)
+    shows = _page("/0/", documents[0], documents[1:3])
+    other = _page("/1/", documents[1], documents[2:4])
+    naming = kit_module.Naming()
+    # The page given, pickled: saved as that pickle, made here of an equal page's data with
+    # one more document, which the kit's records of the documents follow.
+    as_pickled = _page("/0/", documents[0], documents[1:4])
+    with naming.pickled(as_pickled) as data:
+        pickled = {"/0/": (shows, bytes(data), frozenset(naming.named))}
+    # Pickled as another page (of the same URL): not this one's pickle, which is not used.
+    stale = _page("/1/", documents[1], documents[:1])
+    with naming.pickled(stale) as data:
+        pickled["/1/"] = (stale, bytes(data), frozenset(naming.named))
+    with open_kit(path, "v", "t") as reader:  # type: ignore[union-attr]
+        pages = {"/0/": shows, "/1/": other}
+        amend_kit(reader, path, "t2", pages, pickled=pickled).put_in_place(path)
+    with open_kit(path, "v", "t2") as reader:  # type: ignore[union-attr]
+        assert reader.page("/0/") == as_pickled
+        assert reader.page("/1/") == other
+        shown_on = [reader.saved(str(doc.path)).shown_on for doc in documents]  # type: ignore[union-attr]
+    assert shown_on == [("/0/",), ("/1/", "/0/"), ("/2/", "/0/", "/1/"), ("/3/", "/0/", "/1/")]
 
 
 def _documents_kit(path: Path, count: int, *more: Page) -> list[Document]:
