@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 from collections.abc import Callable
 from contextlib import suppress
@@ -231,6 +230,9 @@ def _rules(
 
 
 def _unknown(path: Path, kind: str, key: str, line: int, checks: dict[str, _Check]) -> Problem:
+    # Here, not at the top: only a mistake loads it (1 ms of every build).
+    import difflib
+
     allowed = ", ".join(sorted(checks))
     close = difflib.get_close_matches(key, checks, n=1)
     guess = f"did you mean '{close[0]}'? " if close else ""

@@ -15,7 +15,6 @@ from sitegen.errors import ContentError, Problem
 from sitegen.markdown.cache import HtmlCache, markdown_version
 from sitegen.markdown.images import mentioned_images
 from sitegen.markdown.plain import plain_paragraphs
-from sitegen.markdown.simple import simple_markdown
 
 
 @dataclass(frozen=True)
@@ -110,6 +109,9 @@ def converted(text: str) -> str:
 def markdown_html(text: str) -> str:
     """`converted` for a text that is not plain paragraphs: written directly when it holds
     nothing but what `sitegen.markdown.simple` converts, to the same HTML."""
+    # Here, not at the top: a rebuild after an edit whose text is cached converts none (1 ms).
+    from sitegen.markdown.simple import simple_markdown
+
     html = simple_markdown(text)
     return with_markdown(text) if html is None else html
 

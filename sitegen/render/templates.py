@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import traceback
 from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +123,10 @@ class Renderer:
         return ContentError([template_problem(exc, self.templates_dir / (exc.name or name))])
 
     def _problem(self, name: str, exc: Exception) -> Problem:
+        # Here, not at the top: only a template that fails loads it (with textwrap and pprint,
+        # 1 ms of a rebuild after an edit).
+        import traceback
+
         frames = [
             f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")
         ]

@@ -430,6 +430,8 @@ def said(how):
     print("argparse loaded:", "argparse" in sys.modules)
     print("multiprocessing loaded:", "multiprocessing" in sys.modules)
     print("urllib.request loaded:", "urllib.request" in sys.modules)
+    print("loaded for mistakes:", sorted({"difflib", "traceback"} & set(sys.modules)))
+    print("simple markdown loaded:", "sitegen.markdown.simple" in sys.modules)
     print("collector on, loading left out:", gc.isenabled(), gc.get_freeze_count() > 0)
     print("collections:", collections() - before)
     print("ended", how, flush=True)
@@ -457,6 +459,9 @@ def test_an_edited_text_is_converted_aside_and_the_build_loads_no_markdown(
     edit = subprocess.run(command, capture_output=True, text=True, check=True, cwd=site.base)
     assert "(1 written," in edit.stdout
     assert "markdown loaded: False" in edit.stdout
+    # Nor what a build loads only to report mistakes, or to convert a text it has.
+    assert "loaded for mistakes: []" in edit.stdout
+    assert "simple markdown loaded: False" in edit.stdout
     # A plain command line is read without argparse, whatever the build then has to do.
     assert "argparse loaded: False" in edit.stdout
     assert "ended at once" in edit.stdout
