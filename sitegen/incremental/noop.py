@@ -7,9 +7,10 @@ these inputs and nothing needs doing. A build that follows in the same process t
 state's list as read here (`listing`), rather than reading it again. Only the standard
 library is used here, so that this check costs no more than the look at the files.
 
-On a large site the files are looked at by a forked process, the inputs first, while this
-one reads the list and does what the caller gives it to do meanwhile (`unchanged`): the
-command line loads the generator, which a build after an edit needs next.
+On a large site the output files are looked at by a forked process. Given work to do
+meanwhile (`unchanged`), as the command line is (it loads the generator, which a build after
+an edit needs next), this one reads the list and does it, while that process looks at the
+inputs first and tells what it found; else this one looks at the inputs itself.
 
 When a few texts were edited, a forked process converts their Markdown into the cache while
 the build loads the generator, which then need not load Python-Markdown. When nothing was
@@ -453,17 +454,17 @@ class _Looking:
         self._found: tuple[dict[str, Stat] | None] | None = None
         if not (_may_fork() and file_size(listed) > self.FORK_ABOVE):
             return
-        reading, writing = os.pipe() if roots else (None, None)
+        pipe = os.pipe() if roots else None
         try:
-            self._pid = _fork_looking(output, listed, version, writing, roots)
+            self._pid = _fork_looking(output, listed, version, pipe, roots)
         finally:
-            if writing is not None:
-                os.close(writing)
-        if reading is not None and self._pid is None:
-            os.close(reading)
-        elif reading is not None:
-            os.set_blocking(reading, False)
-            self._pipe = reading
+            if pipe is not None:
+                os.close(pipe[1])
+        if pipe is not None and self._pid is None:
+            os.close(pipe[0])
+        elif pipe is not None:
+            os.set_blocking(pipe[0], False)
+            self._pipe = pipe[0]
 
     def tells(self) -> bool:
         """Whether the other process tells of the inputs (and has not told yet)."""
@@ -500,18 +501,25 @@ class _Looking:
         """The answer, waiting for the other process if it looks."""
         if self._answer is None:
             if self._pipe is not None:
-                # Not read now: it must not wait to tell it, or to be reaped.
+                # Not to be read now: the other process, the one reader left, fails to tell
+                # what it has not told yet, and says so (it holds no end of the pipe but the
+                # one it writes to).
                 os.close(self._pipe)
                 self._pipe = None
             if self._pid is None:
                 self._answer = self._here()
             else:
-                # Of the output files it looks at the first half alone when it found the
-                # inputs as listed: this one looks at the rest meanwhile.
-                files = {} if self.listing is None else self.listing[3]
-                halved = self._found is not None and self._found[0] == self._listed_inputs()
-                mine = not halved or self._here(len(files) // 2)
-                self._answer = self._waited(self._pid) and mine
+                # It looks at the first half of the output files alone when it finds the
+                # inputs as listed, and says so: this one looks at the rest, meanwhile when
+                # it was told as much.
+                half = len(self.listing[3]) // 2 if self.listing is not None else 0
+                told = self._found is not None and self._found[0] == self._listed_inputs()
+                mine = self._here(half) if told else None
+                code = self._waited(self._pid)
+                if code == FIRST_HALF_INTACT:
+                    self._answer = self._here(half) if mine is None else mine
+                else:
+                    self._answer = code == 0
                 self._pid = None
         return self._answer
 
@@ -521,13 +529,14 @@ class _Looking:
     def _here(self, start: int = 0) -> bool:
         return self.listing is not None and intact(self.output, self.listing[3], start)
 
-    def _waited(self, pid: int) -> bool:
+    def _waited(self, pid: int) -> int:
+        """The other process's exit code (`_look_and_exit`)."""
         try:
             _, status = os.waitpid(pid, 0)
         except ChildProcessError:
             # Reaped already (SIGCHLD ignored, as a parent may leave it): look here instead.
-            return self._here()
-        return os.waitstatus_to_exitcode(status) == 0
+            return 0 if self._here() else 1
+        return os.waitstatus_to_exitcode(status)
 
 
 def file_size(path: Folder) -> int:
@@ -630,39 +639,52 @@ def _may_fork() -> bool:
     return threading is None or threading.active_count() == 1
 
 
+# The exit code of a look at the output files that found the first half of them intact and
+# looked at no more (`_look_and_exit`).
+FIRST_HALF_INTACT = 3
+
+
 def _fork_looking(
     output: str,
     listed: str,
     version: str,
-    telling: int | None = None,
+    pipe: tuple[int, int] | None = None,
     roots: tuple[Folder, ...] = (),
 ) -> int | None:
     """The process id of a child that exits 0 when every file of the list is intact, 1 when
-    not (or when the list cannot be read). With `telling`, it first writes there what it
-    finds of the inputs below `roots` (`_tell_inputs`), and closes it; when they are as
-    listed, it looks at the first half of the files alone (`_Looking`)."""
+    not (or when the list cannot be read). With a `pipe` (its ends to read and to write), it
+    first writes what it finds of the inputs below `roots` (`_tell_inputs`) and closes it;
+    when they are as listed, it looks at the first half of the files alone, and exits with
+    `FIRST_HALF_INTACT` when they are."""
     try:
         pid = os.fork()
     except OSError:
         return None
     if not pid:
-        _look_and_exit(output, listed, version, telling, roots)
+        _look_and_exit(output, listed, version, pipe, roots)
     return pid
 
 
 def _look_and_exit(
-    output: str, listed: str, version: str, telling: int | None, roots: tuple[Folder, ...]
+    output: str,
+    listed: str,
+    version: str,
+    pipe: tuple[int, int] | None,
+    roots: tuple[Folder, ...],
 ) -> None:
     """In the forked child: look, and end the process with the answer; never returns."""
     try:
         listing = read_listing(listed, version)
         files = {} if listing is None else listing[3]
         end = None
-        if telling is not None:
-            if listing is not None and _tell_inputs(telling, listing[2], scan_inputs(*roots)):
+        if pipe is not None:
+            # Left to the parent alone: once it stops reading, a write fails, not waits.
+            os.close(pipe[0])
+            if listing is not None and _tell_inputs(pipe[1], listing[2], scan_inputs(*roots)):
                 end = len(files) // 2
-            os.close(telling)
-        code = 0 if listing is not None and intact(output, files, 0, end) else 1
+            os.close(pipe[1])
+        found = listing is not None and intact(output, files, 0, end)
+        code = 1 if not found else 0 if end is None else FIRST_HALF_INTACT
     except BaseException:  # Ctrl-C among them: the parent decides what happens
         code = 2
     # Nothing of the parent's (buffers, exit handlers) may run twice.

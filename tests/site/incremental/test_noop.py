@@ -388,6 +388,68 @@ def test_with_the_inputs_as_listed_either_half_of_the_outputs_is_looked_at(
     assert stopped == [True]
 
 
+@pytest.mark.parametrize("which", ["first", "last", None])
+def test_a_look_at_half_the_output_files_is_completed_here_though_no_input_was_asked_for(
+    site: Site, forking: list[int], which: str | None
+) -> None:
+    result = site.build()
+    assert result.files
+    listed = str(next((site.base / "cache" / "builds").glob("*.files")))
+    listing = noop.read_listing(listed, code_version())
+    assert listing is not None
+    names = list(listing[3])
+    if which is not None:
+        append(site.base / "public" / names[0 if which == "first" else -1])
+    options = site.options()
+    roots = (os.fspath(options.content), os.fspath(options.templates), options.contract)
+    looking = noop._Looking(str(site.base / "public"), listed, code_version(), roots)
+    looking.listing = listing
+    while not looking.heard():
+        time.sleep(0.001)
+    # Its answer asked for, the inputs it told of never: it found them as listed, and looked
+    # at the first half of the files alone, which it says; this process looks at the rest.
+    assert looking.intact() is (which is None)
+    assert len(forking) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)
+
+
+def test_a_look_whose_news_of_the_inputs_is_not_read_ends_all_the_same(
+    site: Site, forking: list[int]
+) -> None:
+    site.build()
+    # Files added: the other process tells of every input, more than a pipe holds unread.
+    folder = site.content / "images" / "many"
+    folder.mkdir()
+    for number in range(3000):
+        (folder / f"{number:04d}-{'x' * 60}.jpg").write_bytes(b"")
+    listed = str(next((site.base / "cache" / "builds").glob("*.files")))
+    options = site.options()
+    roots = (os.fspath(options.content), os.fspath(options.templates), options.contract)
+    looking = noop._Looking(str(site.base / "public"), listed, code_version(), roots)
+    looking.listing = noop.read_listing(listed, code_version())
+
+    def waited_too_long(*_: object) -> None:
+        raise TimeoutError("still waiting for the process that looks")
+
+    previous = signal.signal(signal.SIGALRM, waited_too_long)
+    signal.alarm(30)  # a process left waiting to tell would keep this one waiting for it
+    try:
+        # Asked for its answer, the inputs never read: it could not tell them all, and the
+        # answer is that the files may not be as listed.
+        assert looking.intact() is False
+    except TimeoutError:
+        os.kill(forking[0], signal.SIGKILL)  # not left behind to wait for good
+        os.waitpid(forking[0], 0)
+        raise
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(forking) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)
+
+
 def test_a_forked_look_reaped_by_the_system_is_done_again_here(
     site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
