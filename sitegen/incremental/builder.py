@@ -548,9 +548,8 @@ class Builder:
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
-        pickled = self._fill_edits(
-            outputs, prepared, markdown, list(prepared.site.pages), edited, more, keep=bool(moves)
-        )
+        shown, keep = list(prepared.site.pages), moves is not None
+        pickled = self._fill_edits(outputs, prepared, markdown, shown, edited, more, keep=keep)
         if moves is not None:
             # The kit as the lists now are, put in place once the state naming it is saved: it
             # is for the next build, so it is written once this one's pages are in place.

@@ -213,21 +213,10 @@ def _row(saved: Saved) -> bytes:
     on its own, so that it is read without the others of its part. A move in a tag's list
     at 10,000 stories reads 300 documents of 60 parts, which took 8 ms read whole."""
     values = plain_document(saved.document)
-    row: _Row = (
-        pickled(saved)
-        if values is None
-        else (
-            values,
-            saved.body,
-            saved.own,
-            saved.shown_on,
-            saved.follows,
-        )
-    )
-    try:
-        return marshal.dumps(row)
-    except ValueError:  # a value marshal cannot hold (a subclass of text, say)
-        return marshal.dumps(pickled(saved))
+    if values is not None:
+        with contextlib.suppress(ValueError):  # a value marshal cannot hold (a text's subclass)
+            return marshal.dumps((values, saved.body, saved.own, saved.shown_on, saved.follows))
+    return marshal.dumps(pickled(saved))
 
 
 def _saved(data: bytes, make: Callable[[tuple[Any, ...]], Document] = document_from) -> Saved:
@@ -272,18 +261,32 @@ class Naming:
         return buffer.getbuffer()
 
 
-class _Parts(Naming):
-    """Parts pickled into a file one after another, each one's place noted in `spans`."""
+# Pages pickled already as the kit saves them (`Naming.pickled`), by URL: each page, its
+# pickle and the paths of the documents it names.
+Pickled = Mapping[str, tuple[Page, bytes, frozenset[str]]]
 
-    def __init__(self, file: BinaryIO, offset: int) -> None:
+
+class _Parts(Naming):
+    """Parts pickled into a file one after another, each one's place noted in `spans`; pages
+    given as pickled already (`Pickled`) are written as they are (`put_page`)."""
+
+    def __init__(self, file: BinaryIO, offset: int, pages: Pickled | None = None) -> None:
         super().__init__()
         self.file, self.offset = file, offset
         self.spans = array("q")
+        self._pages = pages or {}
 
     def put(self, part: object) -> tuple[int, int]:
         """Write one part; where it is."""
         with self.pickled(part) as data:
             return self.add(data)
+
+    def put_page(self, page: Page) -> tuple[tuple[int, int], set[str]]:
+        """Write a page; where it is, and the paths of the documents it names."""
+        found = self._pages.get(page.url)
+        if found is not None and found[0] is page:
+            return self.add(found[1]), set(found[2])
+        return self.put(page), set(self.named)
 
     def put_lists(
         self,
@@ -396,11 +399,6 @@ def write_kit(
     _write(path, write)
 
 
-# Pages pickled already as the kit saves them (`Naming.pickled`), by URL: each page, its
-# pickle and the paths of the documents it names.
-Pickled = Mapping[str, tuple[Page, bytes, frozenset[str]]]
-
-
 def amend_kit(
     kit: KitReader,
     path: Path,
@@ -433,14 +431,8 @@ def amend_kit(
         ):
             size = file.seek(0, os.SEEK_END)
             try:
-                header = _amended(
-                    kit,
-                    _Parts(file, size - _LENGTH),
-                    {},
-                    token,
-                    pages,
-                    (shared, lists, moves, pickled),
-                )
+                parts = _Parts(file, size - _LENGTH, pickled)
+                header = _amended(kit, parts, {}, token, pages, shared, lists, moves)
                 place = file.tell()
                 file.write(dumped(header))
                 file.flush()
@@ -455,8 +447,8 @@ def amend_kit(
 
     def write(file: BinaryIO) -> tuple[Any, ...]:
         moved = kit.copy_parts(file, kit.in_use())
-        parts = _Parts(file, file.tell() - _LENGTH)
-        return _amended(kit, parts, moved, token, pages, (shared, lists, moves, pickled))
+        parts = _Parts(file, file.tell() - _LENGTH, pickled)
+        return _amended(kit, parts, moved, token, pages, shared, lists, moves)
 
     _write(staged, write)
     return StagedFile(staged)
@@ -468,12 +460,12 @@ def _amended(
     moved: Mapping[int, int],
     token: str,
     pages: Mapping[str, Page],
-    more: tuple[Shared | None, Lists | None, Moved, Pickled | None],
+    shared: Shared | None,
+    lists: Lists | None,
+    moves: Moved,
 ) -> tuple[Any, ...]:
     """Write the parts `amend_kit` changes; the header of the kit with them. `moved`: where
-    the parts copied already moved, by their old places; `more`: the shared parts, lists,
-    moves and pages pickled already given `amend_kit`."""
-    shared, lists, moves, pickled = more
+    the parts copied already moved, by their old places."""
     changes: dict[str, tuple[set[str], set[str]]] = {}
     places = _moved(kit.page_names.places, moved)
     for url, page in pages.items():
@@ -481,11 +473,7 @@ def _amended(
         if number is None:
             raise ValueError(f"the kit has no page {url}")
         before = kit.names_on(url)
-        found = None if pickled is None else pickled.get(url)
-        if found is not None and found[0] is page:
-            place, after = parts.add(found[1]), set(found[2])
-        else:
-            place, after = parts.put(page), set(parts.named)
+        place, after = parts.put_page(page)
         places[2 * number : 2 * number + 2] = array("q", place)
         for name in before - after:
             changes.setdefault(name, (set(), set()))[0].add(url)

@@ -264,17 +264,17 @@ def _unchanged(cache: Folder, key: Key, meanwhile: Meanwhile | None) -> tuple[in
         return None
     _seen["listing"] = (states[0], listing)
     inputs, outputs, pages = listing[2], listing[3], listing[5]
-    # Whether the inputs were found as listed, once told; edited texts are then converted
-    # aside at once, while the rest is done.
-    told: list[bool] = []
+    # Edited texts are converted aside as soon as they are told of, while the rest is done.
+    converting: list[bool] = []
 
     def stop() -> bool:
-        if not told and looking.heard():
-            found = looking.inputs()
-            told.append(found == inputs)
-            if found is not None and not told[0]:
-                _convert_aside(cache, inputs, found)
-        return bool(told) and told[0]
+        if not looking.heard():
+            return False
+        found = looking.inputs()
+        if found is not None and not looking.as_listed and not converting:
+            converting.append(True)
+            _convert_aside(cache, inputs, found)
+        return looking.as_listed
 
     if meanwhile is not None and looking.tells():
         meanwhile(stop)
@@ -283,7 +283,7 @@ def _unchanged(cache: Folder, key: Key, meanwhile: Meanwhile | None) -> tuple[in
         scanned = scan_inputs(*roots)
     _seen["inputs"] = (roots, scanned)
     if scanned != inputs:
-        if not told or looking.inputs() is None:
+        if not converting:
             _convert_aside(cache, inputs, scanned)
         return None
     if not looking.intact():
@@ -448,10 +448,13 @@ class _Looking:
         self.listing: Listing | None = None
         self._pid: int | None = None
         self._answer: bool | None = None
-        # Where the other process tells of the inputs, until it has told all; what it told.
+        # Where the other process tells of the inputs, until it has told all; what it told,
+        # and the inputs made of that once read (`inputs`).
         self._pipe: int | None = None
         self._told = bytearray()
         self._found: tuple[dict[str, Stat] | None] | None = None
+        # Whether it told that it found the inputs as listed (once read).
+        self.as_listed = False
         if not (_may_fork() and file_size(listed) > self.FORK_ABOVE):
             return
         pipe = os.pipe() if roots else None
@@ -493,7 +496,10 @@ class _Looking:
             if self._pipe is not None:
                 os.set_blocking(self._pipe, True)
                 self.heard()
-            self._found = (_told_inputs(bytes(self._told), self._listed_inputs() or {}),)
+            listed = {} if self.listing is None else self.listing[2]
+            found = _told_inputs(bytes(self._told), listed)
+            self._found = (None if found is None else found[0],)
+            self.as_listed = found is not None and found[1]
             self._told.clear()
         return self._found[0]
 
@@ -513,8 +519,7 @@ class _Looking:
                 # inputs as listed, and says so: this one looks at the rest, meanwhile when
                 # it was told as much.
                 half = len(self.listing[3]) // 2 if self.listing is not None else 0
-                told = self._found is not None and self._found[0] == self._listed_inputs()
-                mine = self._here(half) if told else None
+                mine = self._here(half) if self.as_listed else None
                 code = self._waited(self._pid)
                 if code == FIRST_HALF_INTACT:
                     self._answer = self._here(half) if mine is None else mine
@@ -522,9 +527,6 @@ class _Looking:
                     self._answer = code == 0
                 self._pid = None
         return self._answer
-
-    def _listed_inputs(self) -> dict[str, Stat] | None:
-        return None if self.listing is None else self.listing[2]
 
     def _here(self, start: int = 0) -> bool:
         return self.listing is not None and intact(self.output, self.listing[3], start)
@@ -704,17 +706,18 @@ def _tell_inputs(telling: int, listed: Mapping[str, Stat], found: dict[str, Stat
     return told == {}
 
 
-def _told_inputs(told: bytes, listed: Mapping[str, Stat]) -> dict[str, Stat] | None:
-    """The inputs as `_tell_inputs` told of them; None when it told nothing (or not that)."""
+def _told_inputs(told: bytes, listed: Mapping[str, Stat]) -> tuple[dict[str, Stat], bool] | None:
+    """The inputs as `_tell_inputs` told of them, and whether all were as `listed`; None when
+    it told nothing (or not that)."""
     try:
         found = marshal.loads(told) if told else None  # noqa: S302 - from our own child
     except (EOFError, ValueError, TypeError):
         return None
     if type(found) is tuple and len(found) == 1 and type(found[0]) is dict:
-        return found[0]
+        return found[0], False
     if type(found) is not dict:
         return None
-    return {**listed, **found}
+    return {**listed, **found}, not found
 
 
 def intact(
