@@ -12,7 +12,7 @@ from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.incremental.compiled import compiled_templates
-from sitegen.incremental.kit import Kit, Lists, Shared, listed
+from sitegen.incremental.kit import Kit, Lists, Shared, Tags, listed
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
 from sitegen.render.images import ImageSet
@@ -56,8 +56,9 @@ def _lists(prepared: Prepared) -> Lists:
     from sitegen.render.outputs import kept_sitemap  # made with the sitemap: loaded already
 
     site = prepared.site
+    alike: dict[Tags, Tags] = {}
     stories = {
-        code: tuple(listed(entry.doc, entry.url) for entry in entries)
+        code: tuple(listed(entry.doc, entry.url, alike) for entry in entries)
         for code, entries in site.stories.items()
     }
     homes: dict[str, list[str]] = {code: [] for code in site.config.codes}

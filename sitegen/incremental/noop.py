@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import marshal
+import mmap
 import os
 import sys
 import time
@@ -61,6 +62,8 @@ _answers: dict[tuple[str, Key], tuple[int, int] | None] = {}
 BUILDS = "builds"
 # At most this many edited texts are converted ahead in another process (see `_convert_aside`).
 ASIDE_AT_MOST = 16
+# Files of this size and more are mapped into memory to be loaded, not read (`loaded_file`).
+MAP_FROM = 1 << 16
 
 
 def build_key(
@@ -353,11 +356,31 @@ def edits_path(listed: str) -> str:
 
 def _marshalled(path: str) -> object:
     try:
-        # Read at once: marshal.load on a file asks it for each value, some 4 times slower.
-        with open(path, "rb") as file:
-            return loaded(file.read())
+        return loaded_file(path)
     except (OSError, EOFError, ValueError, TypeError):
         return None
+
+
+def loaded_file(path: Folder) -> object:
+    """`loaded` of a file's bytes: of a small file read at once (marshal.load on a file asks
+    it for each value, some 4 times slower), of a large one mapped into memory.
+
+    Read, a large file's bytes are copied into memory this process has not used yet, which
+    the system must find and clear page by page: at 10,000 stories, the state's file list
+    (2 MB) took 500 more page faults read than mapped, and about half again its time to
+    load. Only files put in place whole (written aside, then renamed) are to be mapped: one
+    cut short while mapped would end the process."""
+    with open(path, "rb") as file:
+        if os.fstat(file.fileno()).st_size < MAP_FROM:
+            return loaded(file.read())
+        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        return loaded(mapped)
+    finally:
+        # Unmapped once the last view of it is gone, if one still is (an error's traceback
+        # may hold one).
+        with contextlib.suppress(BufferError):
+            mapped.close()
 
 
 def sealed(data: bytes) -> bytes:
@@ -367,7 +390,7 @@ def sealed(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(4, "little") + data
 
 
-def opened(data: bytes) -> memoryview:
+def opened(data: bytes | mmap.mmap) -> memoryview:
     """What `sealed` sealed; ValueError when the bytes are not as sealed."""
     view = memoryview(data)[4:]
     if len(data) < 4 or zlib.crc32(view) != int.from_bytes(data[:4], "little"):
@@ -380,7 +403,7 @@ def dumped(value: object) -> bytes:
     return sealed(marshal.dumps(value))  # type: ignore[arg-type]
 
 
-def loaded(data: bytes) -> object:
+def loaded(data: bytes | mmap.mmap) -> object:
     """The plain values `dumped` (or `sealed`) gave these bytes of; ValueError when they are
     not as written, as marshal's own errors when the format is not marshal's."""
     return marshal.loads(opened(data))  # noqa: S302 - our own cache file, checked

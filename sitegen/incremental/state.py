@@ -169,8 +169,7 @@ def _model_from(
 
 def _load(path: Path, length: int) -> tuple[Any, ...] | None:
     try:
-        with path.open("rb") as file:
-            saved = noop.loaded(file.read())
+        saved = noop.loaded_file(path)
     except (OSError, *DAMAGED):
         return None
     if type(saved) is not tuple or len(saved) != length or saved[-1] != STATE_FORMAT:

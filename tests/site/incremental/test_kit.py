@@ -508,6 +508,21 @@ def kit_lists(site: Site, cache: str = "cache") -> tuple[Any, ...]:
         return lists.stories, lists.homes, reader.sitemap(), spans, reader.moved()
 
 
+def test_the_lists_hold_one_tuple_for_equal_tags_as_saved_and_read(site: Site) -> None:
+    site.build()
+    stories = kit_lists(site)[0]
+    rows = [row for rows in stories.values() for row in rows]
+    by_tags: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for row in rows:
+        by_tags.setdefault(row[4], []).append(row[4])
+        # Tags spelt as their URL names: their spellings are that tuple too.
+        assert (row[5] is row[4]) == (row[5] == row[4])
+    shared = [found for found in by_tags.values() if len(found) > 1]
+    assert shared  # stories of the same tags, in the sample and extra stories
+    assert all(len(set(map(id, found))) == 1 for found in shared)
+    assert any(row[5] is row[4] and row[4] for row in rows)
+
+
 def test_a_kit_saved_again_names_the_names_of_its_pages_and_documents_as_saved(
     site: Site,
 ) -> None:

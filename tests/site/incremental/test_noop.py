@@ -4,6 +4,7 @@ every change a build would act on gets past it."""
 from __future__ import annotations
 
 import gc
+import mmap
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -742,3 +744,55 @@ def test_a_manifest_of_other_code_gives_no_version(
     noop._answers.clear()
     assert unchanged(site) is None
     assert noop.recorded_version() is None
+
+
+@pytest.mark.parametrize("size", [0, 100, noop.MAP_FROM - 5, noop.MAP_FROM, 4 * noop.MAP_FROM])
+def test_a_saved_file_loads_alike_read_or_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int
+) -> None:
+    # A text long enough that the file holds `size` bytes in all.
+    value = ("x" * size,)
+    value = ("x" * (2 * size - len(noop.dumped(value))),)
+    path = tmp_path / "saved"
+    mapped = []
+    real_map = mmap.mmap
+
+    def counted(*args: Any, **options: Any) -> mmap.mmap:
+        mapped.append(args)
+        return real_map(*args, **options)
+
+    monkeypatch.setattr(mmap, "mmap", counted)
+    path.write_bytes(noop.dumped(value) if size else b"")
+    assert path.stat().st_size == size
+    if size:
+        assert noop.loaded_file(path) == value
+    else:
+        with pytest.raises(ValueError, match="damaged"):
+            noop.loaded_file(path)
+    assert len(mapped) == (size >= noop.MAP_FROM)
+
+
+def _mapped(path: Path) -> bool:
+    """Whether this process maps the file at `path` (Linux)."""
+    return str(path) in Path("/proc/self/maps").read_text()
+
+
+def test_a_large_saved_file_damaged_is_no_saved_file_and_is_let_go(tmp_path: Path) -> None:
+    path = tmp_path / "saved"
+    saved = {f"file-{n}": (n, n * 7) for n in range(20_000)}
+    whole = noop.dumped(saved)
+    assert len(whole) >= noop.MAP_FROM
+    maps = Path("/proc/self/maps").exists()
+    for place in (0, 3, 4, len(whole) // 2, len(whole) - 1):
+        damaged = bytearray(whole)
+        damaged[place] ^= 1
+        path.write_bytes(damaged)
+        with pytest.raises(ValueError, match="damaged"):
+            noop.loaded_file(path)
+        assert noop._marshalled(str(path)) is None
+        assert not (maps and _mapped(path))
+    path.write_bytes(whole[: len(whole) // 2])
+    assert noop._marshalled(str(path)) is None
+    path.write_bytes(whole)
+    assert noop._marshalled(str(path)) == saved
+    assert not (maps and _mapped(path))
