@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from sitegen.classes import dataclass
@@ -212,16 +212,17 @@ def moved(
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
-    found: ByTag = {}
+    # Into lists made only for tags not met yet: `setdefault` makes one for every story's tag.
+    found: defaultdict[str, list[tuple[Listed, str]]] = defaultdict(list)
     for row in rows:
         slugs, names = row[4], row[5]
-        if slugs == names:  # most tags are spelt as their URL names: a third less time
+        if slugs is names:  # most tags are spelt as their URL names (`listed`): a third less time
             for slug in slugs:
-                found.setdefault(slug, []).append((row, slug))
+                found[slug].append((row, slug))
         else:
             for slug, name in zip(slugs, names, strict=True):
-                found.setdefault(slug, []).append((row, name))
-    return found
+                found[slug].append((row, name))
+    return dict(found)
 
 
 def _moved_in_tags(
