@@ -106,7 +106,8 @@ def listed(doc: Document, url: str, alike: dict[Tags, Tags] | None = None) -> Li
     """A story's row in the lists, published at `url`. Its tags' URL names and spellings are
     one tuple when alike (most tags are spelt as their URL names). With `alike`, the rows
     made with it hold one tuple for equal tags, which marshal then saves once and reads back
-    as one: at 10,000 stories, the lists take a sixth less memory and time to read."""
+    as one: at 10,000 stories, the lists are read in a sixth fewer page faults (1,265 from
+    1,515)."""
     slugs = tuple(tag_slug(name) for name in doc.tags)
     names = tuple(map(sys.intern, doc.tags))
     if alike is not None:
