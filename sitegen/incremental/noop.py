@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import marshal
-import mmap
 import os
 import sys
 import time
@@ -28,8 +27,12 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from stat import S_ISDIR, S_ISLNK
+from typing import TYPE_CHECKING
 
 from sitegen.packages import installed
+
+if TYPE_CHECKING:
+    import mmap
 
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
@@ -373,7 +376,12 @@ def loaded_file(path: Folder) -> object:
     with open(path, "rb") as file:
         if os.fstat(file.fileno()).st_size < MAP_FROM:
             return loaded(file.read())
-        mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        import mmap  # here: a small site's check maps nothing
+
+        try:
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):  # a file system that maps no files, or one emptied since
+            return loaded(file.read())
     try:
         return loaded(mapped)
     finally:

@@ -772,6 +772,20 @@ def test_a_saved_file_loads_alike_read_or_mapped(
     assert len(mapped) == (size >= noop.MAP_FROM)
 
 
+def test_a_large_saved_file_is_read_where_it_cannot_be_mapped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "saved"
+    saved = {f"file-{n}": (n, n * 7) for n in range(20_000)}
+    path.write_bytes(noop.dumped(saved))
+
+    def refused(*args: Any, **options: Any) -> mmap.mmap:
+        raise OSError(19, "No such device")  # as a file system that maps no files says
+
+    monkeypatch.setattr(mmap, "mmap", refused)
+    assert noop.loaded_file(path) == saved
+
+
 def _mapped(path: Path) -> bool:
     """Whether this process maps the file at `path` (Linux)."""
     return str(path) in Path("/proc/self/maps").read_text()
@@ -792,6 +806,11 @@ def test_a_large_saved_file_damaged_is_no_saved_file_and_is_let_go(tmp_path: Pat
         assert noop._marshalled(str(path)) is None
         assert not (maps and _mapped(path))
     path.write_bytes(whole[: len(whole) // 2])
+    assert noop._marshalled(str(path)) is None
+    # Sealed as written, but not in marshal's format.
+    path.write_bytes(noop.sealed(b"\xff" * noop.MAP_FROM))
+    with pytest.raises(ValueError, match="marshal"):
+        noop.loaded_file(path)
     assert noop._marshalled(str(path)) is None
     path.write_bytes(whole)
     assert noop._marshalled(str(path)) == saved
