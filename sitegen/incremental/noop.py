@@ -27,12 +27,8 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
 from stat import S_ISDIR, S_ISLNK
-from typing import TYPE_CHECKING
 
 from sitegen.packages import installed
-
-if TYPE_CHECKING:
-    import mmap
 
 # Marks a folder as made by this generator, so a wrong --output never deletes someone's files.
 MARKER = ".sitegen-output"
@@ -383,7 +379,8 @@ def loaded_file(path: Folder) -> object:
         except (OSError, ValueError):  # a file system that maps no files, or one emptied since
             return loaded(file.read())
     try:
-        return loaded(mapped)
+        # An mmap reads as bytes do; typed as bytes, since this module loads no `typing`.
+        return loaded(mapped)  # type: ignore[arg-type]
     finally:
         # Unmapped once the last view of it is gone, if one still is (an error's traceback
         # may hold one).
@@ -398,7 +395,7 @@ def sealed(data: bytes) -> bytes:
     return zlib.crc32(data).to_bytes(4, "little") + data
 
 
-def opened(data: bytes | mmap.mmap) -> memoryview:
+def opened(data: bytes) -> memoryview:
     """What `sealed` sealed; ValueError when the bytes are not as sealed."""
     view = memoryview(data)[4:]
     if len(data) < 4 or zlib.crc32(view) != int.from_bytes(data[:4], "little"):
@@ -411,7 +408,7 @@ def dumped(value: object) -> bytes:
     return sealed(marshal.dumps(value))  # type: ignore[arg-type]
 
 
-def loaded(data: bytes | mmap.mmap) -> object:
+def loaded(data: bytes) -> object:
     """The plain values `dumped` (or `sealed`) gave these bytes of; ValueError when they are
     not as written, as marshal's own errors when the format is not marshal's."""
     return marshal.loads(opened(data))  # noqa: S302 - our own cache file, checked
