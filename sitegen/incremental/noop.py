@@ -284,7 +284,8 @@ def _unchanged(cache: Folder, key: Key, meanwhile: Meanwhile | None) -> tuple[in
     if scanned is None:
         scanned = scan_inputs(*roots)
     _seen["inputs"] = (roots, scanned)
-    if scanned != inputs:
+    # As listed, as the other process told, they need no comparing again here.
+    if not looking.as_listed and scanned != inputs:
         if not converting:
             _convert_aside(cache, inputs, scanned)
         return None
@@ -443,15 +444,18 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
         pid = _converting.pop()
         with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
             os.waitpid(pid, 0)
-    found: tuple[dict[str, Stat], dict[str, Listed]] = ({}, {})
+    # Handed over as they are, not copied: the check keeps neither, and the build only reads
+    # the list's files (its state's own, which it then need not compare entry by entry).
+    found_inputs: dict[str, Stat] = {}
     if isinstance(inputs, tuple) and inputs[0] == folders:
-        found[0].update(inputs[1])
+        found_inputs = inputs[1]
+    found_outputs: dict[str, Listed] = {}
     if isinstance(outputs, _Looking):
         # Waited for whatever folder it looked at: its process is done with here.
         as_left = outputs.intact()
         if as_left and outputs.listing and outputs.output == os.path.realpath(output):
-            found[1].update(outputs.listing[3])
-    return found
+            found_outputs = outputs.listing[3]
+    return found_inputs, found_outputs
 
 
 class _Looking:

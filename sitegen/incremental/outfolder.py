@@ -54,7 +54,9 @@ def intact_files(
 ) -> dict[str, str]:
     """Digests of the files the last build wrote that are still exactly as it left them;
     `seen`: files just found as they are listed here, digest, size and time."""
-    if seen == files:  # all of them, as the no-change check found (compared in C, at once)
+    # All of them, as the no-change check found: its list is the state's own (`noop.seen`),
+    # else compared in C, at once.
+    if seen is files or seen == files:
         return {name: record[0] for name, record in files.items()}
     intact = {}
     base = str(output)

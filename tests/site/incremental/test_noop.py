@@ -693,18 +693,41 @@ def test_texts_converted_aside_while_sigchld_is_ignored(
     assert snapshot(site.base / "public") == site.reference()
 
 
-def test_the_build_after_the_check_takes_the_state_list_the_check_read(site: Site) -> None:
+def edited_and_checked(site: Site) -> tuple[object, ...]:
+    """The state's list as the check read it after a story was edited since the last build."""
     site.build()
     site.edit("content/stories/extra-040.md", "Someone *asked*", "Someone *just asked*")
     noop._answers.clear()
     assert unchanged(site) is None
     read = noop._seen["listing"]
     assert isinstance(read, tuple)
+    return read
+
+
+def test_the_build_after_the_check_takes_the_state_list_the_check_read(site: Site) -> None:
+    read = edited_and_checked(site)
+    assert isinstance(read[0], str)
     assert read[0].endswith(".files")
     result = site.build()
     assert "listing" not in noop._seen  # taken by the build's state
     assert result.written >= 1
     assert snapshot(site.base / "public") == site.reference()
+
+
+def test_the_check_hands_its_findings_to_the_build_without_copying_them(site: Site) -> None:
+    read = edited_and_checked(site)
+    listing = read[1]
+    assert isinstance(listing, tuple)
+    scanned = noop._seen["inputs"]
+    assert isinstance(scanned, tuple)
+    options = site.options()
+    inputs, outputs = noop.seen(
+        (options.content, options.templates, options.contract), options.output
+    )
+    # The output files as the state lists them, the state's own list; the inputs as scanned.
+    assert outputs is listing[3]
+    assert inputs is scanned[1]
+    assert inputs != listing[2]  # the edited story
 
 
 def test_a_state_list_saved_by_other_code_is_not_this_builds(site: Site) -> None:
