@@ -11,6 +11,7 @@ import copyreg
 import dataclasses
 import io
 import marshal
+import operator
 import os
 import pickle
 import sys
@@ -150,15 +151,51 @@ def reordered(before: Sequence[Listed], rows: Iterable[Listed]) -> list[Listed]:
     """The stories `before` (newest first) with these rows in place of those of the same
     paths, each in its place: what sorting them all again gives, in a fraction of its time.
     Rows of one day and slug keep no order of their own here, so then they are sorted."""
+    return placed(before, rows)[0]
+
+
+def placed(
+    before: Sequence[Listed], rows: Iterable[Listed], left: Sequence[int] | None = None
+) -> tuple[list[Listed], tuple[int, int] | None]:
+    """`reordered`, and the first and last place the rows left or took: the lists are alike
+    outside them (None: sorted anew, alike nowhere known). `left`: the places of the rows
+    of the same paths in `before`, where known; else found by path (a row of a path not in
+    `before` is added).
+
+    The rows left are found by the C loops of `list.index`, not by a Python loop over every
+    row (1 ms at 10,000 stories): most edits move one story."""
     now = {row[2]: row for row in rows}
-    after = [row for row in before if row[2] not in now]
+    if left is None:
+        paths = list(map(row_path, before))
+        found = []
+        for path in now:
+            with contextlib.suppress(ValueError):  # not there: only added
+                found.append(paths.index(path))
+        left = found
+    after = list(before)
+    for place in sorted(left, reverse=True):
+        del after[place]
+    took = []
     for row in sorted(now.values(), key=newest_first):
         key = newest_first(row)
         place = bisect.bisect_left(after, key, key=newest_first)
         if place < len(after) and newest_first(after[place]) == key:
-            return sorted((now.get(row[2], row) for row in before), key=newest_first)
+            kept = set(map(row_path, before))
+            added = [row for path, row in now.items() if path not in kept]
+            rows_now = [*(now.get(row[2], row) for row in before), *added]
+            return sorted(rows_now, key=newest_first), None
         after.insert(place, row)
-    return after
+        took.append(key)
+    # Where each row is now: one key a row, found again once all are in (a later one may
+    # have moved an earlier one on). A row added moves every one after it.
+    places = [*left, *(bisect.bisect_left(after, key, key=newest_first) for key in took)]
+    if len(after) != len(before):
+        places.append(len(after) - 1)
+    return after, (min(places), max(places)) if places else None
+
+
+# The path of a story's row (`listed`), as a C function: mapped over every row.
+row_path: Callable[[Listed], str] = operator.itemgetter(2)
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,13 @@ class Outputs:
         """Every file the output folder will hold."""
         return set(self.state.files) | set(self.staged) | self.planned
 
+    def holds_all(self, names: Iterable[str]) -> bool:
+        """Whether the output folder will hold every file named: looked up where the build
+        keeps them, rather than in a set of all of them (`names`) made first, which took 2 ms
+        of a rebuild after an edit at 10,000 stories."""
+        files, staged, planned = self.state.files, self.staged, self.planned
+        return all(name in files or name in staged or name in planned for name in names)
+
     def pages(self) -> Iterable[tuple[str, PageRecord]]:
         """Every page with its record."""
         return self.state.pages.items()
@@ -297,6 +304,12 @@ def _made_alike(parent: Path, staging: Path) -> bool:
     return not (default_acl(parent) or default_acl(staging))
 
 
+def _none_gone(outputs: Outputs) -> bool:
+    """Whether every file of the last build is one of this one's, as a rebuild after an edit
+    keeps them all: their names compared as the dictionaries' keys, with no set made."""
+    return outputs.previous.files.keys() <= outputs.state.files.keys()
+
+
 def check_links(
     outputs: Outputs,
     pages: Mapping[str, Page],
@@ -305,8 +318,13 @@ def check_links(
 ) -> None:
     """Every internal link of every page (or of the pages `only` names, when no file has gone
     since the last build) must lead to a file of this build."""
-    existing = outputs.names()
     records = outputs.state.pages
+    if only is not None and _none_gone(outputs):
+        # Most often after an edit: a few pages, looked for one link at a time.
+        broken = [url for url in only if not outputs.holds_all(records[url].links)]
+        if not broken:
+            return
+    existing = outputs.names()
     if only is not None and existing.issuperset(outputs.previous.files):
         checked: Iterable[tuple[str, PageRecord]] = ((url, records[url]) for url in only)
     else:

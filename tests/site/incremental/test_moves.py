@@ -8,7 +8,7 @@ from collections import defaultdict
 
 import pytest
 
-from sitegen.incremental.kit import Listed, newest_first, reordered
+from sitegen.incremental.kit import Listed, newest_first, placed, reordered
 from sitegen.incremental.moves import _by_tag, _moved_in_tags, _related_changes
 from sitegen.site.listing import related_places
 
@@ -65,7 +65,8 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
         if old.get(url, []) != new.get(url, [])
     }
     tagged = _by_tag(before), _by_tag(after)
-    changes = _related_changes(before, after, tagged, moving | retagged)
+    # Where no story moved (tags alone changed), the places by URL are worked out once.
+    changes = _related_changes(before, after, tagged, moving | retagged, same_places=not places)
     assert changes is not None
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
 
@@ -127,10 +128,26 @@ def test_stories_put_back_in_their_places_are_in_the_order_sorting_all_again_giv
         if rng.random() < 0.7:
             day = rng.choice([day - 400, day - 1, day + 1, before[rng.randrange(len(before))][0]])
         rows.append((day, slug, path, url, tags[:1], names[:1]))
+    if rng.random() < 0.2:
+        # A story the list did not have: added in its place.
+        rows.append((before[0][0] + rng.choice([-5, 0, 5]), "new", "new", "/new/", (), ()))
     now = {row[2]: row for row in rows}
     expected = sorted((now.get(row[2], row) for row in before), key=newest_first)
+    expected = sorted([*expected, *(row for row in rows if row[2] == "new")], key=newest_first)
     assert reordered(before, rows) == expected
+    # The lists are alike but between the first and last place a row left or took; the places
+    # the rows left, given, are the places found.
+    left = sorted(place for place, row in enumerate(before) if row[2] in now)
+    for found in (placed(before, rows), placed(before, rows, left)):
+        after, near = found
+        assert after == expected
+        if near is not None:
+            first, last = near
+            assert after[:first] == before[:first]
+            assert after[last + 1 :] == before[last + 1 - len(after) + len(before) :]
+            assert len(after) == len(before) or last == len(after) - 1
     # The edited rows, taken in the order they had and sorted, are in the order they take
     # among the others (`moved` sorts them so rather than look for them in the list).
     in_order = [now[row[2]] for row in before if row[2] in now]
-    assert sorted(in_order, key=newest_first) == [row for row in expected if row[2] in now]
+    kept = [row for row in expected if row[2] in now and row[2] != "new"]
+    assert sorted(in_order, key=newest_first) == kept
