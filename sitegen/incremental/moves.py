@@ -119,8 +119,8 @@ def moved(
         ordered[code] = tuple(after)
         chrome, language = shared.chrome[code], config.language(code)
         span = _differ(before, after) if near is None else _differ_between(before, after, *near)
-        # Every story where it was: its tags alone changed.
-        in_place = span is None
+        # Where the list changed, for the related stories: `span` names the tags' too, below.
+        moved_between = span
         # The stories whose place or tags changed: those near them in a tag may have other
         # related stories now.
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
@@ -190,7 +190,7 @@ def moved(
                 links = [made[slug] for slug in row[4]]
                 if not all(again(url, "tags", links) for url in saved.own):
                     return None
-        related = _related_changes(before, after, tagged, moving, same_places=in_place)
+        related = _related_changes(before, after, tagged, moving, moved_between)
         if related is None:
             return None
         for url, rows in related.items():
@@ -306,8 +306,7 @@ def _related_changes(
     after: Sequence[Listed],
     tagged: tuple[ByTag, ByTag],
     moving: set[str],
-    *,
-    same_places: bool = False,
+    span: tuple[int, int] | None,
 ) -> dict[str, list[Listed]] | None:
     """The stories whose related stories differ after `moving` ones (by URL) moved in the
     lists or changed tags, by URL, with the new ones; `tagged`: the tags before and after.
@@ -317,10 +316,18 @@ def _related_changes(
     neighbours in each of its tags and their places, and those change only for a story that
     moved or that has one within `RELATED_WINDOW` of it in a tag, before or after. Their
     places in their tags are found by bisection, rather than by going through every tag's
-    stories (8 to 12 ms at 10,000 stories). `same_places`: every story is where it was (its
-    tags alone changed), and their places by URL are worked out once."""
+    stories (8 to 12 ms at 10,000 stories).
+
+    `span`: the first and last place at which the lists differ (`_differ`), None if nowhere.
+    The places by URL after the move are those before but there: worked out once, and
+    changed there alone."""
     first = _Side(before, tagged[0])
-    sides = [first, _Side(after, tagged[1], first.position if same_places else None)]
+    position = first.position
+    if span is not None:
+        position = dict(position)
+        for place in range(span[0], span[1] + 1):
+            position[after[place][3]] = place
+    sides = [first, _Side(after, tagged[1], position)]
     near = set(moving)
     for side in sides:
         for url in moving:

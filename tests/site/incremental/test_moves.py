@@ -9,7 +9,7 @@ from collections import defaultdict
 import pytest
 
 from sitegen.incremental.kit import Listed, newest_first, placed, reordered
-from sitegen.incremental.moves import _by_tag, _moved_in_tags, _related_changes
+from sitegen.incremental.moves import _by_tag, _differ, _moved_in_tags, _related_changes
 from sitegen.site.listing import related_places
 
 
@@ -65,8 +65,9 @@ def test_related_stories_change_only_near_a_move_and_are_found_there(seed: int) 
         if old.get(url, []) != new.get(url, [])
     }
     tagged = _by_tag(before), _by_tag(after)
-    # Where no story moved (tags alone changed), the places by URL are worked out once.
-    changes = _related_changes(before, after, tagged, moving | retagged, same_places=not places)
+    # The places by URL after the move are worked out from those before, where they changed.
+    span = (places[0], places[-1]) if places else None
+    changes = _related_changes(before, after, tagged, moving | retagged, span)
     assert changes is not None
     assert {url: [row[3] for row in rows] for url, rows in changes.items()} == expected
 
@@ -78,13 +79,14 @@ def test_a_story_missing_from_its_tag_makes_the_related_stories_unknown() -> Non
     after[10] = (day - 30, slug, path, url, tags, names)
     after.sort(key=newest_first)
     tagged = _by_tag(before), _by_tag(after)
-    assert _related_changes(before, after, tagged, {url}) is not None
+    span = _differ(before, after)
+    assert _related_changes(before, after, tagged, {url}, span) is not None
     # A story with tags whose rows are missing from one of them: its place there is unknown.
     row = next(row for row in before if row[4] and row[3] != url)
     lacking = {
         slug: [item for item in items if item[0] is not row] for slug, items in tagged[0].items()
     }
-    assert _related_changes(before, after, (lacking, tagged[1]), {url, row[3]}) is None
+    assert _related_changes(before, after, (lacking, tagged[1]), {url, row[3]}, span) is None
 
 
 @pytest.mark.parametrize("seed", range(200))
