@@ -162,16 +162,10 @@ def placed(
     of the same paths in `before`, where known; else found by path (a row of a path not in
     `before` is added).
 
-    The rows left are found by the C loops of `list.index`, not by a Python loop over every
-    row (1 ms at 10,000 stories): most edits move one story."""
+    Most edits move one story: the rows left are found by `places_of`."""
     now = {row[2]: row for row in rows}
     if left is None:
-        paths = list(map(row_path, before))
-        found = []
-        for path in now:
-            with contextlib.suppress(ValueError):  # not there: only added
-                found.append(paths.index(path))
-        left = found
+        left = places_of(before, now)  # a path not there: only added
     after = list(before)
     for place in sorted(left, reverse=True):
         del after[place]
@@ -180,7 +174,7 @@ def placed(
         key = newest_first(row)
         place = bisect.bisect_left(after, key, key=newest_first)
         if place < len(after) and newest_first(after[place]) == key:
-            kept = set(map(row_path, before))
+            kept = set(map(_row_path, before))
             added = [row for path, row in now.items() if path not in kept]
             rows_now = [*(now.get(row[2], row) for row in before), *added]
             return sorted(rows_now, key=newest_first), None
@@ -194,8 +188,19 @@ def placed(
     return after, (min(places), max(places)) if places else None
 
 
+def places_of(rows: Sequence[Listed], paths: Iterable[str]) -> list[int]:
+    """The places, in order, of the rows of these paths that `rows` holds: found by the C
+    loops of `list.index`, not by a Python loop over every row (1 ms at 10,000 stories)."""
+    listed_paths = list(map(_row_path, rows))
+    found = []
+    for path in paths:
+        with contextlib.suppress(ValueError):
+            found.append(listed_paths.index(path))
+    return sorted(found)
+
+
 # The path of a story's row (`listed`), as a C function: mapped over every row.
-row_path: Callable[[Listed], str] = operator.itemgetter(2)
+_row_path: Callable[[Listed], str] = operator.itemgetter(2)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from sitegen.incremental.kit import (
     listed,
     newest_first,
     placed,
-    row_path,
+    places_of,
 )
 from sitegen.render.outputs import KeptSitemap, SitemapEntry, sitemap_entry, with_entries
 from sitegen.site.listing import (
@@ -99,17 +99,11 @@ def moved(
     moved_rows: dict[str, dict[str, Listed]] = {}
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
-        # The edited stories' places, found by the C loops of `list.index` (a loop over every
-        # row took 1 ms at 10,000 stories), and their rows as they were, in the list's order.
-        paths = list(map(row_path, before))
-        left: list[int] = []
-        for path, doc in stories.items():
-            if doc.lang == code:
-                try:
-                    left.append(paths.index(path))
-                except ValueError:
-                    return None
-        left.sort()
+        # The edited stories' places, and their rows as they were, in the list's order.
+        edited = [path for path, doc in stories.items() if doc.lang == code]
+        left = places_of(before, edited)
+        if len(left) != len(edited):
+            return None
         was = {before[place][2]: before[place] for place in left}
         # The edited stories' rows as they are now, in the order they take in the list (of
         # one day and slug, in the order they had: as `reordered` places them).
@@ -119,8 +113,6 @@ def moved(
         ordered[code] = tuple(after)
         chrome, language = shared.chrome[code], config.language(code)
         span = _differ(before, after) if near is None else _differ_between(before, after, *near)
-        # Where the list changed, for the related stories: `span` names the tags' too, below.
-        moved_between = span
         # The stories whose place or tags changed: those near them in a tag may have other
         # related stories now.
         moving = {row[3] for row in before[span[0] : span[1] + 1]} if span else set()
@@ -166,10 +158,10 @@ def moved(
                 return None  # a page more or less, or a tag without stories
             if len(new) != len(old):
                 counts[slug] = len(new)
-            span = _differ(old, new)
-            if span is None:
+            in_tag = _differ(old, new)
+            if in_tag is None:
                 continue
-            for url, chunk in _pages_between(f"{base}{slug}/", new, span, per_page):
+            for url, chunk in _pages_between(f"{base}{slug}/", new, in_tag, per_page):
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
         if shown_tags is not None:
@@ -190,7 +182,7 @@ def moved(
                 links = [made[slug] for slug in row[4]]
                 if not all(again(url, "tags", links) for url in saved.own):
                     return None
-        related = _related_changes(before, after, tagged, moving, moved_between)
+        related = _related_changes(before, after, tagged, moving, span)
         if related is None:
             return None
         for url, rows in related.items():

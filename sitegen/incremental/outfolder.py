@@ -305,9 +305,11 @@ def _made_alike(parent: Path, staging: Path) -> bool:
 
 
 def _none_gone(outputs: Outputs) -> bool:
-    """Whether every file of the last build is one of this one's, as a rebuild after an edit
-    keeps them all: their names compared as the dictionaries' keys, with no set made."""
-    return outputs.previous.files.keys() <= outputs.state.files.keys()
+    """Whether every file of the last build is one of this one's (as a rebuild after an edit
+    keeps them all): the names it lacks of the state's files found in C, with no set made
+    of every file."""
+    gone = outputs.previous.files.keys() - outputs.state.files.keys()
+    return outputs.holds_all(gone)
 
 
 def check_links(
@@ -319,19 +321,17 @@ def check_links(
     """Every internal link of every page (or of the pages `only` names, when no file has gone
     since the last build) must lead to a file of this build."""
     records = outputs.state.pages
+    checked: Iterable[tuple[str, PageRecord]]
     if only is not None and _none_gone(outputs):
-        # Most often after an edit: a few pages, looked for one link at a time.
-        broken = [url for url in only if not outputs.holds_all(records[url].links)]
-        if not broken:
-            return
-    existing = outputs.names()
-    if only is not None and existing.issuperset(outputs.previous.files):
-        checked: Iterable[tuple[str, PageRecord]] = ((url, records[url]) for url in only)
+        # After an edit: a few pages, each link looked up where the build keeps its files.
+        holds: Callable[[Iterable[str]], bool] = outputs.holds_all
+        checked = ((url, records[url]) for url in only)
     else:
-        checked = outputs.pages()
-    broken = [url for url, record in checked if not existing.issuperset(record.links)]
+        holds, checked = outputs.names().issuperset, outputs.pages()
+    broken = [url for url, record in checked if not holds(record.links)]
     if not broken:
         return
+    existing = outputs.names()
     quoted = {}
     for url in broken:
         doc = pages[url].document
