@@ -22,7 +22,7 @@ from sitegen.digest import digest
 from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
-from sitegen.incremental.edits import kit_of, prepared_from, shows_alike
+from sitegen.incremental.edits import KeptRenderer, kit_of, prepared_from, shows_alike
 from sitegen.incremental.fingerprint import Fingerprinter, code_version
 from sitegen.incremental.kit import (
     DAMAGED,
@@ -151,6 +151,8 @@ class Builder:
         self._lists: tuple[str, Lists] | None = None
         # A long-lived builder's parts of saved documents, as read from the kit before.
         self._parts = PartMemo() if keep_model else None
+        # And what it renders pages with after an edit, with the parts rendered once.
+        self._renderer = KeptRenderer() if keep_model else None
         # And the digests of the documents its pages' keys were made of (`_page_keys`).
         self._fingerprints: Fingerprinter | None = None
 
@@ -534,7 +536,9 @@ class Builder:
         pages = [page for page in found_pages if page is not None]
         if len(pages) != len(found_pages):
             return None
-        prepared = prepared_from(shared, pages, self.options.templates, self.options.cache)
+        prepared = prepared_from(
+            shared, pages, self.options.templates, self.options.cache, self._renderer
+        )
         # The cache keys of the texts of the pages' documents (the feeds' too): as edited,
         # else as saved.
         for page in pages:

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 
+import jinja2
+
 from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
@@ -15,8 +17,10 @@ from sitegen.incremental.compiled import compiled_templates
 from sitegen.incremental.kit import Kit, Lists, Shared, Tags, listed
 from sitegen.incremental.prepared import Prepared
 from sitegen.markdown.texts import shown_images
+from sitegen.render.assets import Assets
 from sitegen.render.images import ImageSet
-from sitegen.render.templates import Renderer
+from sitegen.render.once import Once
+from sitegen.render.templates import Renderer, make_environment
 from sitegen.site.model import Page, Site
 
 
@@ -72,20 +76,29 @@ def _lists(prepared: Prepared) -> Lists:
     )
 
 
-def prepared_from(shared: Shared, pages: list[Page], templates: Path, cache: Path) -> Prepared:
+def prepared_from(
+    shared: Shared,
+    pages: list[Page],
+    templates: Path,
+    cache: Path,
+    kept: KeptRenderer | None = None,
+) -> Prepared:
     """A model of only these pages and the site-wide parts, as the kit saved them: the
-    renderer reads no more of the site than its settings and menus."""
+    renderer reads no more of the site than its settings and menus. With `kept`, what it
+    renders with comes from there when the same as before."""
     site = Site(shared.config, tuple(pages), shared.chrome, shared.feeds)
-    translators = i18n.translators(shared.strings)
-    renderer = Renderer(
-        templates,
-        site,
-        shared.assets,
-        shared.images,
-        translators,
-        shared.form,
-        compiled_templates(cache),
-    )
+    if kept is not None:
+        renderer = kept.renderer(shared, site, templates, cache)
+    else:
+        renderer = Renderer(
+            templates,
+            site,
+            shared.assets,
+            shared.images,
+            i18n.translators(shared.strings),
+            shared.form,
+            compiled_templates(cache),
+        )
     content = Content(shared.config, shared.strings, (), shared.content_images)
     bodies = {Path(path): key for path, key in shared.feed_bodies.items()}
     return Prepared(
@@ -99,6 +112,50 @@ def prepared_from(shared: Shared, pages: list[Page], templates: Path, cache: Pat
         dict(shared.shared),
         dict(shared.templates),
     )
+
+
+# What pages of a language are rendered with beside their templates: its translators, the
+# images, the assets.
+SiteWide = tuple[dict[str, i18n.Translator], dict[str, ImageSet], Assets]
+
+
+class KeptRenderer:
+    """What a long-lived builder renders with after each edit: the templates' environment, the
+    translators, images and assets, made again only when they change. A story's card is the
+    same on every list that shows it, and on those lists again after the next edit: parts
+    rendered once (`sitegen.render.once`) are found by these very objects: with new ones each
+    time, every card of every list a story joining a tag shifts was rendered again.
+
+    At most `parts` rendered parts are kept: past that, all are let go."""
+
+    def __init__(self, parts: int = 65_536) -> None:
+        self.parts = parts
+        # The environment, by the templates and cache folders and the templates' digests.
+        self._environment: tuple[tuple[object, ...], jinja2.Environment] | None = None
+        # The translators, images and assets, by the digests of the site-wide parts of each
+        # language (`Prepared.shared`): comparing those is all but free, comparing the images
+        # themselves 25 ms for every thousand.
+        self._site_wide: tuple[dict[str, str], SiteWide] | None = None
+
+    def renderer(self, shared: Shared, site: Site, templates: Path, cache: Path) -> Renderer:
+        """A renderer of `site` with the shared parts as saved, reusing what is the same."""
+        source = (templates, cache, shared.templates)
+        if self._environment is None or self._environment[0] != source:
+            environment = make_environment(templates, compiled_templates(cache))
+            self._environment = ((templates, cache, dict(shared.templates)), environment)
+        environment = self._environment[1]
+        rendered = environment.extensions[Once.identifier].rendered  # type: ignore[attr-defined]
+        if self._site_wide is None or self._site_wide[0] != shared.shared:
+            translators = i18n.translators(shared.strings)
+            self._site_wide = (dict(shared.shared), (translators, shared.images, shared.assets))
+            # Parts shown with translators, images or assets of before are found no more.
+            rendered.clear()
+        if len(rendered) > self.parts:
+            rendered.clear()
+        translators, images, assets = self._site_wide[1]
+        return Renderer(
+            templates, site, assets, images, translators, shared.form, environment=environment
+        )
 
 
 # What an edit may change in a document and leave the site's structure as it was: what the

@@ -56,9 +56,12 @@ class Renderer:
         translators: Mapping[str, Translator],
         form: Form,
         compiled: jinja2.BytecodeCache | None = None,
+        environment: jinja2.Environment | None = None,
     ) -> None:
         self.templates_dir = templates_dir
-        self.env = make_environment(templates_dir, compiled)
+        # A renderer's own environment, or one made for these templates before (its templates
+        # loaded, its `once` parts rendered).
+        self.env = environment or make_environment(templates_dir, compiled)
         self.site, self.assets, self.images, self.translators = site, assets, images, translators
         self.form = form
 

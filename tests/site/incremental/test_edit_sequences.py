@@ -66,6 +66,7 @@ SITE_WIDE = (
     ("campaigns/together.en.md", "title: Together", "title: All together"),
     ("i18n/en.yaml", "related: Related stories", "related: More stories like this"),
     ("../templates/story.html", '<article class="story">', '<article class="story told">'),
+    ("../templates/partials/card.html", '<li class="card">', '<li class="card told">'),
 )
 
 

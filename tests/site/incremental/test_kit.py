@@ -36,6 +36,7 @@ from sitegen.incremental.prepared import PageKeys, feed_files
 from sitegen.incremental.state import load_model, load_state, state_files
 from sitegen.packages import package_version
 from sitegen.render import outputs
+from sitegen.render.once import Once
 from sitegen.site.listing import Entry
 from sitegen.site.model import Page
 from tests.loaded import ROOT, loaded_after
@@ -418,6 +419,49 @@ def test_a_long_lived_builder_keeps_the_tags_grouped_as_the_lists_are_after_ever
         path = str(site.content / "stories" / "extra-000.md")
         places.append([row[2] for row in lists.stories["en"]].index(path))
     assert places[0] == places[1]  # the new date left it in its place
+
+
+def test_a_long_lived_builder_renders_a_card_again_only_when_what_it_shows_changed(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serving = Builder(site.options(), keep_model=True)
+    serving.build()
+    rendered: list[str] = []
+    once_render = Once._render
+
+    def counted(self: Once, where: str, values: tuple[object, ...], caller: Any) -> str:
+        def rendering() -> str:
+            rendered.append(where)
+            return str(caller())
+
+        return once_render(self, where, values, rendering)
+
+    monkeypatch.setattr(Once, "_render", counted)
+    story = "content/stories/extra-000.md"
+    counts = []
+    for old, new in [("[jobs]", "[jobs, Ünïcödé Tag]"), ("[jobs, Ünïcödé Tag]", "[jobs]")] * 2:
+        rendered.clear()
+        site.edit(story, old, new)
+        serving.build({site.base / story})
+        counts.append(len(rendered))
+        assert snapshot(site.base / "public") == site.reference()
+    # The first edit renders the cards of every list it shifts; after it, each card of the
+    # story as it is is known, and so are the others, and the page frames.
+    assert counts[0] > 0, counts
+    assert counts[2:] == [0, 0]
+    # A new title is shown: the story's cards are rendered again, and the lists show it.
+    rendered.clear()
+    site.edit(story, "title: ", "title: Retold ")
+    serving.build({site.base / story})
+    assert "story_list.html:13" in " ".join(rendered)
+    assert snapshot(site.base / "public") == site.reference()
+    # Dates written anew (a whole build), then the story moved again: the cards of the lists
+    # it shifts, and of those it joins, with dates as now written.
+    site.edit("content/i18n/en.yaml", '"{day} {month} {year}"', '"{month} {day}, {year}"')
+    serving.build({site.content / "i18n" / "en.yaml"})
+    site.edit(story, "[jobs]", "[jobs, Ünïcödé Tag]")
+    serving.build({site.base / story})
+    assert snapshot(site.base / "public") == site.reference()
 
 
 @pytest.mark.parametrize("max_urls", [10, outputs.MAX_URLS], ids=["split in files", "one file"])
