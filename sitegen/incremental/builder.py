@@ -549,6 +549,8 @@ class Builder:
                 prepared.bodies[page.document.path] = known.body
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, set(saved))
+        if moves is not None and outputs.state.page_count:
+            outputs.state.page_count += len(moves.added)
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}

@@ -520,10 +520,18 @@ def _amended(
     the parts copied already moved, by their old places."""
     changes: dict[str, tuple[set[str], set[str]]] = {}
     places = _moved(kit.page_names.places, moved)
+    # Pages the kit has none of yet (a tag's first story made its list) are listed after its
+    # own, in a part of names of their own, and the lists saved whole: the sitemap has more.
+    names_span = _span(kit.page_names.span_of_names, moved)
+    new_urls = [url for url in pages if kit.page_names.number(url) is None]
+    if new_urls:
+        numbers = {url: len(places) // 2 + number for number, url in enumerate(new_urls)}
+        places.extend(array("q", bytes(16 * len(new_urls))))
+        names_span = parts.add(dumped(kit.page_names.listed + _listed(new_urls)[1:]))
     for url, page in pages.items():
         number = kit.page_names.number(url)
         if number is None:
-            raise ValueError(f"the kit has no page {url}")
+            number = numbers[url]
         before = kit.names_on(url)
         place, after = parts.put_page(page)
         places[2 * number : 2 * number + 2] = array("q", place)
@@ -559,13 +567,15 @@ def _amended(
         )
     if lists is not None:
         since = moves if spans is None else _joined(kit.moved(), moves)
-        spans = parts.put_lists(lists, None if spans is None else spans[:2], since)
+        spans = parts.put_lists(lists, None if spans is None or new_urls else spans[:2], since)
+    elif new_urls:
+        raise ValueError("pages added without the sitemap that lists them")
     return (
         KIT_FORMAT,
         kit.version,
         token,
         shared_span,
-        (_span(kit.page_names.span_of_names, moved), places.tobytes()),
+        (names_span, places.tobytes()),
         (_span(documents.span_of_names, moved), held.tobytes()),
         spans,
     )

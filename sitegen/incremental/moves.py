@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from sitegen.classes import dataclass
 from sitegen.content import i18n
+from sitegen.content.config import SiteConfig
 from sitegen.content.schema import Document
 from sitegen.incremental.kit import (
     ByTag,
@@ -25,7 +26,13 @@ from sitegen.incremental.kit import (
     placed,
     places_of,
 )
-from sitegen.render.outputs import KeptSitemap, SitemapEntry, sitemap_entry, with_entries
+from sitegen.render.outputs import (
+    KeptSitemap,
+    SitemapEntry,
+    sitemap_entry,
+    with_entries,
+    with_pages_added,
+)
 from sitegen.site.listing import (
     RELATED_WINDOW,
     Entry,
@@ -35,7 +42,7 @@ from sitegen.site.listing import (
     ranked_places,
     tag_label,
 )
-from sitegen.site.model import HOME_STORIES, Page
+from sitegen.site.model import HOME_STORIES, Page, list_pages
 
 # A tag's stories, newest first, each with the name it gives the tag (`ByTag`).
 Tagged = Sequence[tuple[Listed, str]]
@@ -55,6 +62,8 @@ class Moves:
     lists: Lists
     # The moved stories' rows, and their pages' new entries of the sitemap, for the kit.
     moved: Moved
+    # The URLs of pages the kit has none of: the lists of tags a story is the first to have.
+    added: tuple[str, ...] = ()
 
 
 def moved(
@@ -66,9 +75,10 @@ def moved(
 ) -> Moves | None:
     """The pages, feeds and lists after the `stories` (by path, as they are now, and in
     `kit.now`) got their dates and tags; `bodies` holds their texts' cache keys. None when
-    the kit lacks one of them or a page, or when pages would be added or removed (a tag's
-    first or last story, a tag list a page longer or shorter) or a tag renamed (its most
-    used spelling changed): pages that show no edited story would change."""
+    the kit lacks one of them or a page, or when pages would be removed (a tag's last story
+    gone, a tag list a page shorter) or added but for a tag's first story (a tag list a page
+    longer, a tag that another language has too, whose pages link to the new one), or a tag
+    renamed (its most used spelling changed): pages that show no edited story would change."""
     config = shared.config
     entries: dict[str, Entry] = {}
 
@@ -97,6 +107,8 @@ def moved(
     by_tag = dict(lists.tagged)
     # The edited stories' rows as they are now, by language and path.
     moved_rows: dict[str, dict[str, Listed]] = {}
+    # The pages of tags a story is the first to have.
+    added: dict[str, Page] = {}
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
         # The edited stories' places, and their rows as they were, in the list's order.
@@ -141,10 +153,16 @@ def moved(
         by_tag[code] = tagged[1]
         base = f"/{code}/{language.sections['tags']}/"
         shown_tags: list[TagCount] | None = None
+        # The tags a story is the first to have, with their names.
+        new_tags: dict[str, str] = {}
         if retagged:
             translators = translators or i18n.translators(shared.strings)
             named = translators[code].prefixed("tag_names.")
-            if any(_label(tagged[0], s, named) != _label(tagged[1], s, named) for s in tags):
+            if any(
+                _label(tagged[0], s, named) != _label(tagged[1], s, named)
+                for s in tags
+                if s in tagged[0] and s in tagged[1]
+            ):
                 return None  # renamed: every page showing the tag changes
             tag_list = kit.page(base)
             found = tag_list.data.get("tags") if tag_list is not None else None
@@ -154,6 +172,15 @@ def moved(
         counts: dict[str, int] = {}
         for slug in sorted(tags):
             old, new = ([row for row, _ in grouped.get(slug, ())] for grouped in tagged)
+            if not old and new and translators is not None and shown_tags is not None:
+                label = _label(tagged[1], slug, named)
+                entries_of = tuple(entry(row) for row in new)
+                page = _first_of_tag(kit, config, translators[code], slug, label, entries_of)
+                if page is None:
+                    return None
+                pages[page.url] = added[page.url] = page
+                new_tags[slug], counts[slug] = label, len(new)
+                continue
             if -(-len(old) // per_page) != -(-len(new) // per_page) or not new:
                 return None  # a page more or less, or a tag without stories
             if len(new) != len(old):
@@ -170,7 +197,12 @@ def moved(
                     TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
                     for tag in shown_tags
                 ]
+                # The new tags where `group_tags` puts them: in the order of their URL names.
+                for slug, label in new_tags.items():
+                    place = bisect.bisect_left(recounted, slug, key=_tag_slug)
+                    recounted.insert(place, TagCount(slug, label, counts[slug]))
                 again(base, "tags", recounted)
+                shown_tags = recounted
             names = {tag.slug: tag.name for tag in shown_tags}
             for row in retagged:
                 saved = kit.saved(row[2])
@@ -197,6 +229,13 @@ def moved(
         if found is None:
             return None
         sitemap, dated_entries = found
+    if added:
+        if sitemap is None:
+            sitemap = kit.sitemap() if lists.sitemap is None else lists.sitemap
+        entries_added = [(url, sitemap_entry(config, page)) for url, page in added.items()]
+        sitemap = with_pages_added(sitemap, config.base_url, entries_added)
+        if sitemap is None:
+            return None
     changed = frozenset(code for code in feeds if feeds[code] != shared.feeds[code])
     if changed:
         known = dict(shared.feed_bodies)
@@ -212,7 +251,7 @@ def moved(
     # Without the sitemap's entries when they did not change: the kit saved with these lists
     # keeps them as they are, rather than saving them again.
     after_moves = Lists(ordered, lists.homes, sitemap, by_tag)
-    return Moves(pages, shared, changed, after_moves, (moved_rows, dated_entries))
+    return Moves(pages, shared, changed, after_moves, (moved_rows, dated_entries), tuple(added))
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
@@ -423,6 +462,35 @@ def _sitemap(
                 entries.append((url, sitemap_entry(shared.config, page)))
     found = with_entries(kit.sitemap() if lists.sitemap is None else lists.sitemap, entries)
     return None if found is None else (found, dict(entries))
+
+
+def _first_of_tag(
+    kit: KitReader,
+    config: SiteConfig,
+    t: i18n.Translator,
+    slug: str,
+    label: str,
+    entries: tuple[Entry, ...],
+) -> Page | None:
+    """The list of a tag a story is the first to have in its language (`t.lang`), as the model
+    makes it (`list_pages`); None when it takes more than a page, or its URL is another page's,
+    or another language has the tag: the pages of its list there would link to this one."""
+    per_page = config.stories_per_page
+    urls = {lang.code: f"/{lang.code}/{lang.sections['tags']}/{slug}/" for lang in config.languages}
+    if len(entries) > per_page or any(kit.page_names.number(u) is not None for u in urls.values()):
+        return None
+    url = urls[t.lang]
+    [(url, heading, description, origin, key, data)] = list_pages(
+        entries, url, ("tag", slug), label, t, per_page
+    )
+    template = "story_list.html"
+    return Page(
+        url, t.lang, template, heading, description, origin, key, None, data, True, {t.lang: url}
+    )
+
+
+def _tag_slug(tag: TagCount) -> str:
+    return tag.slug
 
 
 def _body(kit: KitReader, path: str) -> str | None:

@@ -172,6 +172,47 @@ def with_entries(
     return tuple(found)
 
 
+def with_pages_added(
+    kept: KeptSitemap, base_url: str, entries: Iterable[tuple[str, SitemapEntry]]
+) -> KeptSitemap | None:
+    """The kept sitemap with the entries of new pages (by URL) in their places, in the order of
+    the URLs (`sitemap_entries`); None when it has an entry of one of them already, or, kept as
+    text, when the entries would take it past one file's limits, or a URL holds what XML
+    escapes (its place among the escaped ones is not the text's order)."""
+    found = kept if isinstance(kept, str) else list(kept)
+    for url, entry in entries:
+        if isinstance(found, list):
+            place = bisect.bisect_left(found, url, key=lambda item: item[0])
+            if place < len(found) and found[place][0] == url:
+                return None
+            found.insert(place, (url, entry))
+            continue
+        element = entry[0]
+        count = found.count("<url><loc>") + 1
+        size = len(found.encode()) + len(element.encode())
+        if _escape(url) != url or count > MAX_URLS or size > MAX_BYTES:
+            return None
+        # Each entry's place and URL: "<url><loc>" begins an element alone, for "<" in a URL
+        # is escaped, and "</loc>" ends its URL.
+        starts = [match.start() for match in _LOC.finditer(found)]
+        skip = len("<url><loc>") + len(_escape(base_url))
+        urls = [_unescape(found[start + skip : found.index("</loc>", start)]) for start in starts]
+        place = bisect.bisect_left(urls, url)
+        if place < len(urls) and urls[place] == url:
+            return None
+        at = starts[place] if place < len(starts) else found.rindex(_URLSET_END)
+        found = found[:at] + element + found[at:]
+    return found if isinstance(found, str) else tuple(found)
+
+
+_LOC = re.compile("<url><loc>")
+
+
+def _unescape(text: str) -> str:
+    """`_escape` undone, but for the characters it leaves out."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _split(entries: list[tuple[str, str]], max_urls: int, room: int) -> list[list[tuple[str, str]]]:
     """The entries in runs that each fit one file; one run (maybe empty) when all fit."""
     # A character is at most 4 bytes in UTF-8: most sites need not count their bytes.

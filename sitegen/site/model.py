@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import field
 from datetime import date
 from pathlib import Path
@@ -282,22 +282,12 @@ class _LanguagePages:
     def _list(
         self, entries: Sequence[Entry], base: str, key: tuple[str, ...], title: str
     ) -> Iterable[Page]:
-        chunks = paginate(entries, self.config.stories_per_page)
-        heading, description = title, self.t("stories.description")
-        if len(key) > 1:
-            heading = self.t("stories.tagged", tag=title)
-            description = self.t("stories.tagged_description", tag=title)
-        for chunk, pager in zip(chunks, pagers(base, len(chunks)), strict=True):
-            name = "the story list" if key == ("stories",) else f"the list of tag '{key[-1]}'"
-            origin = name if pager.number == 1 else f"{name}, page {pager.number}"
+        per_page = self.config.stories_per_page
+        for url, heading, description, origin, page_key, data in list_pages(
+            entries, base, key, title, self.t, per_page
+        ):
             yield self._page(
-                page_url(base, pager.number),
-                "story_list.html",
-                heading,
-                description,
-                origin,
-                (*key, str(pager.number)),
-                data={"entries": chunk, "pager": pager},
+                url, "story_list.html", heading, description, origin, page_key, data=data
             )
 
     def _tag_pages(self) -> Iterable[Page]:
@@ -328,6 +318,39 @@ class _LanguagePages:
                 ("campaigns",),
                 data={"entries": self.campaigns},
             )
+
+
+# A page of a list of stories: its URL, heading, description, origin, key and data.
+ListPage = tuple[str, str, str, str, tuple[str, ...], dict[str, object]]
+
+
+def list_pages(
+    entries: Sequence[Entry],
+    base: str,
+    key: tuple[str, ...],
+    title: str,
+    t: Translator,
+    per_page: int,
+) -> Iterator[ListPage]:
+    """The pages of a list of stories at `base`: every story (`key` ("stories",)) or a tag's
+    (`key` ("tag", slug), `title` its name), `per_page` to a page (`story_list.html`)."""
+    chunks = paginate(entries, per_page)
+    heading, description = title, t("stories.description")
+    if len(key) > 1:
+        heading = t("stories.tagged", tag=title)
+        description = t("stories.tagged_description", tag=title)
+    name = "the story list" if key == ("stories",) else f"the list of tag '{key[-1]}'"
+    for chunk, pager in zip(chunks, pagers(base, len(chunks)), strict=True):
+        origin = name if pager.number == 1 else f"{name}, page {pager.number}"
+        data: dict[str, object] = {"entries": chunk, "pager": pager}
+        yield (
+            page_url(base, pager.number),
+            heading,
+            description,
+            origin,
+            (*key, str(pager.number)),
+            data,
+        )
 
 
 def _refuse_duplicates(pages: list[Page], settings_path: Path) -> None:

@@ -32,6 +32,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.write import MARKER
+from sitegen.site.listing import tag_slug
 from tests.site.incremental.test_builder import ROOT, TODAY, Site, site, snapshot
 from tests.site.reference import files_written
 
@@ -39,8 +40,12 @@ __all__ = ["site"]
 
 # `make bench` runs ten times the sequences.
 SCALE = int(os.environ.get("ASK_FUZZ_SCALE", "1") or "1")
-# Tag names as editors write them: some are one URL name in two spellings.
-TAGS = ["jobs", "Jobs", "mentoring", "courage", "Ünïcödé Tag", "small business", "Small-Business"]
+# Tag names as editors write them: some are one URL name in two spellings; a story may be the
+# first to have one, or to have one the Polish stories have ("praca").
+TAGS = [
+    *("jobs", "Jobs", "mentoring", "courage", "Ünïcödé Tag", "small business", "Small-Business"),
+    *("zebra crossing", "praca"),
+]
 WORDS = (
     *("asked", "help", "answer", "neighbour", "kitchen", "letter"),
     *("courage", "first", "call", "week", "city", "quiet"),
@@ -235,6 +240,12 @@ class Sequence:
         if choice < 0.35 or not tags:
             missing = [tag for tag in TAGS if tag not in tags]
             return [*tags, rng.choice(missing)] if missing else tags[:-1]
+        if choice < 0.45:  # one no English story has: its list is made (the Polish one's too)
+            english = [story for name, story in self.stories.items() if not name.endswith(".pl.md")]
+            had = {tag_slug(tag) for story in english for tag in story.tags}
+            fresh = [tag for tag in (*TAGS, f"new {self.words(1)}") if tag_slug(tag) not in had]
+            if fresh:
+                return [*tags, rng.choice(fresh)]
         if choice < 0.65:
             return [tag for tag in tags if tag != rng.choice(tags)]
         if choice < 0.85:  # spelt otherwise: the tag's name may change on every page

@@ -23,6 +23,7 @@ from sitegen.render.outputs import (
     sitemap_files,
     sitemaps,
     with_entries,
+    with_pages_added,
 )
 from sitegen.site.model import Page
 from tests.site.incremental.test_builder import FIXTURE, Site, snapshot
@@ -113,6 +114,26 @@ def test_a_kept_sitemap_with_new_dates_gives_the_files_made_anew(
     assert with_entries(kept, sitemap_entries(DEFAULT_CONFIG, [page(8)])) is None
     undated = with_entries(kept, sitemap_entries(DEFAULT_CONFIG, [page(3)]))
     assert (undated is None) == isinstance(kept, str)
+
+
+@pytest.mark.parametrize("max_urls", [3, MAX_URLS], ids=["split in files", "one file"])
+def test_a_kept_sitemap_with_new_pages_gives_the_files_made_anew(
+    max_urls: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "MAX_URLS", max_urls)
+    pages = [page(n, day=date(2020, 1, n + 1)) for n in range(2, 12, 2)]
+    entries = sitemap_entries(DEFAULT_CONFIG, pages)
+    kept = kept_sitemap(sitemap_files(DEFAULT_CONFIG, [e for _, e in entries]), entries)
+    # First, between two, and last: each where the URLs' order puts it.
+    added = [page(5), page(13), page(1, day=date(2020, 2, 1))]
+    now = with_pages_added(kept, BASE, sitemap_entries(DEFAULT_CONFIG, added))
+    assert now is not None
+    assert kept_sitemap_files(DEFAULT_CONFIG, now) == sitemaps(DEFAULT_CONFIG, pages + added)
+    # A page it has already gives none; kept as text, so does one past a file's limits.
+    assert with_pages_added(kept, BASE, sitemap_entries(DEFAULT_CONFIG, [page(4)])) is None
+    monkeypatch.setattr(outputs, "MAX_URLS", len(pages))
+    past = with_pages_added(kept, BASE, sitemap_entries(DEFAULT_CONFIG, [page(7)]))
+    assert (past is None) == isinstance(kept, str)
 
 
 def test_a_build_writes_the_index_and_removes_its_files_once_one_is_enough(
