@@ -523,12 +523,15 @@ class Builder:
                 return None
             shared = moves.shared
             urls.update(moves.pages)
+            # Pages that showed a story but are gone with its tag are not made.
+            urls.difference_update(moves.removed)
             sitemap = []
             if moves.lists.sitemap is not None:  # a date changed it
                 sitemap = kept_sitemap_files(shared.config, moves.lists.sitemap)
                 if {name for name, _ in sitemap} != set(filter(is_sitemap_file, state.files)):
                     return None  # split otherwise: files to remove, which only a whole build does
-            more = _More(moves.feeds, [(name, text.encode()) for name, text in sitemap])
+            files = [(name, text.encode()) for name, text in sitemap]
+            more = _More(moves.feeds, files, moves.removed)
         found_pages = [
             moves.pages[url] if moves and url in moves.pages else kit.page(url)
             for url in sorted(urls)
@@ -550,7 +553,7 @@ class Builder:
         prepared.bodies.update({doc.path: body for _, _, doc, body in documents.values()})
         outputs = self._edit_outputs(state, inputs, intact, set(saved))
         if moves is not None and outputs.state.page_count:
-            outputs.state.page_count += len(moves.added)
+            outputs.state.page_count += len(moves.added) - len(moves.removed)
         outputs.state.documents = {**state.documents, **documents}
         outputs.state.pages = journaled(state.journal[1], state.journal_entries[1], state.pages)
         edited = {Path(path) for path in saved}
@@ -582,6 +585,7 @@ class Builder:
                 lists=moves.lists,
                 moves=moves.moved,
                 pickled=pickled,
+                removed=moves.removed,
             )
         except (*DAMAGED, OSError):
             return
@@ -771,6 +775,8 @@ class Builder:
             raise site_wide[0]
         if edited is not None:
             outputs.keep_all()
+            for url in more.removed if more else ():
+                outputs.drop_page(url)
         for url, key in keys.items():
             result = rendered.get(url)
             if result is None:
@@ -858,17 +864,20 @@ class _More:
 
     feeds: frozenset[str] = frozenset()
     files: list[tuple[str, bytes]] = dataclasses.field(default_factory=list)
+    # Pages the site no longer has, by URL.
+    removed: tuple[str, ...] = ()
 
 
 _Entry = TypeVar("_Entry")
 
 
 def journaled(
-    names: set[str], read: Mapping[str, _Entry], known: Mapping[str, _Entry]
+    names: set[str], read: Mapping[str, _Entry | None], known: Mapping[str, _Entry]
 ) -> dict[str, _Entry]:
     """The entries changed since the model file was saved: as read with the file list, or
-    (in a process that has built since) as this process knows them."""
-    found = dict(read)
+    (in a process that has built since) as this process knows them; without those gone since
+    (read as None)."""
+    found = {name: entry for name, entry in read.items() if entry is not None}
     found.update((name, known[name]) for name in names if name in known)
     return found
 

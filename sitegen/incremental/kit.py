@@ -17,7 +17,7 @@ import pickle
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import field
 from datetime import date
 from pathlib import Path
@@ -461,12 +461,14 @@ def amend_kit(
     lists: Lists | None = None,
     moves: Moved = ({}, {}),
     pickled: Pickled | None = None,
+    removed: Collection[str] = (),
 ) -> Staged:
     """Save the kit read (from `path`) with these pages, shared parts and lists in place of
-    its own, and with `token`; every document a page shows anew, or no longer, is saved again
-    with the pages that show it. Staged: in use once put in place. `moves`: the stories that
-    moved to make these lists of the kit's (see `_Parts.put_lists`); `pickled`: pages of
-    these pickled already, which are saved as they are.
+    its own, and with `token`, without the pages `removed` (by URL); every document a page
+    shows anew, or no longer, is saved again with the pages that show it. Staged: in use once
+    put in place. `moves`: the stories that moved to make these lists of the kit's (see
+    `_Parts.put_lists`); `pickled`: pages of these pickled already, which are saved as they
+    are.
 
     While at least half of the file's parts are in use, the new parts are added to the end of
     the file, with a header of their own, which the file points at once put in place: only
@@ -484,7 +486,7 @@ def amend_kit(
             size = file.seek(0, os.SEEK_END)
             try:
                 parts = _Parts(file, size - _LENGTH, pickled)
-                header = _amended(kit, parts, {}, token, pages, shared, lists, moves)
+                header = _amended(kit, parts, {}, token, pages, shared, lists, moves, removed)
                 place = file.tell()
                 file.write(dumped(header))
                 file.flush()
@@ -500,7 +502,7 @@ def amend_kit(
     def write(file: BinaryIO) -> tuple[Any, ...]:
         moved = kit.copy_parts(file, kit.in_use())
         parts = _Parts(file, file.tell() - _LENGTH, pickled)
-        return _amended(kit, parts, moved, token, pages, shared, lists, moves)
+        return _amended(kit, parts, moved, token, pages, shared, lists, moves, removed)
 
     _write(staged, write)
     return StagedFile(staged)
@@ -515,23 +517,34 @@ def _amended(
     shared: Shared | None,
     lists: Lists | None,
     moves: Moved,
+    removed: Collection[str] = (),
 ) -> tuple[Any, ...]:
     """Write the parts `amend_kit` changes; the header of the kit with them. `moved`: where
     the parts copied already moved, by their old places."""
     changes: dict[str, tuple[set[str], set[str]]] = {}
-    places = _moved(kit.page_names.places, moved)
+    page_names = kit.page_names
+    places = _moved(page_names.places, moved)
+    names_span = _span(page_names.span_of_names, moved)
     # Pages the kit has none of yet (a tag's first story made its list) are listed after its
-    # own, in a part of names of their own, and the lists saved whole: the sitemap has more.
-    names_span = _span(kit.page_names.span_of_names, moved)
-    new_urls = [url for url in pages if kit.page_names.number(url) is None]
-    if new_urls:
-        numbers = {url: len(places) // 2 + number for number, url in enumerate(new_urls)}
+    # own, pages the site no longer has left out, in a part of names of their own; and the
+    # lists are saved whole: the sitemap has other pages.
+    new_urls = [url for url in pages if page_names.number(url) is None]
+    dropped = {url: at for url in removed if (at := page_names.number(url)) is not None}
+    if new_urls or dropped:
+        names = page_names.listed[1:-1].split(_NUL) if len(page_names.listed) > 1 else []
+        for at in sorted(dropped.values(), reverse=True):
+            del names[at], places[2 * at : 2 * at + 2]
+        names += new_urls
         places.extend(array("q", bytes(16 * len(new_urls))))
-        names_span = parts.add(dumped(kit.page_names.listed + _listed(new_urls)[1:]))
+        names_span = parts.add(dumped(_listed(names)))
+        page_names = _Names(_listed(names), places.tobytes(), 1, names_span)
+    for url in dropped:
+        for name in kit.names_on(url):
+            changes.setdefault(name, (set(), set()))[0].add(url)
     for url, page in pages.items():
-        number = kit.page_names.number(url)
+        number = page_names.number(url)
         if number is None:
-            number = numbers[url]
+            raise ValueError(f"the kit has no page {url}")
         before = kit.names_on(url)
         place, after = parts.put_page(page)
         places[2 * number : 2 * number + 2] = array("q", place)
@@ -567,9 +580,10 @@ def _amended(
         )
     if lists is not None:
         since = moves if spans is None else _joined(kit.moved(), moves)
-        spans = parts.put_lists(lists, None if spans is None or new_urls else spans[:2], since)
-    elif new_urls:
-        raise ValueError("pages added without the sitemap that lists them")
+        kept = None if spans is None or new_urls or dropped else spans[:2]
+        spans = parts.put_lists(lists, kept, since)
+    elif new_urls or dropped:
+        raise ValueError("pages added or removed without the sitemap that lists them")
     return (
         KIT_FORMAT,
         kit.version,

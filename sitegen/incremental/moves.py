@@ -32,6 +32,7 @@ from sitegen.render.outputs import (
     sitemap_entry,
     with_entries,
     with_pages_added,
+    without_pages,
 )
 from sitegen.site.listing import (
     RELATED_WINDOW,
@@ -62,8 +63,11 @@ class Moves:
     lists: Lists
     # The moved stories' rows, and their pages' new entries of the sitemap, for the kit.
     moved: Moved
-    # The URLs of pages the kit has none of: the lists of tags a story is the first to have.
+    # The URLs of pages the kit has none of: of a tag a story is the first to have, or whose
+    # list it makes a page longer; and of pages the site no longer has (a tag's last story
+    # gone, or its list a page shorter).
     added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
 
 
 def moved(
@@ -76,9 +80,9 @@ def moved(
     """The pages, feeds and lists after the `stories` (by path, as they are now, and in
     `kit.now`) got their dates and tags; `bodies` holds their texts' cache keys. None when
     the kit lacks one of them or a page, or when pages would be removed (a tag's last story
-    gone, a tag list a page shorter) or added but for a tag's first story (a tag list a page
-    longer, a tag that another language has too, whose pages link to the new one), or a tag
-    renamed (its most used spelling changed): pages that show no edited story would change."""
+    gone, a tag list a page shorter) or added where another language's list of the tag would
+    link to them, or a tag renamed (its most used spelling changed): pages that show no
+    edited story would change."""
     config = shared.config
     entries: dict[str, Entry] = {}
 
@@ -107,8 +111,9 @@ def moved(
     by_tag = dict(lists.tagged)
     # The edited stories' rows as they are now, by language and path.
     moved_rows: dict[str, dict[str, Listed]] = {}
-    # The pages of tags a story is the first to have.
+    # The pages the kit has none of (`Moves.added`), and the pages gone (`Moves.removed`).
     added: dict[str, Page] = {}
+    removed: list[str] = []
     for code in sorted({doc.lang for doc in stories.values()}):
         before = ordered[code]
         # The edited stories' places, and their rows as they were, in the list's order.
@@ -153,8 +158,9 @@ def moved(
         by_tag[code] = tagged[1]
         base = f"/{code}/{language.sections['tags']}/"
         shown_tags: list[TagCount] | None = None
-        # The tags a story is the first to have, with their names.
+        # The tags a story is the first to have, with their names, and those none has now.
         new_tags: dict[str, str] = {}
+        gone_tags: set[str] = set()
         if retagged:
             translators = translators or i18n.translators(shared.strings)
             named = translators[code].prefixed("tag_names.")
@@ -172,17 +178,31 @@ def moved(
         counts: dict[str, int] = {}
         for slug in sorted(tags):
             old, new = ([row for row, _ in grouped.get(slug, ())] for grouped in tagged)
-            if not old and new and translators is not None and shown_tags is not None:
-                label = _label(tagged[1], slug, named)
-                entries_of = tuple(entry(row) for row in new)
-                page = _first_of_tag(kit, config, translators[code], slug, label, entries_of)
-                if page is None:
+            pages_before, pages_now = -(-len(old) // per_page), -(-len(new) // per_page)
+            if pages_before != pages_now:
+                if translators is None or shown_tags is None:
                     return None
-                pages[page.url] = added[page.url] = page
-                new_tags[slug], counts[slug] = label, len(new)
+                # A tag's first story or last gone, or its list a page longer or shorter: every
+                # page of it made again (each page tells how many there are), or removed.
+                t = translators[code]
+                label = _label(tagged[1], slug, named) if new else ""
+                entries_of = tuple(entry(row) for row in new)
+                remade = _tag_pages(kit, config, t, slug, label, entries_of) if new else []
+                gone = _tag_pages_gone(kit, config, code, slug, pages_now, pages_before)
+                if remade is None or gone is None:
+                    return None
+                for page in remade:
+                    if kit.page_names.number(page.url) is None:
+                        added[page.url] = page
+                    pages[page.url] = page
+                removed.extend(gone)
+                if not old:
+                    new_tags[slug] = label
+                if new:
+                    counts[slug] = len(new)
+                else:
+                    gone_tags.add(slug)
                 continue
-            if -(-len(old) // per_page) != -(-len(new) // per_page) or not new:
-                return None  # a page more or less, or a tag without stories
             if len(new) != len(old):
                 counts[slug] = len(new)
             in_tag = _differ(old, new)
@@ -192,11 +212,14 @@ def moved(
                 if not again(url, "entries", tuple(entry(row) for row in chunk)):
                     return None
         if shown_tags is not None:
-            if counts:
+            if counts or gone_tags:
                 recounted = [
                     TagCount(tag.slug, tag.name, counts[tag.slug]) if tag.slug in counts else tag
                     for tag in shown_tags
+                    if tag.slug not in gone_tags
                 ]
+                if not recounted:
+                    return None  # the language's last tag gone: so is the tag list
                 # The new tags where `group_tags` puts them: in the order of their URL names.
                 for slug, label in new_tags.items():
                     place = bisect.bisect_left(recounted, slug, key=_tag_slug)
@@ -229,11 +252,13 @@ def moved(
         if found is None:
             return None
         sitemap, dated_entries = found
-    if added:
+    if added or removed:
         if sitemap is None:
             sitemap = kit.sitemap() if lists.sitemap is None else lists.sitemap
         entries_added = [(url, sitemap_entry(config, page)) for url, page in added.items()]
         sitemap = with_pages_added(sitemap, config.base_url, entries_added)
+        if sitemap is not None:
+            sitemap = without_pages(sitemap, config.base_url, removed)
         if sitemap is None:
             return None
     changed = frozenset(code for code in feeds if feeds[code] != shared.feeds[code])
@@ -251,7 +276,8 @@ def moved(
     # Without the sitemap's entries when they did not change: the kit saved with these lists
     # keeps them as they are, rather than saving them again.
     after_moves = Lists(ordered, lists.homes, sitemap, by_tag)
-    return Moves(pages, shared, changed, after_moves, (moved_rows, dated_entries), tuple(added))
+    moved_now = (moved_rows, dated_entries)
+    return Moves(pages, shared, changed, after_moves, moved_now, tuple(added), tuple(removed))
 
 
 def _by_tag(rows: Sequence[Listed]) -> ByTag:
@@ -464,29 +490,76 @@ def _sitemap(
     return None if found is None else (found, dict(entries))
 
 
-def _first_of_tag(
+def _tag_pages(
     kit: KitReader,
     config: SiteConfig,
     t: i18n.Translator,
     slug: str,
     label: str,
     entries: tuple[Entry, ...],
-) -> Page | None:
-    """The list of a tag a story is the first to have in its language (`t.lang`), as the model
-    makes it (`list_pages`); None when it takes more than a page, or its URL is another page's,
-    or another language has the tag: the pages of its list there would link to this one."""
-    per_page = config.stories_per_page
-    urls = {lang.code: f"/{lang.code}/{lang.sections['tags']}/{slug}/" for lang in config.languages}
-    if len(entries) > per_page or any(kit.page_names.number(u) is not None for u in urls.values()):
-        return None
-    url = urls[t.lang]
-    [(url, heading, description, origin, key, data)] = list_pages(
-        entries, url, ("tag", slug), label, t, per_page
-    )
-    template = "story_list.html"
-    return Page(
-        url, t.lang, template, heading, description, origin, key, None, data, True, {t.lang: url}
-    )
+) -> list[Page] | None:
+    """Every page of the list of a tag in the language of `t` with these stories, as the
+    model makes them (`list_pages`): those the kit has with the stories and place in the list
+    they have now, the others new. None when a page's URL is another page's, or another
+    language's list of the tag has a page the kit lacks here: its pages would link to it."""
+    languages = config.languages
+    pages = []
+    for url, heading, description, origin, key, data in list_pages(
+        entries,
+        f"/{t.lang}/{config.language(t.lang).sections['tags']}/{slug}/",
+        ("tag", slug),
+        label,
+        t,
+        config.stories_per_page,
+    ):
+        kept = kit.page(url)
+        if kept is not None:
+            if kept.key != key:
+                return None
+            pages.append(dataclasses.replace(kept, data={**kept.data, **data}))
+            continue
+        elsewhere = (
+            page_url(f"/{lang.code}/{lang.sections['tags']}/{slug}/", int(key[-1]))
+            for lang in languages
+            if lang.code != t.lang
+        )
+        if any(kit.page_names.number(there) is not None for there in elsewhere):
+            return None
+        template, alternates = "story_list.html", {t.lang: url}
+        pages.append(
+            Page(
+                url,
+                t.lang,
+                template,
+                heading,
+                description,
+                origin,
+                key,
+                None,
+                data,
+                True,
+                alternates,
+            )
+        )
+    return pages
+
+
+def _tag_pages_gone(
+    kit: KitReader, config: SiteConfig, code: str, slug: str, now: int, before: int
+) -> list[str] | None:
+    """The URLs of the pages of the list of a tag in language `code` after the first `now` of
+    the `before` it had; None when another language's list of the tag has one of these pages
+    (its pages link to them), or the kit lacks one."""
+    found = []
+    for number in range(now + 1, before + 1):
+        for lang in config.languages:
+            url = page_url(f"/{lang.code}/{lang.sections['tags']}/{slug}/", number)
+            listed = kit.page_names.number(url) is not None
+            if listed != (lang.code == code):
+                return None
+            if listed:
+                found.append(url)
+    return found
 
 
 def _tag_slug(tag: TagCount) -> str:

@@ -121,6 +121,13 @@ class Outputs:
         for url, record in self.previous.pages.items():
             self.state.pages.setdefault(url, record)
 
+    def drop_page(self, url: str) -> None:
+        """A page of the last build the site no longer has: its file goes at `commit`, and
+        the state notes it gone (`BuildState.journal`)."""
+        self.state.pages.pop(url, None)
+        self.state.files.pop(output_path(url), None)
+        self.state.journal[1].add(url)
+
     def add_page(self, url: str, record: PageRecord, rendered: Rendered) -> None:
         """A page rendered in this build."""
         self.state.pages[url] = record

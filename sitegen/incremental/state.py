@@ -23,7 +23,7 @@ from sitegen.incremental.kit import DAMAGED, Kit, PageSeen, Staged, StagedFile, 
 from sitegen.incremental.plain import document_from, dumps, pickled, plain_document, unpickled
 from sitegen.unused import remove_unused
 
-STATE_FORMAT = 7
+STATE_FORMAT = 8
 # The state of builds not made for this long is removed: its date in the key is long past, or
 # its output folder is gone.
 STATE_MAX_AGE = 7 * 86400
@@ -68,12 +68,13 @@ class BuildState:
     kit_token: str = ""
     # The site model's parts a later process needs to render an edited text's pages again.
     kit: Kit | None = None
-    # Documents and pages changed since the model file was written; the file list carries them.
+    # Documents and pages changed since the model file was written (a page gone since, saved
+    # as None); the file list carries them.
     journal: tuple[set[str], set[str]] = field(default_factory=lambda: (set(), set()))
     # How many pages the saved state has, known before its model file is read.
     page_count: int = 0
     # The journal's entries as read, until the model file they go over is loaded.
-    journal_entries: tuple[dict[str, Any], dict[str, PageRecord]] = field(
+    journal_entries: tuple[dict[str, Any], dict[str, PageRecord | None]] = field(
         default_factory=lambda: ({}, {})
     )
     # The inputs and output files changed since the file list was saved whole, which is all
@@ -142,7 +143,11 @@ def load_model(path: Path, state: BuildState) -> None:
         return
     state.documents, state.pages = model
     state.documents.update(state.journal_entries[0])
-    state.pages.update(state.journal_entries[1])
+    for url, record in state.journal_entries[1].items():
+        if record is None:  # gone since (`Outputs.drop_page`)
+            state.pages.pop(url, None)
+        else:
+            state.pages[url] = record
 
 
 def _model_from(
@@ -244,7 +249,7 @@ def _save_state(
     documents, pages = state.journal
     journal = (
         {p: state.documents[p] for p in documents},
-        {u: state.pages[u] for u in pages},
+        {u: state.pages.get(u) for u in pages},
         state.kit_token,
     )
     entries = pickle.dumps(journal, pickle.HIGHEST_PROTOCOL)

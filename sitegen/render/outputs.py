@@ -205,6 +205,21 @@ def with_pages_added(
     return found if isinstance(found, str) else tuple(found)
 
 
+def without_pages(kept: KeptSitemap, base_url: str, urls: Iterable[str]) -> KeptSitemap | None:
+    """The kept sitemap without the entries of these pages; None when it lacks one of them."""
+    gone = set(urls)
+    if not isinstance(kept, str):
+        found = tuple(item for item in kept if item[0] not in gone)
+        return found if len(found) == len(kept) - len(gone) else None
+    for url in gone:
+        start = kept.find(f"<url><loc>{_escape(base_url + url)}</loc>\n")
+        if start < 0:
+            return None
+        end = kept.index("</url>\n", start) + len("</url>\n")
+        kept = kept[:start] + kept[end:]
+    return kept
+
+
 _LOC = re.compile("<url><loc>")
 
 
