@@ -24,6 +24,7 @@ from sitegen.render.outputs import (
     sitemaps,
     with_entries,
     with_pages_added,
+    without_pages,
 )
 from sitegen.site.model import Page
 from tests.site.incremental.test_builder import FIXTURE, Site, snapshot
@@ -117,7 +118,7 @@ def test_a_kept_sitemap_with_new_dates_gives_the_files_made_anew(
 
 
 @pytest.mark.parametrize("max_urls", [3, MAX_URLS], ids=["split in files", "one file"])
-def test_a_kept_sitemap_with_new_pages_gives_the_files_made_anew(
+def test_a_kept_sitemap_with_pages_added_or_gone_gives_the_files_made_anew(
     max_urls: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(outputs, "MAX_URLS", max_urls)
@@ -129,6 +130,9 @@ def test_a_kept_sitemap_with_new_pages_gives_the_files_made_anew(
     now = with_pages_added(kept, BASE, sitemap_entries(DEFAULT_CONFIG, added))
     assert now is not None
     assert kept_sitemap_files(DEFAULT_CONFIG, now) == sitemaps(DEFAULT_CONFIG, pages + added)
+    # And taken out again: as it was; a page it lacks gives none.
+    assert without_pages(now, BASE, [p.url for p in added]) == kept
+    assert without_pages(kept, BASE, [page(5).url]) is None
     # A page it has already gives none; kept as text, so does one past a file's limits.
     assert with_pages_added(kept, BASE, sitemap_entries(DEFAULT_CONFIG, [page(4)])) is None
     monkeypatch.setattr(outputs, "MAX_URLS", len(pages))
