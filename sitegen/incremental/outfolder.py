@@ -20,6 +20,7 @@ from sitegen.incremental.write import (
     default_acl,
     make_folder,
     modes_kept,
+    remove_files,
     remove_stale,
 )
 from sitegen.markdown.texts import with_text
@@ -99,6 +100,8 @@ class Outputs:
         self.planned: set[str] = set()
         self.digests: dict[str, str] = {}
         self.removed = self.written = 0
+        # The files of pages of the last build the site no longer has (`drop_page`).
+        self.dropped: set[str] = set()
         self._folders_made: Callable[[], None] = lambda: None
 
     def page_is_current(self, url: str, key: str) -> bool:
@@ -127,6 +130,7 @@ class Outputs:
         self.state.pages.pop(url, None)
         self.state.files.pop(output_path(url), None)
         self.state.journal[1].add(url)
+        self.dropped.add(output_path(url))
 
     def add_page(self, url: str, record: PageRecord, rendered: Rendered) -> None:
         """A page rendered in this build."""
@@ -224,7 +228,10 @@ class Outputs:
         gone = set(self.previous.files) - set(self.state.files)
         if gone:
             self.state.edits = None  # the file list is saved whole: edits only add records
-        if (not self.previous.files or gone or self.sweep) and not fresh:
+        if gone and gone <= self.dropped and not self.sweep and not fresh:
+            # Only pages dropped after an edit: their files alone.
+            self.removed = remove_files(self.output, gone)
+        elif (not self.previous.files or gone or self.sweep) and not fresh:
             # A first build, files gone, or another build's since: sweep the folder, as a
             # full build would.
             self.removed = remove_stale(self.output, {*self.state.files, MARKER})

@@ -98,6 +98,25 @@ def test_stale_files_and_the_folders_they_leave_empty_are_removed(tmp_path: Path
     assert (elsewhere / "x.txt").read_text() == "x"
 
 
+def test_removing_named_files_leaves_what_sweeping_for_them_would(tmp_path: Path) -> None:
+    made = {}
+    for way in ("named", "swept"):
+        out = tmp_path / way
+        names = ("a/index.html", "a/b/c/gone.html", "a/b/kept.html", "d/e/gone.html", "f.txt")
+        for name in names:
+            (out / name).parent.mkdir(parents=True, exist_ok=True)
+            (out / name).write_text(name)
+        gone = {"a/b/c/gone.html", "d/e/gone.html", "never/was.html"}
+        if way == "named":
+            assert write.remove_files(out, gone) == 2
+        else:
+            assert remove_stale(out, set(names) - gone) == 2
+        made[way] = sorted(p.relative_to(out).as_posix() for p in out.rglob("*"))
+    assert made["named"] == made["swept"]
+    assert "d" not in made["named"]
+    assert "a/b" in made["named"]
+
+
 def test_make_folder_makes_missing_parents_and_accepts_one_that_exists(tmp_path: Path) -> None:
     with umask(0o077):
         make_folder(str(tmp_path / "en" / "stories" / "one"))
