@@ -21,6 +21,7 @@ if str(ROOT) not in sys.path:
 from bench import corpus, report  # noqa: E402
 from bench.corpus import SHAPES  # noqa: E402
 from bench.latency import (  # noqa: E402
+    NEW_TAG,
     SAVES,
     ServeError,
     edit,
@@ -163,8 +164,9 @@ def build(tool: Tool, label: str, size: int) -> Measure:
 # The rebuilds after one edit: to a story's text; to its title (which the lists, the tag
 # pages and the stories that name it as related show too); to its date (which moves it in
 # the lists); to its tags (one added, then taken away again, and so on: it joins or leaves
-# that tag's list and the tag list's count changes).
-EDITS = ("edit", "retitle", "redate", "retag")
+# that tag's list and the tag list's count changes); a tag no story has, added and taken
+# away likewise (its list is made, then goes).
+EDITS = ("edit", "retitle", "redate", "retag", "newtag")
 
 
 def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
@@ -176,7 +178,7 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
         clean(tool.output, *tool.caches_but_photos())
     marker = f"rebuild-edit-{time.time_ns()}"
     # A new date or tag shows only as the page's text changing: the page as it was, to compare.
-    changing = label in {"redate", "retag"}
+    changing = label in {"redate", "retag", "newtag"}
     before = [page.read_bytes() for page in tool.pages(slug)] if changing else []
     if label == "edit":
         edit(tool.story(slug), marker)
@@ -186,6 +188,8 @@ def one_run(tool: Tool, label: str, size: int, slug: str) -> Measure | str:
         redate(tool.story(slug))
     elif label == "retag":
         retag(tool.story(slug), other_tag(tool.shape, tool.story(slug)))
+    elif label == "newtag":
+        retag(tool.story(slug), NEW_TAG)
     measure = build(tool, label, size)
     if label not in EDITS or measure.returncode != 0:
         return measure

@@ -92,7 +92,9 @@ def retitle(story: Path, marker: str) -> None:
 # Each kind of save `save_to_served` times, by the figure it gives: a paragraph added, the
 # title, the date a day earlier, a tag added or taken away. The last two move the story in
 # the lists, and rebuild the most.
-SAVES = ("serve", "serve_retitle", "serve_redate", "serve_retag")
+SAVES = ("serve", "serve_retitle", "serve_redate", "serve_retag", "serve_newtag")
+# A tag no story of a generated corpus has (`bench.corpus`).
+NEW_TAG = "first-of-its-kind"
 
 
 def save_to_served(
@@ -106,6 +108,7 @@ def save_to_served(
         "serve_retitle": (lambda marker: retitle(story, marker), True),
         "serve_redate": (lambda marker: redate(story), False),
         "serve_retag": (lambda marker: retag(story, tag), False),
+        "serve_newtag": (lambda marker: retag(story, NEW_TAG), False),
     }
     with log.open("wb") as out:
         server = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)

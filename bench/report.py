@@ -17,10 +17,12 @@ ROWS = (
     ("retitle", "rebuild, one title edited"),
     ("redate", "rebuild, one date edited"),
     ("retag", "rebuild, one tag edited"),
+    ("newtag", "rebuild, a new tag"),
     ("serve", "serve: save -> page served"),
     ("serve_retitle", "serve: title saved -> served"),
     ("serve_redate", "serve: date saved -> served"),
     ("serve_retag", "serve: tag saved -> served"),
+    ("serve_newtag", "serve: new tag saved -> served"),
 )
 TOOLS = (("ours", "ask-for-help"), ("hugo", "hugo"))
 SERVE_GOAL_SECONDS = 0.15
@@ -137,12 +139,14 @@ GOALS = (
     ("rebuild after a title edit, 10,000", 10_000, "time", "retitle", 0.05),
     ("rebuild after a date edit, 10,000", 10_000, "time", "redate", 0.05),
     ("rebuild after a tags edit, 10,000", 10_000, "time", "retag", 0.05),
+    ("rebuild after a new tag, 10,000", 10_000, "time", "newtag", 0.05),
     ("rebuild, nothing changed, 10,000", 10_000, "time", "noop", 0.03),
     ("peak memory, cold build 10,000", 10_000, "peak", "cold", 0.1),
     ("serve: save -> served, 10,000", 10_000, "serve", "serve", SERVE_GOAL_SECONDS),
     ("serve: title -> served, 10,000", 10_000, "serve", "serve_retitle", SERVE_GOAL_SECONDS),
     ("serve: date -> served, 10,000", 10_000, "serve", "serve_redate", SERVE_GOAL_SECONDS),
     ("serve: tag -> served, 10,000", 10_000, "serve", "serve_retag", SERVE_GOAL_SECONDS),
+    ("serve: new tag -> served, 10,000", 10_000, "serve", "serve_newtag", SERVE_GOAL_SECONDS),
 )
 
 
