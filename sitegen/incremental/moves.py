@@ -187,7 +187,9 @@ def moved(
                 t = translators[code]
                 label = _label(tagged[1], slug, named) if new else ""
                 entries_of = tuple(entry(row) for row in new)
-                remade = _tag_pages(kit, config, t, slug, label, entries_of) if new else []
+                remade: list[Page] | None = []
+                if new:
+                    remade = _tag_pages(kit, config, t, slug, label, entries_of, added)
                 gone = _tag_pages_gone(kit, config, code, slug, pages_now, pages_before)
                 if remade is None or gone is None:
                     return None
@@ -497,11 +499,13 @@ def _tag_pages(
     slug: str,
     label: str,
     entries: tuple[Entry, ...],
+    added: Mapping[str, Page],
 ) -> list[Page] | None:
     """Every page of the list of a tag in the language of `t` with these stories, as the
     model makes them (`list_pages`): those the kit has with the stories and place in the list
     they have now, the others new. None when a page's URL is another page's, or another
-    language's list of the tag has a page the kit lacks here: its pages would link to it."""
+    language's list of the tag has a page the kit lacks here, in the kit or among the pages
+    `added` by this move: its pages would link to it."""
     languages = config.languages
     pages = []
     for url, heading, description, origin, key, data in list_pages(
@@ -523,7 +527,7 @@ def _tag_pages(
             for lang in languages
             if lang.code != t.lang
         )
-        if any(kit.page_names.number(there) is not None for there in elsewhere):
+        if any(there in added or kit.page_names.number(there) is not None for there in elsewhere):
             return None
         template, alternates = "story_list.html", {t.lang: url}
         pages.append(

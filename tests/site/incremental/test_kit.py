@@ -131,6 +131,18 @@ def test_a_tag_s_pages_made_or_gone_with_a_story_are_built_from_the_kit_as_a_col
     assert not (site.base / "public" / "en" / "tags" / "a-new-tag").exists()
 
 
+def test_a_tag_new_in_two_languages_at_once_links_its_lists_to_each_other(site: Site) -> None:
+    site.build()
+    # Both lists link to each other, as a cold build makes them (built whole: neither is in
+    # the kit to link to).
+    site.edit("content/stories/extra-042.md", "tags: [", "tags: [Both, ")
+    site.edit("content/stories/one.pl.md", "tags: [", "tags: [Both, ")
+    site.build()
+    built = snapshot(site.base / "public")
+    assert built == site.reference()
+    assert b'hreflang="pl"' in built["en/tags/both/index.html"]
+
+
 def test_each_page_renders_from_the_kit_as_from_the_whole_model(site: Site) -> None:
     builder = Builder(site.options(), keep_model=True)
     builder.build()
