@@ -90,8 +90,8 @@ def retitle(story: Path, marker: str) -> None:
 
 
 # Each kind of save `save_to_served` times, by the figure it gives: a paragraph added, the
-# title, the date a day earlier, a tag added or taken away. The last two move the story in
-# the lists, and rebuild the most.
+# title, the date a day earlier, a tag added or taken away, a tag no story has added or taken
+# away. The last three move the story in the lists, and rebuild the most.
 SAVES = ("serve", "serve_retitle", "serve_redate", "serve_retag", "serve_newtag")
 # A tag no story of a generated corpus has (`bench.corpus`).
 NEW_TAG = "first-of-its-kind"

@@ -87,18 +87,7 @@ def prepared_from(
     renderer reads no more of the site than its settings and menus. With `kept`, what it
     renders with comes from there when the same as before."""
     site = Site(shared.config, tuple(pages), shared.chrome, shared.feeds)
-    if kept is not None:
-        renderer = kept.renderer(shared, site, templates, cache)
-    else:
-        renderer = Renderer(
-            templates,
-            site,
-            shared.assets,
-            shared.images,
-            i18n.translators(shared.strings),
-            shared.form,
-            compiled_templates(cache),
-        )
+    renderer = (kept or KeptRenderer()).renderer(shared, site, templates, cache)
     content = Content(shared.config, shared.strings, (), shared.content_images)
     bodies = {Path(path): key for path, key in shared.feed_bodies.items()}
     return Prepared(

@@ -536,8 +536,9 @@ def _amended(
             del names[at], places[2 * at : 2 * at + 2]
         names += new_urls
         places.extend(array("q", bytes(16 * len(new_urls))))
-        names_span = parts.add(dumped(_listed(names)))
-        page_names = _Names(_listed(names), places.tobytes(), 1, names_span)
+        listed_names = _listed(names)
+        names_span = parts.add(dumped(listed_names))
+        page_names = _Names(listed_names, places.tobytes(), 1, names_span)
     for url in dropped:
         for name in kit.names_on(url):
             changes.setdefault(name, (set(), set()))[0].add(url)

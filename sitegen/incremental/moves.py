@@ -187,9 +187,7 @@ def moved(
                 t = translators[code]
                 label = _label(tagged[1], slug, named) if new else ""
                 entries_of = tuple(entry(row) for row in new)
-                remade: list[Page] | None = []
-                if new:
-                    remade = _tag_pages(kit, config, t, slug, label, entries_of, added)
+                remade = _tag_pages(kit, config, t, slug, label, entries_of, added) if new else []
                 gone = _tag_pages_gone(kit, config, code, slug, pages_now, pages_before)
                 if remade is None or gone is None:
                     return None
@@ -506,15 +504,10 @@ def _tag_pages(
     they have now, the others new. None when a page's URL is another page's, or another
     language's list of the tag has a page the kit lacks here, in the kit or among the pages
     `added` by this move: its pages would link to it."""
-    languages = config.languages
+    base = _tag_page_urls(config, slug, 1)[t.lang]
     pages = []
     for url, heading, description, origin, key, data in list_pages(
-        entries,
-        f"/{t.lang}/{config.language(t.lang).sections['tags']}/{slug}/",
-        ("tag", slug),
-        label,
-        t,
-        config.stories_per_page,
+        entries, base, ("tag", slug), label, t, config.stories_per_page
     ):
         kept = kit.page(url)
         if kept is not None:
@@ -522,29 +515,15 @@ def _tag_pages(
                 return None
             pages.append(dataclasses.replace(kept, data={**kept.data, **data}))
             continue
-        elsewhere = (
-            page_url(f"/{lang.code}/{lang.sections['tags']}/{slug}/", int(key[-1]))
-            for lang in languages
-            if lang.code != t.lang
-        )
-        if any(there in added or kit.page_names.number(there) is not None for there in elsewhere):
+        urls = _tag_page_urls(config, slug, int(key[-1]))
+        if any(
+            there in added or kit.page_names.number(there) is not None
+            for lang, there in urls.items()
+            if lang != t.lang
+        ):
             return None
-        template, alternates = "story_list.html", {t.lang: url}
-        pages.append(
-            Page(
-                url,
-                t.lang,
-                template,
-                heading,
-                description,
-                origin,
-                key,
-                None,
-                data,
-                True,
-                alternates,
-            )
-        )
+        made = Page(url, t.lang, "story_list.html", heading, description, origin, key)
+        pages.append(dataclasses.replace(made, data=data, alternates={t.lang: url}))
     return pages
 
 
@@ -556,14 +535,21 @@ def _tag_pages_gone(
     (its pages link to them), or the kit lacks one."""
     found = []
     for number in range(now + 1, before + 1):
-        for lang in config.languages:
-            url = page_url(f"/{lang.code}/{lang.sections['tags']}/{slug}/", number)
+        for lang, url in _tag_page_urls(config, slug, number).items():
             listed = kit.page_names.number(url) is not None
-            if listed != (lang.code == code):
+            if listed != (lang == code):
                 return None
             if listed:
                 found.append(url)
     return found
+
+
+def _tag_page_urls(config: SiteConfig, slug: str, number: int) -> dict[str, str]:
+    """The URL of page `number` of the list of a tag in each language, by its code."""
+    return {
+        lang.code: page_url(f"/{lang.code}/{lang.sections['tags']}/{slug}/", number)
+        for lang in config.languages
+    }
 
 
 def _tag_slug(tag: TagCount) -> str:

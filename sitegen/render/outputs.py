@@ -103,7 +103,7 @@ def is_sitemap_file(name: str) -> bool:
 def sitemap_entry(config: SiteConfig, page: Page) -> SitemapEntry:
     """One page's `<url>` element, and its date ("" without)."""
     day = page.document.date.isoformat() if page.document and page.document.date else ""
-    lines = [f"<url><loc>{_escape(config.base_url + page.url)}</loc>"]
+    lines = [_loc_line(config.base_url, page.url)]
     if day:
         lines.append(f"<lastmod>{day}</lastmod>")
     if len(page.alternates) > 1:
@@ -148,15 +148,10 @@ def with_entries(
         # each time (0.5 ms an entry at 10,000 stories).
         places: dict[int, str] = {}
         for _, (element, _day) in entries:
-            # "<url><loc>...</loc>" and its line break: "<url>" begins an element alone, for
-            # "<" in a URL is escaped, and "</loc>" ends this URL.
-            start = kept.find(element[: element.index("\n") + 1])
-            if start < 0:
+            span = _element(kept, element[: element.index("\n")])
+            if span is None or span[1] - span[0] != len(element):
                 return None
-            end = kept.find("</url>\n", start) + len("</url>\n")
-            if end - start != len(element):
-                return None
-            places[start] = element
+            places[span[0]] = element
         pieces: list[str] = []
         done = 0
         for start in sorted(places):
@@ -189,14 +184,14 @@ def with_pages_added(
             found.insert(place, (url, entry))
             continue
         element = entry[0]
-        # Where each entry starts: "<url><loc>" begins an element alone, for "<" in a URL is
-        # escaped. Its URL is read only where the search looks (all of them took 8 ms).
+        # Where each entry starts (`_LOC_OPEN`); its URL is read only where the search looks
+        # (all of them took 8 ms).
         starts = [match.start() for match in _LOC.finditer(found)]
         size = len(found) if found.isascii() else len(found.encode())
         size += len(element.encode())
         if _escape(url) != url or len(starts) + 1 > MAX_URLS or size > MAX_BYTES:
             return None
-        url_at = partial(_url_at, found, len("<url><loc>") + len(_escape(base_url)))
+        url_at = partial(_url_at, found, len(_LOC_OPEN) + len(_escape(base_url)))
         place = bisect.bisect_left(starts, url, key=url_at)
         if place < len(starts) and url_at(starts[place]) == url:
             return None
@@ -212,20 +207,36 @@ def without_pages(kept: KeptSitemap, base_url: str, urls: Iterable[str]) -> Kept
         found = tuple(item for item in kept if item[0] not in gone)
         return found if len(found) == len(kept) - len(gone) else None
     for url in gone:
-        start = kept.find(f"<url><loc>{_escape(base_url + url)}</loc>\n")
-        if start < 0:
+        span = _element(kept, _loc_line(base_url, url))
+        if span is None:
             return None
-        end = kept.index("</url>\n", start) + len("</url>\n")
-        kept = kept[:start] + kept[end:]
+        kept = kept[: span[0]] + kept[span[1] :]
     return kept
 
 
-_LOC = re.compile("<url><loc>")
+# How a sitemap's entry begins: "<url>" begins an element alone, for "<" in a URL is escaped,
+# and "</loc>" ends its URL.
+_LOC_OPEN = "<url><loc>"
+_LOC = re.compile(_LOC_OPEN)
+
+
+def _loc_line(base_url: str, url: str) -> str:
+    """The first line of the sitemap entry of the page at `url`."""
+    return f"{_LOC_OPEN}{_escape(base_url + url)}</loc>"
+
+
+def _element(text: str, first_line: str) -> tuple[int, int] | None:
+    """Where the entry of a sitemap's text that begins with this line starts and ends; None
+    when it has none."""
+    start = text.find(first_line + "\n")
+    if start < 0:
+        return None
+    return start, text.index("</url>\n", start) + len("</url>\n")
 
 
 def _url_at(text: str, skip: int, start: int) -> str:
     """The URL of the entry at `start` of a sitemap's text, `skip` characters into it (its
-    "<url><loc>" and the base URL); "</loc>" ends it."""
+    `_LOC_OPEN` and the base URL)."""
     return _unescape(text[start + skip : text.index("</loc>", start)])
 
 
