@@ -23,7 +23,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import KeptRenderer, kit_of, prepared_from, shows_alike
-from sitegen.incremental.fingerprint import Fingerprinter, code_version
+from sitegen.incremental.fingerprint import Fingerprinter, References, code_version
 from sitegen.incremental.kit import (
     DAMAGED,
     KitReader,
@@ -349,14 +349,22 @@ class Builder:
             form = aside(read_form, self.options.contract)
             compiled = compiled_templates(self.options.cache)
             # Compiled likewise, a share on each worker, for this process and the workers
-            # forked from it to load.
+            # forked from it to load; what each template uses comes back with them.
             shares = parked_workers()
-            for share in range(shares):
+            compiling = [
                 aside(compile_ahead, self.options.templates, compiled, share, shares)
+                for share in range(shares)
+            ]
             content, bodies, mail = self._load(state, inputs, context, form, converting.elsewhere())
             try:
                 prepared = prepare(
-                    content, bodies, self.options, self.today, form(), compiled=compiled
+                    content,
+                    bodies,
+                    self.options,
+                    self.today,
+                    form(),
+                    compiled=compiled,
+                    references=partial(_references, compiling),
                 )
             except ContentError as error:
                 raise ContentError([*mail(), *error.problems]) from None
@@ -879,6 +887,17 @@ def journaled(
     (read as None)."""
     found = {name: entry for name, entry in read.items() if entry is not None}
     found.update((name, known[name]) for name in names if name in known)
+    return found
+
+
+def _references(compiling: Iterable[Callable[[], References]]) -> References:
+    """What the templates use, as the workers compiling them found it; nothing from a share
+    that failed: the build parses those templates itself, and says what is wrong with them
+    (a worker lost is reported when the pages are rendered)."""
+    found: dict[str, tuple[str, frozenset[str] | None]] = {}
+    for result in compiling:
+        with contextlib.suppress(Exception):
+            found.update(result())
     return found
 
 

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import jinja2
 
-from sitegen.incremental.fingerprint import TEMPLATE_SUFFIXES, code_version
+from sitegen.incremental.fingerprint import (
+    TEMPLATE_SUFFIXES,
+    References,
+    code_version,
+    template_references,
+)
 from sitegen.incremental.noop import file_size
 from sitegen.incremental.state import STATE_MAX_AGE
 from sitegen.unused import remove_unused
@@ -31,7 +36,7 @@ def compiled_templates(cache: Path) -> jinja2.BytecodeCache:
 
 def compile_ahead(
     templates_dir: Path, compiled: jinja2.BytecodeCache, part: int = 0, parts: int = 1
-) -> None:
+) -> References:
     """Compile the templates of the site's pages into `compiled`, as the build's renderer
     would: waiting workers do it while the build reads the content, and the build and the
     workers it forks then load each template rather than compile it (in a build of
@@ -41,7 +46,10 @@ def compile_ahead(
 
     With `parts`, only share `part` of them (from 0), dealt largest file first: the build
     forks its render workers once every share is compiled, and all of them on one worker
-    took some 100 ms, longer than the build then takes to make the model of 1,000 stories."""
+    took some 100 ms, longer than the build then takes to make the model of 1,000 stories.
+
+    What each of these templates uses, for the build (`remember_references`): found from
+    the tree each is compiled from, it need not parse them again."""
     # Here, not at the top: the renderer's module imports much that this one need not.
     from sitegen.render.emails import email_templates, link_templates
     from sitegen.render.templates import make_environment
@@ -53,9 +61,13 @@ def compile_ahead(
     # One that cannot be looked at counts as empty: compiling it then says why.
     sizes = {name: file_size(templates_dir / name) for name in names if name not in skipped}
     dealt = sorted(sizes, key=lambda name: (-sizes[name], name))
-    for name in dealt[part::parts]:
+    mine = dealt[part::parts]
+    # Parsed ahead (`parse_ahead`): each tree is the one compiled next.
+    found = template_references(environment, mine)
+    for name in mine:
         with contextlib.suppress(jinja2.TemplateError, OSError, UnicodeDecodeError):
             environment.get_template(name)
+    return found
 
 
 class _BytecodeCache(jinja2.FileSystemBytecodeCache):

@@ -213,6 +213,42 @@ def _referenced(
     return found
 
 
+# What templates use, by name, as another process found it (`template_references`): each
+# template's source, and the templates that source extends, includes or imports (None: one
+# named at run time).
+References = Mapping[str, tuple[str, frozenset[str] | None]]
+
+
+def template_references(
+    env: jinja2.Environment, names: Iterable[str]
+) -> dict[str, tuple[str, frozenset[str] | None]]:
+    """What each of `names` uses, parsed as `template_digests` parses it, for a build that
+    takes it in (`remember_references`) rather than parsing each template again: waiting
+    workers find it as they compile the templates, from the trees they compile. A template
+    that cannot be read or parsed is left out: `template_digests` meets it and says why."""
+    found: dict[str, tuple[str, frozenset[str] | None]] = {}
+    for name in names:
+        source = _source(env, name, [])
+        if source is None:
+            continue
+        try:
+            found[name] = (source[0], _referenced(env, name, *source))
+        except ContentError:
+            continue
+    return found
+
+
+def remember_references(env: jinja2.Environment, found: References) -> None:
+    """Take what another process found templates use (`template_references`, with an
+    environment of the same syntax) as parsed here: `template_digests` parses only those
+    whose source is not the one found. Parsing the templates of a build was some 25 ms of
+    this process's time before any page is rendered, with workers' parses of the very same
+    texts waiting to be compiled."""
+    key = (env.lexer, tuple(sorted(env.extensions)))
+    for name, known in found.items():
+        _REFERENCED[(*key, name)] = known
+
+
 def _closure_digest(
     name: str,
     sources: dict[str, tuple[str, str | None]],

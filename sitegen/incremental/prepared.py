@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -13,7 +13,13 @@ from sitegen.content import i18n
 from sitegen.content.load import Content
 from sitegen.content.schema import Document
 from sitegen.digest import digest
-from sitegen.incremental.fingerprint import Fingerprinter, code_version, template_digests
+from sitegen.incremental.fingerprint import (
+    Fingerprinter,
+    References,
+    code_version,
+    remember_references,
+    template_digests,
+)
 from sitegen.incremental.kit import Naming
 from sitegen.incremental.state import BuildState
 from sitegen.markdown.texts import shown_images
@@ -118,11 +124,14 @@ def prepare(
     *,
     compiled: jinja2.BytecodeCache | None = None,
     make_images: bool = True,
+    references: Callable[[], References] | None = None,
 ) -> Prepared:
     """The model of the visible documents, their images, the assets and a renderer for them.
 
     With `compiled`, the renderer keeps compiled templates there (`compiled_templates`); without
-    `make_images`, images the cache lacks are only planned, and nothing is written there."""
+    `make_images`, images the cache lacks are only planned, and nothing is written there.
+    `references`: what the templates use, as other processes found it (waited for once the
+    model is made; see `remember_references`)."""
     visible = [
         doc
         for doc in content.documents
@@ -150,6 +159,8 @@ def prepare(
     fingerprint = Fingerprinter()
     # Any text may show pictures, whatever its page's template.
     used = {page.template for page in site.pages} | {PICTURE}
+    if references is not None:
+        remember_references(renderer.env, references())
     templates = template_digests(renderer.env, used)
     shared = {
         code: fingerprint.of(

@@ -743,6 +743,25 @@ def test_a_parallel_cold_build_without_images_loads_no_yaml_parser_nor_thread_po
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
 
 
+def test_a_parallel_cold_build_parses_no_template_its_workers_compiled(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The workers compiling the templates ahead say what each uses: this process, which
+    # would parse them for their digests, parses none of them itself.
+    parsed = count_parses(monkeypatch)
+    site.build(jobs=2)
+    assert parsed == []
+    assert snapshot(site.base / "public") == site.reference()
+    # One that does not parse is still a content error at its line.
+    card = site.templates / "partials" / "card.html"
+    line = next(n for n, text in enumerate(card.read_text().splitlines(), 1) if "{%" in text)
+    site.edit("templates/partials/card.html", "{%", "{% if %}{%")
+    with pytest.raises(ContentError) as caught:
+        site.build("other", cache="other-cache", jobs=2)
+    assert [(p.path, p.line) for p in caught.value.problems] == [(card, line)]
+    assert not (site.base / "other").exists()
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_text_nested_too_deeply_to_convert_is_a_content_error(site: Site, jobs: int) -> None:
     deep = "".join("    " * level + "- item\n" for level in range(400))

@@ -89,7 +89,12 @@ def test_templates_compiled_ahead_are_loaded_not_compiled(
         (templates / name).parent.mkdir(parents=True, exist_ok=True)
         (templates / name).write_text(text)
     # A template that does not compile is left for the build to report.
-    compile_ahead(templates, compiled_templates(cache))
+    found = compile_ahead(templates, compiled_templates(cache))
+    # What each site template that parses uses, for the build not to parse it again.
+    assert found == {
+        "base.html": ("<main>{% block main %}{% endblock %}</main>\n", frozenset()),
+        "page.html": ((templates / "page.html").read_text(), frozenset({"base.html"})),
+    }
     kept = cache / "templates" / code_version()
     assert len(list(kept.iterdir())) == 2  # the site's templates that compile; no e-mail's
     compiles = _counted_compiles(monkeypatch)
@@ -115,7 +120,8 @@ def test_shares_compiled_ahead_are_every_template_once(
     compiles = _counted_compiles(monkeypatch)
     shares = []
     for part in range(parts):
-        compile_ahead(templates, compiled_templates(cache), part, parts)
+        found = compile_ahead(templates, compiled_templates(cache), part, parts)
+        assert sorted(found) == sorted(str(name) for name in compiles)
         shares.append(list(compiles))
         compiles.clear()
     assert sorted(str(name) for share in shares for name in share) == sorted(names)

@@ -18,7 +18,12 @@ import pytest
 from sitegen.content.schema import Document
 from sitegen.errors import ContentError
 from sitegen.incremental import fingerprint
-from sitegen.incremental.fingerprint import Fingerprinter, template_digests
+from sitegen.incremental.fingerprint import (
+    Fingerprinter,
+    remember_references,
+    template_digests,
+    template_references,
+)
 from sitegen.render.templates import make_environment
 
 
@@ -140,6 +145,42 @@ def test_the_site_compiles_each_template_from_the_tree_parsed_for_its_digest(
         "story.html",
         "story.html",
     ]
+
+
+def test_what_another_process_found_templates_use_is_not_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "base.html").write_text("<main>{% block main %}{% endblock %}</main>")
+    (tmp_path / "card.html").write_text("<p>{{ name }}</p>")
+    (tmp_path / "story.html").write_text(
+        '{% extends "base.html" %}{% block main %}{% include "card.html" %}{% endblock %}'
+    )
+    (tmp_path / "broken.html").write_text("{% if %}")
+    names = ["story.html", "base.html", "card.html", "broken.html", "missing.html"]
+    parsed = count_parses(monkeypatch)
+    # As a worker finds it, in a process of its own: what this one has parsed, nothing.
+    found = template_references(make_environment(tmp_path), names)
+    assert sorted(found) == ["base.html", "card.html", "story.html"]
+    assert found["story.html"][1] == frozenset({"base.html", "card.html"})
+    expected = template_digests(make_environment(tmp_path), ["story.html"])
+    monkeypatch.setattr(fingerprint, "_REFERENCED", {})
+    parsed.clear()
+    env = make_environment(tmp_path)
+    remember_references(env, found)
+    assert template_digests(env, ["story.html"]) == expected
+    assert parsed == []
+    assert env.get_template("story.html").render(name="Ada") == "<main><p>Ada</p></main>"
+    # A template changed since it was found is parsed again, and only that one.
+    (tmp_path / "card.html").write_text('{% include "base.html" %}')
+    monkeypatch.setattr(fingerprint, "_REFERENCED", {})
+    fresh = template_digests(make_environment(tmp_path), ["story.html"])
+    assert fresh != expected
+    monkeypatch.setattr(fingerprint, "_REFERENCED", {})
+    parsed.clear()
+    env = make_environment(tmp_path)
+    remember_references(env, found)
+    assert template_digests(env, ["story.html"]) == fresh
+    assert [name for name, _ in parsed] == ["card.html"]
 
 
 def test_an_overlay_parses_for_itself(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
