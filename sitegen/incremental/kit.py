@@ -343,7 +343,7 @@ class _Parts(Naming):
     def put_lists(
         self,
         lists: Lists,
-        saved: tuple[tuple[int, int], tuple[int, int]] | None = None,
+        saved: tuple[tuple[int, int], tuple[int, int] | None] | None = None,
         moved: Moved = ({}, {}),
     ) -> _ListSpans:
         """Write the lists, as plain values in marshal's format (a third of pickle's time to
@@ -353,20 +353,24 @@ class _Parts(Naming):
         With the lists as saved at `saved`, and the stories `moved` since (theirs, and those
         of the kit saved there), only what moved is written, while there is little of it:
         a story's new date saved the lists and the sitemap again, 2.5 MB at 10,000 stories,
-        which took 6 ms and made the kit copy its parts to a new file every seventh edit."""
+        which took 6 ms and made the kit copy its parts to a new file every seventh edit.
+        A sitemap saved at None is written whole (it has pages added or gone)."""
         rows, entries = moved
         if saved is None or sum(map(len, rows.values())) > ROWS_MOVED_AT_MOST:
             stories = self.add(dumped((dict(lists.stories), dict(lists.homes))))
             rows = {}
         else:
             stories = saved[0]
-        if lists.sitemap is not None and (saved is None or len(entries) > ENTRIES_MOVED_AT_MOST):
+        kept_sitemap = None if saved is None else saved[1]
+        if lists.sitemap is not None and (
+            kept_sitemap is None or len(entries) > ENTRIES_MOVED_AT_MOST
+        ):
             sitemap = self.add(dumped(lists.sitemap))
             entries = {}
-        elif saved is None:
+        elif kept_sitemap is None:
             raise ValueError("lists without their sitemap, which no kit saved")
         else:
-            sitemap = saved[1]
+            sitemap = kept_sitemap
         rows = {code: dict(found) for code, found in rows.items()}
         return stories, sitemap, self.add(dumped((rows, dict(entries))))
 
@@ -527,7 +531,7 @@ def _amended(
     names_span = _span(page_names.span_of_names, moved)
     # Pages the kit has none of yet (a tag's first story made its list) are listed after its
     # own, pages the site no longer has left out, in a part of names of their own; and the
-    # lists are saved whole: the sitemap has other pages.
+    # sitemap, which has other pages, is saved whole.
     new_urls = [url for url in pages if page_names.number(url) is None]
     dropped = {url: at for url in removed if (at := page_names.number(url)) is not None}
     if new_urls or dropped:
@@ -581,7 +585,7 @@ def _amended(
         )
     if lists is not None:
         since = moves if spans is None else _joined(kit.moved(), moves)
-        kept = None if spans is None or new_urls or dropped else spans[:2]
+        kept = None if spans is None else (spans[0], None if new_urls or dropped else spans[1])
         spans = parts.put_lists(lists, kept, since)
     elif new_urls or dropped:
         raise ValueError("pages added or removed without the sitemap that lists them")

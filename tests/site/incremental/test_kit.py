@@ -124,6 +124,10 @@ def test_a_tag_s_pages_made_or_gone_with_a_story_are_built_from_the_kit_as_a_col
             assert ("sitemap.xml" in changed) == (page != 0)
         else:
             assert any(name.startswith("sitemap-") for name in changed) == (page != 0)
+        # Of the lists, only the sitemap is saved again whole: the story's row is kept as
+        # moved since the stories' lists were saved.
+        moved_rows = kit_lists(site)[4][0]
+        assert any(f"/stories/{story}/" in str(row) for row in moved_rows.get("en", {}).values())
         tag_pages = {name for name in {*before, *changed} if name.startswith(f"en/tags/{slug}/")}
         if slug == "jobs":  # each page tells how many there are
             assert len(tag_pages) > 1
