@@ -23,7 +23,7 @@ from sitegen.errors import ContentError, Problem
 from sitegen.incremental import noop
 from sitegen.incremental.compiled import compile_ahead, compiled_templates
 from sitegen.incremental.edits import KeptRenderer, kit_of, prepared_from, shows_alike
-from sitegen.incremental.fingerprint import Fingerprinter, References, code_version
+from sitegen.incremental.fingerprint import Fingerprinter, References, Uses, code_version
 from sitegen.incremental.kit import (
     DAMAGED,
     KitReader,
@@ -894,7 +894,7 @@ def _references(compiling: Iterable[Callable[[], References]]) -> References:
     """What the templates use, as the workers compiling them found it; nothing from a share
     that failed: the build parses those templates itself, and says what is wrong with them
     (a worker lost is reported when the pages are rendered)."""
-    found: dict[str, tuple[str, frozenset[str] | None]] = {}
+    found: dict[str, Uses] = {}
     for result in compiling:
         with contextlib.suppress(Exception):
             found.update(result())

@@ -184,10 +184,21 @@ def _source(
         return None
 
 
-# What `_referenced` found, by the syntax it parsed with and the template's name, with the
-# source it parsed: parsing every template took half of the development server's rebuild
-# after a change to a text's front matter. One entry a template, whatever its edits.
-_REFERENCED: dict[tuple[object, tuple[str, ...], str], tuple[str, frozenset[str] | None]] = {}
+# A template's source, and the templates that source extends, includes or imports (None:
+# one named at run time).
+Uses = tuple[str, frozenset[str] | None]
+# What templates use, by name, as another process found it (`template_references`).
+References = Mapping[str, Uses]
+# What `_referenced` found, by the syntax it parsed with and the template's name (`_syntax`):
+# parsing every template took half of the development server's rebuild after a change to a
+# text's front matter. One entry a template, whatever its edits.
+_REFERENCED: dict[tuple[object, tuple[str, ...], str], Uses] = {}
+
+
+def _syntax(env: jinja2.Environment, name: str) -> tuple[object, tuple[str, ...], str]:
+    """The key of a template in `_REFERENCED`: environments of the same syntax (the lexer,
+    which jinja2 shares between them, and the extensions) parse it alike."""
+    return (env.lexer, tuple(sorted(env.extensions)), name)
 
 
 def _referenced(
@@ -198,7 +209,7 @@ def _referenced(
     own, with the same syntax: the lexer, which jinja2 shares between them, and extensions).
     An environment that can keep the parsed template for its compile (`parse_ahead`) is
     asked to: a build with nothing compiled yet then parses each template once."""
-    key = (env.lexer, tuple(sorted(env.extensions)), name)
+    key = _syntax(env, name)
     known = _REFERENCED.get(key)
     if known is not None and known[0] == source:
         return known[1]
@@ -213,20 +224,12 @@ def _referenced(
     return found
 
 
-# What templates use, by name, as another process found it (`template_references`): each
-# template's source, and the templates that source extends, includes or imports (None: one
-# named at run time).
-References = Mapping[str, tuple[str, frozenset[str] | None]]
-
-
-def template_references(
-    env: jinja2.Environment, names: Iterable[str]
-) -> dict[str, tuple[str, frozenset[str] | None]]:
+def template_references(env: jinja2.Environment, names: Iterable[str]) -> dict[str, Uses]:
     """What each of `names` uses, parsed as `template_digests` parses it, for a build that
     takes it in (`remember_references`) rather than parsing each template again: waiting
     workers find it as they compile the templates, from the trees they compile. A template
     that cannot be read or parsed is left out: `template_digests` meets it and says why."""
-    found: dict[str, tuple[str, frozenset[str] | None]] = {}
+    found: dict[str, Uses] = {}
     for name in names:
         source = _source(env, name, [])
         if source is None:
@@ -244,9 +247,8 @@ def remember_references(env: jinja2.Environment, found: References) -> None:
     whose source is not the one found. Parsing the templates of a build was some 25 ms of
     this process's time before any page is rendered, with workers' parses of the very same
     texts waiting to be compiled."""
-    key = (env.lexer, tuple(sorted(env.extensions)))
     for name, known in found.items():
-        _REFERENCED[(*key, name)] = known
+        _REFERENCED[_syntax(env, name)] = known
 
 
 def _closure_digest(
