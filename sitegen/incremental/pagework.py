@@ -72,9 +72,10 @@ class PageWork:
         return self._cache
 
     def body(self, page: Page, key: str | None) -> tuple[str, tuple[str, str] | None]:
-        """The page's body HTML, and a new cache entry when it had to be converted (plain
-        paragraphs are converted faster than they are looked up, so they get none);
-        ContentError when it cannot be."""
+        """The page's body HTML, and a new cache entry when it had to be converted;
+        ContentError when it cannot be. Plain paragraphs converted here get none: a rebuild
+        after an edit converts them in microseconds, and would write to the cache for them.
+        Those of a whole build are found there, put by the processes converting ahead."""
         if page.document is None or key is None:
             return "", None
         html = self.markdown_cache().get(key)

@@ -53,18 +53,24 @@ def markdown_key(body: str) -> str:
     return digest(markdown_version(), body)
 
 
-def cacheable_text(path: Path) -> tuple[str, str] | None:
-    """A Markdown file's body and its cache key, when its HTML is worth keeping in the cache:
-    None for plain paragraphs, which pages convert faster than they would find them there
-    (`sitegen.markdown.plain`), and for a file that cannot be read or split, which its page
-    says why of."""
+def keyed_text(path: Path) -> tuple[str, str] | None:
+    """A Markdown file's body and its cache key; None for a file that cannot be read or
+    split, which its page says why of."""
     try:
         text = body(read_text(path), path)
     except ContentError:
         return None
-    if plain_paragraphs(text) is not None:
-        return None
     return text, markdown_key(text)
+
+
+def cacheable_text(path: Path) -> tuple[str, str] | None:
+    """`keyed_text`, when converting the text ahead of its page is worth it: None for plain
+    paragraphs (`sitegen.markdown.plain`), which a page holding the text converts faster than
+    it would find them in the cache."""
+    found = keyed_text(path)
+    if found is None or plain_paragraphs(found[0]) is not None:
+        return None
+    return found
 
 
 def body_text(doc: Document) -> str:
@@ -130,7 +136,7 @@ def too_deep(doc: Document) -> Problem:
 def with_markdown(text: str) -> str:
     """`converted` through Python-Markdown, whatever the text; TooDeep if it cannot."""
     # Imported on demand: Python-Markdown and nh3 take some 40 ms to load, and a build whose
-    # texts are in the cache or plain paragraphs (which no cache holds) never needs them.
+    # texts are in the cache or plain paragraphs (converted without them) never needs them.
     from sitegen.markdown.convert import render_with_markdown
 
     try:

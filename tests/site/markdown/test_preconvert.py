@@ -72,8 +72,10 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
             assert cache.get(markdown_key(_body(number))) == render_markdown(_body(number))
         assert cache.get(markdown_key("# Just a heading\n")) is None
         assert cache.get(markdown_key("Body\n")) is None
-        # Pages convert plain paragraphs themselves, faster than they would find them.
-        assert cache.get(markdown_key("Words, and nothing else.\n")) is None
+        # Plain paragraphs too: a page holding its document without the text finds them.
+        plain_text = "Words, and nothing else.\n"
+        assert cache.get(markdown_key(plain_text)) == render_markdown(plain_text)
+        assert cache.get(markdown_key(plain_text)) == "<p>Words, and nothing else.</p>"
     finally:
         cache.close()
 
