@@ -20,6 +20,7 @@ processes before it loads the generator (`ahead`), and the build takes them over
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import sqlite3
 import sys
@@ -119,9 +120,11 @@ class Preconverter:
         read: set[Path] = set()
         # The files to convert, as runs of `paths` that the processes take one at a time from
         # a pipe: shares fixed ahead end at different times (one process meets the only text
-        # that needs Python-Markdown, and loads it), while the build waits for the last.
-        paths = list(paths)
-        runs = _runs(len(paths))
+        # that needs Python-Markdown, and loads it), while the build waits for the last. Those
+        # a process reads for the main process it converts first, with their texts in hand;
+        # the runs are of the rest.
+        rest = list(paths if content is None else paths[:: workers + 1])
+        runs = _runs(len(rest))
         try:
             for index in range(workers):
                 reading = None
@@ -132,7 +135,7 @@ class Preconverter:
                     readers.append(reader)
                     read.update(to_read)
                 process = context.Process(
-                    target=convert_into_cache, args=(paths, cache, reading, runs), daemon=True
+                    target=convert_into_cache, args=(rest, cache, reading, runs), daemon=True
                 )
                 with sigterm_held():
                     process.start()
@@ -225,18 +228,22 @@ def convert_into_cache(
     none would read its file again (looking in the cache, then reading and converting plain
     paragraphs took some 45 us a page at 10,000 stories; finding them, 17). With `reading`
     (the content folder, files, where to send them), first read those files' documents and
-    send them as `Loaded`. With `runs` (the pipe of runs of `paths` and its length, from
-    `_runs`), only the runs this process takes from it."""
+    send them as `Loaded`, then convert them too, from the texts read (reading them again
+    took a sixth of these processes' time). With `runs` (the pipe of runs of `paths` and its
+    length, from `_runs`), only the runs of `paths` this process takes from it."""
     worker_start()
+    in_hand: dict[Path, tuple[str, str]] = {}
     if reading is not None:
-        _read_and_send(*reading)
+        in_hand = _read_and_send(*reading)
+        # A file whose document could not be read, by path, as any other.
+        paths = [*(path for path in reading[1] if path not in in_hand), *paths]
     # The main process, reading the content meanwhile, is what the build waits for: it goes first.
     os.nice(5)
     cache = MarkdownCache(folder)
     batch: list[tuple[str, str]] = []
     try:
-        for path in paths if runs is None else _taken(paths, *runs):
-            found = keyed_text(path)
+        texts = itertools.chain(in_hand.values(), map(keyed_text, _to_take(paths, runs)))
+        for found in texts:
             if found is None:
                 continue
             text, key = found
@@ -251,6 +258,11 @@ def convert_into_cache(
         cache.put_many(batch)
     finally:
         cache.close()
+
+
+def _to_take(paths: Sequence[Path], runs: tuple[int, int] | None) -> Iterator[Path]:
+    """`paths`, or the runs of them this process takes from the pipe `runs`."""
+    return iter(paths) if runs is None else _taken(paths, *runs)
 
 
 def _runs(count: int) -> tuple[int, int]:
@@ -273,17 +285,20 @@ def _taken(paths: Sequence[Path], pipe: int, length: int) -> Iterator[Path]:
             yield from paths[first : first + length]
 
 
-def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None:
+def _read_and_send(
+    content: Path, paths: Sequence[Path], to: Connection
+) -> dict[Path, tuple[str, str]]:
     """Send the documents of `paths` as `Loaded`, without their texts but with their cache
-    keys (as the build keeps them). A file that fails otherwise than with a content error is
-    left out (the main process reads it itself, if it is content at all); when the settings
-    cannot be read, nothing is sent."""
+    keys (as the build keeps them); the text and key of each, by path. A file that fails
+    otherwise than with a content error is left out (the main process reads it itself, if
+    it is content at all); when the settings cannot be read, nothing is sent."""
+    texts: dict[Path, tuple[str, str]] = {}
     with to:
         try:
             config = load_config(content)
             images = find_images(content / "images")
         except Exception:  # the main process meets it again, and reports it
-            return
+            return texts
         found: dict[Path, Document | tuple[Problem, ...]] = {}
         keys: dict[Path, str] = {}
         for path in paths:
@@ -294,7 +309,9 @@ def _read_and_send(content: Path, paths: Sequence[Path], to: Connection) -> None
                 continue
             except Exception:  # noqa: S112 - e.g. Markdown outside stories/: not content
                 continue
-            keys[path] = markdown_key(doc.body)
+            key = keys[path] = markdown_key(doc.body)
+            texts[path] = (doc.body, key)
             found[path] = stripped(doc)
         with contextlib.suppress(OSError):  # the main process has stopped
             to.send(Loaded(config, images, found, keys))
+    return texts

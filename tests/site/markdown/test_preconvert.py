@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from sitegen.markdown import preconvert
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.preconvert import Preconverter, convert_into_cache
 from sitegen.markdown.texts import converted as render_markdown
-from sitegen.markdown.texts import markdown_key
+from sitegen.markdown.texts import keyed_text, markdown_key
 from sitegen.options import BuildOptions
 from sitegen.parallel import MIN_PARALLEL, parked_workers
 from sitegen.render import emails
@@ -80,6 +81,43 @@ def test_every_readable_file_lands_in_the_cache_as_the_page_would_convert_it(
         cache.close()
 
 
+def test_a_process_converts_the_documents_it_read_without_reading_them_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "tests" / "site" / "fixture", content)
+    paths = _write_stories(content / "stories", 4)
+    broken = content / "stories" / "no-title.md"
+    broken.write_text("---\nsummary: No title.\n---\nWords of a story without a title.\n", "utf-8")
+    others = [tmp_path / "other-1.md", tmp_path / "other-2.md"]
+    for number, other in enumerate(others):
+        other.write_text(f"---\ntitle: Other\n---\nAnother text, number {number}.\n", "utf-8")
+    read_again: list[Path] = []
+
+    def recorded(path: Path) -> tuple[str, str] | None:
+        read_again.append(path)
+        return keyed_text(path)
+
+    monkeypatch.setattr(preconvert, "keyed_text", recorded)
+    reader, writer = multiprocessing.Pipe(duplex=False)
+    convert_into_cache(others, tmp_path / "cache", (content, [*paths, broken], writer))
+    loaded = reader.recv()
+    assert set(loaded.keys) == set(paths)
+    # Read once, for the main process; only the files given to convert, and the one whose
+    # document could not be read, are read again.
+    assert sorted(read_again) == sorted([broken, *others])
+    cache = MarkdownCache(tmp_path / "cache")
+    try:
+        for number in range(4):
+            assert cache.get(markdown_key(_body(number))) == render_markdown(_body(number))
+        text = "Words of a story without a title.\n"
+        assert cache.get(markdown_key(text)) == render_markdown(text)
+        others_texts = [f"Another text, number {number}.\n" for number in range(2)]
+        assert len(cache.get_many(map(markdown_key, others_texts))) == 2
+    finally:
+        cache.close()
+
+
 def test_processes_sharing_the_files_take_each_once_whoever_is_faster(tmp_path: Path) -> None:
     paths = [tmp_path / f"{number}.md" for number in range(5 * preconvert.CHUNK + 3)]
     pipe, length = preconvert._runs(len(paths))
@@ -132,12 +170,20 @@ def test_a_parallel_build_finds_every_story_converted_ahead(
 ) -> None:
     options = _parallel_site(tmp_path)
 
-    def not_here(text: str) -> str:
-        raise AssertionError("a page converted its own Markdown")
+    (options.content / "stories" / "plain.md").write_text(
+        "---\ntitle: Plain\ndate: 2020-02-02\nsummary: Plain.\n---\nWords, no more.\n", "utf-8"
+    )
 
-    # Only the page workers' name for the converter: the processes converting ahead keep theirs.
+    def not_here(*args: object) -> str:
+        raise AssertionError("a page converted its own Markdown or read its file again")
+
+    # Only the page workers' names for these: the processes converting ahead keep theirs. Plain
+    # paragraphs too are found in the cache: a page would read its file again to convert them.
     monkeypatch.setattr(pagework, "markdown_html", not_here)
+    monkeypatch.setattr(pagework, "body_text", not_here)
+    monkeypatch.setattr(pagework, "plain_paragraphs", not_here)
     result = build_site(options)
+    assert (tmp_path / "public" / "en" / "stories" / "plain" / "index.html").is_file()
     assert result.pages >= pagework.PARALLEL_FROM
     assert (tmp_path / "public" / "en" / "stories" / "story-007" / "index.html").is_file()
 
