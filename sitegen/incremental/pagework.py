@@ -75,7 +75,8 @@ class PageWork:
         """The page's body HTML, and a new cache entry when it had to be converted;
         ContentError when it cannot be. Plain paragraphs converted here get none: a rebuild
         after an edit converts them in microseconds, and would write to the cache for them.
-        Those of a whole build are found there, put by the processes converting ahead."""
+        Where processes converted the texts ahead (a build converting many), they are found
+        there."""
         if page.document is None or key is None:
             return "", None
         html = self.markdown_cache().get(key)

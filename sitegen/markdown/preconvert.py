@@ -96,7 +96,8 @@ class Preconverter:
         """Start converting the files `names`, on `jobs` cores (all by default); with few
         files, do nothing. With `content`, the content folder, they first read all but every
         `workers + 1`-th file (from the first) for `elsewhere`: an equal share each, the main
-        process too. With `park`, workers are forked to wait for work aside too.
+        process too; each converts its own share, and they share the main process's. With
+        `park`, workers are forked to wait for work aside too.
 
         The same files converted `ahead` are taken over rather than started again."""
         global _ahead
@@ -118,11 +119,11 @@ class Preconverter:
         processes: list[BaseProcess] = []
         readers: list[Connection] = []
         read: set[Path] = set()
-        # The files to convert, as runs of `paths` that the processes take one at a time from
-        # a pipe: shares fixed ahead end at different times (one process meets the only text
-        # that needs Python-Markdown, and loads it), while the build waits for the last. Those
-        # a process reads for the main process it converts first, with their texts in hand;
-        # the runs are of the rest.
+        # Each process converts the files it reads for the main process, with their texts in
+        # hand; the main process's share, as runs that the processes take one at a time from a
+        # pipe, whoever is free first: shares fixed ahead end at different times (one process
+        # meets the only text that needs Python-Markdown, and loads it), while the build waits
+        # for the last, and the runs even them out. Without `content`, all are runs.
         rest = list(paths if content is None else paths[:: workers + 1])
         runs = _runs(len(rest))
         try:
@@ -233,16 +234,19 @@ def convert_into_cache(
     length, from `_runs`), only the runs of `paths` this process takes from it."""
     worker_start()
     in_hand: dict[Path, tuple[str, str]] = {}
+    left: list[Path] = []
     if reading is not None:
         in_hand = _read_and_send(*reading)
-        # A file whose document could not be read, by path, as any other.
-        paths = [*(path for path in reading[1] if path not in in_hand), *paths]
+        # Those whose documents could not be read, by path, as the others; apart from
+        # `paths`, which the runs taken from the pipe are places in.
+        left = [path for path in reading[1] if path not in in_hand]
     # The main process, reading the content meanwhile, is what the build waits for: it goes first.
     os.nice(5)
     cache = MarkdownCache(folder)
     batch: list[tuple[str, str]] = []
     try:
-        texts = itertools.chain(in_hand.values(), map(keyed_text, _to_take(paths, runs)))
+        by_path = itertools.chain(left, _to_take(paths, runs))
+        texts = itertools.chain(in_hand.values(), map(keyed_text, by_path))
         for found in texts:
             if found is None:
                 continue

@@ -89,9 +89,11 @@ def test_a_process_converts_the_documents_it_read_without_reading_them_again(
     paths = _write_stories(content / "stories", 4)
     broken = content / "stories" / "no-title.md"
     broken.write_text("---\nsummary: No title.\n---\nWords of a story without a title.\n", "utf-8")
-    others = [tmp_path / "other-1.md", tmp_path / "other-2.md"]
+    # The main process's share, two runs of it taken from the pipe.
+    others = [tmp_path / f"other-{number}.md" for number in range(2 * preconvert.CHUNK)]
     for number, other in enumerate(others):
         other.write_text(f"---\ntitle: Other\n---\nAnother text, number {number}.\n", "utf-8")
+    runs = preconvert._runs(len(others))
     read_again: list[Path] = []
 
     def recorded(path: Path) -> tuple[str, str] | None:
@@ -100,11 +102,11 @@ def test_a_process_converts_the_documents_it_read_without_reading_them_again(
 
     monkeypatch.setattr(preconvert, "keyed_text", recorded)
     reader, writer = multiprocessing.Pipe(duplex=False)
-    convert_into_cache(others, tmp_path / "cache", (content, [*paths, broken], writer))
+    convert_into_cache(others, tmp_path / "cache", (content, [*paths, broken], writer), runs)
     loaded = reader.recv()
     assert set(loaded.keys) == set(paths)
-    # Read once, for the main process; only the files given to convert, and the one whose
-    # document could not be read, are read again.
+    # Read once, for the main process; only the files of the runs, each once, and the one
+    # whose document could not be read, are read again.
     assert sorted(read_again) == sorted([broken, *others])
     cache = MarkdownCache(tmp_path / "cache")
     try:
@@ -112,8 +114,8 @@ def test_a_process_converts_the_documents_it_read_without_reading_them_again(
             assert cache.get(markdown_key(_body(number))) == render_markdown(_body(number))
         text = "Words of a story without a title.\n"
         assert cache.get(markdown_key(text)) == render_markdown(text)
-        others_texts = [f"Another text, number {number}.\n" for number in range(2)]
-        assert len(cache.get_many(map(markdown_key, others_texts))) == 2
+        others_texts = [f"Another text, number {number}.\n" for number in range(len(others))]
+        assert len(cache.get_many(map(markdown_key, others_texts))) == len(others)
     finally:
         cache.close()
 
@@ -165,14 +167,16 @@ def _parallel_site(tmp_path: Path) -> BuildOptions:
     return BuildOptions(content=content, output=tmp_path / "public", cache=tmp_path / "c", jobs=2)
 
 
+@pytest.mark.parametrize("jobs", [2, 3])
 def test_a_parallel_build_finds_every_story_converted_ahead(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
 ) -> None:
-    options = _parallel_site(tmp_path)
-
+    options = dataclasses.replace(_parallel_site(tmp_path), jobs=jobs)
     (options.content / "stories" / "plain.md").write_text(
         "---\ntitle: Plain\ndate: 2020-02-02\nsummary: Plain.\n---\nWords, no more.\n", "utf-8"
     )
+    # Markdown that is no page: the process whose share it is reads no document of it.
+    (options.content / "README.md").write_text("# Notes\n\nNot a page.\n", "utf-8")
 
     def not_here(*args: object) -> str:
         raise AssertionError("a page converted its own Markdown or read its file again")
