@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
@@ -87,9 +88,20 @@ def contact() -> str:
     return f"test-{uuid.uuid4().hex[:12]}@example.org"
 
 
+def clear_of_the_hours_end(margin: float = 90.0) -> None:
+    """The API counts requests by clock hour and UTC day (`functions.help_requests.ratelimit`):
+    a limit met in the last minute of an hour lasts less than a minute, which the form waits
+    out rather than reports, and one hour's second request may fall into the next. A test
+    that needs a long limit starts once the hour has turned, when it is about to."""
+    left = 3600 - time.time() % 3600
+    if left < margin:
+        time.sleep(left + 1)
+
+
 def test_without_javascript_a_rate_limit_shows_why_and_back_keeps_the_text(
     browser: Browser, strict_server: DevServer
 ) -> None:
+    clear_of_the_hours_end()
     context = visitor(browser, strict_server, script=False)
     page = context.new_page()
     first, second = contact(), contact()
@@ -120,6 +132,7 @@ def test_without_javascript_a_rate_limit_shows_why_and_back_keeps_the_text(
 def test_with_javascript_a_long_rate_limit_is_said_not_waited_out(
     browser: Browser, strict_server: DevServer
 ) -> None:
+    clear_of_the_hours_end()
     context = visitor(browser, strict_server, script=True)
     page = context.new_page()
     first, second = contact(), contact()
