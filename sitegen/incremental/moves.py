@@ -522,8 +522,19 @@ def _tag_pages(
             if lang != t.lang
         ):
             return None
-        made = Page(url, t.lang, "story_list.html", heading, description, origin, key)
-        pages.append(dataclasses.replace(made, data=data, alternates={t.lang: url}))
+        pages.append(
+            Page(
+                url,
+                t.lang,
+                "story_list.html",
+                heading,
+                description,
+                origin,
+                key,
+                data=data,
+                alternates={t.lang: url},
+            )
+        )
     return pages
 
 

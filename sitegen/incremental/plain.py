@@ -14,7 +14,7 @@ import io
 import marshal
 import operator
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,15 +23,30 @@ from sitegen.content.schema import Document, SourceRef
 from sitegen.markdown.texts import DOCUMENT_TYPES
 
 _PATH = type(Path())
+_Kind = TypeVar("_Kind")
+
+
+def field_names(kind: type) -> tuple[str, ...]:
+    """The names of a dataclass's fields, in order: the order its values are saved in."""
+    return tuple(field.name for field in dataclasses.fields(kind))
+
+
+def made_again(kind: type[_Kind], names: Sequence[str], values: Iterable[object]) -> _Kind:
+    """An object of a dataclass made again from the values of its fields `names`, as pickle
+    makes one again: its fields set, without calling the class."""
+    made: _Kind = kind.__new__(kind)
+    made.__dict__.update(zip(names, values, strict=True))
+    return made
+
+
 # Each class of document, by its number in its values, with its fields in order.
-_FIELDS = tuple(tuple(field.name for field in dataclasses.fields(kind)) for kind in DOCUMENT_TYPES)
+_FIELDS = tuple(field_names(kind) for kind in DOCUMENT_TYPES)
 _NUMBERS = {kind: number for number, kind in enumerate(DOCUMENT_TYPES)}
 _VALUES = tuple(operator.attrgetter(*names) for names in _FIELDS)
 # Where the fields held otherwise than as themselves are, in each class.
 _AT = tuple(
     tuple(names.index(name) for name in ("path", "updated", "date", "source")) for names in _FIELDS
 )
-_Kind = TypeVar("_Kind")
 
 
 def plain_document(doc: Document) -> tuple[Any, ...] | None:
@@ -71,11 +86,8 @@ def document_from(values: tuple[Any, ...]) -> Document:
         fields[at_date] = date.fromordinal(day)
     if (source := fields[at_source]) is not None:
         fields[at_source] = SourceRef(*source)
-    kind = DOCUMENT_TYPES[number]
-    # As pickle makes a dataclass again: its fields set, without calling it.
-    doc: Document = kind.__new__(kind)
-    doc.__dict__.update(zip(names, fields, strict=True))
-    return doc
+    kind: type[Document] = DOCUMENT_TYPES[number]
+    return made_again(kind, names, fields)
 
 
 # A path of each folder documents were found in, by the folder's text: another file's path in

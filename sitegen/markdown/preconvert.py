@@ -245,7 +245,7 @@ def convert_into_cache(
     cache = MarkdownCache(folder)
     batch: list[tuple[str, str]] = []
     try:
-        by_path = itertools.chain(left, _to_take(paths, runs))
+        by_path = itertools.chain(left, paths if runs is None else _taken(paths, *runs))
         texts = itertools.chain(in_hand.values(), map(keyed_text, by_path))
         for found in texts:
             if found is None:
@@ -262,11 +262,6 @@ def convert_into_cache(
         cache.put_many(batch)
     finally:
         cache.close()
-
-
-def _to_take(paths: Sequence[Path], runs: tuple[int, int] | None) -> Iterator[Path]:
-    """`paths`, or the runs of them this process takes from the pipe `runs`."""
-    return iter(paths) if runs is None else _taken(paths, *runs)
 
 
 def _runs(count: int) -> tuple[int, int]:
