@@ -9,7 +9,7 @@ import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -147,6 +147,8 @@ class Builder:
         self.foreign = False
         # Told when a build's files are in place (`build`).
         self._committed: Callable[[bool], None] | None = None
+        # Asked before they are put in place: whether the output files are as taken to be.
+        self._before_commit: Callable[[], bool] | None = None
         # The lists of the kit saved with this token, as read or saved last (`_kit_lists`).
         self._lists: tuple[str, Lists] | None = None
         # A long-lived builder's parts of saved documents, as read from the kit before.
@@ -195,14 +197,21 @@ class Builder:
         names = None
         if changed is not None and self.state is not None and not self.failed and not self.foreign:
             names = self._input_names(changed)
+        later: Callable[[], dict[str, str]] | None = None
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
-            intact = {name: record[0] for name, record in state.files.items()}
+            intact = _as_left(state)
         else:
             roots = (options.content, options.templates, options.contract)
-            inputs, seen = noop.seen(roots, options.output)
+            inputs, seen = noop.seen_ahead(roots, options.output)
             inputs = inputs or scan_inputs(*roots)
-            intact = intact_files(options.output, state.files, seen)
+            later = cache(lambda: intact_files(options.output, state.files, seen()))
+            if inputs == state.inputs or self.foreign or not state.files:
+                intact, later = later(), None
+            else:
+                # Edited: taken to be as left, while the output files are looked at still;
+                # a rebuild after edits finds out before it puts its files in place.
+                intact = _as_left(state)
         unchanged = not self.foreign and inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model or state.whole):
             self.state = state
@@ -214,23 +223,37 @@ class Builder:
         markdown = MarkdownCache(options.cache)
         self.failed = True
         try:
-            outputs = self._rebuild(state, inputs, intact, markdown)
+            outputs = self._rebuild(state, inputs, intact, markdown, later)
         finally:
             markdown.close()
+            if later is not None:
+                later()  # the other process waited for, whatever happened
         self.failed = False
         noop.mark_output(options.output, self.mark)
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
 
     def _rebuild(
-        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+        self,
+        state: BuildState,
+        inputs: Inputs,
+        intact: dict[str, str],
+        markdown: MarkdownCache,
+        later: Callable[[], dict[str, str]] | None = None,
     ) -> Outputs:
         """Rebuild what changed: from the saved pages of edited texts, from the last model in
-        memory, or from everything read again; save the state."""
+        memory, or from everything read again; save the state.
+
+        With `later`, `intact` is every output file, taken to be as left while they are
+        looked at: `later` waits for the look and gives those found so. A rebuild from the
+        saved pages, which needs them all as left, finds out before it puts its files in
+        place, and is given up if they are not; anything else waits first."""
         if self.last is None:
-            outputs = self._light_edits(state, inputs, intact, markdown)
+            outputs = self._light_edits(state, inputs, intact, markdown, later)
             if outputs is not None:
                 return self._saved_light(outputs)
+        if later is not None:
+            intact = later()
         if not state.whole:
             load_model(self.state_file, state)
             intact = intact if state.files else {}
@@ -453,21 +476,32 @@ class Builder:
         return outputs
 
     def _light_edits(
-        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+        self,
+        state: BuildState,
+        inputs: Inputs,
+        intact: dict[str, str],
+        markdown: MarkdownCache,
+        later: Callable[[], dict[str, str]] | None = None,
     ) -> Outputs | None:
         """Rebuild after edits that leave the site's structure as it was (to what documents
         show, `SHOWN`), from the saved pages that show those documents and the site-wide parts
         they are rendered with; or None. An edit to a text alone renders its own pages again;
-        one to more of what a document shows, every page that shows it."""
+        one to more of what a document shows, every page that shows it. With `later`, as
+        `_rebuild` has it: None, nothing put in place, if the files were not as left."""
         changed = _changed(state, inputs, intact)
         kit = open_kit(state_files(self.state_file)[2], state.version, state.kit_token, self._parts)
         if kit is None:
             return None
+        if later is not None:
+            self._before_commit = lambda: len(later()) == len(state.files)
         try:
             return self._from_kit(kit, changed, state, inputs, intact, markdown)
         except DAMAGED:
             return None  # built whole, which saves a new kit
+        except _NotAsLeft:
+            return None  # built as though the files had been looked at first
         finally:
+            self._before_commit = None
             kit.close()
 
     def _from_kit(
@@ -745,6 +779,8 @@ class Builder:
                 more=more,
                 meanwhile=meanwhile,
             )
+            if self._before_commit is not None and not self._before_commit():
+                raise _NotAsLeft
             outputs.commit()
         except BaseException:
             outputs.discard()
@@ -912,6 +948,15 @@ def _below(path: Path, folder: Path) -> str | None:
 def _required_strings(templates: Path, form: Callable[[], Form]) -> Iterator[Use]:
     """`required_strings`, worked out when first gone through."""
     yield from required_strings(templates, form())
+
+
+class _NotAsLeft(Exception):
+    """The output files were not as a rebuild took them to be while they were looked at."""
+
+
+def _as_left(state: BuildState) -> dict[str, str]:
+    """The digests of every output file of the build `state` is of, as it left them."""
+    return {name: record[0] for name, record in state.files.items()}
 
 
 def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[str] | None:

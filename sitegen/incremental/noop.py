@@ -436,6 +436,17 @@ def summary_line(
 def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Listed]]:
     """The inputs, and the output files found as the state lists them, as the check of this
     process just found them (so that the build need not look again); empty if it did not."""
+    inputs, outputs = seen_ahead(roots, output)
+    return inputs, outputs()
+
+
+def seen_ahead(
+    roots: Iterable[Folder], output: Folder
+) -> tuple[dict[str, Stat], Callable[[], dict[str, Listed]]]:
+    """As `seen`, without waiting for the look at the output files: the inputs now, and what
+    waits for the look and gives the output files it found as listed. A build after edits
+    goes on meanwhile, and waits only before it puts its files in place (some 40 ms of a
+    rebuild at 10,000 stories waited here, with the other process still looking)."""
     folders = tuple(os.fspath(root) for root in roots)
     inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
     # The Markdown cache is read after this: the texts converted aside must be in it, from
@@ -449,12 +460,16 @@ def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict
     found_inputs: dict[str, Stat] = {}
     if isinstance(inputs, tuple) and inputs[0] == folders:
         found_inputs = inputs[1]
-    found_outputs: dict[str, Listed] = {}
-    if isinstance(outputs, _Looking):
+
+    def found_outputs() -> dict[str, Listed]:
+        if not isinstance(outputs, _Looking):
+            return {}
         # Waited for whatever folder it looked at: its process is done with here.
         as_left = outputs.intact()
         if as_left and outputs.listing and outputs.output == os.path.realpath(output):
-            found_outputs = outputs.listing[3]
+            return outputs.listing[3]
+        return {}
+
     return found_inputs, found_outputs
 
 

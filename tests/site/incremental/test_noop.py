@@ -23,7 +23,7 @@ from sitegen.content.load import read_text
 from sitegen.content.scaffold import FOLDERS
 from sitegen.errors import ContentError
 from sitegen.incremental import noop
-from sitegen.incremental.builder import build_site
+from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.fingerprint import code_version
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.texts import markdown_key
@@ -310,6 +310,40 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     assert inputs  # the inputs as the check found them
     # The outputs come back only when every one is as the manifest lists it.
     assert bool(outputs) is (change in (None, "story edited"))
+    assert len(forking) == 1
+    with pytest.raises(ChildProcessError):
+        os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
+
+
+@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", None])
+def test_a_rebuild_after_an_edit_goes_on_while_the_outputs_are_looked_at(
+    site: Site, forking: list[int], monkeypatch: pytest.MonkeyPatch, change: str | None
+) -> None:
+    site.build()
+    # A story's text edited, which the saved pages rebuild, and maybe a page changed by hand.
+    site.edit("content/stories/two.md", "\n\n", "\n\nEdited meanwhile.\n\n")
+    if change is not None:
+        CHANGES[change](site)
+    noop._answers.clear()
+    assert unchanged(site) is None
+    # Whether each rebuild from the saved pages was made while the outputs were looked at
+    # (told how to find out how they are), and whether it was made or given up.
+    light: list[tuple[bool, bool]] = []
+    from_kit = Builder._light_edits
+
+    def recorded(builder: Builder, *args: Any) -> object:
+        made = from_kit(builder, *args)
+        light.append((callable(args[-1]), made is not None))
+        return made
+
+    monkeypatch.setattr(Builder, "_light_edits", recorded)
+    result = site.build()
+    # The page changed by hand is put back: the rebuild from the saved pages, which took the
+    # files to be as left, finds out that they are not before it puts its own in place, and
+    # the build goes on as it would have.
+    assert light == [(True, change is None)]
+    assert snapshot(site.base / "public") == site.reference()
+    assert result.written >= (2 if change else 1)
     assert len(forking) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
