@@ -34,7 +34,14 @@ from sitegen.incremental.kit import (
     amend_kit,
     open_kit,
 )
-from sitegen.incremental.outfolder import Outputs, check_links, intact_files, rescan, scan_inputs
+from sitegen.incremental.outfolder import (
+    AsLeft,
+    Outputs,
+    check_links,
+    intact_files,
+    rescan,
+    scan_inputs,
+)
 from sitegen.incremental.pagework import PageWork, Rendered, render_all
 from sitegen.incremental.prepared import (
     Inputs,
@@ -197,10 +204,11 @@ class Builder:
         names = None
         if changed is not None and self.state is not None and not self.failed and not self.foreign:
             names = self._input_names(changed)
-        later: Callable[[], dict[str, str]] | None = None
+        later: Callable[[], Mapping[str, str]] | None = None
+        intact: Mapping[str, str]
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             inputs = rescan(state.inputs, names)
-            intact = _as_left(state)
+            intact = AsLeft(state.files)
         else:
             roots = (options.content, options.templates, options.contract)
             inputs, seen = noop.seen_ahead(roots, options.output)
@@ -211,7 +219,7 @@ class Builder:
             else:
                 # Edited: taken to be as left, while the output files are looked at still;
                 # a rebuild after edits finds out before it puts its files in place.
-                intact = _as_left(state)
+                intact = AsLeft(state.files)
         unchanged = not self.foreign and inputs == state.inputs and len(intact) == len(state.files)
         if state.files and unchanged and (self.last or not self.keep_model or state.whole):
             self.state = state
@@ -237,9 +245,9 @@ class Builder:
         self,
         state: BuildState,
         inputs: Inputs,
-        intact: dict[str, str],
+        intact: Mapping[str, str],
         markdown: MarkdownCache,
-        later: Callable[[], dict[str, str]] | None = None,
+        later: Callable[[], Mapping[str, str]] | None = None,
     ) -> Outputs:
         """Rebuild what changed: from the saved pages of edited texts, from the last model in
         memory, or from everything read again; save the state.
@@ -354,7 +362,7 @@ class Builder:
         return names
 
     def _build(
-        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+        self, state: BuildState, inputs: Inputs, intact: Mapping[str, str], markdown: MarkdownCache
     ) -> Outputs:
         self.last = None
         context = self._context_key(inputs)
@@ -450,7 +458,7 @@ class Builder:
         ]
 
     def _text_edits(
-        self, state: BuildState, inputs: Inputs, intact: dict[str, str], markdown: MarkdownCache
+        self, state: BuildState, inputs: Inputs, intact: Mapping[str, str], markdown: MarkdownCache
     ) -> Outputs | None:
         """Rebuild after edits to the text of documents alone, from the last model; or None."""
         last = self.last
@@ -479,9 +487,9 @@ class Builder:
         self,
         state: BuildState,
         inputs: Inputs,
-        intact: dict[str, str],
+        intact: Mapping[str, str],
         markdown: MarkdownCache,
-        later: Callable[[], dict[str, str]] | None = None,
+        later: Callable[[], Mapping[str, str]] | None = None,
     ) -> Outputs | None:
         """Rebuild after edits that leave the site's structure as it was (to what documents
         show, `SHOWN`), from the saved pages that show those documents and the site-wide parts
@@ -510,7 +518,7 @@ class Builder:
         changed: set[str] | None,
         state: BuildState,
         inputs: Inputs,
-        intact: dict[str, str],
+        intact: Mapping[str, str],
         markdown: MarkdownCache,
     ) -> Outputs | None:
         saved: dict[str, Saved] = {}
@@ -645,7 +653,7 @@ class Builder:
         return lists
 
     def _edit_outputs(
-        self, state: BuildState, inputs: Inputs, intact: dict[str, str], changed: set[str]
+        self, state: BuildState, inputs: Inputs, intact: Mapping[str, str], changed: set[str]
     ) -> Outputs:
         """The output of a rebuild after text edits: the state carries them in its journal."""
         outputs = self._outputs(state, intact)
@@ -695,7 +703,7 @@ class Builder:
         except ContentError:
             return None
 
-    def _outputs(self, state: BuildState, intact: dict[str, str]) -> Outputs:
+    def _outputs(self, state: BuildState, intact: Mapping[str, str]) -> Outputs:
         self.options.cache.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=self.options.cache, prefix="staging-"))
         return Outputs(self.options.output, staging, state, intact, sweep=self.foreign)
@@ -954,12 +962,7 @@ class _NotAsLeft(Exception):
     """The output files were not as a rebuild took them to be while they were looked at."""
 
 
-def _as_left(state: BuildState) -> dict[str, str]:
-    """The digests of every output file of the build `state` is of, as it left them."""
-    return {name: record[0] for name, record in state.files.items()}
-
-
-def _changed(state: BuildState, inputs: Inputs, intact: dict[str, str]) -> set[str] | None:
+def _changed(state: BuildState, inputs: Inputs, intact: Mapping[str, str]) -> set[str] | None:
     """The inputs changed since the last build, if they are all files it knew and every output
     file is as it left them; else None."""
     if inputs.keys() != state.inputs.keys() or len(intact) != len(state.files):

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -31,7 +31,15 @@ from sitegen.site.links import output_path as _output_path
 from sitegen.site.model import Page
 
 Stat = tuple[int, int]
-__all__ = ["Outputs", "check_links", "intact_files", "rescan", "same_bytes", "scan_inputs"]
+__all__ = [
+    "AsLeft",
+    "Outputs",
+    "check_links",
+    "intact_files",
+    "rescan",
+    "same_bytes",
+    "scan_inputs",
+]
 # Every build asks for the file of every page; the answer never changes.
 output_path = cache(_output_path)
 
@@ -50,15 +58,37 @@ def rescan(inputs: dict[str, Stat], changed: Iterable[str]) -> dict[str, Stat]:
     return fresh
 
 
+class AsLeft(Mapping[str, str]):
+    """The digests of the files a build wrote, as it left them: a view of its file list,
+    which a rebuild takes whole, rather than a copy (made in 6 ms at 10,000 stories)."""
+
+    __slots__ = ("_files",)
+
+    def __init__(self, files: Mapping[str, FileRecord]) -> None:
+        self._files = files
+
+    def __getitem__(self, name: str) -> str:
+        return self._files[name][0]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._files)
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+
 def intact_files(
     output: Path, files: dict[str, FileRecord], seen: Mapping[str, Listed] | None = None
-) -> dict[str, str]:
+) -> Mapping[str, str]:
     """Digests of the files the last build wrote that are still exactly as it left them;
     `seen`: files just found as they are listed here, digest, size and time."""
     # All of them, as the no-change check found: its list is the state's own (`noop.seen`),
     # else compared in C, at once.
     if seen is files or seen == files:
-        return {name: record[0] for name, record in files.items()}
+        return AsLeft(files)
     intact = {}
     base = str(output)
     seen = seen or {}
@@ -82,7 +112,7 @@ class Outputs:
         output: Path,
         staging: Path,
         previous: BuildState,
-        intact: dict[str, str],
+        intact: Mapping[str, str],
         *,
         sweep: bool = False,
     ) -> None:
@@ -109,7 +139,7 @@ class Outputs:
         record = self.previous.pages.get(url)
         return record is not None and record.key == key and output_path(url) in self.intact
 
-    def previous_digests(self) -> dict[str, str]:
+    def previous_digests(self) -> Mapping[str, str]:
         """Digests of intact output files, so unchanged bytes are not written again."""
         return self.intact
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sitegen.classes import dataclass
@@ -53,7 +53,7 @@ class PageWork:
     renderer: Renderer
     pages: dict[str, Page]
     bodies: dict[Path, str]
-    previous: dict[str, str]
+    previous: Mapping[str, str]
     # None: no cache to read or write (a check); HTML is converted and sent back.
     cache_dir: Path | None
     staging: Path
