@@ -201,45 +201,56 @@ class Builder:
         # Another build (other settings, another cache) wrote the folder since this one's
         # state: every file is looked at, and the files it left removed.
         self.foreign = noop.mark_found(options.output) != self.mark
-        names = None
-        if changed is not None and self.state is not None and not self.failed and not self.foreign:
-            names = self._input_names(changed)
-        later: Callable[[], Mapping[str, str]] | None = None
-        intact: Mapping[str, str]
-        if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
-            inputs = rescan(state.inputs, names)
-            intact = AsLeft(state.files)
-        else:
-            roots = (options.content, options.templates, options.contract)
-            inputs, seen = noop.seen_ahead(roots, options.output)
-            inputs = inputs or scan_inputs(*roots)
-            later = cache(lambda: intact_files(options.output, state.files, seen()))
-            if inputs == state.inputs or self.foreign or not state.files:
-                intact, later = later(), None
-            else:
-                # Edited: taken to be as left, while the output files are looked at still;
-                # a rebuild after edits finds out before it puts its files in place.
-                intact = AsLeft(state.files)
-        unchanged = not self.foreign and inputs == state.inputs and len(intact) == len(state.files)
-        if state.files and unchanged and (self.last or not self.keep_model or state.whole):
-            self.state = state
-            self._record(state)
-            count = len(state.files)
-            return BuildResult(state.page_count, count, 0, count, 0, time.perf_counter() - started)
-        noop.forget(self.manifest)
-        self.recorded = None
-        markdown = MarkdownCache(options.cache)
-        self.failed = True
+        inputs, intact, later = self._found(state, changed)
         try:
-            outputs = self._rebuild(state, inputs, intact, markdown, later)
+            unchanged = len(intact) == len(state.files) and inputs == state.inputs
+            unchanged = unchanged and not self.foreign
+            if state.files and unchanged and (self.last or not self.keep_model or state.whole):
+                self.state = state
+                self._record(state)
+                count = len(state.files)
+                took = time.perf_counter() - started
+                return BuildResult(state.page_count, count, 0, count, 0, took)
+            noop.forget(self.manifest)
+            self.recorded = None
+            markdown = MarkdownCache(options.cache)
+            self.failed = True
+            try:
+                outputs = self._rebuild(state, inputs, intact, markdown, later)
+            finally:
+                markdown.close()
         finally:
-            markdown.close()
             if later is not None:
                 later()  # the other process waited for, whatever happened
         self.failed = False
         noop.mark_output(options.output, self.mark)
         self._record(outputs.state)
         return outputs.result(time.perf_counter() - started)
+
+    def _found(
+        self, state: BuildState, changed: Iterable[Path] | None
+    ) -> tuple[Inputs, Mapping[str, str], Callable[[], Mapping[str, str]] | None]:
+        """The inputs as they are now, and the output files found as `state` has them; and,
+        after edits, what waits for the other process still looking at those (`_rebuild`)."""
+        options = self.options
+        names = None
+        if changed is not None and self.state is not None and not self.failed and not self.foreign:
+            names = self._input_names(changed)
+        if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
+            return rescan(state.inputs, names), AsLeft(state.files), None
+        roots = (options.content, options.templates, options.contract)
+        inputs, seen = noop.seen_ahead(roots, options.output)
+        later = cache(lambda: intact_files(options.output, state.files, seen()))
+        try:
+            inputs = inputs or scan_inputs(*roots)
+        except BaseException:
+            later()
+            raise
+        if inputs == state.inputs or self.foreign or not state.files:
+            return inputs, later(), None
+        # Edited: taken to be as left, while the output files are looked at still; a rebuild
+        # after edits finds out before it puts its files in place.
+        return inputs, AsLeft(state.files), later
 
     def _rebuild(
         self,
@@ -790,6 +801,16 @@ class Builder:
             if self._before_commit is not None and not self._before_commit():
                 raise _NotAsLeft
             outputs.commit()
+        except _NotAsLeft:
+            outputs.discard()
+            raise
+        except Exception as error:
+            outputs.discard()
+            # It may come of files not as taken to be (a link's page read from the output
+            # folder): then the build that knows how they are says what fails.
+            if self._before_commit is not None and not self._before_commit():
+                raise _NotAsLeft from error
+            raise
         except BaseException:
             outputs.discard()
             raise

@@ -73,6 +73,10 @@ class AsLeft(Mapping[str, str]):
     def __contains__(self, name: object) -> bool:
         return name in self._files
 
+    def get(self, name: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        record = self._files.get(name)
+        return default if record is None else record[0]
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
 

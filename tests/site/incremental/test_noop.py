@@ -22,9 +22,10 @@ from sitegen.content.frontmatter import body
 from sitegen.content.load import read_text
 from sitegen.content.scaffold import FOLDERS
 from sitegen.errors import ContentError
-from sitegen.incremental import noop
+from sitegen.incremental import builder, noop
 from sitegen.incremental.builder import Builder, build_site
 from sitegen.incremental.fingerprint import code_version
+from sitegen.incremental.outfolder import check_links
 from sitegen.markdown.cache import MarkdownCache
 from sitegen.markdown.texts import markdown_key
 from sitegen.options import CONTRACT_PATH as DEFAULT_CONTRACT
@@ -315,17 +316,22 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
         os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
 
 
-@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", None])
-def test_a_rebuild_after_an_edit_goes_on_while_the_outputs_are_looked_at(
-    site: Site, forking: list[int], monkeypatch: pytest.MonkeyPatch, change: str | None
-) -> None:
+def built_and_edited(site: Site, change: str | None) -> None:
+    """Built, then a story's text edited, which the saved pages rebuild, and `change` made
+    (a page changed by hand); the check finds it all."""
     site.build()
-    # A story's text edited, which the saved pages rebuild, and maybe a page changed by hand.
     site.edit("content/stories/two.md", "\n\n", "\n\nEdited meanwhile.\n\n")
     if change is not None:
         CHANGES[change](site)
     noop._answers.clear()
     assert unchanged(site) is None
+
+
+@pytest.mark.parametrize("change", ["page edited by hand", "page deleted", None])
+def test_a_rebuild_after_an_edit_goes_on_while_the_outputs_are_looked_at(
+    site: Site, forking: list[int], monkeypatch: pytest.MonkeyPatch, change: str | None
+) -> None:
+    built_and_edited(site, change)
     # Whether each rebuild from the saved pages was made while the outputs were looked at
     # (told how to find out how they are), and whether it was made or given up.
     light: list[tuple[bool, bool]] = []
@@ -347,6 +353,35 @@ def test_a_rebuild_after_an_edit_goes_on_while_the_outputs_are_looked_at(
     assert len(forking) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
+
+
+@pytest.mark.parametrize("change", ["page deleted", None])
+def test_what_fails_a_rebuild_made_while_the_outputs_are_looked_at_counts_if_they_were_as_left(
+    site: Site, forking: list[int], monkeypatch: pytest.MonkeyPatch, change: str | None
+) -> None:
+    built_and_edited(site, change)
+    # The first look at the links fails, as reading a page deleted meanwhile would.
+    calls: list[object] = []
+
+    def failing_once(*args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        if len(calls) == 1:
+            raise FileNotFoundError("public/en/index.html")
+        check_links(*args, **kwargs)
+
+    monkeypatch.setattr(builder, "check_links", failing_once)
+    if change is None:
+        # The files were as left: what failed is the build's failure, said as it is.
+        with pytest.raises(FileNotFoundError):
+            site.build()
+        assert len(calls) == 1
+        with pytest.raises(ChildProcessError):
+            os.waitpid(forking[0], os.WNOHANG)  # waited for all the same
+        return
+    # They were not: the rebuild is made again knowing how they are, and puts them back.
+    site.build()
+    assert len(calls) == 2
+    assert snapshot(site.base / "public") == site.reference()
 
 
 def polled(stopped: list[bool]) -> noop.Meanwhile:
