@@ -239,7 +239,7 @@ class Builder:
         if names is not None and all(n in state.inputs or os.path.isfile(n) for n in names):
             return rescan(state.inputs, names), AsLeft(state.files), None
         roots = (options.content, options.templates, options.contract)
-        inputs, seen = noop.seen_ahead(roots, options.output)
+        inputs, seen = noop.seen(roots, options.output)
         later = cache(lambda: intact_files(options.output, state.files, seen()))
         try:
             inputs = inputs or scan_inputs(*roots)

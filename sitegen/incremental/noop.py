@@ -433,20 +433,14 @@ def summary_line(
     )
 
 
-def seen(roots: Iterable[Folder], output: Folder) -> tuple[dict[str, Stat], dict[str, Listed]]:
-    """The inputs, and the output files found as the state lists them, as the check of this
-    process just found them (so that the build need not look again); empty if it did not."""
-    inputs, outputs = seen_ahead(roots, output)
-    return inputs, outputs()
-
-
-def seen_ahead(
+def seen(
     roots: Iterable[Folder], output: Folder
 ) -> tuple[dict[str, Stat], Callable[[], dict[str, Listed]]]:
-    """As `seen`, without waiting for the look at the output files: the inputs now, and what
-    waits for the look and gives the output files it found as listed. A build after edits
-    goes on meanwhile, and waits only before it puts its files in place (some 40 ms of a
-    rebuild at 10,000 stories waited here, with the other process still looking)."""
+    """The inputs, and what gives the output files found as the state lists them, as the
+    check of this process just found them (so that the build need not look again); empty if
+    it did not. The inputs now; the output files once the other process looking at them is
+    done, waited for then: a build after edits goes on meanwhile, and waits only before it
+    puts its files in place (some 40 ms of a rebuild at 10,000 stories waited here before)."""
     folders = tuple(os.fspath(root) for root in roots)
     inputs, outputs = _seen.pop("inputs", None), _seen.pop("outputs", None)
     # The Markdown cache is read after this: the texts converted aside must be in it, from

@@ -310,7 +310,7 @@ def test_the_outputs_looked_at_by_a_forked_process_give_the_same_answer(
     inputs, outputs = noop.seen(roots, options.output)
     assert inputs  # the inputs as the check found them
     # The outputs come back only when every one is as the manifest lists it.
-    assert bool(outputs) is (change in (None, "story edited"))
+    assert bool(outputs()) is (change in (None, "story edited"))
     assert len(forking) == 1
     with pytest.raises(ChildProcessError):
         os.waitpid(forking[0], os.WNOHANG)  # waited for: no process is left behind
@@ -420,7 +420,8 @@ def test_a_forked_scan_of_the_inputs_finds_what_a_scan_here_finds(
     stopped: list[bool] = []
     counts = noop.unchanged(site.base / "cache", key(site), polled(stopped))
     assert counts == (None if change else (result.pages, result.files))
-    inputs, _ = noop.seen(roots, options.output)
+    inputs, outputs = noop.seen(roots, options.output)
+    outputs()  # the other process waited for
     as_here = noop.scan_inputs(*roots)
     # Where the state's list is gone, or the output folder was written by another build
     # since (or its marker is gone), the check stops before it looks at any file.
@@ -642,7 +643,7 @@ def test_edited_texts_are_in_the_cache_once_the_build_has_seen_the_check(
     pids = list(noop._converting)
     assert len(pids) == 2
     options = site.options()
-    noop.seen((options.content, options.templates, options.contract), options.output)
+    noop.seen((options.content, options.templates, options.contract), options.output)[1]()
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # waited for: no process is left behind
@@ -794,7 +795,7 @@ def test_the_check_hands_its_findings_to_the_build_without_copying_them(site: Si
         (options.content, options.templates, options.contract), options.output
     )
     # The output files as the state lists them, the state's own list; the inputs as scanned.
-    assert outputs is listing[3]
+    assert outputs() is listing[3]
     assert inputs is scanned[1]
     assert inputs != listing[2]  # the edited story
 
