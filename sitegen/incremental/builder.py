@@ -202,9 +202,8 @@ class Builder:
         # state: every file is looked at, and the files it left removed.
         self.foreign = noop.mark_found(options.output) != self.mark
         inputs, intact, later = self._found(state, changed)
+        unchanged = not self.foreign and inputs == state.inputs and len(intact) == len(state.files)
         try:
-            unchanged = len(intact) == len(state.files) and inputs == state.inputs
-            unchanged = unchanged and not self.foreign
             if state.files and unchanged and (self.last or not self.keep_model or state.whole):
                 self.state = state
                 self._record(state)
@@ -268,7 +267,18 @@ class Builder:
         saved pages, which needs them all as left, finds out before it puts its files in
         place, and is given up if they are not; anything else waits first."""
         if self.last is None:
-            outputs = self._light_edits(state, inputs, intact, markdown, later)
+            as_left = None if later is None else lambda: len(later()) == len(state.files)
+            self._before_commit = as_left
+            try:
+                outputs = self._light_edits(state, inputs, intact, markdown)
+            except Exception:
+                # Made while the files were looked at: what failed it (or found them not as
+                # left, `_NotAsLeft`) counts if they were; else it is made again, below.
+                if as_left is None or as_left():
+                    raise
+                outputs = None
+            finally:
+                self._before_commit = None
             if outputs is not None:
                 return self._saved_light(outputs)
         if later is not None:
@@ -495,32 +505,21 @@ class Builder:
         return outputs
 
     def _light_edits(
-        self,
-        state: BuildState,
-        inputs: Inputs,
-        intact: Mapping[str, str],
-        markdown: MarkdownCache,
-        later: Callable[[], Mapping[str, str]] | None = None,
+        self, state: BuildState, inputs: Inputs, intact: Mapping[str, str], markdown: MarkdownCache
     ) -> Outputs | None:
         """Rebuild after edits that leave the site's structure as it was (to what documents
         show, `SHOWN`), from the saved pages that show those documents and the site-wide parts
         they are rendered with; or None. An edit to a text alone renders its own pages again;
-        one to more of what a document shows, every page that shows it. With `later`, as
-        `_rebuild` has it: None, nothing put in place, if the files were not as left."""
+        one to more of what a document shows, every page that shows it."""
         changed = _changed(state, inputs, intact)
         kit = open_kit(state_files(self.state_file)[2], state.version, state.kit_token, self._parts)
         if kit is None:
             return None
-        if later is not None:
-            self._before_commit = lambda: len(later()) == len(state.files)
         try:
             return self._from_kit(kit, changed, state, inputs, intact, markdown)
         except DAMAGED:
             return None  # built whole, which saves a new kit
-        except _NotAsLeft:
-            return None  # built as though the files had been looked at first
         finally:
-            self._before_commit = None
             kit.close()
 
     def _from_kit(
@@ -801,16 +800,6 @@ class Builder:
             if self._before_commit is not None and not self._before_commit():
                 raise _NotAsLeft
             outputs.commit()
-        except _NotAsLeft:
-            outputs.discard()
-            raise
-        except Exception as error:
-            outputs.discard()
-            # It may come of files not as taken to be (a link's page read from the output
-            # folder): then the build that knows how they are says what fails.
-            if self._before_commit is not None and not self._before_commit():
-                raise _NotAsLeft from error
-            raise
         except BaseException:
             outputs.discard()
             raise

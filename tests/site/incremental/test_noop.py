@@ -338,8 +338,13 @@ def test_a_rebuild_after_an_edit_goes_on_while_the_outputs_are_looked_at(
     from_kit = Builder._light_edits
 
     def recorded(builder: Builder, *args: Any) -> object:
-        made = from_kit(builder, *args)
-        light.append((callable(args[-1]), made is not None))
+        told = builder._before_commit is not None
+        try:
+            made = from_kit(builder, *args)
+        except Exception:
+            light.append((told, False))
+            raise
+        light.append((told, made is not None))
         return made
 
     monkeypatch.setattr(Builder, "_light_edits", recorded)
